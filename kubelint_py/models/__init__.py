@@ -1,0 +1,1 @@
+"""Typed, read-only views over parsed input. Nothing here imports a parser library."""
