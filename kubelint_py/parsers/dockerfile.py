@@ -52,6 +52,8 @@ _DIRECTIVE_RE = re.compile(r"#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=(.*)")
 _NAME_START = frozenset(string.ascii_letters + "_")
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_")
 _HEREDOC_WORD_END = frozenset(" \t;&|<>()")
+_WORD_RE = re.compile(r"\S+")
+_KEYWORD_RE = re.compile(r"(\S*)\s*")
 # Nested ${A:-${B:-...}} deeper than this is left unexpanded rather than recursing further.
 _MAX_DEPTH = 32
 
@@ -71,6 +73,12 @@ class _Expander:
         self.missing: set[str] = set()
 
     def run(self, text: str, depth: int = 0) -> str:
+        if (
+            "$" not in text
+            and self.escape not in text
+            and (not self.quotes or not ("'" in text or '"' in text))
+        ):
+            return text
         out: list[str] = []
         esc = self.escape
         n = len(text)
@@ -227,6 +235,8 @@ def _dequote(text: str, escape: str) -> str:
 
 def _split_words(text: str, escape: str, start: int = 0) -> list[tuple[int, int]]:
     """Offsets of whitespace-separated words, quote- and escape-aware; no dequoting."""
+    if escape not in text and "'" not in text and '"' not in text:
+        return [m.span() for m in _WORD_RE.finditer(text, start)]
     words: list[tuple[int, int]] = []
     n = len(text)
     i = start
@@ -487,39 +497,38 @@ class _Parser:
             return seg_line, seg_col + offset - seg_offset
 
         # Keyword.
-        kw_end = 0
-        while kw_end < len(logical) and not logical[kw_end].isspace():
-            kw_end += 1
-        keyword_raw = logical[:kw_end]
+        m = _KEYWORD_RE.match(logical)
+        assert m is not None  # the pattern matches the empty string
+        keyword_raw = m.group(1)
+        kw_end = m.end(1)
         keyword = keyword_raw.upper()
         k_line, k_col = pos(0)
         e_line, e_col = pos(max(kw_end - 1, 0))
         keyword_span = Span(k_line, k_col, e_line, e_col + 1)
 
         # Flags.
-        p = kw_end
-        while p < len(logical) and logical[p].isspace():
-            p += 1
+        p = m.end()
         flags: list[Flag] = []
-        while logical.startswith("--", p):
-            words = _split_words(logical, self.escape, p)
-            ws, we = words[0]
-            word = logical[ws:we]
-            p = we
-            while p < len(logical) and logical[p].isspace():
-                p += 1
-            if word == "--":
-                break
-            name, sep, value = word[2:].partition("=")
-            f_line, f_col = pos(ws)
-            fe_line, fe_col = pos(we - 1)
-            flags.append(
-                Flag(
-                    name,
-                    _dequote(value, self.escape) if sep else None,
-                    Span(f_line, f_col, fe_line, fe_col + 1),
+        if logical.startswith("--", p):
+            for ws, we in _split_words(logical, self.escape, p):
+                if not logical.startswith("--", ws):
+                    break
+                word = logical[ws:we]
+                p = we
+                while p < len(logical) and logical[p].isspace():
+                    p += 1
+                if word == "--":
+                    break
+                name, sep, value = word[2:].partition("=")
+                f_line, f_col = pos(ws)
+                fe_line, fe_col = pos(we - 1)
+                flags.append(
+                    Flag(
+                        name,
+                        _dequote(value, self.escape) if sep else None,
+                        Span(f_line, f_col, fe_line, fe_col + 1),
+                    )
                 )
-            )
         arguments = logical[p:].strip()
         arguments_line = pos(p)[0] if p < len(logical) else k_line
 
