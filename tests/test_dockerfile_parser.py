@@ -521,14 +521,16 @@ def test_garbage_never_raises() -> None:
         text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 60)))
         df = parse(text)
         assert isinstance(df, Dockerfile)
+        assert not any(p.message.startswith("internal parser error") for p in df.problems)
         for ins in df.instructions:
             assert isinstance(ins, Instruction)
             assert 1 <= ins.span.line <= ins.span.end_line
             _ = ins.shell_script, ins.mounts
     for _ in range(200):
         data = bytes(rng.randrange(256) for _ in range(rng.randint(0, 300)))
-        parse(data.decode("utf-8", errors="replace"))
-        parse(data.decode("latin-1"))
+        for decoded in (data.decode("utf-8", errors="replace"), data.decode("latin-1")):
+            problems = parse(decoded).problems
+            assert not any(p.message.startswith("internal parser error") for p in problems)
 
 
 def test_deep_nesting_does_not_recurse_forever() -> None:
