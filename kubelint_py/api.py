@@ -1,0 +1,182 @@
+"""The pipeline: discover -> load -> index -> rules -> filter -> Report.
+
+`lint()` is the one entry point: the CLI, the pre-commit hook, the fixture tests and the benchmarks
+all call it, so tests exercise parsing and locations end to end.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kubelint_py import diagnostics as diag
+from kubelint_py.config import Config
+from kubelint_py.discover import Candidate, discover
+from kubelint_py.engine import (
+    Finding,
+    Rule,
+    RuleContext,
+    Severity,
+    Target,
+    Violation,
+    load_rules,
+    loaded_rules,
+)
+from kubelint_py.index import ProjectIndex
+from kubelint_py.load import SourceFile, load_source
+from kubelint_py.source import Location
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    """Sorted by path and position; includes suppressed findings (see Finding.suppressed)."""
+    files: list[SourceFile]
+    duration: float
+    config: Config
+    rules: list[Rule] = field(default_factory=list)
+    """Every rule that was enabled for this run."""
+    internal_errors: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is None]
+
+    def counts(self) -> dict[Severity, int]:
+        result = dict.fromkeys(Severity, 0)
+        for finding in self.active:
+            result[finding.severity] += 1
+        return result
+
+    @property
+    def failed(self) -> bool:
+        threshold = self.config.fail_on
+        return threshold is not None and any(f.severity >= threshold for f in self.active)
+
+    @property
+    def linted_files(self) -> list[SourceFile]:
+        return [f for f in self.files if f.kind in ("dockerfile", "compose", "kubernetes")]
+
+
+def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None = None,
+         debug: bool = False) -> Report:
+    config = config or Config()
+    started = time.perf_counter()
+    candidates = list(discover(paths or ["."], config.exclude, cwd=cwd))
+    files = [load_source(candidate, config.max_file_size) for candidate in candidates]
+    report = check_sources(files, config, debug=debug)
+    report.duration = time.perf_counter() - started
+    return report
+
+
+def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False) -> Report:
+    """Run the rules over already loaded files (the part of lint() after loading)."""
+    formats = {"cross"}
+    if any(f.resources for f in files):
+        formats.add("kubernetes")
+    if any(f.compose is not None for f in files):
+        formats.add("compose")
+    if any(f.dockerfile is not None for f in files):
+        formats.add("dockerfile")
+    load_rules(sorted(formats))
+    enabled = [r for r in loaded_rules() if config.is_enabled(r)]
+    index = ProjectIndex.build(
+        (r for f in files for r in f.resources),
+        (f.compose for f in files if f.compose is not None),
+        (f.dockerfile for f in files if f.dockerfile is not None),
+        default_namespace=config.default_namespace,
+        external_objects=config.external_objects,
+    )
+    runner = _Runner(enabled, config, index, debug)
+    findings: list[Finding] = []
+    enabled_codes = {r.code for r in enabled}
+    for source in files:
+        findings.extend(f for f in source.findings if f.code in enabled_codes)
+        findings.extend(runner.run_file(source))
+    findings.extend(runner.run_project())
+    findings = [_with_severity(f, config, runner.by_code) for f in findings]
+    from kubelint_py.suppress import apply_suppressions
+
+    findings = apply_suppressions(findings, files, config)
+    findings.sort(key=Finding.sort_key)
+    return Report(findings, files, 0.0, config, enabled, runner.internal_errors)
+
+
+def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:
+    rule_obj = rules.get(finding.code)
+    if rule_obj is None:
+        return finding
+    severity = config.severity_of(rule_obj)
+    if severity == finding.severity:
+        return finding
+    return Finding(finding.code, finding.name, severity, finding.message, finding.location,
+                   finding.related, finding.suppressed)
+
+
+class _Runner:
+    """Walks each file's models once and hands every target to the rules registered for it."""
+
+    def __init__(self, rules: list[Rule], config: Config, index: ProjectIndex, debug: bool) -> None:
+        self.by_target: dict[Target, list[Rule]] = {}
+        self.by_code = {r.code: r for r in rules}
+        for rule_obj in rules:
+            if rule_obj.func is not None:
+                self.by_target.setdefault(rule_obj.target, []).append(rule_obj)
+        self.contexts = {r.code: RuleContext(index, config, config.params_for(r)) for r in rules}
+        self.debug = debug
+        self.internal_errors: list[str] = []
+        self.index = index
+
+    def _targets(self, source: SourceFile) -> Iterator[tuple[Target, Any]]:
+        for resource in source.resources:
+            yield Target.K8S_OBJECT, resource
+            workload = resource.workload
+            if workload is not None:
+                yield Target.K8S_WORKLOAD, workload
+                for container in workload.containers:
+                    yield Target.K8S_CONTAINER, container
+        if source.compose is not None:
+            yield Target.COMPOSE_FILE, source.compose
+            for service in source.compose.services.values():
+                yield Target.COMPOSE_SERVICE, service
+        if source.dockerfile is not None:
+            yield Target.DOCKERFILE, source.dockerfile
+
+    def run_file(self, source: SourceFile) -> list[Finding]:
+        findings: list[Finding] = []
+        for target_kind, target in self._targets(source):
+            for rule_obj in self.by_target.get(target_kind, ()):
+                findings.extend(self._call(rule_obj, target, source.path))
+        return findings
+
+    def run_project(self) -> list[Finding]:
+        findings: list[Finding] = []
+        for rule_obj in self.by_target.get(Target.PROJECT, ()):
+            findings.extend(self._call(rule_obj, self.index, None))
+        return findings
+
+    def _call(self, rule_obj: Rule, target: Any, path: str | None) -> Iterable[Finding]:
+        assert rule_obj.func is not None
+        try:
+            violations: list[Violation] = list(rule_obj.func(target, self.contexts[rule_obj.code]))
+        except Exception as error:  # a buggy rule must not abort the run
+            detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {error}"
+            self.internal_errors.append(f"{rule_obj.code} on {path or 'project'}: {detail}")
+            message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {error}"
+            return [Finding(diag.INTERNAL_ERROR.code, diag.INTERNAL_ERROR.name, diag.INTERNAL_ERROR.severity,
+                            message, Location(path or ".", 1, 1))]
+        return [Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location, v.related)
+                for v in violations]
+
+
+def lint_candidates(candidates: Iterable[Candidate], config: Config) -> Report:
+    """Lint an explicit list of candidates (used by tests that build files in memory)."""
+    started = time.perf_counter()
+    files = [load_source(c, config.max_file_size) for c in candidates]
+    report = check_sources(files, config)
+    report.duration = time.perf_counter() - started
+    return report

@@ -1,0 +1,1 @@
+"""Built-in compose rules: one module per rule family; modules are found automatically."""

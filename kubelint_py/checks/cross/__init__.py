@@ -1,0 +1,1 @@
+"""Built-in cross rules: one module per rule family; modules are found automatically."""

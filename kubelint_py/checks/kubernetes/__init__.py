@@ -1,0 +1,1 @@
+"""Built-in kubernetes rules: one module per rule family; modules are found automatically."""

@@ -1,0 +1,170 @@
+"""Command line: `kubelint-py check|rules|explain`. Option parsing only; the work is in api.lint()."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from kubelint_py import __version__
+
+app = typer.Typer(
+    name="kubelint-py",
+    help="Lint Dockerfiles, Docker Compose files and Kubernetes YAML, and check them against each other.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kubelint-py {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """kubelint-py: one linter for Dockerfiles, Compose and Kubernetes YAML."""
+
+
+def _usage_error(message: str) -> typer.Exit:
+    typer.echo(f"kubelint-py: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _parse_outputs(formats: list[str], output: str | None) -> list[tuple[str, str | None]]:
+    """`--format text --format sarif:results.sarif` -> [(text, None), (sarif, results.sarif)]."""
+    from kubelint_py.report import FORMATS
+
+    outputs: list[tuple[str, str | None]] = []
+    for entry in formats or ["text"]:
+        name, _, path = entry.partition(":")
+        name = name.strip().lower()
+        if name not in FORMATS:
+            raise _usage_error(f"unknown format '{name}' (choose from {', '.join(FORMATS)})")
+        outputs.append((name, path or None))
+    if output is not None:
+        first_name, first_path = outputs[0]
+        if first_path is None:
+            outputs[0] = (first_name, output)
+    return outputs
+
+
+@app.command()
+def check(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or folders to lint (default: .).")] = None,
+    format: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", help="text, json, sarif or github; repeat for several, FORMAT:FILE writes to a file.")
+    ] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the (first) report to FILE.")] = None,
+    fail_on: Annotated[str, typer.Option(
+        "--fail-on", help="Exit 1 when a finding is at or above: error, warning, info or none.")] = "warning",
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", help="Only these rules (code, name, code prefix, tag); repeatable.")] = None,
+    extend_select: Annotated[list[str] | None, typer.Option(
+        "--extend-select", help="Also run these rules (for rules that are off by default); repeatable.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(
+        "--ignore", help="Skip these rules (code, name, code prefix, tag); repeatable.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", help="Skip paths matching this glob; repeatable.")] = None,
+    namespace: Annotated[str | None, typer.Option(
+        "--namespace", help="Namespace of objects that declare none (default: default).")] = None,
+    k8s_version: Annotated[str | None, typer.Option(
+        "--k8s-version", help="Target Kubernetes version, e.g. 1.31.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only, no summary.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."""
+    from kubelint_py.api import lint
+    from kubelint_py.config import Config, ConfigError
+    from kubelint_py.engine import Severity, all_rules, rule_matches
+    from kubelint_py.report import get_renderer, write_atomically
+    from kubelint_py.report.text import render as render_text
+    from kubelint_py.report.text import use_colour
+
+    outputs = _parse_outputs(list(format or []), output)
+    try:
+        threshold = None if fail_on.strip().lower() == "none" else Severity.parse(fail_on)
+    except ValueError as error:
+        raise _usage_error(f"--fail-on: {error}") from None
+    selectors = [*(select or []), *(ignore or []), *(extend_select or [])]
+    if selectors:
+        known = all_rules()
+        for entry in selectors:
+            if not any(rule_matches(r, entry) for r in known):
+                raise _usage_error(f"no rule matches '{entry}' (see `kubelint-py rules`)")
+    config = Config(select=tuple(select or ()), ignore=tuple(ignore or ()),
+                    extend_select=tuple(extend_select or ()), exclude=tuple(exclude or ()), fail_on=threshold)
+    if namespace:
+        config.default_namespace = namespace
+    if k8s_version:
+        config.k8s_version = k8s_version
+    try:
+        report = lint(list(paths or ["."]), config, debug=debug)
+    except ConfigError as error:
+        raise _usage_error(str(error)) from None
+    except Exception as error:  # the last line of defence: no traceback unless asked
+        if debug:
+            raise
+        typer.echo(f"kubelint-py: internal error: {type(error).__name__}: {error} (rerun with --debug)", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    for name, path in outputs:
+        if name == "text":
+            content = render_text(report, colour=path is None and use_colour(), quiet=quiet)
+        else:
+            content = get_renderer(name)(report)
+        if path is None:
+            sys.stdout.write(content)
+        else:
+            write_atomically(path, content)
+    if debug and report.internal_errors:
+        for detail in report.internal_errors:
+            typer.echo(detail, err=True)
+    raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+@app.command("rules")
+def list_rules(
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List every rule: code, name, format, default severity, summary."""
+    from kubelint_py.engine import all_rules
+
+    rules = all_rules()
+    if format == "json":
+        typer.echo(json.dumps([
+            {"code": r.code, "name": r.name, "format": r.format, "severity": r.severity.label,
+             "enabled": r.enabled_by_default, "tags": list(r.tags), "summary": r.summary,
+             "aliases": list(r.aliases)} for r in rules], indent=2))
+        return
+    if format != "text":
+        raise _usage_error("rules --format takes text or json")
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        flag = "" if r.enabled_by_default else " (off by default)"
+        typer.echo(f"{r.code:7} {r.name:{width}}  {r.format:10} {r.severity.label:7}  {r.summary}{flag}")
+
+
+@app.command()
+def explain(code_or_name: Annotated[str, typer.Argument(help="A rule code (KS102) or name.")]) -> None:
+    """Explain a rule: why it matters, how to fix it, and examples."""
+    from kubelint_py.docs import explain_text
+    from kubelint_py.engine import find_rule
+
+    found = find_rule(code_or_name)
+    if found is None:
+        raise _usage_error(f"no rule named '{code_or_name}' (see `kubelint-py rules`)")
+    typer.echo(explain_text(found))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,179 @@
+"""Read one file and parse it into models. Never raises: every problem becomes a KL finding."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from kubelint_py import diagnostics as diag
+from kubelint_py.discover import Candidate
+from kubelint_py.engine import Finding, Related, Rule
+from kubelint_py.models.compose import ComposeFile
+from kubelint_py.models.dockerfile import Dockerfile
+from kubelint_py.models.kubernetes import Resource
+from kubelint_py.models.located import YMap
+from kubelint_py.parsers.yaml import Ambiguity, YamlStream, load_yaml
+from kubelint_py.source import Location, Span
+
+SourceKind = Literal["dockerfile", "compose", "kubernetes", "template", "other", "unreadable"]
+
+# API groups whose objects are build-time configuration, not cluster objects.
+NON_CLUSTER_GROUPS = ("kustomize.config.k8s.io", "config.kubernetes.io", "kpt.dev")
+
+
+@dataclass
+class SourceFile:
+    path: str
+    kind: SourceKind
+    text: str = ""
+    explicit: bool = False
+    resources: list[Resource] = field(default_factory=list)
+    compose: ComposeFile | None = None
+    dockerfile: Dockerfile | None = None
+    ambiguities: list[Ambiguity] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def report(self, rule: Rule, message: str, span: Span | None, related: tuple[Related, ...] = ()) -> None:
+        self.findings.append(Finding(rule.code, rule.name, rule.severity, message,
+                                     Location.of(self.path, span), related))
+
+
+def _first_bad_byte_line(data: bytes) -> int:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data.count(b"\n", 0, error.start) + 1
+    return 1
+
+
+@lru_cache(maxsize=4096)
+def _is_chart_dir(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "Chart.yaml"))
+
+
+def is_helm_template_path(path: str) -> bool:
+    """A file under a chart's templates/ folder (a folder whose parent holds Chart.yaml)."""
+    parts = Path(path).resolve().parts
+    for index in range(len(parts) - 1, 0, -1):
+        if parts[index] == "templates" and _is_chart_dir(str(Path(*parts[:index]))):
+            return True
+    return False
+
+
+def read_text(source: SourceFile, max_size: int) -> str | None:
+    """The decoded text, or None after recording why the file cannot be linted."""
+    try:
+        size = os.path.getsize(source.path)
+        if size > max_size:
+            source.report(diag.UNREADABLE, f"file is {size / 1048576:.1f} MiB, over the {max_size / 1048576:.1f}"
+                          " MiB limit (max_file_size); it was not linted", None)
+            return None
+        with open(source.path, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except IsADirectoryError:
+        source.report(diag.UNREADABLE, "is a directory where a file was expected", None)
+        return None
+    except OSError as error:
+        source.report(diag.UNREADABLE, f"cannot read file: {error.strerror or error}", None)
+        return None
+    if b"\x00" in data[:8192]:
+        source.report(diag.UNREADABLE, "binary file (contains NUL bytes); it was not linted", None)
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        line = _first_bad_byte_line(data)
+        source.report(diag.ENCODING, f"file is not valid UTF-8 (first bad byte on line {line}); "
+                      "linted with the bad bytes replaced", Span.point(line))
+        return data.decode("utf-8", errors="replace")
+
+
+def load_source(candidate: Candidate, max_size: int) -> SourceFile:
+    """Read and parse one candidate file into a SourceFile with its models and load findings."""
+    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
+    if candidate.problem is not None:
+        source.report(diag.UNREADABLE, f"cannot read file: {candidate.problem}", None)
+        return source
+    if candidate.kind in ("yaml", "json", "compose") and not candidate.explicit \
+            and is_helm_template_path(candidate.path):
+        source.kind = "template"
+        source.report(diag.TEMPLATE_SKIPPED, "Helm chart template skipped: lint the rendered output "
+                      "(`helm template`) instead", None)
+        return source
+    text = read_text(source, max_size)
+    if text is None:
+        return source
+    source.text = text
+    if candidate.kind == "dockerfile":
+        _load_dockerfile(source, text)
+    else:
+        _load_yaml_file(source, text, candidate)
+    return source
+
+
+def _load_dockerfile(source: SourceFile, text: str) -> None:
+    from kubelint_py.parsers.dockerfile import parse_dockerfile
+
+    source.kind = "dockerfile"
+    source.dockerfile = parse_dockerfile(source.path, text)
+    for problem in source.dockerfile.problems:
+        source.report(diag.PARSE_ERROR, problem.message, problem.span)
+
+
+def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None:
+    if candidate.kind == "json" and not candidate.explicit and ('"apiVersion"' not in text or '"kind"' not in text):
+        source.kind = "other"
+        return
+    stream = load_yaml(text, "yaml12" if candidate.kind == "compose" else "yaml11")
+    if "{{" in text and (stream.complex_keys or any(p.kind == "syntax" for p in stream.problems)):
+        source.kind = "template"
+        line = next((i for i, row in enumerate(text.splitlines(), 1) if "{{" in row), 1)
+        source.report(diag.TEMPLATE_SKIPPED, "Go/Helm template syntax (`{{ }}`) makes this file invalid YAML; "
+                      "it was skipped: lint the rendered output instead", Span.point(line))
+        return
+    _report_yaml_problems(source, stream)
+    roots = [doc for doc in stream.documents if isinstance(doc.value, YMap)]
+    if any("apiVersion" in doc.value and "kind" in doc.value for doc in roots):
+        source.kind = "kubernetes"
+        for doc in roots:
+            source.ambiguities.extend(doc.ambiguities)
+            _add_resources(source, doc.value, doc.index, doc.span)
+        return
+    looks_like_compose = bool(roots) and isinstance(roots[0].value.get("services"), YMap)
+    if candidate.kind == "compose" or looks_like_compose:
+        source.kind = "compose"
+        if roots:
+            roots[0].use_schema("yaml12")
+            source.ambiguities.extend(roots[0].ambiguities)
+            source.compose = ComposeFile(source.path, roots[0].value)
+        return
+    source.kind = "other"
+
+
+def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Span) -> None:
+    if "apiVersion" not in body or "kind" not in body:
+        return
+    api_version = str(body.get("apiVersion"))
+    if api_version.startswith(NON_CLUSTER_GROUPS):
+        return
+    items = body.get_list("items")
+    if body.get("kind") == "List" and items is not None:
+        for _, item in items.maps():
+            _add_resources(source, item, doc_index, item.span)
+        return
+    source.resources.append(Resource(source.path, doc_index, body, doc_span))
+
+
+def _report_yaml_problems(source: SourceFile, stream: YamlStream) -> None:
+    for problem in stream.problems:
+        if problem.kind == "duplicate-key":
+            related = (Related(Location.of(source.path, problem.related), "first definition"),) \
+                if problem.related else ()
+            source.report(diag.DUPLICATE_KEY, problem.message, problem.span, related)
+        else:
+            source.report(diag.PARSE_ERROR, problem.message, problem.span)

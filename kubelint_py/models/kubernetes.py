@@ -1,0 +1,312 @@
+"""Kubernetes objects: a generic Resource plus typed views (workloads, containers, services, ...).
+
+Views read the located YAML lazily; they never copy it, so every field a rule reads can be turned into
+a Location with `at()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from kubelint_py.models.located import YList, YMap
+from kubelint_py.source import Location, Span
+
+# Where the pod template sits in each workload kind.
+POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
+    "Deployment": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "DeploymentConfig": ("spec", "template"),  # OpenShift; common in real repositories
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    "PodTemplate": ("template",),
+}
+WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) | {"Pod"}
+
+CLUSTER_SCOPED_KINDS = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
+    "CustomResourceDefinition", "PriorityClass", "IngressClass", "RuntimeClass", "CSIDriver", "CSINode",
+    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "APIService", "PodSecurityPolicy", "VolumeAttachment",
+    "CertificateSigningRequest", "ClusterIssuer", "FlowSchema", "PriorityLevelConfiguration",
+    "ComponentStatus", "ClusterRoleList", "GatewayClass",
+})
+
+CONTAINER_FIELDS = (("initContainers", "init"), ("containers", "container"),
+                    ("ephemeralContainers", "ephemeral"))
+
+
+def _walk(node: Any, path: tuple[str, ...]) -> Any:
+    for step in path:
+        if not isinstance(node, YMap):
+            return None
+        node = node.get(step)
+    return node
+
+
+def _str_map(node: Any) -> dict[str, str]:
+    if not isinstance(node, YMap):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in node.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Resource:
+    """One Kubernetes object from one YAML document (or one item of a `kind: List`)."""
+
+    path: str
+    doc_index: int
+    body: YMap
+    doc_span: Span
+
+    @property
+    def api_version(self) -> str:
+        value = self.body.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def kind(self) -> str:
+        value = self.body.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def metadata(self) -> YMap:
+        found = self.body.get_map("metadata")
+        return found if found is not None else YMap(self.body.span)
+
+    @property
+    def name(self) -> str:
+        value = self.metadata.get("name")
+        if value is None:
+            value = self.metadata.get("generateName")
+        return "" if value is None else str(value)
+
+    @property
+    def raw_namespace(self) -> str | None:
+        value = self.metadata.get("namespace")
+        return None if value is None else str(value)
+
+    @property
+    def cluster_scoped(self) -> bool:
+        return self.kind in CLUSTER_SCOPED_KINDS
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return _str_map(self.metadata.get("labels"))
+
+    @cached_property
+    def annotations(self) -> dict[str, str]:
+        return _str_map(self.metadata.get("annotations"))
+
+    @property
+    def spec(self) -> YMap:
+        found = self.body.get_map("spec")
+        return found if found is not None else YMap(self.body.span)
+
+    @property
+    def display(self) -> str:
+        return f"{self.kind}/{self.name}" if self.name else self.kind or "object"
+
+    @property
+    def location(self) -> Location:
+        """The object's own line: its metadata.name, else its kind, else the document start."""
+        meta = self.body.get_map("metadata")
+        if meta is not None and "name" in meta:
+            return self.at(meta, "name")
+        if "kind" in self.body:
+            return self.at(self.body, "kind")
+        return Location.of(self.path, self.doc_span)
+
+    def at(self, node: YMap | YList | None, key: Any = None, *, on_key: bool = False) -> Location:
+        """Location of a field: `at(container, "image")` is the image value; on_key=True the key."""
+        if node is None:
+            return self.location
+        if key is None:
+            return Location.of(self.path, node.span)
+        if isinstance(node, YMap):
+            return Location.of(self.path, node.key_span(key) if on_key else node.value_span(key))
+        if isinstance(key, int):
+            return Location.of(self.path, node.item_span(key))
+        return Location.of(self.path, node.span)
+
+    def key_location(self, node: YMap | None, key: str) -> Location:
+        """The `key:` if present, else the mapping that should hold it (for "missing X" findings)."""
+        if node is None:
+            return self.location
+        if key in node:
+            return self.at(node, key, on_key=True)
+        return Location.of(self.path, node.span)
+
+    def lookup(self, *path: str) -> Any:
+        return _walk(self.body, path)
+
+    @cached_property
+    def workload(self) -> Workload | None:
+        return Workload.of(self)
+
+
+@dataclass(frozen=True, eq=False)
+class Container:
+    resource: Resource
+    data: YMap
+    kind: str  # "container", "init" or "ephemeral"
+    index: int
+    owner_list: YList
+
+    @property
+    def name(self) -> str:
+        value = self.data.get("name")
+        return "" if value is None else str(value)
+
+    @property
+    def image(self) -> str | None:
+        value = self.data.get("image")
+        return None if value is None else str(value)
+
+    @property
+    def is_init(self) -> bool:
+        return self.kind == "init"
+
+    @property
+    def location(self) -> Location:
+        """The container's `- name:` line (or the list item when it has no name)."""
+        if "name" in self.data:
+            return self.resource.at(self.data, "name")
+        return self.resource.at(self.owner_list, self.index)
+
+    def at(self, key: str, *, on_key: bool = False) -> Location:
+        return self.resource.at(self.data, key, on_key=on_key)
+
+    def get_map(self, key: str) -> YMap | None:
+        return self.data.get_map(key)
+
+    def get_list(self, key: str) -> YList | None:
+        return self.data.get_list(key)
+
+    @property
+    def ports(self) -> list[YMap]:
+        found = self.data.get_list("ports")
+        return [item for _, item in found.maps()] if found is not None else []
+
+
+@dataclass(frozen=True, eq=False)
+class Workload:
+    """A resource that carries a pod spec (Pod, Deployment, CronJob, ...)."""
+
+    resource: Resource
+    template: YMap | None  # the pod template (None for a bare Pod)
+    pod_spec: YMap
+
+    @staticmethod
+    def of(resource: Resource) -> Workload | None:
+        kind = resource.kind
+        if kind == "Pod":
+            spec = resource.body.get_map("spec")
+            return Workload(resource, None, spec) if spec is not None else None
+        path = POD_TEMPLATE_PATHS.get(kind)
+        if path is None:
+            return None
+        template = _walk(resource.body, path)
+        if not isinstance(template, YMap):
+            return None
+        spec = template.get_map("spec")
+        return Workload(resource, template, spec) if spec is not None else None
+
+    @property
+    def kind(self) -> str:
+        return self.resource.kind
+
+    @property
+    def template_metadata(self) -> YMap | None:
+        if self.template is None:
+            return self.resource.body.get_map("metadata")
+        return self.template.get_map("metadata")
+
+    @cached_property
+    def pod_labels(self) -> dict[str, str]:
+        return _str_map(self.template_metadata.get("labels") if self.template_metadata is not None else None)
+
+    @cached_property
+    def pod_annotations(self) -> dict[str, str]:
+        meta = self.template_metadata
+        return _str_map(meta.get("annotations") if meta is not None else None)
+
+    @cached_property
+    def containers(self) -> tuple[Container, ...]:
+        """Init, regular and ephemeral containers, in that order."""
+        found: list[Container] = []
+        for field_name, kind in CONTAINER_FIELDS:
+            items = self.pod_spec.get_list(field_name)
+            if items is None:
+                continue
+            for index, item in items.maps():
+                found.append(Container(self.resource, item, kind, index, items))
+        return tuple(found)
+
+    def iter_containers(self, *, init: bool = True, ephemeral: bool = False) -> Iterator[Container]:
+        for container in self.containers:
+            if (container.kind == "init" and not init) or (container.kind == "ephemeral" and not ephemeral):
+                continue
+            yield container
+
+    @property
+    def replicas(self) -> int | None:
+        value = self.resource.spec.get("replicas")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def selector(self) -> YMap | None:
+        return self.resource.spec.get_map("selector")
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSelector:
+    """A parsed label selector: matchLabels plus matchExpressions, or a Service's plain map."""
+
+    match_labels: tuple[tuple[str, str], ...]
+    expressions: tuple[tuple[str, str, tuple[str, ...]], ...]
+
+    @staticmethod
+    def parse(node: Any, *, plain: bool = False) -> LabelSelector | None:
+        """None when the node is not a selector at all; an empty selector matches everything."""
+        if not isinstance(node, YMap):
+            return None
+        if plain:
+            return LabelSelector(tuple((str(k), "" if v is None else str(v)) for k, v in node.items()), ())
+        labels = _str_map(node.get("matchLabels"))
+        expressions: list[tuple[str, str, tuple[str, ...]]] = []
+        found = node.get_list("matchExpressions")
+        for _, expr in found.maps() if found is not None else []:
+            values = expr.get_list("values")
+            expressions.append((str(expr.get("key", "")), str(expr.get("operator", "")),
+                                tuple(str(v) for v in values) if values is not None else ()))
+        return LabelSelector(tuple(labels.items()), tuple(expressions))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.match_labels and not self.expressions
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        for key, value in self.match_labels:
+            if labels.get(key) != value:
+                return False
+        for key, operator, values in self.expressions:
+            present = key in labels
+            if operator == "In" and not (present and labels[key] in values):
+                return False
+            if operator == "NotIn" and present and labels[key] in values:
+                return False
+            if operator == "Exists" and not present:
+                return False
+            if operator == "DoesNotExist" and present:
+                return False
+        return True

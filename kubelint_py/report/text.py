@@ -1,0 +1,62 @@
+"""`path:line:col: CODE [severity] message (name)` lines, then a summary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from kubelint_py.engine import Severity
+from kubelint_py.report import escape_control
+
+if TYPE_CHECKING:
+    from kubelint_py.api import Report
+
+_COLOURS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def use_colour(stream: object = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    target = stream if stream is not None else sys.stdout
+    isatty = getattr(target, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def render(report: Report, *, colour: bool = False, quiet: bool = False) -> str:
+    lines: list[str] = []
+    for finding in report.active:
+        loc = finding.location
+        severity = finding.severity.label
+        head = f"{escape_control(loc.path)}:{loc.line}:{loc.column}:"
+        message = escape_control(finding.message)
+        if colour:
+            lines.append(f"{_BOLD}{head}{_RESET} {_COLOURS[finding.severity]}{finding.code} [{severity}]{_RESET} "
+                         f"{message} {_DIM}({finding.name}){_RESET}")
+        else:
+            lines.append(f"{head} {finding.code} [{severity}] {message} ({finding.name})")
+        for related in finding.related:
+            rloc = related.location
+            lines.append(f"    {escape_control(rloc.path)}:{rloc.line}:{rloc.column}: "
+                         f"{escape_control(related.message)}")
+    if not quiet:
+        lines.append(summary(report))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def summary(report: Report) -> str:
+    counts = report.counts()
+    total = sum(counts.values())
+    parts = [f"{counts[s]} {s.label}{'' if counts[s] == 1 else 's'}" for s in
+             (Severity.ERROR, Severity.WARNING, Severity.INFO)]
+    suppressed = len(report.findings) - total
+    text = (f"Found {total} problem{'' if total == 1 else 's'} ({', '.join(parts)})"
+            f"{f', {suppressed} suppressed' if suppressed else ''} in {len(report.linted_files)} "
+            f"file{'' if len(report.linted_files) == 1 else 's'} in {report.duration:.2f}s.")
+    threshold = report.config.fail_on
+    if report.failed and threshold is not None:
+        failing = sum(1 for f in report.active if f.severity >= threshold)
+        text += f" Failing: {failing} at or above '{threshold.label}' (--fail-on)."
+    return text
