@@ -33,6 +33,12 @@ class Config:
     external_objects: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    policies: tuple[str, ...] = ()
+    """Folders or files of declarative policies (YAML) to load besides the built-in rules/."""
+    project_root: str | None = None
+    """Where cross-file references are resolved; None: found from the linted paths."""
+    use_cache: bool = True
+    baseline: str | None = None
     sources: dict[str, str] = field(default_factory=dict)
     """Where each setting came from (for --show-config)."""
 

@@ -74,6 +74,15 @@ class Violation:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is silenced. kind follows SARIF: inSource (a comment or annotation) or external
+    (config, baseline)."""
+
+    kind: str
+    justification: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     code: str
     name: str
@@ -81,8 +90,8 @@ class Finding:
     message: str
     location: Location
     related: tuple[Related, ...] = ()
-    suppressed: str | None = None
-    """None when active; otherwise why it is suppressed (e.g. "inline: reason")."""
+    suppressed: Suppression | None = None
+    """None when active; otherwise how and why it was suppressed."""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

@@ -1,0 +1,87 @@
+"""Secret detection shared by the Kubernetes, Compose and Dockerfile rules: one set of patterns.
+
+Names say a value is meant to be secret; values say a string *is* a credential whatever its name.
+Placeholders and references (`${VAR}`, `changeme` is NOT a placeholder: it is a real, weak secret) are
+told apart so a name like DB_PASSWORD_FILE or a value like `$(cat /run/secrets/x)` does not fire.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that mark a variable as holding a secret, matched as whole segments of the name.
+SECRET_NAME_WORDS = ("PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "API_KEY",
+                     "PRIVATE_KEY", "PRIVATEKEY", "ACCESS_KEY", "ACCESSKEY", "SECRET_KEY", "CREDENTIALS",
+                     "CREDENTIAL", "AUTH_KEY", "CLIENT_SECRET", "SIGNING_KEY", "ENCRYPTION_KEY", "SESSION_KEY")
+_NAME = re.compile(
+    r"(?:^|[_\-.])(?:" + "|".join(re.escape(w) for w in sorted(SECRET_NAME_WORDS, key=len, reverse=True))
+    + r")(?:$|[_\-.])", re.IGNORECASE)
+# Names that contain a secret word but hold a reference to one, or a non-secret setting about it.
+_NOT_SECRET_NAME = re.compile(
+    r"(?:_FILE|_PATH|_DIR|_LOCATION|_REF|_NAME|_KEY_ID|_ID|_USER|_USERNAME|_LENGTH|_TTL|_EXPIRY|_EXPIRES"
+    r"|_POLICY|_HEADER|_ENDPOINT|_URL_TEMPLATE|_ENABLED|_REQUIRED|_MIN|_MAX|_TYPE|_MODE|_FORMAT|_ALGORITHM"
+    r"|_HASH_ALGORITHM|_ROTATION|_PROVIDER|_SECRET_NAME|_SECRETS_DIR)$"
+    r"|^(?:PASSWORD|SECRET|TOKEN)_(?:FILE|PATH|NAME)$|^PWD$",
+    re.IGNORECASE)
+
+
+def is_secret_name(name: str) -> bool:
+    """True for FOO_PASSWORD, apiToken-like names; false for FOO_PASSWORD_FILE or PASSWORD_LENGTH."""
+    normalised = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)  # camelCase -> camel_Case
+    return bool(_NAME.search(normalised)) and not _NOT_SECRET_NAME.search(normalised)
+
+
+# Values that are not literal secrets: empty, references, interpolation, obvious placeholders.
+_REFERENCE = re.compile(r"^\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*|\$\(|`|<[^>]*>$|\{\{)")
+_PLACEHOLDERS = frozenset({"", "none", "null", "nil", "-", "xxx", "xxxx", "xxxxxx", "changeit", "redacted",
+                           "<redacted>", "***", "******", "todo", "tbd", "placeholder", "example", "dummy",
+                           "your-password", "your_password", "yourpassword", "<password>", "password-here",
+                           "secret-here", "replace-me", "replaceme", "true", "false", "0", "1"})
+
+
+def is_literal_secret_value(value: str | None) -> bool:
+    """True when a value under a secret-looking name is a literal (not a reference or placeholder)."""
+    if value is None:
+        return False
+    text = value.strip()
+    if text.lower() in _PLACEHOLDERS or _REFERENCE.match(text):
+        return False
+    return not (text.startswith("/") and " " not in text)  # a path to a mounted secret file
+
+
+@dataclass(frozen=True, slots=True)
+class SecretMatch:
+    kind: str
+    start: int
+    end: int
+
+
+_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY(?: BLOCK)?-----")),
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
+    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b")),
+    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}\b")),
+    ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b")),
+    ("Slack webhook", re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+")),
+    ("Stripe key", re.compile(r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b")),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("JSON web token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+    ("password in URL", re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s:/@'\"]+:(?!\$|\{)[^\s@/'\"]{3,}@[^\s'\"]+")),
+)
+_URL_PASSWORD_PLACEHOLDERS = re.compile(r"://[^:/@]+:(?:password|pass|secret|xxx+|\*+|changeme|<[^>]+>)@",
+                                        re.IGNORECASE)
+
+
+def find_secret_values(text: str) -> list[SecretMatch]:
+    """Credentials recognisable by their shape, wherever they appear in a string."""
+    if not text or len(text) < 16:
+        return []
+    found: list[SecretMatch] = []
+    for kind, pattern in _VALUE_PATTERNS:
+        for match in pattern.finditer(text):
+            if kind == "password in URL" and _URL_PASSWORD_PLACEHOLDERS.search(match.group()):
+                continue
+            found.append(SecretMatch(kind, match.start(), match.end()))
+    return found
