@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator
@@ -83,6 +84,16 @@ def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
+def _link_problem(link: Path) -> str:
+    """Why a symbolic link cannot be followed: a loop or a missing target."""
+    try:
+        os.stat(link)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
+
+
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None = None) -> Iterator[Candidate]:
     """Yield lintable files under the given paths, in a stable order, each once."""
     cwd = cwd or Path.cwd()
@@ -94,7 +105,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None
             root = cwd / root
         display = display_path(Path(os.path.normpath(root)), cwd)
         if root.is_symlink() and not root.exists():
-            yield Candidate(display, classify_name(root.name) or "yaml", True, "broken symbolic link")
+            yield Candidate(display, classify_name(root.name) or "yaml", True, _link_problem(root))
             continue
         if root.is_dir():
             yield from _walk(Path(os.path.normpath(root)), cwd, patterns, seen)
@@ -134,7 +145,7 @@ def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> It
             if full.is_symlink():
                 target = os.path.realpath(full)
                 if not os.path.exists(target):
-                    yield Candidate(display, kind, False, "broken symbolic link")
+                    yield Candidate(display, kind, False, _link_problem(full))
                     continue
                 # Links out of the linted tree are not followed: a PR must not make us read /etc.
                 if os.path.commonpath([real_top, target]) != real_top:

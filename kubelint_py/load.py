@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -63,21 +64,42 @@ def is_helm_template_path(path: str) -> bool:
     return False
 
 
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1048576:.1f} MiB" if size >= 1048576 else f"{size:,} bytes"
+
+
 def read_text(source: SourceFile, max_size: int) -> str | None:
     """The decoded text, or None after recording why the file cannot be linted."""
     try:
-        size = os.path.getsize(source.path)
-        if size > max_size:
-            source.report(diag.UNREADABLE, f"file is {size / 1048576:.1f} MiB, over the {max_size / 1048576:.1f}"
-                          " MiB limit (max_file_size); it was not linted", None)
-            return None
-        with open(source.path, "rb") as handle:
+        # O_NONBLOCK: opening a FIFO named like a manifest must not wait forever for a writer.
+        fd = os.open(source.path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
+        with open(fd, "rb", closefd=True) as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                source.report(diag.UNREADABLE, "is a directory where a file was expected", None)
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                source.report(diag.UNREADABLE, "not a regular file (a FIFO, socket or device); it was not read",
+                              None)
+                return None
+            if info.st_size > max_size:
+                source.report(diag.UNREADABLE, f"file is {_mib(info.st_size)}, over the {_mib(max_size)} limit "
+                              "(max_file_size, --max-file-size); it was not linted", None)
+                return None
             data = handle.read(max_size + 1)
     except IsADirectoryError:
         source.report(diag.UNREADABLE, "is a directory where a file was expected", None)
         return None
     except OSError as error:
         source.report(diag.UNREADABLE, f"cannot read file: {error.strerror or error}", None)
+        return None
+    if len(data) > max_size:  # it grew after fstat
+        source.report(diag.UNREADABLE, f"file is over the {_mib(max_size)} limit (max_file_size, "
+                      "--max-file-size); it was not linted", None)
         return None
     if b"\x00" in data[:8192]:
         source.report(diag.UNREADABLE, "binary file (contains NUL bytes); it was not linted", None)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from kubelint_py.models.located import YList, YMap
 from kubelint_py.source import Span
@@ -164,8 +165,18 @@ def _tagged_scalar(text: str, tag: str) -> Any:
 # --- the builder -------------------------------------------------------------------------------
 
 
-def _span(start: Any, end: Any) -> Span:
-    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+# Line breaks as YAML readers count them (libyaml and ruamel's reader agree).
+_BREAKS = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+# A document start marker: `---` at the start of a line, followed by a blank or the end.
+_DOC_START = re.compile(r"(?:\A|(?<=[\r\n\x85\u2028\u2029]))---(?=[ \t\r\n\x85\u2028\u2029]|\Z)")
+
+
+class _Stop(Exception):
+    """Reading on in this document is pointless (too deep, alias bomb): stop the parser here."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 class _Frame:
@@ -198,6 +209,12 @@ class _Builder:
         self.doc_has_value = False
         self.failed_document = False
         self.complex_keys = 0
+        self.line_offset = 0
+        """Lines before the text being parsed (when reading on after a fatal error, chunk by chunk)."""
+
+    def _span(self, start: Any, end: Any) -> Span:
+        offset = self.line_offset + 1
+        return Span(start.line + offset, start.column + 1, end.line + offset, end.column + 1)
 
     def feed(self, events: Iterator[Any]) -> None:
         scalar, alias = ev.ScalarEvent, ev.AliasEvent
@@ -212,8 +229,8 @@ class _Builder:
             if cls is scalar:
                 self._scalar(event)
             elif cls is map_start or cls is seq_start:
-                self._open(event, YMap(_span(event.start_mark, event.end_mark)) if cls is map_start
-                           else YList(_span(event.start_mark, event.end_mark)))
+                span = self._span(event.start_mark, event.end_mark)
+                self._open(event, YMap(span) if cls is map_start else YList(span))
             elif cls is map_end or cls is seq_end:
                 self._close(event)
             elif cls is alias:
@@ -230,31 +247,38 @@ class _Builder:
         self.stack = []
         self.doc_value = None
         self.doc_has_value = False
-        self.doc_start = _span(event.start_mark, event.start_mark)
+        self.doc_start = self._span(event.start_mark, event.start_mark)
         self.doc_ambiguities = []
         self.doc_events = 0
         self.failed_document = False
 
     def _end_document(self, event: Any) -> None:
-        start = self.doc_start or _span(event.start_mark, event.start_mark)
+        start = self.doc_start or self._span(event.start_mark, event.start_mark)
         end = event.end_mark
-        span = Span(start.line, start.column, end.line + 1, end.column + 1)
+        span = Span(start.line, start.column, end.line + 1 + self.line_offset, end.column + 1)
         value = None if self.failed_document else self.doc_value
         self.documents.append(YamlDocument(len(self.documents), value, span, self.doc_ambiguities))
         self.stack = []
         self.anchors = {}
 
-    def _fail_document(self, problem: YamlProblem) -> None:
+    def _fail_document(self, problem: YamlProblem, *, stop: bool = False) -> None:
         self.problems.append(problem)
         self.failed_document = True
         self.stack = []
         self.anchors = {}
+        if stop:
+            # Keep the document's place (later documents keep their index) and stop reading: the
+            # parser's own cost grows with the nesting it still has to go through.
+            start = self.doc_start or problem.span
+            self.documents.append(YamlDocument(len(self.documents), None, Span(
+                start.line, start.column, problem.span.end_line, problem.span.end_column)))
+            raise _Stop(problem.span.line)
 
     # values
 
     def _scalar(self, event: Any) -> None:
         text: str = event.value
-        span = _span(event.start_mark, event.end_mark)
+        span = self._span(event.start_mark, event.end_mark)
         tag = event.tag
         ambiguity: tuple[Any, Any] | None = None
         if tag is not None and tag != "!":
@@ -271,7 +295,7 @@ class _Builder:
         self._add(value, span, 1, event.anchor, ambiguity, text)
 
     def _alias(self, event: Any) -> None:
-        span = _span(event.start_mark, event.end_mark)
+        span = self._span(event.start_mark, event.end_mark)
         found = self.anchors.get(event.anchor)
         if found is None:
             self._fail_document(YamlProblem("syntax", f"found undefined alias '*{event.anchor}'", span))
@@ -283,7 +307,7 @@ class _Builder:
         if len(self.stack) >= MAX_DEPTH:
             self._fail_document(YamlProblem(
                 "too-deep", f"nesting deeper than {MAX_DEPTH} levels; the document is not linted",
-                container.span))
+                container.span), stop=True)
             return
         self.stack.append(_Frame(container, event.anchor))
 
@@ -320,7 +344,7 @@ class _Builder:
             self._fail_document(YamlProblem(
                 "alias-bomb",
                 f"aliases expand this document to more than {frame.size:,} nodes (a 'billion laughs' "
-                "pattern); the document is not linted", span))
+                "pattern); the document is not linted", span), stop=True)
             return
         container = frame.container
         if isinstance(container, YList):
@@ -380,16 +404,20 @@ def _events(text: str, *, pure: bool) -> Iterator[Any]:
         yield from YAML(typ="safe", pure=True).parse(text)
 
 
-def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False) -> YamlStream:
-    """Parse every document of a YAML stream. Never raises on bad input: problems are returned.
+def _count_breaks(text: str, start: int = 0, end: int | None = None) -> int:
+    return len(_BREAKS.findall(text, start, len(text) if end is None else end))
 
-    Documents that parsed before a syntax error are kept, so one broken document does not hide others.
+
+def _parse(builder: _Builder, text: str, pure: bool, line_offset: int) -> int | None:
+    """Feed one text (the whole stream, or a chunk of it) to the builder.
+
+    Returns None when it parsed to the end, else the (absolute, 1-based) line where parsing stopped.
     """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    builder = _Builder(schema)
+    builder.line_offset = line_offset
     try:
         builder.feed(_events(text, pure=pure))
+    except _Stop as stop:
+        return stop.line
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -397,9 +425,60 @@ def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False) -> Ya
         if error.context:
             reason = f"{reason} ({error.context}"
             if error.context_mark is not None and error.context_mark is not mark:
-                reason += f" started on line {error.context_mark.line + 1}"
+                reason += f" started on line {error.context_mark.line + 1 + line_offset}"
             reason += ")"
+        line += line_offset
         builder.problems.append(YamlProblem("syntax", f"invalid YAML: {reason}", Span.point(line, column)))
+        return line
+    except ReaderError as error:
+        # A character YAML forbids anywhere (a control character, say): point at it.
+        char = error.character if isinstance(error.character, str) else chr(error.character)
+        where = text.find(char) if char else -1
+        if where < 0:
+            where = min(max(error.position, 0), len(text))
+        line = _count_breaks(text, 0, where) + 1
+        last_break = max(text.rfind(c, 0, where) for c in "\r\n\x85\u2028\u2029")
+        column = where - last_break
+        line += line_offset
+        builder.problems.append(YamlProblem(
+            "syntax", f"invalid YAML: character U+{ord(char or ' '):04X} is not allowed in YAML "
+            f"({error.reason})", Span.point(line, column)))
+        return line
     except (YAMLError, ValueError, UnicodeError) as error:
-        builder.problems.append(YamlProblem("syntax", f"invalid YAML: {error}", Span.point(1, 1)))
+        builder.problems.append(YamlProblem("syntax", f"invalid YAML: {error}", Span.point(1 + line_offset, 1)))
+        return 1 + line_offset
+    return None
+
+
+def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False) -> YamlStream:
+    """Parse every document of a YAML stream. Never raises on bad input: problems are returned.
+
+    Documents that parsed before a syntax error are kept, and reading goes on at the next `---` after
+    it, so one broken document does not hide the others.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    builder = _Builder(schema)
+    failed_line = _parse(builder, text, pure, 0)
+    if failed_line is not None:
+        # Each later document is parsed on its own (from its `---` to the next), so the work stays
+        # linear however many documents fail.
+        starts: list[tuple[int, int]] = []
+        line, previous = 1, 0
+        for match in _DOC_START.finditer(text):
+            line += _count_breaks(text, previous, match.start())
+            previous = match.start()
+            # A parser usually notices an unclosed document at the next `---`: read on from there.
+            if line >= failed_line and match.start() > 0:
+                starts.append((match.start(), line))
+        for number, (offset, first_line) in enumerate(starts):
+            end = starts[number + 1][0] if number + 1 < len(starts) else len(text)
+            builder.stack = []
+            builder.failed_document = False
+            _parse(builder, text[offset:end], pure, first_line - 1)
+        # A document that failed on its own `---` line fails again when re-read from there.
+        unique: dict[tuple[str, int], YamlProblem] = {}
+        for problem in builder.problems:
+            unique.setdefault((problem.kind, problem.span.line), problem)
+        builder.problems = list(unique.values())
     return YamlStream(builder.documents, builder.problems, builder.complex_keys)
