@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kubelint_py import __version__
+
+if TYPE_CHECKING:
+    from kubelint_py.api import Report
 
 app = typer.Typer(
     name="kubelint-py",
@@ -59,6 +62,23 @@ def _parse_outputs(formats: list[str], output: str | None) -> list[tuple[str, st
     return outputs
 
 
+def _check_output_paths(outputs: list[tuple[str, str | None]], report: Report) -> None:
+    """Refuse (exit 2) to write a report over a linted file or onto a folder, before anything is written."""
+    import os
+
+    from kubelint_py.report import escape_control
+
+    linted = {os.path.realpath(f.path) for f in report.files}
+    for _, path in outputs:
+        if path is None:
+            continue
+        if os.path.realpath(path) in linted:
+            raise _usage_error(f"--output {escape_control(path)} is one of the linted files; "
+                               "refusing to overwrite it")
+        if os.path.isdir(path):
+            raise _usage_error(f"--output {escape_control(path)} is a folder; give a file name")
+
+
 @app.command()
 def check(
     paths: Annotated[list[str] | None, typer.Argument(help="Files or folders to lint (default: .).")] = None,
@@ -80,14 +100,17 @@ def check(
         "--namespace", help="Namespace of objects that declare none (default: default).")] = None,
     k8s_version: Annotated[str | None, typer.Option(
         "--k8s-version", help="Target Kubernetes version, e.g. 1.31.")] = None,
+    max_file_size: Annotated[str | None, typer.Option(
+        "--max-file-size", help="Skip (and report) files larger than this, e.g. 10MB, 512KB (default: 10MB).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only, no summary.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
 ) -> None:
     """Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."""
     from kubelint_py.api import lint
-    from kubelint_py.config import Config, ConfigError
+    from kubelint_py.config import Config, ConfigError, parse_size
     from kubelint_py.engine import Severity, all_rules, rule_matches
-    from kubelint_py.report import get_renderer, write_atomically
+    from kubelint_py.report import escape_control, get_renderer, write_atomically
     from kubelint_py.report.text import render as render_text
     from kubelint_py.report.text import use_colour
 
@@ -108,6 +131,11 @@ def check(
         config.default_namespace = namespace
     if k8s_version:
         config.k8s_version = k8s_version
+    if max_file_size is not None:
+        try:
+            config.max_file_size = parse_size(max_file_size)
+        except ValueError as error:
+            raise _usage_error(f"--max-file-size: {error}") from None
     try:
         report = lint(list(paths or ["."]), config, debug=debug)
     except ConfigError as error:
@@ -115,8 +143,10 @@ def check(
     except Exception as error:  # the last line of defence: no traceback unless asked
         if debug:
             raise
-        typer.echo(f"kubelint-py: internal error: {type(error).__name__}: {error} (rerun with --debug)", err=True)
+        typer.echo(f"kubelint-py: internal error: {type(error).__name__}: {escape_control(str(error))} "
+                   "(rerun with --debug)", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    _check_output_paths(outputs, report)
     for name, path in outputs:
         if name == "text":
             content = render_text(report, colour=path is None and use_colour(), quiet=quiet)
@@ -125,10 +155,13 @@ def check(
         if path is None:
             sys.stdout.write(content)
         else:
-            write_atomically(path, content)
+            try:
+                write_atomically(path, content)
+            except OSError as error:
+                raise _usage_error(f"cannot write {escape_control(path)}: {error.strerror or error}") from None
     if debug and report.internal_errors:
         for detail in report.internal_errors:
-            typer.echo(detail, err=True)
+            typer.echo(escape_control(detail).replace("\\n", "\n"), err=True)
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 

@@ -12,6 +12,27 @@ DEFAULT_K8S_VERSION = "1.34"
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2,
+               "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+
+
+def parse_size(text: str | int) -> int:
+    """`10MB`, `512k`, `1048576` -> bytes (binary units: 1 MB = 1 MiB, as the file-size limit is reported)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        value, unit = float(text), ""
+    else:
+        raw = str(text).strip().lower().replace(" ", "").replace("_", "")
+        number = raw.rstrip("kmgib")
+        value_text, unit = number, raw[len(number):]
+        try:
+            value = float(value_text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a size (e.g. 10MB, 512KB, 1048576)") from None
+    if unit not in _SIZE_UNITS or not value > 0 or value != value or value == float("inf"):
+        raise ValueError(f"'{text}' is not a size (e.g. 10MB, 512KB, 1048576)")
+    return int(value * _SIZE_UNITS[unit])
+
+
 class ConfigError(Exception):
     """A usage or configuration error: the CLI prints it and exits with code 2."""
 

@@ -56,6 +56,8 @@ _WORD_RE = re.compile(r"\S+")
 _KEYWORD_RE = re.compile(r"(\S*)\s*")
 # Nested ${A:-${B:-...}} deeper than this is left unexpanded rather than recursing further.
 _MAX_DEPTH = 32
+# Characters the nested-default search may scan per word (real words are a few dozen long).
+_SCAN_BUDGET = 1 << 20
 
 
 # --------------------------------------------------------------------------- words and variables
@@ -64,13 +66,14 @@ _MAX_DEPTH = 32
 class _Expander:
     """Docker's word rules: quotes (optional), the escape token, and ``$`` expansion."""
 
-    __slots__ = ("escape", "missing", "quotes", "variables")
+    __slots__ = ("budget", "escape", "missing", "quotes", "variables")
 
     def __init__(self, escape: str, variables: Mapping[str, str | None] | None, quotes: bool) -> None:
         self.escape = escape
         self.variables = variables
         self.quotes = quotes
         self.missing: set[str] = set()
+        self.budget = _SCAN_BUDGET
 
     def run(self, text: str, depth: int = 0) -> str:
         if (
@@ -170,7 +173,10 @@ class _Expander:
             out.append(text[i:k])
             return k
         op = text[k]
-        end = _matching_brace(text, k + 1, self.escape)
+        # Each nesting level rescans the rest of the word: bound the total so a hostile line of
+        # `${A:-${A:-...` costs a fixed amount, not depth x length.
+        self.budget -= n - k
+        end = _matching_brace(text, k + 1, self.escape) if self.budget > 0 else -1
         if end < 0:
             out.append(text[i:])
             return n
@@ -193,24 +199,23 @@ class _Expander:
         return self.run(word, depth + 1)
 
 
+# What _matching_brace stops at: an escaped character, `${` or `}` (plain runs are skipped in C).
+_BRACE_TOKENS = {esc: re.compile(re.escape(esc) + r".|\$\{|\}", re.DOTALL) for esc in ("\\", "`")}
+
+
 def _matching_brace(text: str, start: int, escape: str) -> int:
     depth = 1
-    i = start
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == escape:
-            i += 2
-            continue
-        if c == "$" and i + 1 < n and text[i + 1] == "{":
-            depth += 1
-            i += 2
-            continue
-        if c == "}":
+    pattern = _BRACE_TOKENS.get(escape)
+    if pattern is None:
+        pattern = re.compile(re.escape(escape) + r".|\$\{|\}", re.DOTALL)
+    for match in pattern.finditer(text, start):
+        token = match.group()
+        if token == "}":
             depth -= 1
             if depth == 0:
-                return i
-        i += 1
+                return match.start()
+        elif token == "${":
+            depth += 1
     return -1
 
 
@@ -694,7 +699,7 @@ def _parse_json(arguments: str) -> tuple[str, ...] | None:
         return None
     try:
         value = json.loads(arguments)
-    except ValueError:
+    except (ValueError, RecursionError):  # `CMD [[[[...` nests deeper than the decoder recurses
         return None
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)

@@ -29,12 +29,27 @@ def get_renderer(name: str) -> Renderer:
     return render
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Every C0/C1 control character but tab (ANSI escapes start with ESC or CSI), line and paragraph
+# separators, and the bidirectional overrides that make a terminal show text in another order.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def escape_control(text: str) -> str:
-    """Make control characters (ANSI escapes included) visible, so file content cannot drive a terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Make control characters visible, so file content and file names cannot drive a terminal.
+
+    Newlines are escaped too: one finding stays one line, and a file name cannot forge another finding.
+    """
+    return _CONTROL.sub(_escape_one, text)
 
 
 def write_atomically(path: str, content: str) -> None:
