@@ -8,3 +8,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Hypothesis profiles (tests/test_fuzz.py): quick by default, `--hypothesis-profile long` for a real
+# fuzzing session. No deadline: a loaded CI machine must not turn slowness into failures; hangs are
+# caught by the fuzz tests' own watchdog.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("default-quick", max_examples=50, deadline=None, suppress_health_check=_SLOW_OK)
+settings.register_profile("long", max_examples=4000, deadline=None, suppress_health_check=_SLOW_OK)
+settings.load_profile("default-quick")
