@@ -101,6 +101,15 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
         source.report(diag.UNREADABLE, f"file is over the {_mib(max_size)} limit (max_file_size, "
                       "--max-file-size); it was not linted", None)
         return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (PowerShell's `>` writes it)
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+        else:
+            source.report(diag.ENCODING, "file is UTF-16, not UTF-8: kubectl, docker compose and docker build "
+                          "expect UTF-8; it was linted after decoding", Span.point(1))
+            return text
     if b"\x00" in data[:8192]:
         source.report(diag.UNREADABLE, "binary file (contains NUL bytes); it was not linted", None)
         return None
@@ -116,7 +125,23 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
 
 
 def load_source(candidate: Candidate, max_size: int) -> SourceFile:
-    """Read and parse one candidate file into a SourceFile with its models and load findings."""
+    """Read and parse one candidate file into a SourceFile with its models and load findings.
+
+    Never raises: a bug met while building this file's models costs this file (one KL005 finding),
+    not the run and the other files' findings.
+    """
+    try:
+        return _load_source(candidate, max_size)
+    except RecursionError:
+        error_text = "RecursionError: the file nests too deeply"
+    except Exception as error:
+        error_text = f"{type(error).__name__}: {error}"
+    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
+    source.report(diag.INTERNAL_ERROR, f"loading this file failed ({error_text}); it was not linted", None)
+    return source
+
+
+def _load_source(candidate: Candidate, max_size: int) -> SourceFile:
     source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
     if candidate.problem is not None:
         source.report(diag.UNREADABLE, f"cannot read file: {candidate.problem}", None)

@@ -84,6 +84,7 @@ def build(root: Path, *, scale: float = 1.0) -> dict[str, Expect]:
     put("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), _e(("KL003", 1)))
     put("latin1.yaml", NO_PROBE.replace("web:1.0.0", "web:1.0.0 # caf\xe9").encode("latin-1"),
         _e(("KL006", 11), ("KS102", NO_PROBE_LINE), linted=True))
+    put("utf16.yaml", NO_PROBE.encode("utf-16"), _e(("KL006", 1), ("KS102", NO_PROBE_LINE), linted=True))
     put("bom.yaml", b"\xef\xbb\xbf" + NO_PROBE.encode(), _e(("KS102", NO_PROBE_LINE), linted=True))
     put("crlf.yaml", NO_PROBE.replace("\n", "\r\n"), _e(("KS102", NO_PROBE_LINE), linted=True))
     put("tabs.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n", _e(("KL001", 4)))

@@ -60,7 +60,7 @@ def _no_internal_errors(report: Report) -> None:
 
 HOSTILE_NAMES = sorted([
     "invalid.yaml", "bad-indent.yaml", "list.yaml", "scalar.yaml", "helm/templates/deploy.yaml",
-    "template-outside-chart.yaml", "binary.yaml", "latin1.yaml", "bom.yaml", "crlf.yaml", "tabs.yaml",
+    "template-outside-chart.yaml", "binary.yaml", "latin1.yaml", "utf16.yaml", "bom.yaml", "crlf.yaml", "tabs.yaml",
     "tab-in-value.yaml", "empty.yaml", "comments.yaml", "separators.yaml", "dupkeys.yaml", "laughs.yaml",
     "deep-flow.yaml", "deep-flow-map.yaml", "deep-block-seq.yaml", "deep-block-map.yaml", "long-line.yaml",
     "many-keys.yaml", "many-docs.yaml", "python-tag.yaml", "ansi.yaml", "unknown/Dockerfile",
@@ -197,6 +197,22 @@ def test_folder_where_a_file_is_expected(tmp_path: Path) -> None:
     # As --output, it is a usage error, not a traceback.
     result = _run("check", str(ROOT / "fixtures" / "demo"), "--output", str(folder))
     assert result.returncode == 2 and "is a folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_loader_bug_costs_one_file_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.yaml").write_text(hostile.NO_PROBE)
+    (tmp_path / "b.yaml").write_text(hostile.NO_PROBE)
+    real = load._add_resources
+
+    def buggy(source: load.SourceFile, *args: object) -> None:
+        if source.path.endswith("a.yaml"):
+            raise RecursionError("maximum recursion depth exceeded")
+        real(source, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load, "_add_resources", buggy)
+    report = lint([str(tmp_path)])
+    assert sorted((Path(f.location.path).name, f.code) for f in report.active) == [
+        ("a.yaml", "KL005"), ("b.yaml", "KS102")]
 
 
 def test_missing_path_named_on_the_command_line(tmp_path: Path) -> None:
