@@ -305,6 +305,15 @@ def test_text_output_escapes_file_names_and_content(tmp_path: Path) -> None:
     assert any("\x1b]0;owned\x07" in f["message"] for f in document["findings"])
 
 
+def test_json_output_is_terminal_safe_and_exact() -> None:
+    from kubelint_py.report import terminal_safe_json
+
+    text = json.dumps({"m": "a\x1b[2J\x9b31m\u202eb\u2028c é"}, ensure_ascii=False)
+    safe = terminal_safe_json(text)
+    assert json.loads(safe) == json.loads(text)
+    assert not any(c in safe for c in "\x1b\x9b\u202e\u2028") and "é" in safe
+
+
 def test_escape_control() -> None:
     assert escape_control("a\x1b[31mb\x9b1m\u202ec\nd\re\tf é") == "a\\x1b[31mb\\x9b1m\\u202ec\\nd\\re\tf é"
 

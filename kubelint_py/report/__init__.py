@@ -52,6 +52,15 @@ def escape_control(text: str) -> str:
     return _CONTROL.sub(_escape_one, text)
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe_json(text: str) -> str:
+    """JSON text with the characters json.dumps(ensure_ascii=False) leaves raw (C1 controls, line
+    separators, bidi overrides) written as \\u escapes: the same document, safe to print to a terminal."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def write_atomically(path: str, content: str) -> None:
     """Write via a temporary file in the same folder and rename: readers never see half a report."""
     target = Path(path)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubelint_py import __version__
 from kubelint_py.engine import Severity
+from kubelint_py.report import terminal_safe_json
 from kubelint_py.source import Location
 
 if TYPE_CHECKING:
@@ -47,4 +48,4 @@ def render(report: Report) -> str:
             "durationSeconds": round(report.duration, 3),
         },
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return terminal_safe_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
