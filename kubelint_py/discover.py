@@ -123,18 +123,49 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None
         yield Candidate(display, classify_name(root.name) or "yaml", True)
 
 
+def _scan(directory: Path) -> tuple[list[str], list[str], OSError | None]:
+    """Sorted (sub-folder names, other names) of a folder. Like os.walk(followlinks=False), a link to a
+    folder counts as a folder but is never entered."""
+    dirs: list[str] = []
+    files: list[str] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                (dirs if is_dir else files).append(entry.name)
+    except OSError as error:
+        return [], [], error
+    dirs.sort()
+    files.sort()
+    return dirs, files, None
+
+
 def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> Iterator[Candidate]:
+    # An explicit stack, not os.walk: os.walk recurses on Python 3.11, so a pull request with a few
+    # thousand nested folders would end the run with RecursionError.
     real_top = os.path.realpath(top)
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        here = Path(dirpath)
+    stack: list[Path] = [top]
+    while stack:
+        here = stack.pop()
         rel_dir = display_path(here, top) if here != top else ""
-        dirnames[:] = sorted(
+        dirnames, filenames, error = _scan(here)
+        if error is not None:
+            if here != top or not isinstance(error, FileNotFoundError):
+                yield Candidate(display_path(here, cwd), "yaml", False,
+                                f"folder cannot be listed: {error.strerror or error}")
+            continue
+        subdirs = [
             d for d in dirnames
             if d not in SKIP_DIRS and not d.endswith(".egg-info")
             and not _excluded(f"{rel_dir}/{d}".lstrip("/"), patterns)
             and not _excluded(display_path(here / d, cwd), patterns)
-        )
-        for name in sorted(filenames):
+            and not (here / d).is_symlink()
+        ]
+        stack.extend(here / d for d in reversed(subdirs))
+        for name in filenames:
             kind = classify_name(name)
             if kind is None:
                 continue

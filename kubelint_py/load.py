@@ -144,7 +144,7 @@ def load_source(candidate: Candidate, max_size: int) -> SourceFile:
 def _load_source(candidate: Candidate, max_size: int) -> SourceFile:
     source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
     if candidate.problem is not None:
-        source.report(diag.UNREADABLE, f"cannot read file: {candidate.problem}", None)
+        source.report(diag.UNREADABLE, f"cannot read: {candidate.problem}", None)
         return source
     if candidate.kind in ("yaml", "json", "compose") and not candidate.explicit \
             and is_helm_template_path(candidate.path):

@@ -215,6 +215,41 @@ def test_a_loader_bug_costs_one_file_not_the_run(tmp_path: Path, monkeypatch: py
         ("a.yaml", "KL005"), ("b.yaml", "KS102")]
 
 
+def test_deeply_nested_folders_do_not_end_the_run(tmp_path: Path) -> None:
+    (tmp_path / "top.yaml").write_text(hostile.NO_PROBE)
+    here = tmp_path
+    try:
+        for _ in range(1200):  # os.walk recurses once per level on Python 3.11
+            here = here / "d"
+            os.mkdir(here)  # one level at a time: Path.mkdir(parents=True) recurses too
+    except OSError:
+        pytest.skip("the file system refuses paths this long")
+    (here / "deep.yaml").write_text(hostile.NO_PROBE)
+    report = lint([str(tmp_path)])
+    assert sorted((Path(f.location.path).name, f.code) for f in report.active) == [
+        ("deep.yaml", "KS102"), ("top.yaml", "KS102")]
+
+
+def test_unlistable_folder_is_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py import discover
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "deploy.yaml").write_text(hostile.NO_PROBE)
+    (tmp_path / "open.yaml").write_text(hostile.NO_PROBE)
+    real_scandir = os.scandir
+
+    def deny(path: object) -> object:
+        if Path(str(path)).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(discover.os, "scandir", deny)
+    report = lint([str(tmp_path)])
+    assert sorted((Path(f.location.path).name, f.code) for f in report.active) == [
+        ("locked", "KL003"), ("open.yaml", "KS102")]
+    assert "Permission denied" in next(f.message for f in report.active if f.code == "KL003")
+
+
 def test_missing_path_named_on_the_command_line(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(hostile.GOOD_DEPLOYMENT)
     result = _run("check", str(tmp_path / "nope.yaml"), str(tmp_path))
