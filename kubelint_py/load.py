@@ -16,7 +16,7 @@ from kubelint_py.models.compose import ComposeFile
 from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YMap
-from kubelint_py.parsers.yaml import Ambiguity, YamlStream, load_yaml
+from kubelint_py.parsers.yaml import Ambiguity, YamlStream, line_at, load_yaml
 from kubelint_py.source import Location, Span
 
 SourceKind = Literal["dockerfile", "compose", "kubernetes", "template", "other", "unreadable"]
@@ -179,7 +179,7 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None
     stream = load_yaml(text, "yaml12" if candidate.kind == "compose" else "yaml11")
     if "{{" in text and (stream.complex_keys or any(p.kind == "syntax" for p in stream.problems)):
         source.kind = "template"
-        line = next((i for i, row in enumerate(text.splitlines(), 1) if "{{" in row), 1)
+        line = line_at(text, text.find("{{"))
         source.report(diag.TEMPLATE_SKIPPED, "Go/Helm template syntax (`{{ }}`) makes this file invalid YAML; "
                       "it was skipped: lint the rendered output instead", Span.point(line))
         return

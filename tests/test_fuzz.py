@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kubelint_py.api import Report, lint
@@ -286,6 +286,7 @@ def test_fuzz_dockerfile(text: str) -> None:
 
 @given(st.lists(_YAML_TOKENS | st.text(max_size=4), max_size=40).map("".join),
        st.sampled_from(["x.yaml", "compose.yaml", "x.json"]))
+@example("\x1e\x0c{{", "x.yaml")  # found by the long run: str.splitlines() counted \x1e and \x0c as lines
 def test_fuzz_yaml_token_soup(text: str, name: str) -> None:
     check_tree({name: _encode(text)})
 

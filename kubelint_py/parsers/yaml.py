@@ -408,6 +408,11 @@ def _count_breaks(text: str, start: int = 0, end: int | None = None) -> int:
     return len(_BREAKS.findall(text, start, len(text) if end is None else end))
 
 
+def line_at(text: str, offset: int) -> int:
+    """The 1-based line of a character offset, counting line breaks as the YAML parser does."""
+    return _count_breaks(text, 0, max(offset, 0)) + 1
+
+
 def _parse(builder: _Builder, text: str, pure: bool, line_offset: int) -> int | None:
     """Feed one text (the whole stream, or a chunk of it) to the builder.
 
