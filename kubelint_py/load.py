@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Literal
 
 from kubelint_py import diagnostics as diag
+from kubelint_py.config import DEFAULT_MAX_FILE_SIZE
 from kubelint_py.discover import Candidate
 from kubelint_py.engine import Finding, Related, Rule
 from kubelint_py.models.compose import ComposeFile
 from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YMap
-from kubelint_py.parsers.yaml import Ambiguity, YamlStream, line_at, load_yaml
+from kubelint_py.parsers.yaml import MAX_NODES, Ambiguity, YamlStream, line_at, load_yaml
 from kubelint_py.source import Location, Span
 
 SourceKind = Literal["dockerfile", "compose", "kubernetes", "template", "other", "unreadable"]
@@ -159,8 +160,13 @@ def _load_source(candidate: Candidate, max_size: int) -> SourceFile:
     if candidate.kind == "dockerfile":
         _load_dockerfile(source, text)
     else:
-        _load_yaml_file(source, text, candidate)
+        _load_yaml_file(source, text, candidate, _node_budget(max_size))
     return source
+
+
+def _node_budget(max_size: int) -> int:
+    """YAML nodes allowed per file: the default for the default size cap, growing with a larger cap."""
+    return max(MAX_NODES, MAX_NODES * max_size // DEFAULT_MAX_FILE_SIZE)
 
 
 def _load_dockerfile(source: SourceFile, text: str) -> None:
@@ -172,11 +178,11 @@ def _load_dockerfile(source: SourceFile, text: str) -> None:
         source.report(diag.PARSE_ERROR, problem.message, problem.span)
 
 
-def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None:
+def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nodes: int = MAX_NODES) -> None:
     if candidate.kind == "json" and not candidate.explicit and ('"apiVersion"' not in text or '"kind"' not in text):
         source.kind = "other"
         return
-    stream = load_yaml(text, "yaml12" if candidate.kind == "compose" else "yaml11")
+    stream = load_yaml(text, "yaml12" if candidate.kind == "compose" else "yaml11", max_nodes=max_nodes)
     if "{{" in text and (stream.complex_keys or any(p.kind == "syntax" for p in stream.problems)):
         source.kind = "template"
         line = line_at(text, text.find("{{"))
@@ -222,5 +228,7 @@ def _report_yaml_problems(source: SourceFile, stream: YamlStream) -> None:
             related = (Related(Location.of(source.path, problem.related), "first definition"),) \
                 if problem.related else ()
             source.report(diag.DUPLICATE_KEY, problem.message, problem.span, related)
+        elif problem.kind == "too-large":
+            source.report(diag.UNREADABLE, problem.message, problem.span)
         else:
             source.report(diag.PARSE_ERROR, problem.message, problem.span)

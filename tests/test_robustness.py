@@ -275,6 +275,21 @@ def test_deep_but_allowed_nesting_goes_through_every_rule_and_reporter(tmp_path:
     json.loads(render_json(report))
 
 
+def test_node_budget_bounds_time_and_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real manifests have 20,000-40,000 nodes per MB; `[a,a,a,...]` has 500,000. The budget (1,000,000
+    # by default) is lowered here so the test stays small.
+    monkeypatch.setattr(load, "MAX_NODES", 1000)
+    (tmp_path / "flood.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: ["
+                                         + ",".join(["a"] * 2000) + "]}\n")
+    (tmp_path / "ok.yaml").write_text(hostile.NO_PROBE)
+    report = lint([str(tmp_path)])
+    assert sorted((Path(f.location.path).name, f.code, f.location.line) for f in report.active) == [
+        ("flood.yaml", "KL003", 1), ("ok.yaml", "KS102", hostile.NO_PROBE_LINE)]
+    assert "more than 1,000 YAML nodes" in report.active[0].message
+    # A larger size cap raises the budget with it.
+    assert _pairs(lint([str(tmp_path / "flood.yaml")], Config(max_file_size=100 * 1024 * 1024))) == set()
+
+
 def test_many_broken_documents_stay_linear_and_later_ones_are_linted(tmp_path: Path) -> None:
     text = "".join("---\nbad: [\n" for _ in range(2000)) + "---\n" + hostile.NO_PROBE
     (tmp_path / "many.yaml").write_text(text)

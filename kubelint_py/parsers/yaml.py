@@ -35,13 +35,17 @@ Schema = Literal["yaml11", "yaml12"]
 MAX_DEPTH = 400
 """Deeper documents are refused: every later stage walks the data, and real manifests stay under 60."""
 
+MAX_NODES = 1_000_000
+"""Default limit on parser events per file (about 2 KB of YAML each): real manifests have 20,000-40,000
+per MB, a hostile 10 MB `[a,a,a,...]` has 5 million, which would take half a minute and a gigabyte."""
+
 MIN_EXPANSION_BUDGET = 250_000
 """Aliases may expand a document to this many nodes, or four times its event count if larger."""
 
 
 @dataclass(frozen=True, slots=True)
 class YamlProblem:
-    kind: Literal["syntax", "duplicate-key", "alias-bomb", "too-deep"]
+    kind: Literal["syntax", "duplicate-key", "alias-bomb", "too-deep", "too-large"]
     message: str
     span: Span
     related: Span | None = None
@@ -171,6 +175,10 @@ _BREAKS = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _DOC_START = re.compile(r"(?:\A|(?<=[\r\n\x85\u2028\u2029]))---(?=[ \t\r\n\x85\u2028\u2029]|\Z)")
 
 
+class _TooLarge(Exception):
+    """The file has more nodes than the budget: stop reading it altogether."""
+
+
 class _Stop(Exception):
     """Reading on in this document is pointless (too deep, alias bomb): stop the parser here."""
 
@@ -210,6 +218,7 @@ class _Builder:
         self.failed_document = False
         self.complex_keys = 0
         self.line_offset = 0
+        self.events_left = MAX_NODES
         """Lines before the text being parsed (when reading on after a fatal error, chunk by chunk)."""
 
     def _span(self, start: Any, end: Any) -> Span:
@@ -224,6 +233,9 @@ class _Builder:
         for event in events:
             cls = type(event)
             self.doc_events += 1
+            self.events_left -= 1
+            if self.events_left < 0:
+                raise _TooLarge
             if self.failed_document and cls is not doc_end and cls is not doc_start:
                 continue
             if cls is scalar:
@@ -423,6 +435,8 @@ def _parse(builder: _Builder, text: str, pure: bool, line_offset: int) -> int | 
         builder.feed(_events(text, pure=pure))
     except _Stop as stop:
         return stop.line
+    except _TooLarge:
+        raise
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -455,7 +469,8 @@ def _parse(builder: _Builder, text: str, pure: bool, line_offset: int) -> int | 
     return None
 
 
-def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False) -> YamlStream:
+def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False,
+              max_nodes: int = MAX_NODES) -> YamlStream:
     """Parse every document of a YAML stream. Never raises on bad input: problems are returned.
 
     Documents that parsed before a syntax error are kept, and reading goes on at the next `---` after
@@ -464,6 +479,17 @@ def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False) -> Ya
     if text.startswith("\ufeff"):
         text = text[1:]
     builder = _Builder(schema)
+    builder.events_left = max_nodes
+    try:
+        return _load(builder, text, pure)
+    except _TooLarge:
+        # Not linted at all rather than half: a partial file would mislead cross-file checks.
+        return YamlStream([], [YamlProblem(
+            "too-large", f"more than {max_nodes:,} YAML nodes; the file was not linted (the limit grows "
+            "with max_file_size / --max-file-size)", Span.point(1))])
+
+
+def _load(builder: _Builder, text: str, pure: bool) -> YamlStream:
     failed_line = _parse(builder, text, pure, 0)
     if failed_line is not None:
         # Each later document is parsed on its own (from its `---` to the next), so the work stays
