@@ -224,10 +224,16 @@ def test_deeply_nested_folders_do_not_end_the_run(tmp_path: Path) -> None:
             os.mkdir(here)  # one level at a time: Path.mkdir(parents=True) recurses too
     except OSError:
         pytest.skip("the file system refuses paths this long")
-    (here / "deep.yaml").write_text(hostile.NO_PROBE)
-    report = lint([str(tmp_path)])
-    assert sorted((Path(f.location.path).name, f.code) for f in report.active) == [
-        ("deep.yaml", "KS102"), ("top.yaml", "KS102")]
+    try:
+        (here / "deep.yaml").write_text(hostile.NO_PROBE)
+        report = lint([str(tmp_path)])
+        assert sorted((Path(f.location.path).name, f.code) for f in report.active) == [
+            ("deep.yaml", "KS102"), ("top.yaml", "KS102")]
+    finally:  # bottom-up, one level at a time: shutil.rmtree (pytest's clean-up) recurses on 3.11
+        (here / "deep.yaml").unlink(missing_ok=True)
+        while here != tmp_path:
+            here.rmdir()
+            here = here.parent
 
 
 def test_unlistable_folder_is_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -288,6 +294,17 @@ def test_node_budget_bounds_time_and_memory(tmp_path: Path, monkeypatch: pytest.
     assert "more than 1,000 YAML nodes" in report.active[0].message
     # A larger size cap raises the budget with it.
     assert _pairs(lint([str(tmp_path / "flood.yaml")], Config(max_file_size=100 * 1024 * 1024))) == set()
+
+
+def test_dockerfile_line_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "MAX_DOCKERFILE_LINES", 50)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text("FROM debian:latest\n" + "RUN true\n" * 60)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "Dockerfile").write_text("FROM debian:latest\n")
+    report = lint([str(tmp_path)], Config(select=("KL", "DF301")))
+    assert sorted((_rel(f.location.path, tmp_path), f.code, f.location.line) for f in report.active) == [
+        ("a/Dockerfile", "KL003", 1), ("b/Dockerfile", "DF301", 1)]
 
 
 def test_many_broken_documents_stay_linear_and_later_ones_are_linted(tmp_path: Path) -> None:
