@@ -64,6 +64,7 @@ class PathMapper:
         self.root = root
         self.cwd = os.path.abspath(cwd or Path.cwd())
         self._cache: dict[str, tuple[str, bool]] = {}
+        self._uris: dict[str, tuple[str, bool]] = {}
 
     def relative(self, path: str) -> tuple[str, bool]:
         """(POSIX path relative to the root, True) or (absolute POSIX path, False) when outside it."""
@@ -77,12 +78,13 @@ class PathMapper:
 
     def uri(self, path: str) -> tuple[str, bool]:
         """(relative URI reference, True) or (absolute file: URI, False)."""
-        rel, inside = self.relative(path)
-        if inside:
+        hit = self._uris.get(path)
+        if hit is None:
+            rel, inside = self.relative(path)
             # Percent-encode everything but '/' and unreserved characters; ':' too, so that a first
             # segment such as `a:b.yaml` cannot be read as a URI scheme.
-            return quote(rel, safe="/"), True
-        return Path(rel).as_uri(), False
+            hit = self._uris[path] = (quote(rel, safe="/"), True) if inside else (Path(rel).as_uri(), False)
+        return hit
 
     def root_uri(self) -> str:
         uri = Path(self.root).as_uri()
