@@ -18,12 +18,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kubelint_py.api import Report  # noqa: E402
-from kubelint_py.config import Config  # noqa: E402
-from kubelint_py.engine import Finding, Related, Rule, Severity, Target  # noqa: E402
-from kubelint_py.load import SourceFile  # noqa: E402
-from kubelint_py.report import sarif  # noqa: E402
-from kubelint_py.source import Location  # noqa: E402
+from kubelint_py.api import Report
+from kubelint_py.config import Config
+from kubelint_py.engine import Finding, Related, Rule, Severity, Target
+from kubelint_py.load import SourceFile
+from kubelint_py.report import sarif
+from kubelint_py.source import Location
 
 
 def synthetic_report(count: int) -> Report:
