@@ -165,3 +165,10 @@ def test_subprocess_sarif_to_stdout_and_text_to_file(tmp_path: Path) -> None:
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
     assert "fixtures/demo/compose.yaml" in uris
     assert "Found 4 problems" in (tmp_path / "report.txt").read_text()
+
+
+def test_readme_json_example_matches_the_schema() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**`json`**", 1)[1]
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    _validate_json(json.loads(example))
