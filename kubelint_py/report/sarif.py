@@ -44,6 +44,8 @@ SRCROOT = "%SRCROOT%"
 MAX_RESULTS = 25_000
 """GitHub code scanning rejects runs with more results than this."""
 MAX_TAGS = 20
+MAX_RELATED = 999
+"""GitHub accepts at most 1,000 locations per result, the primary one included."""
 """GitHub keeps at most this many tags per rule."""
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -266,7 +268,7 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
             fields["rule_index"] = rule_index[finding.code]
         if finding.related:
             fields["related_locations"] = [location(r.location, r.message or "related location", i)
-                                           for i, r in enumerate(finding.related, 1)]
+                                           for i, r in enumerate(finding.related[:MAX_RELATED], 1)]
         if suppressions:
             fields["suppressions"] = [] if finding.suppressed is None else [_suppression(b, finding)]
         results.append(b.make(om.Result, **fields))
