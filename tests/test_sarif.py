@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import sarif_om as om
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tests.sarif_support as support
 from kubelint_py.api import Report, lint
@@ -217,6 +219,12 @@ def test_identical_lines_get_distinct_occurrences(tmp_path: Path) -> None:
     prints = [(r["ruleId"], r["partialFingerprints"]["primaryLocationLineHash"]) for r in results]
     digest = prints[0][1].split(":")[0]
     assert prints == [("ZZ902", f"{digest}:1"), ("ZZ901", f"{digest}:1"), ("ZZ902", f"{digest}:2")]
+    # Suppressing the first occurrence changes no fingerprint, whether suppressions are shown or not.
+    quiet = Suppression("inSource")
+    report = _report([_finding(PLAIN_RULE, 2, suppressed=quiet), _finding(PLAIN_RULE, 4)], {"repo/cm.yaml": text})
+    for shown in (False, True):
+        results = _run(_render(report, tmp_path, suppressions=shown))["results"]
+        assert results[-1]["partialFingerprints"]["primaryLocationLineHash"] == f"{digest}:2"
 
 
 def test_suppressed_findings_left_out_by_default_and_included_on_request(tmp_path: Path) -> None:
@@ -294,3 +302,36 @@ def test_conftest_hook_validates_every_render(tmp_path: Path) -> None:
         bad = json.loads(sarif.render(_report([_finding(PLAIN_RULE, 4)]), cwd=tmp_path))
         bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
         check_sarif(bad)
+
+
+_NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=12)
+
+
+@st.composite
+def _findings(draw: st.DrawFn) -> tuple[list[Finding], dict[str, str]]:
+    paths = draw(st.lists(_NAMES.filter(lambda n: n not in (".", "..")), min_size=1, max_size=3, unique=True))
+    texts = {f"repo/{p}": draw(st.text(max_size=60)) for p in paths}
+    findings = []
+    for _ in range(draw(st.integers(0, 8))):
+        path = draw(st.sampled_from(sorted(texts)))
+        line, column = draw(st.integers(1, 40)), draw(st.integers(1, 80))
+        end_line = line + draw(st.integers(0, 2))
+        end_column = draw(st.integers(0, 90))
+        rule = draw(st.sampled_from([SECURITY_RULE, PLAIN_RULE]))
+        related = tuple(Related(Location(draw(st.sampled_from(sorted(texts))), draw(st.integers(1, 9))),
+                                draw(st.text(max_size=20))) for _ in range(draw(st.integers(0, 2))))
+        suppressed = draw(st.sampled_from([None, Suppression("inSource", "why"), Suppression("external")]))
+        findings.append(Finding(rule.code, rule.name, draw(st.sampled_from(list(Severity))), draw(st.text(max_size=40)),
+                                Location(path, line, column, end_line, end_column), related, suppressed))
+    return findings, texts
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_findings(), shown=st.booleans())
+def test_any_report_gives_a_valid_log(tmp_path: Path, data: tuple[list[Finding], dict[str, str]],
+                                      shown: bool) -> None:
+    findings, texts = data
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    log = _render(_report(findings, texts), tmp_path, suppressions=shown)
+    results = _run(log)["results"]
+    assert len(results) == sum(1 for f in findings if shown or f.suppressed is None)

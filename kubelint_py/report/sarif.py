@@ -253,7 +253,9 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
             fields["id"] = ident
         return b.make(om.Location, **fields)
 
+    # Over every finding, suppressed or not, so that options and the result limit change no fingerprint.
     fingerprint = _Fingerprints({f.path: f.text for f in report.files})
+    fingerprints = {id(f): fingerprint(f) for f in report.findings}
     results = []
     notifications = []
     for finding in findings:
@@ -262,7 +264,7 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
             "level": LEVELS[finding.severity],
             "message": b.make(om.Message, text=finding.message or finding.name),
             "locations": [location(finding.location)],
-            "partial_fingerprints": {"primaryLocationLineHash": fingerprint(finding)},
+            "partial_fingerprints": {"primaryLocationLineHash": fingerprints[id(finding)]},
         }
         if finding.code in rule_index:
             fields["rule_index"] = rule_index[finding.code]
