@@ -4,6 +4,7 @@ schemas/), then GitHub code scanning's documented requirements, which the schema
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,10 @@ def check_sarif(content: str | dict[str, Any]) -> dict[str, Any]:
 def _check_run(run: dict[str, Any]) -> None:
     driver = run["tool"]["driver"]
     assert isinstance(driver.get("name"), str) and driver["name"].strip()
-    for key in ("version", "semanticVersion", "informationUri"):
+    for key in ("version", "informationUri"):
         assert isinstance(driver.get(key), str) and driver[key].strip(), f"tool.driver.{key}"
+    if "semanticVersion" in driver:
+        assert re.fullmatch(r"\d+\.\d+\.\d+([-+].+)?", driver["semanticVersion"]), "SemVer 2.0"
     rules = driver.get("rules", [])
     ids = [r["id"] for r in rules]
     assert len(ids) == len(set(ids)), "rule ids are unique"

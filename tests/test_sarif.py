@@ -257,11 +257,13 @@ def test_unreadable_and_unparsable_files_become_notifications(tmp_path: Path) ->
     rules = parse_only["tool"]["driver"]["rules"]
     assert rules[note["associatedRule"]["index"]]["id"] == "KL001"
     (tmp_path / "binary.yaml").write_bytes(b"apiVersion: v1\x00\x01")
-    run = _run(_render(_lint_in(tmp_path, ["broken.yaml", "binary.yaml", "missing.yaml"]), tmp_path))
+    (tmp_path / "chart.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n{{- if .Values.x }}\ndata: {}\n")
+    paths = ["broken.yaml", "binary.yaml", "missing.yaml", "chart.yaml"]
+    run = _run(_render(_lint_in(tmp_path, paths), tmp_path))
     invocation = run["invocations"][0]
     assert invocation["executionSuccessful"] is False
-    codes = sorted(n["associatedRule"]["id"] for n in invocation["toolExecutionNotifications"])
-    assert codes == ["KL001", "KL003", "KL003"]
+    notes = sorted((n["associatedRule"]["id"], n["level"]) for n in invocation["toolExecutionNotifications"])
+    assert notes == [("KL001", "error"), ("KL002", "note"), ("KL003", "error"), ("KL003", "error")]
 
 
 def test_result_limit_keeps_the_most_severe_and_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -335,3 +337,10 @@ def test_any_report_gives_a_valid_log(tmp_path: Path, data: tuple[list[Finding],
     log = _render(_report(findings, texts), tmp_path, suppressions=shown)
     results = _run(log)["results"]
     assert len(results) == sum(1 for f in findings if shown or f.suppressed is None)
+
+
+def test_semantic_version_only_when_the_version_is_semver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _run(_render(_report([]), tmp_path))["tool"]["driver"]["semanticVersion"] == sarif.__version__
+    monkeypatch.setattr(sarif, "__version__", "0.2.0.dev1")
+    driver = _run(_render(_report([]), tmp_path))["tool"]["driver"]
+    assert driver["version"] == "0.2.0.dev1" and "semanticVersion" not in driver

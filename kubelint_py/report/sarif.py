@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,11 +49,13 @@ MAX_RELATED = 999
 """GitHub accepts at most 1,000 locations per result, the primary one included."""
 """GitHub keeps at most this many tags per rule."""
 
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 # GitHub ranks security alerts by this: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
 SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.5", Severity.INFO: "3.0"}
 # Findings that say the tool could not do its job on a file: also reported as tool notifications.
-EXECUTION_PROBLEMS = frozenset({diag.PARSE_ERROR.code, diag.UNREADABLE.code, diag.INTERNAL_ERROR.code})
+EXECUTION_PROBLEMS = frozenset({diag.PARSE_ERROR.code, diag.UNREADABLE.code, diag.INTERNAL_ERROR.code,
+                                diag.TEMPLATE_SKIPPED.code})
 # The run did not analyse everything it was asked to (a parse error is a result about the file instead).
 UNSUCCESSFUL = frozenset({diag.UNREADABLE.code, diag.INTERNAL_ERROR.code})
 
@@ -293,8 +296,11 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
     invocation_fields: dict[str, Any] = {"execution_successful": successful}
     if notifications:
         invocation_fields["tool_execution_notifications"] = notifications
-    driver = b.make(om.ToolComponent, name=TOOL_NAME, version=__version__, semantic_version=__version__,
-                    information_uri=INFORMATION_URI, rules=descriptors)
+    driver_fields: dict[str, Any] = {"name": TOOL_NAME, "version": __version__,
+                                     "information_uri": INFORMATION_URI, "rules": descriptors}
+    if _SEMVER.fullmatch(__version__):  # a PEP 440 development version such as 0.2.0.dev1 is not SemVer
+        driver_fields["semantic_version"] = __version__
+    driver = b.make(om.ToolComponent, **driver_fields)
     run = b.make(
         om.Run,
         tool=b.make(om.Tool, driver=driver),
