@@ -56,6 +56,7 @@ def _parse_outputs(formats: list[str], output: str | None) -> list[tuple[str, st
         first_name, first_path = outputs[0]
         if first_path is None:
             outputs[0] = (first_name, output)
+    _check_distinct_outputs(outputs)
     return outputs
 
 
@@ -122,7 +123,6 @@ def check(
     from kubelint_py.report.text import use_colour
 
     outputs = _parse_outputs(list(format or []), output)
-    _check_distinct_outputs(outputs)
     try:
         threshold = None if fail_on.strip().lower() == "none" else Severity.parse(fail_on)
     except ValueError as error:
@@ -148,8 +148,9 @@ def check(
             raise
         typer.echo(f"kubelint-py: internal error: {type(error).__name__}: {error} (rerun with --debug)", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    _check_outputs_are_not_inputs(outputs, [f.path for f in report.files])
     for name, path in outputs:
+        if (name, path) == outputs[0]:  # before the first report is written
+            _check_outputs_are_not_inputs(outputs, [f.path for f in report.files])
         if name == "text":
             content = render_text(report, colour=path is None and use_colour(), quiet=quiet)
         elif name == "sarif":
