@@ -116,3 +116,21 @@ def _check_location(location: dict[str, Any], bases: dict[str, Any]) -> None:
     assert region["endLine"] >= region["startLine"]
     if "endColumn" in region and region["endLine"] == region["startLine"]:
         assert region["endColumn"] > region["startColumn"]
+
+
+def check_every_sarif() -> None:
+    """Wrap kubelint_py.report.sarif.render for the whole test session so that every log it renders
+    goes through check_sarif (the CLI looks the function up at call time, so its logs are checked too)."""
+    from kubelint_py.report import sarif
+
+    original = sarif.render
+    if getattr(original, "checked_by_tests", False):
+        return
+
+    def render_and_check(*args: Any, **kwargs: Any) -> str:
+        content: str = original(*args, **kwargs)
+        check_sarif(content)
+        return content
+
+    render_and_check.checked_by_tests = True  # type: ignore[attr-defined]
+    sarif.render = render_and_check  # type: ignore[assignment]
