@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def pytest_configure(config: object) -> None:
     """Every SARIF log rendered in-process (directly or through the CLI) is checked against the schema
@@ -14,6 +16,5 @@ def pytest_configure(config: object) -> None:
     check_every_sarif()
 
 
-ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
