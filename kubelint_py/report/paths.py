@@ -2,7 +2,8 @@
 
 Code scanning and workflow annotations want paths relative to the repository root, whatever folder
 kubelint-py ran in, so the root is the git top level of the linted files (found by looking for `.git`,
-a folder or, in worktrees and submodules, a file), else the configured project root, else the cwd.
+a folder or, in worktrees and submodules, a file), else the working directory. (config.project_root is
+not used: it says which files give context to cross-file checks, and may be a sub-folder.)
 """
 
 from __future__ import annotations
@@ -43,8 +44,6 @@ def git_toplevel(directory: str, cache: dict[str, str | None] | None = None) -> 
 def project_root(report: Report, cwd: Path | None = None) -> str:
     """The folder that relative URIs start from (absolute, normalised)."""
     base = os.path.abspath(cwd or Path.cwd())
-    if report.config.project_root:
-        return os.path.normpath(os.path.join(base, report.config.project_root))
     cache: dict[str, str | None] = {}
     tops: Counter[str] = Counter()
     for source in report.files:
