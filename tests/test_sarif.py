@@ -344,3 +344,13 @@ def test_semantic_version_only_when_the_version_is_semver(tmp_path: Path, monkey
     monkeypatch.setattr(sarif, "__version__", "0.2.0.dev1")
     driver = _run(_render(_report([]), tmp_path))["tool"]["driver"]
     assert driver["version"] == "0.2.0.dev1" and "semanticVersion" not in driver
+
+
+def test_git_top_level_is_found_from_a_git_folder_or_file(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / ".git").write_text("gitdir: /elsewhere/.git/worktrees/a\n")  # a worktree or submodule
+    cache: dict[str, str | None] = {}
+    assert git_toplevel(str(tmp_path / "a" / "b"), cache) == str(tmp_path / "a")
+    assert cache[str(tmp_path / "a" / "b")] == str(tmp_path / "a")
+    (tmp_path / "a" / "b" / ".git").mkdir()
+    assert git_toplevel(str(tmp_path / "a" / "b")) == str(tmp_path / "a" / "b")
