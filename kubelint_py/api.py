@@ -6,6 +6,7 @@ all call it, so tests exercise parsing and locations end to end.
 
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,6 +84,10 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     if any(f.dockerfile is not None for f in files):
         formats.add("dockerfile")
     load_rules(sorted(formats))
+    if formats != {"cross"} and (config.policies or "kubelint_py.policies" in sys.modules):
+        from kubelint_py.policies import use_user_policies
+
+        use_user_policies(config.policies)  # swaps in this configuration's policy files (ConfigError: exit 2)
     enabled = [r for r in loaded_rules() if config.is_enabled(r)]
     index = ProjectIndex.build(
         (r for f in files for r in f.resources),
