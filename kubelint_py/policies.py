@@ -188,6 +188,10 @@ def _check_policy_semantics(policy: Policy) -> None:
     defaults = {n: p.default for n, p in policy.params.items()}
     for section in _schema_sections(doc):
         schema = _section(doc, section)
+        for path, node in _walk_schema(schema, section):
+            if isinstance(node, YMap) and set(node) == {"$param"} and node["$param"] not in policy.params:
+                raise _policy_error(policy.source, span_at(doc, path),
+                                    f"unknown parameter '{node['$param']}' (declare it under `params`)")
         errors = list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(
             _substitute(schema, defaults, strict=False)))
         if errors:
@@ -196,13 +200,7 @@ def _check_policy_semantics(policy: Policy) -> None:
             raise _policy_error(policy.source, span_at(doc, path),
                                 f"{_dotted(path)} is not a valid JSON Schema: {error.message}")
         for path, node in _walk_schema(schema, section):
-            if isinstance(node, YMap) and set(node) == {"$param"}:
-                name = node["$param"]
-                if name not in policy.params:
-                    raise _policy_error(policy.source, span_at(doc, path),
-                                        f"unknown parameter '{name}' (declare it under `params`)")
-                continue
-            if not isinstance(node, YMap):
+            if not isinstance(node, YMap) or set(node) == {"$param"}:
                 continue
             if isinstance(node.get("pattern"), str):
                 _check_regex(policy, (*path, "pattern"), node["pattern"])
