@@ -163,8 +163,14 @@ def _check_against_policy_schema(source: str, doc: YMap) -> None:
     path = tuple(error.absolute_path)
     if error.validator == "anyOf" and not path:
         message = "a policy needs `schema` (must hold), `forbid` (must not match) or `exists` (cross-object)"
-    elif error.validator == "additionalProperties":
-        message = f"{error.message} at {_dotted(path) or 'the top level'}"
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        extra = [key for key in error.instance if key not in known]
+        if extra:
+            path = (*path, extra[0])
+        allowed = ", ".join(sorted(known))
+        message = f"unknown key '{_dotted(path)}'" + (f" (allowed here: {allowed})" if allowed else "")
+        raise _policy_error(source, span_at(doc, path, key=True), message)
     else:
         message = f"{_dotted(path) or 'policy'}: {error.message}"
     span = span_at(doc, path, key=error.validator == "required")

@@ -108,8 +108,10 @@ def test_policy_without_condition_is_rejected(tmp_path: Path) -> None:
 
 def test_unknown_key_is_located(tmp_path: Path) -> None:
     message = _load_error(tmp_path, USER_POLICY.replace("schema:", "schmea:\n  type: object\nschema:"))
-    assert "schmea" in message
-    assert _line_of(message) == 1  # additional properties are reported on the mapping
+    assert "unknown key 'schmea' (allowed here: code, enabled, exists, fix," in message
+    assert _line_of(message) == 11
+    message = _load_error(tmp_path, USER_POLICY.replace("  kinds: [Deployment]", "  kind: [Deployment]"))
+    assert "unknown key 'match.kind'" in message and "kinds" in message and _line_of(message) == 9
 
 
 def test_wrong_type_is_located_at_the_field(tmp_path: Path) -> None:
