@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kubelint_py.config import ConfigError
 from kubelint_py.engine import Parameter, Rule, RuleContext, Severity, Target, Violation, register, unregister
@@ -33,6 +33,7 @@ from kubelint_py.models.located import YList, YMap, span_at
 from kubelint_py.quantity import parse_quantity
 from kubelint_py.source import Location, Span
 
+_T = TypeVar("_T")
 PACKAGE_DIR = Path(__file__).resolve().parent
 POLICY_SCHEMA = PACKAGE_DIR / "schemas" / "policy.json"
 POLICY_FORMATS = ("kubernetes", "compose", "dockerfile")
@@ -391,16 +392,34 @@ def _format_checker() -> Any:
     return checker
 
 
-@dataclass
 class _Subject:
-    """What one policy evaluates: the data, where its fields are written, and the message fields."""
+    """What one policy evaluates: the data, where its fields are written, and the message fields
+    (built only when there is a finding: most targets pass)."""
 
-    data: Any
-    path: str
-    anchor: Location
-    fields: dict[str, str]
-    fixed: Span | None = None
-    """Every field maps to this span (Dockerfile instructions have no per-field positions)."""
+    __slots__ = ("_anchor", "_fields", "_make_anchor", "_make_fields", "data", "fixed", "path")
+
+    def __init__(self, data: Any, path: str, anchor: Callable[[], Location],
+                 fields: Callable[[], dict[str, str]], fixed: Span | None = None) -> None:
+        self.data = data
+        self.path = path
+        self._make_anchor = anchor
+        self._make_fields = fields
+        self._anchor: Location | None = None
+        self._fields: dict[str, str] | None = None
+        self.fixed = fixed
+        """Every field maps to this span (Dockerfile instructions have no per-field positions)."""
+
+    @property
+    def anchor(self) -> Location:
+        if self._anchor is None:
+            self._anchor = self._make_anchor()
+        return self._anchor
+
+    @property
+    def fields(self) -> dict[str, str]:
+        if self._fields is None:
+            self._fields = self._make_fields()
+        return self._fields
 
     def location(self, path: Sequence[Any], *, key: bool = False) -> Location:
         if self.fixed is not None:
@@ -417,8 +436,17 @@ class _Compiled:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self._cache: dict[str, dict[str, Any]] = {}
+        self._last_params: Mapping[str, Any] | None = None
+        self._last: dict[str, Any] | None = None
 
     def validators(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        if params is self._last_params and self._last is not None:
+            return self._last  # the same RuleContext.params for every target of a run
+        found = self._for(params)
+        self._last_params, self._last = params, found
+        return found
+
+    def _for(self, params: Mapping[str, Any]) -> dict[str, Any]:
         key = json.dumps(params, sort_keys=True, default=str)
         found = self._cache.get(key)
         if found is None:
@@ -446,7 +474,7 @@ def _show(value: Any) -> str:
         text = "true" if value else "false"
     else:
         text = str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _default_message(policy: Policy, subject: _Subject) -> str:
@@ -580,33 +608,55 @@ def _exists_violations(policy: Policy, validator: Any | None, resource: Resource
     yield Violation(_render(template, fields), resource.location)
 
 
-def _matches_resource(match: YMap, resource: Resource, ctx: RuleContext) -> bool:
-    kinds = match.get_list("kinds")
-    if kinds is not None and resource.kind not in kinds and "*" not in kinds:
-        return False
-    exclude_kinds = match.get_list("excludeKinds")
-    if exclude_kinds is not None and resource.kind in exclude_kinds:
-        return False
-    namespace = ctx.index.namespace_of(resource)
-    namespaces = match.get_list("namespaces")
-    if namespaces is not None and (namespace is None or not any(
-            fnmatch.fnmatchcase(namespace, str(p)) for p in namespaces)):
-        return False
-    excluded = match.get_list("excludeNamespaces")
-    if excluded is not None and namespace is not None and any(
-            fnmatch.fnmatchcase(namespace, str(p)) for p in excluded):
-        return False
-    labels = match.get_map("labels")
-    if labels is not None:
-        selector = LabelSelector.parse(labels)
-        if selector is not None and not selector.matches(resource.labels):
+class _Matcher:
+    """`match`, turned into sets and a parsed selector once per policy."""
+
+    def __init__(self, match: YMap) -> None:
+        def names(key: str) -> tuple[str, ...] | None:
+            found = match.get_list(key)
+            return None if found is None else tuple(str(item) for item in found)
+
+        kinds = names("kinds")
+        self.kinds = None if kinds is None or "*" in kinds else frozenset(kinds)
+        self.exclude_kinds = frozenset(names("excludeKinds") or ())
+        self.namespaces = names("namespaces")
+        self.exclude_namespaces = names("excludeNamespaces")
+        self.selector = LabelSelector.parse(match.get_map("labels"))
+        self.services = names("services")
+        self.exclude_services = names("excludeServices")
+
+    def resource(self, resource: Resource, ctx: RuleContext) -> bool:
+        kind = resource.kind
+        if (self.kinds is not None and kind not in self.kinds) or kind in self.exclude_kinds:
             return False
-    return True
+        if self.namespaces is not None or self.exclude_namespaces is not None:
+            namespace = ctx.index.namespace_of(resource)
+            if self.namespaces is not None and (namespace is None or not _any_glob(namespace, self.namespaces)):
+                return False
+            if self.exclude_namespaces is not None and namespace is not None and _any_glob(
+                    namespace, self.exclude_namespaces):
+                return False
+        return self.selector is None or self.selector.matches(resource.labels)
+
+    def service(self, name: str) -> bool:
+        if self.services is not None and not _any_glob(name, self.services):
+            return False
+        return self.exclude_services is None or not _any_glob(name, self.exclude_services)
 
 
-def _resource_fields(resource: Resource, ctx: RuleContext) -> dict[str, str]:
-    return {"name": resource.name, "kind": resource.kind, "namespace": ctx.index.namespace_of(resource) or "",
-            "container": "", "service": "", "instruction": ""}
+def _constant(value: _T) -> Callable[[], _T]:
+    return lambda: value
+
+
+def _any_glob(value: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
+
+
+def _resource_fields(resource: Resource, ctx: RuleContext, container: str = "") -> Callable[[], dict[str, str]]:
+    def build() -> dict[str, str]:
+        return {"name": resource.name, "kind": resource.kind, "namespace": ctx.index.namespace_of(resource) or "",
+                "container": container, "service": "", "instruction": ""}
+    return build
 
 
 def _instruction_data(dockerfile: Dockerfile, instruction: Instruction) -> dict[str, Any]:
@@ -630,68 +680,69 @@ def _instruction_data(dockerfile: Dockerfile, instruction: Instruction) -> dict[
 
 def _make_func(policy: Policy) -> Any:
     compiled = _Compiled(policy)
-    match = policy.doc["match"]
+    matcher = _Matcher(policy.doc["match"])
     cover_cache = _CoverCache()
+    has_exists = "exists" in policy.doc
 
     def run(subject: _Subject, ctx: RuleContext, resource: Resource | None = None) -> Iterator[Violation]:
-        validators = compiled.validators(dict(ctx.params))
-        if "when" in validators and not validators["when"].is_valid(subject.data):
+        validators = compiled.validators(ctx.params)
+        when = validators.get("when")
+        if when is not None and not when.is_valid(subject.data):
             return
-        if "schema" in validators:
-            yield from _schema_violations(policy, validators["schema"], subject)
-        if "forbid" in validators:
-            yield from _forbid_violations(policy, validators["forbid"], subject)
-        if resource is not None and "exists" in policy.doc:
+        schema = validators.get("schema")
+        if schema is not None:
+            yield from _schema_violations(policy, schema, subject)
+        forbid = validators.get("forbid")
+        if forbid is not None:
+            yield from _forbid_violations(policy, forbid, subject)
+        if resource is not None and has_exists:
             yield from _exists_violations(policy, validators.get("exists.schema"), resource, ctx, cover_cache,
                                           subject)
 
     if policy.target_type == "object":
         def check_object(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-            if not _matches_resource(match, resource, ctx):
-                return
-            subject = _Subject(resource.body, resource.path, resource.location, _resource_fields(resource, ctx))
-            yield from run(subject, ctx, resource)
+            if matcher.resource(resource, ctx):
+                subject = _Subject(resource.body, resource.path, lambda: resource.location,
+                                   _resource_fields(resource, ctx))
+                yield from run(subject, ctx, resource)
         return check_object
     if policy.target_type == "podSpec":
         def check_pod_spec(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
             resource = workload.resource
-            if not _matches_resource(match, resource, ctx):
+            if not matcher.resource(resource, ctx):
                 return
             owner = workload.template if workload.template is not None else resource.body
-            anchor = Location.of(resource.path, owner.key_span("spec"))
-            yield from run(_Subject(workload.pod_spec, resource.path, anchor, _resource_fields(resource, ctx)), ctx)
+            yield from run(_Subject(workload.pod_spec, resource.path,
+                                    lambda: Location.of(resource.path, owner.key_span("spec")),
+                                    _resource_fields(resource, ctx)), ctx)
         return check_pod_spec
     if policy.target_type == "container":
         def check_container(container: Container, ctx: RuleContext) -> Iterator[Violation]:
             if container.kind == "ephemeral" or (container.kind == "init" and not policy.init_containers):
                 return
-            if not _matches_resource(match, container.resource, ctx):
-                return
-            fields = {**_resource_fields(container.resource, ctx), "container": container.name}
-            yield from run(_Subject(container.data, container.resource.path, container.location, fields), ctx)
+            if matcher.resource(container.resource, ctx):
+                yield from run(_Subject(container.data, container.resource.path, lambda: container.location,
+                                        _resource_fields(container.resource, ctx, container.name)), ctx)
         return check_container
     if policy.target_type == "service":
         def check_service(service: ComposeService, ctx: RuleContext) -> Iterator[Violation]:
-            services = match.get_list("services")
-            if services is not None and not any(fnmatch.fnmatchcase(service.name, str(p)) for p in services):
-                return
-            excluded = match.get_list("excludeServices")
-            if excluded is not None and any(fnmatch.fnmatchcase(service.name, str(p)) for p in excluded):
+            if not matcher.service(service.name):
                 return
             fields = {"name": service.name, "kind": "service", "namespace": "", "container": "",
                       "service": service.name, "instruction": ""}
-            yield from run(_Subject(service.data, service.path, service.location, fields), ctx)
+            yield from run(_Subject(service.data, service.path, lambda: service.location, lambda: fields), ctx)
         return check_service
 
     def check_dockerfile(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
         for instruction in dockerfile.instructions:
-            if policy.instructions and instruction.keyword.upper() not in policy.instructions:
+            keyword = instruction.keyword.upper()
+            if policy.instructions and keyword not in policy.instructions:
                 continue
             fields = {"name": dockerfile.path, "kind": "Dockerfile", "namespace": "", "container": "",
-                      "service": "", "instruction": instruction.keyword.upper()}
+                      "service": "", "instruction": keyword}
             anchor = Location.of(dockerfile.path, instruction.span)
-            yield from run(_Subject(_instruction_data(dockerfile, instruction), dockerfile.path, anchor, fields,
-                                    fixed=instruction.span), ctx)
+            yield from run(_Subject(_instruction_data(dockerfile, instruction), dockerfile.path,
+                                    _constant(anchor), _constant(fields), fixed=instruction.span), ctx)
     return check_dockerfile
 
 

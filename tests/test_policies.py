@@ -433,3 +433,56 @@ def test_policy_loading_is_lazy() -> None:
         """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.split() == ["False", "False", "True", "False"]
+
+
+# --- the guide's examples are real policies --------------------------------------------------------
+
+
+def _guide_policies(tmp_path: Path) -> Path:
+    text = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in text.split("```yaml\n")[1:]]
+    folder = tmp_path / "guide"
+    folder.mkdir()
+    count = 0
+    for block in blocks:
+        if "\ncode: " in "\n" + block:
+            count += 1
+            (folder / f"example{count}.yaml").write_text(block, encoding="utf-8")
+    assert count == 4
+    return folder
+
+
+def test_guide_examples_load_and_find_what_the_guide_says(tmp_path: Path) -> None:
+    folder = _guide_policies(tmp_path)
+    manifest = _write(tmp_path / "k8s", "deploy.yaml", """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+          labels: {team: payments}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata: {labels: {app: api}}
+            spec:
+              volumes:
+                - name: tmp
+                  emptyDir: {}
+                - name: sock
+                  hostPath: {path: /var/run/docker.sock}
+              containers:
+                - name: api
+                  image: api:1.0.0
+                  resources: {limits: {memory: 512m}}
+        """)
+    config = Config(select=("ACME",), policies=(str(folder),),
+                    rule_params={"ACME001": {"labels": ["team", "tier"]}})
+    report = lint([str(manifest)], config)
+    assert [(f.location.line, f.location.column, f.code, f.message) for f in report.active] == [
+        (4, 9, "ACME004", "Deployment 'api' has no PodDisruptionBudget in namespace 'default' that selects its pods"),
+        (5, 3, "ACME001", "Deployment 'api' lacks label(s) tier"),
+        (16, 28, "ACME003", "Deployment 'api' mounts /var/run/docker.sock from the host (volumes[1].hostPath.path)"),
+        (20, 40, "ACME002", "container 'api' of Deployment 'api': resources.limits.memory is 512m "
+                            "(512m is less than the minimum of 64Mi)"),
+    ]
