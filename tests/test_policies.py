@@ -486,3 +486,17 @@ def test_guide_examples_load_and_find_what_the_guide_says(tmp_path: Path) -> Non
         (20, 40, "ACME002", "container 'api' of Deployment 'api': resources.limits.memory is 512m "
                             "(512m is less than the minimum of 64Mi)"),
     ]
+
+
+def test_policy_findings_and_metadata_reach_sarif(tmp_path: Path) -> None:
+    from kubelint_py.report.sarif import render
+
+    path = _write(tmp_path, "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+                  "spec:\n  type: NodePort\n  ports: [{port: 80}]\n")
+    log = json.loads(render(lint([str(path)], Config(select=("KS703",))), cwd=tmp_path))
+    run = log["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["KS703"]
+    assert run["tool"]["driver"]["rules"][0]["name"] == "nodeport-service"
+    [result] = run["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (result["ruleId"], region["startLine"], region["startColumn"]) == ("KS703", 5, 9)
