@@ -209,6 +209,12 @@ def _check_policy_semantics(policy: Policy) -> None:
         for path, node in _walk_schema(schema, section):
             if not isinstance(node, YMap) or set(node) == {"$param"}:
                 continue
+            for keyword in ("$ref", "$dynamicRef"):
+                ref = node.get(keyword)
+                if isinstance(ref, str) and not ref.startswith("#"):
+                    raise _policy_error(policy.source, span_at(doc, (*path, keyword)),
+                                        f"{keyword} '{ref}': only references inside the policy's schema "
+                                        "(#/$defs/...) are supported; nothing is fetched at lint time")
             if isinstance(node.get("pattern"), str):
                 _check_regex(policy, (*path, "pattern"), node["pattern"])
             pattern_props = node.get_map("patternProperties")
@@ -447,6 +453,11 @@ class _Compiled:
         return found
 
     def _for(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        for name, parameter in self.policy.params.items():
+            value, default = params.get(name, parameter.default), parameter.default
+            if _json_type(value) != _json_type(default):
+                raise ValueError(f"parameter '{name}' of {self.policy.code} must be a {_json_type(default)} like "
+                                 f"its default {default!r}, not {value!r} (check the configuration)")
         key = json.dumps(params, sort_keys=True, default=str)
         found = self._cache.get(key)
         if found is None:
@@ -457,6 +468,20 @@ class _Compiled:
                 found[".".join(section)] = cls(schema, format_checker=checker)
             self._cache[key] = found
         return found
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "null"
 
 
 def _render(template: str, fields: Mapping[str, str]) -> str:

@@ -500,3 +500,17 @@ def test_policy_findings_and_metadata_reach_sarif(tmp_path: Path) -> None:
     [result] = run["results"]
     region = result["locations"][0]["physicalLocation"]["region"]
     assert (result["ruleId"], region["startLine"], region["startColumn"]) == ("KS703", 5, 9)
+
+
+def test_remote_references_are_refused(tmp_path: Path) -> None:
+    text = USER_POLICY.replace("          required: [acme.io/team]", "          $ref: https://example.com/s.json")
+    message = _load_error(tmp_path, text)
+    assert "nothing is fetched" in message and _line_of(message) == 18
+
+
+def test_parameter_of_the_wrong_type_is_reported(tmp_path: Path) -> None:
+    path = _write(tmp_path, "d.yaml", DEPLOYMENT)
+    report = lint([str(path)], Config(select=("KS701", "KL005"), rule_params={"KS701": {"labels": "team"}}))
+    [finding] = report.active
+    assert finding.code == "KL005"
+    assert "parameter 'labels' of KS701 must be a list like its default" in finding.message
