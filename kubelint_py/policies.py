@@ -22,16 +22,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kubelint_py.config import ConfigError
 from kubelint_py.engine import Parameter, Rule, RuleContext, Severity, Target, Violation, register, unregister
-from kubelint_py.models.compose import ComposeService
-from kubelint_py.models.dockerfile import Dockerfile, Instruction
-from kubelint_py.models.kubernetes import Container, LabelSelector, Resource, Workload
 from kubelint_py.models.located import YList, YMap, span_at
 from kubelint_py.quantity import parse_quantity
 from kubelint_py.source import Location, Span
+
+if TYPE_CHECKING:  # the models of the other formats are imported only by runs that have such files
+    from kubelint_py.models.compose import ComposeService
+    from kubelint_py.models.dockerfile import Dockerfile, Instruction
+    from kubelint_py.models.kubernetes import Container, Resource, Workload
 
 _T = TypeVar("_T")
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -604,6 +606,8 @@ class _CoverCache:
 
 def _exists_violations(policy: Policy, validator: Any | None, resource: Resource, ctx: RuleContext,
                        cache: _CoverCache, subject: _Subject) -> Iterator[Violation]:
+    from kubelint_py.models.kubernetes import LabelSelector
+
     exists = policy.doc["exists"]
     kind = str(exists["kind"])
     index = ctx.index
@@ -640,6 +644,8 @@ class _Matcher:
         def names(key: str) -> tuple[str, ...] | None:
             found = match.get_list(key)
             return None if found is None else tuple(str(item) for item in found)
+
+        from kubelint_py.models.kubernetes import LabelSelector
 
         kinds = names("kinds")
         self.kinds = None if kinds is None or "*" in kinds else frozenset(kinds)
