@@ -91,6 +91,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         default_namespace=config.default_namespace,
         external_objects=config.external_objects,
     )
+    index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})
     runner = _Runner(enabled, config, index, debug)
     findings: list[Finding] = []
     enabled_codes = {r.code for r in enabled}

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from kubelint_py.buildcontext import ContextListing
 from kubelint_py.models.compose import ComposeFile
 from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.models.kubernetes import LabelSelector, Resource, Workload
@@ -33,6 +34,8 @@ class ProjectIndex:
     resources: list[Resource] = field(default_factory=list)
     compose_files: list[ComposeFile] = field(default_factory=list)
     dockerfiles: list[Dockerfile] = field(default_factory=list)
+    build_contexts: dict[str, ContextListing] = field(default_factory=dict)
+    """Dockerfile path -> its build context listing (only for Dockerfiles that copy the whole context)."""
     _by_key: dict[ObjectKey, list[Resource]] = field(default_factory=lambda: defaultdict(list))
     _by_kind: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))
     _workloads_by_ns: dict[str | None, list[Workload]] = field(default_factory=lambda: defaultdict(list))

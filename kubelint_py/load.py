@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from kubelint_py import diagnostics as diag
+from kubelint_py.buildcontext import ContextListing
 from kubelint_py.discover import Candidate
 from kubelint_py.engine import Finding, Related, Rule
 from kubelint_py.models.compose import ComposeFile
@@ -33,6 +34,8 @@ class SourceFile:
     resources: list[Resource] = field(default_factory=list)
     compose: ComposeFile | None = None
     dockerfile: Dockerfile | None = None
+    build_context: ContextListing | None = None
+    """For a Dockerfile that copies its whole folder (`COPY . .`): the secret-looking files there."""
     ambiguities: list[Ambiguity] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -123,6 +126,12 @@ def _load_dockerfile(source: SourceFile, text: str) -> None:
     source.dockerfile = parse_dockerfile(source.path, text)
     for problem in source.dockerfile.problems:
         source.report(diag.PARSE_ERROR, problem.message, problem.span)
+    from kubelint_py.buildcontext import is_whole_context_copy, scan_context
+
+    # Only a whole-context COPY/ADD makes the folder's contents matter; scan nothing otherwise.
+    if any(is_whole_context_copy(ins) for ins in source.dockerfile.instructions):
+        folder = os.path.dirname(source.path) or "."
+        source.build_context = scan_context(folder, os.path.basename(source.path))
 
 
 def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None:
