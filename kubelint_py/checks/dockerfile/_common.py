@@ -57,7 +57,8 @@ def _run_commands(ins: Instruction) -> tuple[Command, ...]:
     commands = _commands(ins.shell_script)
     raw_lines = ins.raw.split("\n")
     result: list[Command] = []
-    cursor = 0
+    # (line index, column) after the previous command's first word: commands appear in order.
+    cursor, offset = 0, 0
     first_col = ins.keyword_span.column
     for i, cmd in enumerate(commands):
         first = cmd.words[0] if cmd.words else (cmd.assignments[0].split("=", 1)[0] if cmd.assignments else "")
@@ -67,9 +68,11 @@ def _run_commands(ins: Instruction) -> tuple[Command, ...]:
                 text = raw_lines[j]
                 if text.lstrip().startswith("#") and j:
                     continue
-                pos = _find_word(text, first)
+                start = offset if j == cursor else 0
+                pos = _find_word(text[start:], first)
                 if pos >= 0:
-                    cursor = j
+                    pos += start
+                    cursor, offset = j, pos + len(first)
                     line_no, col = ins.span.line + j, pos + 1
                     break
         result.append(Command(cmd, command_name(cmd), command_args(cmd), line_no, col, i))
