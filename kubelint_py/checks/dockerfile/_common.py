@@ -47,7 +47,7 @@ def _find_word(line: str, word: str) -> int:
         before = line[pos - 1] if pos else " "
         end = pos + len(word)
         after = line[end] if end < len(line) else " "
-        if (before in _BOUNDARY or before == "/") and (after in _BOUNDARY or after in ")\\"):
+        if (before in _BOUNDARY or before == "/") and (after in _BOUNDARY or after in ")\\" or word.endswith("=")):
             return pos
         start = pos + 1
 
@@ -61,7 +61,7 @@ def _run_commands(ins: Instruction) -> tuple[Command, ...]:
     cursor, offset = 0, 0
     first_col = ins.keyword_span.column
     for i, cmd in enumerate(commands):
-        first = cmd.words[0] if cmd.words else (cmd.assignments[0].split("=", 1)[0] if cmd.assignments else "")
+        first = cmd.assignments[0].split("=", 1)[0] + "=" if cmd.assignments else (cmd.words[0] if cmd.words else "")
         line_no, col = ins.span.line + cursor, first_col if cursor == 0 else 1
         if first and not ins.is_exec_form:
             for j in range(cursor, len(raw_lines)):
