@@ -150,32 +150,46 @@ _APT_VALUE_OPTIONS = frozenset({"-o", "-c", "-t", "--option", "--config-file", "
                                 "--default-release"})
 
 
+@rule(
+    code="DF307", name="install-without-yes", target=Target.DOCKERFILE, severity=Severity.WARNING,
+    summary="apt-get/yum/dnf/zypper install without -y (or zypper's --non-interactive)",
+    rationale="The build has no terminal: the package manager waits for a confirmation that never comes and "
+              "the build aborts.",
+    fix="Add `-y` (`apt-get install -y`, `dnf install -y`), or `zypper --non-interactive install`.",
+    tags=("reliability",), aliases=("DL3014", "DL3030", "DL3038", "DL3034"),
+)
+def install_without_yes(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
+    for ins in dockerfile.instructions:
+        for command in run_commands(ins):
+            name, args = command.name or "", command.args
+            if command.cmd.operator_before in ("|", "|&"):
+                continue  # `yes | apt-get install ...`
+            flags = short_flags(args)
+            if name in ("apt-get", "apt") and subcommand(args, _APT_VALUE_OPTIONS) == "install":
+                quiet2 = sum(a.count("q") for a in args if a.startswith("-") and not a.startswith("--")) >= 2 \
+                    or "-q=2" in args or "--quiet=2" in args
+                yes = "y" in flags or long_flag(args, "--yes", "--assume-yes", "--force-yes") or quiet2 or any(
+                    "Assume-Yes" in a for a in args)
+            elif name in ("yum", "dnf") and subcommand(args, frozenset({"-c", "--setopt", "--enablerepo",
+                                                                        "--disablerepo", "--installroot"})) in (
+                    "install", "groupinstall", "reinstall", "update", "upgrade", "remove"):
+                yes = "y" in flags or long_flag(args, "--assumeyes", "--yes")
+            elif name == "zypper" and subcommand(args, frozenset({"--root", "-R"})) in ("install", "in", "update",
+                                                                                        "up", "remove", "rm"):
+                yes = long_flag(args, "-n", "--non-interactive", "--no-confirm", "-y")
+            else:
+                continue
+            if not yes:
+                fix = "zypper --non-interactive" if name == "zypper" else "-y"
+                yield Violation(f"`{name} {subcommand(args, _APT_VALUE_OPTIONS)}` without `{fix}` waits for a "
+                                f"confirmation and fails the build; add {fix}", at_command(dockerfile, command))
+
+
 def _apt_installs(dockerfile: Dockerfile) -> Iterator[Command]:
     for ins in dockerfile.instructions:
         for command in run_commands(ins):
             if command.name in ("apt-get", "apt") and subcommand(command.args, _APT_VALUE_OPTIONS) == "install":
                 yield command
-
-
-@rule(
-    code="DF307", name="apt-install-without-yes", target=Target.DOCKERFILE, severity=Severity.WARNING,
-    summary="apt-get install without -y",
-    rationale="The build has no terminal: apt-get waits for a confirmation that never comes and the build "
-              "aborts.",
-    fix="Add `-y` (or `--yes`): `apt-get install -y --no-install-recommends ...`.",
-    tags=("reliability",), aliases=("DL3014",),
-)
-def apt_install_without_yes(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
-    for command in _apt_installs(dockerfile):
-        args = command.args
-        flags = short_flags(args)
-        quiet2 = sum(a.count("q") for a in args if a.startswith("-") and not a.startswith("--")) >= 2 or \
-            "-q=2" in args or "--quiet=2" in args
-        yes = "y" in flags or long_flag(args, "--yes", "--assume-yes", "--force-yes") or quiet2 or any(
-            "Assume-Yes" in a for a in args)
-        if not yes and command.cmd.operator_before not in ("|", "|&"):
-            yield Violation(f"`{command.name} install` without `-y` waits for a confirmation and fails the build; "
-                            "add -y", at_command(dockerfile, command))
 
 
 @rule(
@@ -602,3 +616,30 @@ def copy_sources_to_file(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[V
         if len(words) > 2 and not words[-1].rstrip("\"'").endswith("/") and "$" not in words[-1]:
             yield Violation(f"{ins.keyword} has {len(words) - 1} sources but the destination '{words[-1]}' does "
                             "not end with /; add a trailing slash", at(dockerfile, ins))
+
+
+@rule(
+    code="DF322", name="copy-relative-dest-without-workdir", target=Target.DOCKERFILE, severity=Severity.WARNING,
+    summary="COPY/ADD to a relative destination before any WORKDIR",
+    rationale="A relative destination is resolved against the base image's working directory, which is not "
+              "visible in the Dockerfile and can change with the base image.",
+    fix="Set `WORKDIR /app` first, or use an absolute destination.",
+    tags=("reliability",), aliases=("DL3045",),
+)
+def copy_relative_dest_without_workdir(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
+    for stage in dockerfile.stages:
+        chain = ancestry(dockerfile, stage)
+        workdir = any(i.keyword == "WORKDIR" for s in chain[:-1] for i in s.instructions)
+        for ins in stage.instructions:
+            if ins.keyword == "WORKDIR":
+                workdir = True
+            if workdir or ins.keyword not in ("COPY", "ADD"):
+                continue
+            words = list(ins.json_args) if ins.json_args is not None else ins.arguments.split()
+            if ins.heredocs and not ins.json_args:
+                words = [w for w in words if not w.startswith("<<")]
+            dest = words[-1].strip("\"'") if words else ""
+            if dest and not _is_absolute(dest):
+                yield Violation(f"{ins.keyword} to the relative path '{dest}' before any WORKDIR lands wherever the "
+                                "base image's working directory is; set WORKDIR first or use an absolute path",
+                                at(dockerfile, ins))
