@@ -112,3 +112,18 @@ def test_hadolint_mapping_lists_every_alias() -> None:
             if alias.startswith("DL"):
                 assert alias in rows, f"{alias} ({rule.code}) missing from docs/hadolint.md"
                 assert rule.code in rows[alias], f"{alias} should map to {rule.code}"
+
+
+MORE_CASES = [
+    ("DF105", "FROM alpine:3\nRUN apk add --no-network --virtual .rundeps $runDeps\n", []),
+    ("DF107", "FROM node:20\nRUN yarn --version\n", []),
+    ("DF101", "FROM node:20\nCOPY . .\nRUN yarn --version\n", []),
+    ("DF310", 'FROM a\nRUN case "$(uname -m)" in x86_64|amd64) A=x64 ;; *) exit 1 ;; esac\n', []),
+]
+
+
+@pytest.mark.parametrize(("code", "text", "expected"), MORE_CASES, ids=[f"{c[0]}-{i}" for i, c in
+                                                                        enumerate(MORE_CASES)])
+def test_real_world_false_positives(tmp_path: Path, code: str, text: str, expected: list[int]) -> None:
+    """Found on official-image and awesome-compose Dockerfiles."""
+    assert _findings(tmp_path, text, code) == expected

@@ -53,6 +53,14 @@ DOTNET = Ecosystem("dotnet", ("*.csproj", "*.fsproj", "*.vbproj", "*.sln", "*.pr
                    "the *.csproj/*.sln files")
 MIX = Ecosystem("mix", ("mix.exs", "mix.lock"), "mix.exs and mix.lock")
 
+def is_yarn_install(args: tuple[str, ...]) -> bool:
+    """`yarn`, `yarn install`, `yarn --frozen-lockfile` (but not `yarn --version`)."""
+    sub = subcommand(args)
+    if sub is not None:
+        return sub == "install"
+    return not long_flag(args, "--version", "-v", "--help", "-h")
+
+
 def _dependency_install(command: Command) -> Ecosystem | None:
     name, args = command.name or "", command.args
     sub = subcommand(args)
@@ -78,7 +86,7 @@ def _dependency_install(command: Command) -> Ecosystem | None:
         if len(positional) > 1 or long_flag(args, "-g", "--global"):
             return None  # installs named packages, not the manifest's dependencies
         return NODE
-    if name == "yarn" and (sub is None or sub == "install"):
+    if name == "yarn" and is_yarn_install(args):
         return NODE
     if name == "go" and sub == "mod" and "download" in args:
         return GO
@@ -305,7 +313,8 @@ def apk_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
         if any(c.name == "apk" and subcommand(c.args) == "cache" and "clean" in c.args for c in commands):
             continue
         for command in commands:
-            if command.name == "apk" and subcommand(command.args) == "add" and "--no-cache" not in command.args:
+            if command.name == "apk" and subcommand(command.args) == "add" and not long_flag(
+                    command.args, "--no-cache", "--no-network"):  # --no-network downloads nothing to cache
                 yield Violation("`apk add` without `--no-cache` keeps the apk cache in the layer; use "
                                 "`apk add --no-cache`", at_command(dockerfile, command))
 
@@ -355,8 +364,8 @@ def node_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violat
         for command in commands:
             name = command.name or ""
             sub = subcommand(command.args)
-            if not ((name == "npm" and sub in ("install", "i", "ci")) or (name == "yarn" and sub in (None, "install",
-                                                                                                     "add"))):
+            if not ((name == "npm" and sub in ("install", "i", "ci")) or (name == "yarn" and (
+                    is_yarn_install(command.args) or sub == "add"))):
                 continue
             cleaned = any(c.name == name and subcommand(c.args) == "cache" and "clean" in c.args for c in commands)
             if cleaned or has_cache_mount(ins, *caches[name]) or _removes(commands, *caches[name]):
