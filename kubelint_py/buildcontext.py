@@ -113,7 +113,21 @@ def _read(path: str) -> str | None:
 
 
 def scan_context(root: str, dockerfile_name: str | None = None, *, max_entries: int = MAX_ENTRIES) -> ContextListing:
-    """Walk a build context (bounded, no links followed) and collect its secret-looking files."""
+    """Walk a build context (bounded, no links followed) and collect its secret-looking files.
+
+    The ignore file is read first: when it has no `!` exceptions, folders it excludes are not walked
+    (their files could not reach the image anyway).
+    """
+    ignore_file: str | None = None
+    ignore_text: str | None = None
+    candidates = [f"{dockerfile_name}.dockerignore"] if dockerfile_name else []
+    for name in [*candidates, ".dockerignore"]:
+        text = _read(os.path.join(root, name))
+        if text is not None:
+            ignore_file, ignore_text = name, text
+            break
+    ignore = DockerIgnore.parse(ignore_text or "")
+    prune = bool(ignore.patterns) and not any(p.exclusion for p in ignore.patterns)
     found: list[str] = []
     seen = 0
     truncated = False
@@ -125,7 +139,8 @@ def scan_context(root: str, dockerfile_name: str | None = None, *, max_entries: 
             dirnames[:] = []
             truncated = True
         else:
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
+                                 and not (prune and ignore.is_excluded(rel_dir + d)))
         for name in sorted(filenames):
             seen += 1
             if is_secret_file(rel_dir + name):
@@ -133,13 +148,5 @@ def scan_context(root: str, dockerfile_name: str | None = None, *, max_entries: 
         seen += len(dirnames)
         if seen > max_entries:
             truncated = True
-            break
-    ignore_file: str | None = None
-    ignore_text: str | None = None
-    candidates = [f"{dockerfile_name}.dockerignore"] if dockerfile_name else []
-    for name in [*candidates, ".dockerignore"]:
-        text = _read(os.path.join(root, name))
-        if text is not None:
-            ignore_file, ignore_text = name, text
             break
     return ContextListing(root, tuple(found), ignore_file, ignore_text, truncated)

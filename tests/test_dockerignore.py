@@ -162,3 +162,18 @@ def test_scan_context_is_bounded(tmp_path: Path) -> None:
     listing = scan_context(str(tmp_path), max_entries=20)
     assert listing.truncated
     assert listing.secret_candidates == ()
+
+
+def test_scan_context_does_not_walk_excluded_folders(tmp_path: Path) -> None:
+    _touch(tmp_path, *(f"data/f{j}.txt" for j in range(50)), ".env", "data/x/id_rsa")
+    (tmp_path / ".dockerignore").write_text("data\n", encoding="utf-8")
+    listing = scan_context(str(tmp_path), max_entries=20)
+    assert not listing.truncated
+    assert listing.secret_candidates == (".env",)
+
+
+def test_scan_context_walks_everything_when_exceptions_exist(tmp_path: Path) -> None:
+    _touch(tmp_path, "data/keep/id_rsa", "data/other.txt")
+    (tmp_path / ".dockerignore").write_text("data\n!data/keep\n", encoding="utf-8")
+    listing = scan_context(str(tmp_path))
+    assert secret_files(listing.secret_candidates, listing.ignore()) == ["data/keep/id_rsa"]

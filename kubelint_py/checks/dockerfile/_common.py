@@ -192,7 +192,7 @@ def pip_args(command: Command) -> tuple[str, ...] | None:
 
 
 def stage_label(stage: Stage) -> str:
-    return f"stage '{stage.name}'" if stage.name else f"stage {stage.index}"
+    return f"stage '{stage.name}'" if stage.name else f"stage {stage.index} (FROM {stage.base_image})"
 
 
 __all__ = [

@@ -191,11 +191,13 @@ def secret_in_build_context(dockerfile: Dockerfile, ctx: RuleContext) -> Iterato
     if not leaked:
         return
     shown = ", ".join(leaked[:5]) + (f" and {len(leaked) - 5} more" if len(leaked) > 5 else "")
-    where = listing.ignore_file or ".dockerignore (missing)"
+    them = "it" if len(leaked) == 1 else "them"
+    fix = f"exclude {them} in {listing.ignore_file}" if listing.ignore_file else \
+        f"add a .dockerignore next to the Dockerfile that excludes {them}"
     for ins in dockerfile.instructions:
         if is_whole_context_copy(ins):
-            yield Violation(f"`{ins.keyword} {ins.arguments}` copies the build context, which holds {shown}; "
-                            f"exclude {'it' if len(leaked) == 1 else 'them'} in {where}", at(dockerfile, ins))
+            yield Violation(f"`{ins.keyword} {ins.arguments}` copies the build context, which holds {shown}; {fix}",
+                            at(dockerfile, ins))
 
 
 def _basename(path: str) -> str:
