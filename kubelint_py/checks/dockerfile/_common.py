@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
-from kubelint_py.shell import SimpleCommand, command_args, command_name, split_commands
+from kubelint_py.shell import SHELLS, SimpleCommand, command_args, command_name, split_commands
 from kubelint_py.source import Location
 
 
@@ -79,9 +79,28 @@ def _run_commands(ins: Instruction) -> tuple[Command, ...]:
     return tuple(result)
 
 
+_SHEBANG = re.compile(r"^#!\s*(\S+)(?:\s+(\S+))?")
+
+
+def runs_non_shell_script(ins: Instruction) -> bool:
+    """A heredoc RUN whose body starts with a shebang for another interpreter (`#!/usr/bin/env python3`)."""
+    if len(ins.heredocs) != 1 or ins.shell_script != ins.heredocs[0].body:
+        return False
+    match = _SHEBANG.match(ins.heredocs[0].body)
+    if match is None:
+        return False
+    interpreter = match.group(1).rsplit("/", 1)[-1]
+    if interpreter == "env" and match.group(2):
+        interpreter = match.group(2)
+    return interpreter not in SHELLS
+
+
 def run_commands(ins: Instruction) -> tuple[Command, ...]:
-    """The simple commands of a RUN (heredoc bodies included), each with its line."""
-    if ins.keyword != "RUN":
+    """The simple commands of a RUN (heredoc bodies included), each with its line.
+
+    Empty for other instructions and for heredoc scripts in another language (a Python shebang).
+    """
+    if ins.keyword != "RUN" or runs_non_shell_script(ins):
         return ()
     return _run_commands(ins)
 

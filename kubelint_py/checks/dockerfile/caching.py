@@ -22,6 +22,7 @@ from kubelint_py.checks.dockerfile._common import (
 )
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
+from kubelint_py.shell import SHELLS
 
 # --------------------------------------------------------------------------- DF101
 
@@ -189,6 +190,14 @@ def _family(name: str | None) -> str | None:
     return None
 
 
+def _runs_script(command: Command) -> bool:
+    """`./install.sh`, `bash /tmp/setup.sh`: a script that may well do the install."""
+    name = command.name or ""
+    if name.endswith(".sh"):
+        return True
+    return name in SHELLS and any(not a.startswith("-") and a.endswith(".sh") for a in command.args)
+
+
 @rule(
     code="DF102", name="package-index-update-alone", target=Target.DOCKERFILE, severity=Severity.WARNING,
     summary="Package index update in a RUN without an install",
@@ -205,8 +214,8 @@ def package_index_update_alone(dockerfile: Dockerfile, ctx: RuleContext) -> Iter
             family = _family(update.name)
             if family is None:
                 continue
-            consumed = any(_family(c.name) == family and subcommand(c.args) in _CONSUMERS[family]
-                           for c in commands if c.index > update.index)
+            consumed = any((_family(c.name) == family and subcommand(c.args) in _CONSUMERS[family])
+                           or _runs_script(c) for c in commands if c.index > update.index)
             if not consumed:
                 yield Violation(
                     f"`{update.name} {_UPDATE_ONLY[update.name or '']}` runs without an install in the same RUN, "

@@ -215,7 +215,11 @@ def _basename(path: str) -> str:
 def secret_removed_in_later_layer(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for stage in dockerfile.stages:
         copied: dict[str, Instruction] = {}
+        whole: Instruction | None = None
         for ins in stage.instructions:
+            if is_whole_context_copy(ins):
+                whole = ins
+                continue
             if ins.keyword in ("COPY", "ADD"):
                 words = list(ins.json_args) if ins.json_args is not None else ins.arguments.split()
                 dest = words[-1].strip("\"'") if words else ""
@@ -225,7 +229,7 @@ def secret_removed_in_later_layer(dockerfile: Dockerfile, ctx: RuleContext) -> I
                         if dest and not dest.endswith("/"):
                             copied[_basename(dest)] = ins
                 continue
-            if not copied:
+            if not copied and whole is None:
                 continue
             for command in run_commands(ins):
                 if command.name not in ("rm", "shred", "unlink"):
@@ -234,6 +238,9 @@ def secret_removed_in_later_layer(dockerfile: Dockerfile, ctx: RuleContext) -> I
                     if arg.startswith("-"):
                         continue
                     source_ins = copied.get(_basename(arg))
+                    if source_ins is None and whole is not None and is_secret_file(arg):
+                        # `COPY . .` then `RUN rm .env`: the file came with the whole context.
+                        source_ins = whole
                     if source_ins is not None:
                         yield Violation(f"`{command.name} {arg}` deletes a secret that the {source_ins.keyword} on "
                                         f"line {source_ins.span.line} put in an earlier layer, where it stays; "
