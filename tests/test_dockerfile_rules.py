@@ -127,3 +127,14 @@ MORE_CASES = [
 def test_real_world_false_positives(tmp_path: Path, code: str, text: str, expected: list[int]) -> None:
     """Found on official-image and awesome-compose Dockerfiles."""
     assert _findings(tmp_path, text, code) == expected
+
+
+def test_runs_as_root_without_user_can_be_turned_off(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM debian:12\nRUN true\nFROM debian:12 AS two\nUSER root\n", encoding="utf-8")
+    strict = lint([str(path)], Config(select=("DF302",), fail_on=None))
+    assert [f.location.line for f in strict.active] == [4]
+    path.write_text("FROM debian:12\nRUN true\n", encoding="utf-8")
+    assert [f.location.line for f in lint([str(path)], Config(select=("DF302",), fail_on=None)).active] == [1]
+    relaxed = Config(select=("DF302",), fail_on=None, rule_params={"DF302": {"require_user": False}})
+    assert lint([str(path)], relaxed).active == []

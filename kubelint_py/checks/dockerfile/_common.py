@@ -211,7 +211,7 @@ def pip_args(command: Command) -> tuple[str, ...] | None:
 
 
 def stage_label(stage: Stage) -> str:
-    return f"stage '{stage.name}'" if stage.name else f"stage {stage.index} (FROM {stage.base_image})"
+    return f"stage '{stage.name}'" if stage.name else f"stage {stage.index} (FROM {stage.base_image.split('@')[0]})"
 
 
 __all__ = [

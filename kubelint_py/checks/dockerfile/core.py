@@ -21,7 +21,7 @@ from kubelint_py.checks.dockerfile._common import (
     stage_label,
     subcommand,
 )
-from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine import Parameter, Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
 
 
@@ -32,6 +32,8 @@ from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
               "or a writable host mount then gives full control.",
     fix="Create an unprivileged user and end the final stage with `USER <name or uid>` (e.g. `USER 10001`).",
     tags=("security",), aliases=("DL3002",),
+    parameters={"require_user": Parameter(True, "Also report a final stage with no USER at all (set false to "
+                                                "report only an explicit `USER root`, as hadolint does).")},
 )
 def runs_as_root(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     final = dockerfile.final_stage
@@ -43,6 +45,8 @@ def runs_as_root(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation
             if ins.keyword == "USER":
                 last = ins
     if last is None:
+        if not ctx.params.get("require_user", True):
+            return
         image = (final.base_image_resolved or final.base_image).lower()
         if "nonroot" in image or ("distroless" in image and ":nonroot" in image):
             return
