@@ -138,3 +138,20 @@ def test_runs_as_root_without_user_can_be_turned_off(tmp_path: Path) -> None:
     assert [f.location.line for f in lint([str(path)], Config(select=("DF302",), fail_on=None)).active] == [1]
     relaxed = Config(select=("DF302",), fail_on=None, rule_params={"DF302": {"require_user": False}})
     assert lint([str(path)], relaxed).active == []
+
+
+def test_secret_prefilter_keeps_up_with_the_shared_patterns() -> None:
+    """DF202 skips instructions its prefilter rejects: a new pattern in secrets.py needs it updated."""
+    from kubelint_py import secrets
+    from kubelint_py.checks.dockerfile.secret_rules import _MAY_HOLD_SECRET
+
+    samples = {
+        "private key": "-----BEGIN RSA PRIVATE KEY-----", "AWS access key id": "AKIAABCDEFGHIJKLMNOP",
+        "GitHub token": "ghp_" + "a" * 36, "GitLab token": "glpat-" + "a" * 20, "Slack token": "xoxb-0123456789",
+        "Slack webhook": "https://hooks.slack.com/services/T0/B0/x", "Stripe key": "sk_live_" + "a" * 24,
+        "Google API key": "AIza" + "a" * 35, "npm token": "npm_" + "a" * 36,
+        "JSON web token": "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.abcdefghijkl", "password in URL": "https://u:pw1@h",
+    }
+    assert {kind for kind, _ in secrets._VALUE_PATTERNS} == set(samples)
+    for sample in samples.values():
+        assert _MAY_HOLD_SECRET.search(sample)

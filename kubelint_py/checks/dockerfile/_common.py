@@ -8,6 +8,7 @@ where that command starts, found by walking the instruction's lines in command o
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,44 +38,59 @@ class Command:
 _BOUNDARY = " \t;&|(`'\"="
 
 
-def _find_word(line: str, word: str) -> int:
-    """Column offset (0-based) where ``word`` starts as a shell token in ``line``, or -1."""
-    start = 0
+def _find_word(text: str, word: str, start: int, comment_lines: list[tuple[int, int]]) -> int:
+    """Offset where ``word`` next starts as a shell token in ``text`` (outside comment lines), or -1."""
     while True:
-        pos = line.find(word, start)
+        pos = text.find(word, start)
         if pos < 0:
             return -1
-        before = line[pos - 1] if pos else " "
+        before = text[pos - 1] if pos else " "
         end = pos + len(word)
-        after = line[end] if end < len(line) else " "
-        if (before in _BOUNDARY or before == "/") and (after in _BOUNDARY or after in ")\\" or word.endswith("=")):
+        after = text[end] if end < len(text) else " "
+        if ((before in _BOUNDARY or before in "/\n") and (after in _BOUNDARY or after in ")\\\n" or word.endswith("="))
+                and not any(a <= pos < b for a, b in comment_lines)):
             return pos
         start = pos + 1
 
 
-@lru_cache(maxsize=2048)
+# id(instruction) -> (instruction, commands). Every rule asks for the same RUN's commands; hashing the
+# frozen dataclass for an lru_cache costs more than the lookup saves, so cache on identity instead.
+_BY_ID: dict[int, tuple[Instruction, tuple[Command, ...]]] = {}
+_BY_ID_LIMIT = 4096
+
+
 def _run_commands(ins: Instruction) -> tuple[Command, ...]:
+    entry = _BY_ID.get(id(ins))
+    if entry is not None and entry[0] is ins:
+        return entry[1]
+    result = _compute_commands(ins)
+    if len(_BY_ID) >= _BY_ID_LIMIT:
+        _BY_ID.clear()
+    _BY_ID[id(ins)] = (ins, result)
+    return result
+
+
+def _compute_commands(ins: Instruction) -> tuple[Command, ...]:
     commands = _commands(ins.shell_script)
-    raw_lines = ins.raw.split("\n")
+    raw = ins.raw
+    line_starts = [0]
+    comment_lines: list[tuple[int, int]] = []
+    for index, line in enumerate(raw.split("\n")):
+        if index and line.lstrip().startswith("#"):
+            comment_lines.append((line_starts[-1], line_starts[-1] + len(line)))
+        line_starts.append(line_starts[-1] + len(line) + 1)
     result: list[Command] = []
-    # (line index, column) after the previous command's first word: commands appear in order.
-    cursor, offset = 0, 0
-    first_col = ins.keyword_span.column
+    # Commands appear in the text in order: search each one's first word after the previous one.
+    cursor = 0
+    line_no, col = ins.span.line, ins.keyword_span.column
     for i, cmd in enumerate(commands):
         first = cmd.assignments[0].split("=", 1)[0] + "=" if cmd.assignments else (cmd.words[0] if cmd.words else "")
-        line_no, col = ins.span.line + cursor, first_col if cursor == 0 else 1
         if first and not ins.is_exec_form:
-            for j in range(cursor, len(raw_lines)):
-                text = raw_lines[j]
-                if text.lstrip().startswith("#") and j:
-                    continue
-                start = offset if j == cursor else 0
-                pos = _find_word(text[start:], first)
-                if pos >= 0:
-                    pos += start
-                    cursor, offset = j, pos + len(first)
-                    line_no, col = ins.span.line + j, pos + 1
-                    break
+            pos = _find_word(raw, first, cursor, comment_lines)
+            if pos >= 0:
+                cursor = pos + len(first)
+                index = bisect_right(line_starts, pos) - 1
+                line_no, col = ins.span.line + index, pos - line_starts[index] + 1
         result.append(Command(cmd, command_name(cmd), command_args(cmd), line_no, col, i))
     return tuple(result)
 
@@ -197,6 +213,8 @@ PIP_NAMES = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
 def pip_args(command: Command) -> tuple[str, ...] | None:
     """Arguments after ``pip`` for pip, pip3, pip3.12, python -m pip, uv pip; None for other commands."""
     name = command.name or ""
+    if not name.startswith(("pip", "python")):
+        return None
     if PIP_NAMES.match(name):
         return command.args
     if re.match(r"^python(?:\d+(?:\.\d+)?)?$", name):

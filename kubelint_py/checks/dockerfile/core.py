@@ -168,6 +168,8 @@ def install_without_yes(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Vi
             name, args = command.name or "", command.args
             if command.cmd.operator_before in ("|", "|&"):
                 continue  # `yes | apt-get install ...`
+            if name not in ("apt-get", "apt", "yum", "dnf", "zypper"):
+                continue
             flags = short_flags(args)
             if name in ("apt-get", "apt") and subcommand(args, _APT_VALUE_OPTIONS) == "install":
                 quiet2 = sum(a.count("q") for a in args if a.startswith("-") and not a.startswith("--")) >= 2 \

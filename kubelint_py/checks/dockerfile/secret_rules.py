@@ -10,12 +10,12 @@ from kubelint_py.checks.dockerfile._common import (
     Command,
     at,
     at_command,
-    at_line,
     run_commands,
 )
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.dockerfile import Dockerfile, Instruction
 from kubelint_py.secrets import find_secret_values, is_literal_secret_value, is_secret_name
+from kubelint_py.source import Location
 
 _MOUNT_ADVICE = "pass it with `RUN --mount=type=secret,id=...` (docker build --secret) instead"
 
@@ -57,24 +57,35 @@ def secret_in_arg_or_env(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[V
 )
 def secret_value_in_dockerfile(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for ins in dockerfile.instructions:
-        if ins.keyword in ("ENV", "ARG", "LABEL"):
-            texts = [value for _, value in ins.pairs if value]
-        elif ins.keyword in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK", "ONBUILD"):
-            texts = [ins.shell_script]
-        else:
+        if ins.keyword not in _SCANNED or not _MAY_HOLD_SECRET.search(ins.raw):
             continue
         seen: set[str] = set()
-        for text in texts:
-            for match in find_secret_values(text):
+        # Line by line over the text as written: credentials never span lines, the location is exact,
+        # and the patterns only run on the few lines the prefilter lets through.
+        for offset, line in enumerate(ins.raw.split("\n")):
+            if not _MAY_HOLD_SECRET.search(line):
+                continue
+            for match in find_secret_values(line):
                 # Passwords in URLs on a command line are reported, with more context, by DF203.
                 if match.kind == "password in URL" and ins.keyword == "RUN":
                     continue
-                value = text[match.start:match.end]
+                value = line[match.start:match.end]
                 if value in seen:
                     continue
                 seen.add(value)
                 yield Violation(f"{ins.keyword} contains a {match.kind} ({_redact(value)}); remove and rotate it, "
-                                f"then {_MOUNT_ADVICE}", at_line(dockerfile, ins, value[:20]))
+                                f"then {_MOUNT_ADVICE}",
+                                Location(dockerfile.path, ins.span.line + offset, match.start + 1))
+
+
+_SCANNED = frozenset({"ENV", "ARG", "LABEL", "RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK", "ONBUILD"})
+
+
+# One pass that every pattern of kubelint_py.secrets needs to match somewhere (its fixed part), so the
+# eleven patterns only run on the few instructions that could hold a credential. Keep in step with
+# secrets._VALUE_PATTERNS (a test counts them).
+_MAY_HOLD_SECRET = re.compile(r"PRIVATE KEY|A[KS]IA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|_live_"
+                              r"|AIza|npm_|eyJ|://")
 
 
 def _redact(value: str) -> str:
@@ -90,6 +101,7 @@ _AUTH_HEADERS = ("authorization", "private-token", "x-api-key", "x-auth-token", 
 _URL_USERINFO = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s/@'\"]+)@", re.IGNORECASE)
 _TOKENISH = re.compile(r"^[A-Za-z0-9_\-]{20,}$")
 _MYSQL = frozenset({"mysql", "mysqladmin", "mysqldump", "mariadb", "mariadb-admin", "mariadb-dump"})
+_CREDENTIAL_COMMANDS = _MYSQL | {"docker", "podman", "buildah", "helm", "skopeo", "curl", "wget", "http", "httpie"}
 
 
 def _literal(value: str) -> bool:
@@ -100,7 +112,10 @@ def _literal(value: str) -> bool:
 def _command_credentials(command: Command) -> Iterator[str]:
     """What is wrong with one command, one sentence fragment per credential found."""
     name, args = command.name or "", command.args
+    named = name in _CREDENTIAL_COMMANDS
     for i, arg in enumerate(args):
+        if not named and "=" not in arg and "://" not in arg and arg not in _SECRET_FLAGS:
+            continue  # nothing below can match: keeps the common case cheap
         nxt = args[i + 1] if i + 1 < len(args) else ""
         flag, eq, inline = arg.partition("=")
         # --password VALUE / --password=VALUE (but not --password-stdin)
