@@ -155,3 +155,23 @@ def test_secret_prefilter_keeps_up_with_the_shared_patterns() -> None:
     assert {kind for kind, _ in secrets._VALUE_PATTERNS} == set(samples)
     for sample in samples.values():
         assert _MAY_HOLD_SECRET.search(sample)
+
+
+def test_rules_survive_garbage(tmp_path: Path) -> None:
+    """Shuffled fixture lines and broken fragments: the Dockerfile rules never raise (no KL005)."""
+    import random
+
+    lines: list[str] = []
+    for path in sorted((ROOT / "fixtures" / "dockerfile").rglob("*Dockerfile*")):
+        if path.is_file():
+            lines += path.read_text(encoding="utf-8").splitlines()
+    fragments = ["FROM", "RUN", "COPY --from=", "USER", "EXPOSE", "RUN <<EOF", "EOF", "RUN \\", "CMD [", "ARG =x",
+                 "RUN case x in", "RUN ;;", "RUN esac )", "RUN | |", "COPY . .", "RUN curl -H", "RUN curl -u",
+                 "SHELL []", 'RUN "unterminated', "RUN $(", "FROM a AS", "WORKDIR", "RUN rm", "ADD"]
+    rng = random.Random(11)
+    for n in range(120):
+        text = "\n".join(rng.choice(lines + fragments * 4) for _ in range(rng.randint(0, 20)))
+        (tmp_path / f"Dockerfile.{n}").write_text(text, encoding="utf-8")
+    report = lint([str(tmp_path)], Config(select=("DF", "KL005"), fail_on=None))
+    assert report.internal_errors == []
+    assert not [f for f in report.findings if f.code == "KL005"]

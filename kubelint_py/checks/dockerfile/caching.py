@@ -348,8 +348,9 @@ def rpm_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
             if name not in _RPM_CACHES or subcommand(command.args) not in ("install", "in", "groupinstall"):
                 continue
             caches = _RPM_CACHES[name]
+            # `dnf clean packages` leaves the metadata: only `clean all` (zypper: any clean) empties the cache.
             cleaned = any(c.name == name and subcommand(c.args) in ("clean", "cc") and c.index > command.index
-                          for c in commands)
+                          and (name == "zypper" or "all" in c.args) for c in commands)
             if cleaned or has_cache_mount(ins, *caches) or _removes(commands, *caches):
                 continue
             clean = "zypper clean" if name == "zypper" else f"{name} clean all"
