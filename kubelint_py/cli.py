@@ -174,7 +174,9 @@ def list_rules(
         typer.echo(json.dumps([
             {"code": r.code, "name": r.name, "format": r.format, "severity": r.severity.label,
              "enabled": r.enabled_by_default, "tags": list(r.tags), "summary": r.summary,
-             "aliases": list(r.aliases)} for r in rules], indent=2))
+             "aliases": list(r.aliases),
+             "parameters": {name: {"default": param.default, "help": param.help}
+                            for name, param in r.parameters.items()}} for r in rules], indent=2, default=str))
         return
     if format != "text":
         raise _usage_error("rules --format takes text or json")
