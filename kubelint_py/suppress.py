@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kubelint_py.models.located import YMap
 
 ANNOTATION = "kubelint.io/ignore"
+_NOT_LINTED = frozenset({diag.PARSE_ERROR.code, diag.TEMPLATE_SKIPPED.code, diag.UNREADABLE.code})
 
 # `kubelint: ignore=KS102, latest-tag -- reason` (the text after the `#`).
 _KUBELINT = re.compile(
@@ -56,6 +57,8 @@ class Pragma:
     last: int
     origin: str
     """"comment", "hadolint" or "annotation"."""
+    block: tuple[int, int] | None = None
+    """For annotations: the span of the document they sit in (documents do not overlap)."""
     used: set[str] = field(default_factory=set)
 
     @property
@@ -123,15 +126,11 @@ def yaml_pragmas(path: str, text: str) -> list[Pragma]:
         return []
     lines = text.splitlines()
     found: list[Pragma] = []
-    waiting: list[Pragma] = []  # own-line pragmas waiting for the next content line
     for number, line in enumerate(lines, 1):
+        if "kubelint" not in line:
+            continue
         start = yaml_comment_start(line)
-        own_line = start is not None and not line[:start].strip()
-        if not own_line and line.strip() and waiting:
-            for pragma in waiting:
-                pragma.first = pragma.last = number
-            waiting = []
-        if start is None or "kubelint" not in line[start:]:
+        if start is None:
             continue
         match = _KUBELINT.search(line, start)
         if match is None or line[start + 1:match.start()].strip():
@@ -140,9 +139,14 @@ def yaml_pragmas(path: str, text: str) -> list[Pragma]:
                         (match.group("reason") or "").strip(), number, number, "comment")
         if match.group("kind").lower() == "ignore-file":
             pragma.first = pragma.last = 0
-        elif own_line:
-            pragma.first, pragma.last = number + 1, number  # covers nothing until a content line follows
-            waiting.append(pragma)
+        elif not line[:start].strip():
+            # Alone on its line: it covers the next line that is neither blank nor a comment.
+            pragma.first, pragma.last = number + 1, number  # nothing, unless such a line follows
+            for following in range(number, len(lines)):
+                stripped = lines[following].lstrip()
+                if stripped and not stripped.startswith("#"):
+                    pragma.first = pragma.last = following + 1
+                    break
         found.append(pragma)
     return found
 
@@ -184,23 +188,54 @@ def annotation_pragmas(source: SourceFile) -> list[Pragma]:
     found: list[Pragma] = []
     for resource in source.resources:
         span = resource.doc_span
-        _annotation_pragma(source.path, resource.body.get_map("metadata"), span.line, span.end_line, found)
+        block = (span.line, span.end_line)
+        _annotation_pragma(source.path, resource.body.get_map("metadata"), span.line, span.end_line, block, found)
         workload = resource.workload
         if workload is not None and workload.template is not None:
             template = workload.template
             _annotation_pragma(source.path, template.get_map("metadata"), template.span.line,
-                               template.span.end_line, found)
+                               template.span.end_line, block, found)
     return found
 
 
-def _annotation_pragma(path: str, metadata: YMap | None, first: int, last: int, found: list[Pragma]) -> None:
+def _annotation_pragma(path: str, metadata: YMap | None, first: int, last: int, block: tuple[int, int],
+                       found: list[Pragma]) -> None:
     annotations = metadata.get_map("annotations") if metadata is not None else None
     if annotations is None or ANNOTATION not in annotations:
         return
     value = annotations.get(ANNOTATION)
     codes, reason = parse_annotation("" if value is None else str(value))
     span = annotations.value_span(ANNOTATION)
-    found.append(Pragma(path, span.line, span.column, codes, reason, first, last, "annotation"))
+    found.append(Pragma(path, span.line, span.column, codes, reason, first, last, "annotation", block))
+
+
+class PragmaIndex:
+    """One file's pragmas, found by line without scanning them all (files may hold thousands)."""
+
+    def __init__(self, pragmas: list[Pragma]) -> None:
+        self.pragmas = pragmas
+        self.whole = [p for p in pragmas if p.whole_file]
+        self.by_line: dict[int, list[Pragma]] = {}
+        blocks: dict[tuple[int, int], list[Pragma]] = {}
+        for pragma in pragmas:
+            if pragma.whole_file or pragma.last < pragma.first:
+                continue
+            if pragma.block is not None:
+                blocks.setdefault(pragma.block, []).append(pragma)
+            else:  # comments cover one line or one instruction: a few lines
+                for line in range(pragma.first, pragma.last + 1):
+                    self.by_line.setdefault(line, []).append(pragma)
+        self.blocks = sorted(blocks.items())
+        self.block_starts = [first for (first, _), _ in self.blocks]
+
+    def at(self, line: int) -> list[Pragma]:
+        found = [*self.whole, *self.by_line.get(line, ())]
+        position = bisect.bisect_right(self.block_starts, line) - 1
+        if position >= 0:
+            (_, last), pragmas = self.blocks[position]
+            if line <= last:
+                found.extend(p for p in pragmas if p.covers(line))
+        return found
 
 
 def collect_pragmas(files: Iterable[SourceFile]) -> dict[str, list[Pragma]]:
@@ -227,19 +262,17 @@ def _entry_matches(entry: str, code: str, rule_obj: Rule | None) -> bool:
     return entry.upper() == code or entry.lower() == "all"
 
 
-def _mark_inline(findings: list[Finding], pragmas: dict[str, list[Pragma]],
+def _mark_inline(findings: list[Finding], indexes: dict[str, PragmaIndex],
                  rules: dict[str, Rule]) -> list[Finding]:
     result: list[Finding] = []
     for finding in findings:
-        candidates = pragmas.get(finding.location.path)
-        if finding.suppressed is not None or not candidates:
+        index = indexes.get(finding.location.path)
+        if finding.suppressed is not None or index is None:
             result.append(finding)
             continue
         rule_obj = rules.get(finding.code)
         marked = finding
-        for pragma in candidates:
-            if not pragma.covers(finding.location.line):
-                continue
+        for pragma in index.at(finding.location.line):
             for entry in pragma.codes:
                 if _entry_matches(entry, finding.code, rule_obj):
                     pragma.used.add(entry)
@@ -253,12 +286,15 @@ def _unused(pragmas: dict[str, list[Pragma]], enabled: list[Rule], config: Confi
     rule_obj = diag.UNUSED_SUPPRESSION
     severity = config.severity_of(rule_obj)
     found: list[Finding] = []
+    matches: dict[str, list[Rule]] = {}
     for path_pragmas in pragmas.values():
         for pragma in path_pragmas:
             for entry in pragma.codes:
                 if entry in pragma.used or entry.upper() == rule_obj.code or entry.lower() == rule_obj.name:
                     continue
-                matching = [r for r in enabled if rule_matches(r, entry)]
+                matching = matches.get(entry)
+                if matching is None:
+                    matching = matches[entry] = [r for r in enabled if rule_matches(r, entry)]
                 if not matching or (pragma.origin == "hadolint" and entry.lower() == "all"):
                     continue  # a rule that did not run (or that kubelint-py does not have) proves nothing
                 what = "annotation" if pragma.origin == "annotation" else "comment"
@@ -312,12 +348,15 @@ def apply_suppressions(findings: list[Finding], files: Sequence[SourceFile], con
     rules = {r.code: r for r in loaded_rules()}
     pragmas = collect_pragmas(files)
     if pragmas:
-        findings = _mark_inline(findings, pragmas, rules)
+        indexes = {path: PragmaIndex(found) for path, found in pragmas.items()}
+        findings = _mark_inline(findings, indexes, rules)
         if config.is_enabled(diag.UNUSED_SUPPRESSION):
             enabled = [r for r in rules.values() if config.is_enabled(r)]
-            unused = _unused(pragmas, enabled, config)
+            # A file that did not parse had no rules run on it: its suppressions prove nothing.
+            broken = {f.location.path for f in findings if f.code in _NOT_LINTED}
+            unused = _unused({path: found for path, found in pragmas.items() if path not in broken}, enabled, config)
             # A KL007 can itself be silenced (`ignore=KL007`), but never reports on that.
-            findings.extend(_mark_inline(unused, pragmas, rules))
+            findings.extend(_mark_inline(unused, indexes, rules))
     if config.per_path_ignores:
         findings = _mark_per_path(findings, config, rules)
     if config.baseline:

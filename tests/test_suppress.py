@@ -127,6 +127,12 @@ def test_own_line_comment_at_end_of_file_is_unused(tmp_path: Path) -> None:
     assert "not followed by anything" in report.findings[1].message
 
 
+def test_no_unused_report_for_a_file_that_did_not_parse(tmp_path: Path) -> None:
+    text = deployment(meta="  # kubelint: ignore=KS102") + "  broken: [\n"
+    report = run(tmp_path, {"deploy.yaml": text}, select=("KS102", "KL007", "KL001"))
+    assert [code for _, _, code, _ in summary(report)] == ["KL001"]
+
+
 def test_kl007_can_be_silenced(tmp_path: Path) -> None:
     text = deployment(meta="  # kubelint: ignore=DF301,KL007 -- kept for the Dockerfile migration")
     report = run(tmp_path, {"deploy.yaml": text}, select=("DF301", "KL007"))
