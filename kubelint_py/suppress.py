@@ -175,7 +175,11 @@ def dockerfile_pragmas(path: str, dockerfile: Dockerfile) -> list[Pragma]:
             pragma.first = pragma.last = 0
         else:
             position = bisect.bisect_right(starts, line)
-            if position < len(starts):
+            enclosing = dockerfile.instructions[position - 1] if position > 0 else None
+            if enclosing is not None and enclosing.span.end_line > line:
+                # A comment between the continuation lines of an instruction covers that instruction.
+                pragma.first, pragma.last = enclosing.span.line, enclosing.span.end_line
+            elif position < len(starts):
                 instruction = dockerfile.instructions[position]
                 # Only comment lines may separate the pragma from its instruction.
                 if all(n in comments for n in range(line + 1, instruction.span.line)):

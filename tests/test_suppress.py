@@ -165,6 +165,24 @@ def test_dockerfile_comment_covers_the_whole_instruction(tmp_path: Path) -> None
     assert report.findings[0].suppressed.justification == "apk cache is needed here"
 
 
+def test_dockerfile_comment_inside_a_continuation_covers_that_instruction(tmp_path: Path) -> None:
+    dockerfile = ("FROM alpine:3.20\n"
+                  "RUN apk add \\\n"
+                  "    # kubelint: ignore=DF999\n"
+                  "    curl\n"
+                  "RUN echo next\n")
+    with temporary_rule():
+        report = run(tmp_path, {"Dockerfile": dockerfile}, select=("DF999", "KL007"))
+    assert summary(report) == [("Dockerfile", 4, "DF999", "inSource"), ("Dockerfile", 5, "DF999", None)]
+
+
+def test_compose_comments(tmp_path: Path) -> None:
+    compose = ("services:\n  a:\n    image: x:1\n    depends_on: [b]  # kubelint: ignore=all -- b is external\n"
+               "  c:\n    image: x:1\n    depends_on: [d]\n")
+    report = run(tmp_path, {"compose.yaml": compose}, select=("DC101", "KL007"))
+    assert summary(report) == [("compose.yaml", 4, "DC101", "inSource"), ("compose.yaml", 7, "DC101", None)]
+
+
 def test_hadolint_global_ignore(tmp_path: Path) -> None:
     dockerfile = "# hadolint global ignore=DL3007\nFROM alpine:3.20\nFROM ubuntu:latest\n"
     report = run(tmp_path, {"Dockerfile": dockerfile}, select=("DF301", "KL007"))
