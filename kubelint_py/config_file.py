@@ -407,13 +407,33 @@ def _resolve(config_file: ConfigFile, value: str) -> str:
     return str(path if path.is_absolute() else (config_file.folder / path).resolve())
 
 
+def _anchor_exclude(pattern: str, config_file: ConfigFile) -> tuple[str, ...]:
+    """Exclude globs with a slash are written relative to the config file's folder; discovery matches
+    them relative to the linted folder and the working folder, so add the working-folder form."""
+    if "/" not in pattern.strip("/") or pattern.startswith(("**", "/")):
+        return (pattern,)
+    folder, cwd = config_file.folder.resolve(), Path.cwd().resolve()
+    anchored = pattern.removeprefix("./")
+    if folder != cwd:
+        if folder.is_relative_to(cwd):
+            anchored = f"{folder.relative_to(cwd).as_posix()}/{anchored}"
+        elif cwd.is_relative_to(folder):
+            inside = cwd.relative_to(folder).as_posix() + "/"
+            if not anchored.startswith(inside):
+                return (pattern,)
+            anchored = anchored[len(inside):]
+    return (pattern,) if anchored == pattern else (pattern, anchored)
+
+
 def _apply_file(config: Config, config_file: ConfigFile) -> None:
     values = config_file.values
     for field_name, file_key in FILE_KEYS.items():
         if file_key not in values:
             continue
         value = values[file_key]
-        if field_name in ("select", "extend_select", "ignore", "exclude", "external_objects"):
+        if field_name == "exclude":
+            config.exclude = tuple(p for pattern in _as_tuple(value) for p in _anchor_exclude(pattern, config_file))
+        elif field_name in ("select", "extend_select", "ignore", "external_objects"):
             setattr(config, field_name, _as_tuple(value))
         elif field_name == "policies":
             config.policies = tuple(_resolve(config_file, str(v)) for v in value or ())

@@ -201,6 +201,15 @@ def test_config_drives_the_run(in_tmp: Path) -> None:
     assert runner.invoke(app, ["check", "."]).exit_code == 0
 
 
+def test_exclude_globs_are_relative_to_the_config_folder(in_tmp: Path) -> None:
+    write(in_tmp / ".kubelint.yaml", "exclude: [apps/generated/**]\n")
+    write(in_tmp / "apps" / "generated" / "compose.yaml", "services:\n  a:\n    image: x:1\n    depends_on: [b]\n")
+    assert runner.invoke(app, ["check", "."]).exit_code == 0
+    os.chdir(in_tmp / "apps")
+    assert runner.invoke(app, ["check", "."]).exit_code == 0
+    assert runner.invoke(app, ["check", ".", "--no-config"]).exit_code == 1
+
+
 def test_init_writes_once(in_tmp: Path) -> None:
     result = runner.invoke(app, ["init"])
     assert result.exit_code == 0, result.output
