@@ -253,3 +253,13 @@ def test_suppressions_through_the_cli_with_a_config(tmp_path: Path) -> None:
         assert runner.invoke(app, ["check", ".", "--no-config"]).exit_code == 1
     finally:
         os.chdir(cwd)
+
+
+def test_sarif_carries_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("# kubelint: ignore=DF301 -- pinned by renovate\nFROM ubuntu\n"
+                                         "FROM debian\n")
+    result = runner.invoke(app, ["check", str(tmp_path), "--format", "sarif", "--sarif-suppressed"])
+    assert result.exit_code == 1, result.output
+    results = json.loads(result.output)["runs"][0]["results"]
+    assert [r.get("suppressions") for r in results] == [
+        [{"kind": "inSource", "status": "accepted", "justification": "pinned by renovate"}], []]
