@@ -103,7 +103,9 @@ def fingerprints(findings: Sequence[Finding], files: Iterable[SourceFile], base:
         view = views.get(loc.path)
         if view is None:
             view = views[loc.path] = _FileView(sources.get(loc.path))
-            relative[loc.path] = _relative(loc.path, base)
+            source = sources.get(loc.path)
+            relative[loc.path] = _relative(source.fs_path if source is not None and source.fs_path else loc.path,
+                                           base)
         rel = relative[loc.path]
         obj = view.object_at(loc.line)
         content = view.content(loc.line, loc.end_line)

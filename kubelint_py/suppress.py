@@ -314,15 +314,13 @@ def _unused(pragmas: dict[str, list[Pragma]], enabled: list[Rule], config: Confi
     return found
 
 
-def _resolve(path: str) -> Path:
-    return Path(path).resolve()
-
-
-def _mark_per_path(findings: list[Finding], config: Config, rules: dict[str, Rule]) -> list[Finding]:
+def _mark_per_path(findings: list[Finding], files: Sequence[SourceFile], config: Config,
+                   rules: dict[str, Rule]) -> list[Finding]:
     from kubelint_py.globs import compile_glob
 
     base = Path(config.config_path).resolve().parent if config.config_path else Path.cwd()
     compiled = [(glob, compile_glob(glob), entries) for glob, entries in config.per_path_ignores.items()]
+    on_disk = {source.path: source.fs_path for source in files if source.fs_path}
     cache: dict[str, str | None] = {}
     result: list[Finding] = []
     for finding in findings:
@@ -332,7 +330,7 @@ def _mark_per_path(findings: list[Finding], config: Config, rules: dict[str, Rul
         path = finding.location.path
         if path not in cache:
             try:
-                cache[path] = _resolve(path).relative_to(base).as_posix()
+                cache[path] = Path(on_disk.get(path, path)).resolve().relative_to(base).as_posix()
             except ValueError:
                 cache[path] = None
         rel = cache[path]
@@ -362,7 +360,7 @@ def apply_suppressions(findings: list[Finding], files: Sequence[SourceFile], con
             # A KL007 can itself be silenced (`ignore=KL007`), but never reports on that.
             findings.extend(_mark_inline(unused, indexes, rules))
     if config.per_path_ignores:
-        findings = _mark_per_path(findings, config, rules)
+        findings = _mark_per_path(findings, files, config, rules)
     if config.baseline:
         from kubelint_py.baseline import apply_baseline, load_baseline
 

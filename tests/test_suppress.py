@@ -263,3 +263,14 @@ def test_sarif_carries_the_reason(tmp_path: Path) -> None:
     results = json.loads(result.output)["runs"][0]["results"]
     assert [r.get("suppressions") for r in results] == [
         [{"kind": "inSource", "status": "accepted", "justification": "pinned by renovate"}], []]
+
+
+def test_per_path_ignores_with_lint_cwd_elsewhere(tmp_path: Path) -> None:
+    compose = "services:\n  a:\n    image: x:1\n    depends_on: [b]\n"
+    (tmp_path / "third_party").mkdir()
+    (tmp_path / "third_party" / "compose.yaml").write_text(compose)
+    config = Config(fail_on=None, per_path_ignores={"third_party/**": ("all",)},
+                    config_path=str(tmp_path / ".kubelint.yaml"))
+    report = lint(["."], config, cwd=tmp_path)  # the process's working folder is not tmp_path
+    assert report.findings and report.findings[0].location.path == "third_party/compose.yaml"
+    assert [f.suppressed is not None for f in report.findings] == [True]
