@@ -341,6 +341,7 @@ class ComposeModel:
         self._scopes: dict[str, Scope] = {}
         self.projects: list[ComposeProject] = []
         self._project_of: dict[str, ComposeProject] = {}
+        self._fragments: dict[str, bool] = {}
         self._build_projects()
 
     # --- grouping ----------------------------------------------------------------------------
@@ -382,10 +383,43 @@ class ComposeModel:
             for compose in sorted(self.by_dir[directory], key=lambda c: c.path):
                 if compose in defaults:
                     continue
-                # A layer (or a lone override or second base file) goes on top of its anchor base.
-                anchor = self.anchor_files(compose) if file_role(compose.path) != "base" else []
+                # A fragment layer (or a lone override) goes on top of its anchor base; a layer that
+                # stands alone (`docker compose -f other.yaml`) is a project of its own.
+                anchor = self.anchor_files(compose) if self.is_fragment(compose) else []
                 project = self._make_project([*anchor, compose])
                 self._project_of[abs_key(compose.path)] = project
+
+    def is_fragment(self, compose: ComposeFile) -> bool:
+        """An override, or a layer file that cannot work alone: a service without image, build or
+        extends (it only adjusts a service defined elsewhere), or a reference it does not define."""
+        role = file_role(compose.path)
+        if role == "base":
+            return False
+        if role == "override":
+            return True
+        cached = self._fragments.get(abs_key(compose.path))
+        if cached is not None:
+            return cached
+        result = False
+        defined = {s: {str(n) for n in compose.top_level(s)} for s in SECTIONS}
+        defined["networks"].add("default")
+        for service in compose.services.values():
+            data = service.data
+            if not any(k in data for k in ("image", "build", "extends")):
+                result = True
+                break
+            refs = references(data)
+            if any(name not in compose.services for name in refs["services"]) or any(
+                    name not in defined[section] for section in SECTIONS for name in refs[section]):
+                result = True
+                break
+        self._fragments[abs_key(compose.path)] = result
+        return result
+
+    def siblings(self, compose: ComposeFile) -> list[ComposeFile]:
+        """Other layer files in the same folder: a fragment is meant to be combined with some of them."""
+        return [c for c in self.by_dir.get(base_dir(compose.path), []) if c is not compose
+                and file_role(c.path) == "layer"]
 
     def _make_project(self, files: list[ComposeFile]) -> ComposeProject:
         project = ComposeProject(list(files), definitions={s: {} for s in SECTIONS})
@@ -498,6 +532,8 @@ class ComposeModel:
         scope = Scope()
         project = self._project_of.get(key)
         files = list(project.files) if project is not None else [compose]
+        if file_role(compose.path) == "layer" and self.is_fragment(compose):
+            files.extend(self.siblings(compose))
         files.extend(self._includes(files))
         for member in files:
             scope.services.update(member.services)
@@ -513,6 +549,41 @@ class ComposeModel:
         for project in self.projects:
             for service in project.services.values():
                 yield project, service
+
+
+def references(data: YMap) -> dict[str, set[str]]:
+    """The names a service definition refers to: services, networks, volumes, secrets, configs."""
+    found: dict[str, set[str]] = {"services": set(), **{s: set() for s in SECTIONS}}
+    depends = data.get("depends_on")
+    if isinstance(depends, YList | YMap):
+        found["services"].update(str(n) for n in depends)
+    for key in ("network_mode", "pid", "ipc"):
+        value = data.get(key)
+        if isinstance(value, str) and value.startswith("service:"):
+            found["services"].add(value[len("service:"):])
+    for key in ("volumes_from", "links"):
+        items = data.get(key)
+        if isinstance(items, YList):
+            found["services"].update(str(i).split(":", 1)[0] for i in items if not str(i).startswith("container:"))
+    networks = data.get("networks")
+    if isinstance(networks, YList | YMap):
+        found["networks"].update(str(n) for n in networks)
+    volumes = data.get("volumes")
+    for item in volumes if isinstance(volumes, YList) else ():
+        source = split_volume(item)[0] if isinstance(item, str) and len(split_volume(item)) > 1 else (
+            item.get("source") if isinstance(item, YMap) and item.get("type", "volume") == "volume" else None)
+        if isinstance(source, str) and source and not source.startswith((".", "/", "~", "\\")) \
+                and not (len(source) > 1 and source[1] == ":"):
+            found["volumes"].add(source)
+    for section in ("secrets", "configs"):
+        items = data.get(section)
+        for item in items if isinstance(items, YList) else ():
+            name = item.get("source") if isinstance(item, YMap) else item
+            if isinstance(name, str):
+                found[section].add(name)
+    for section in found:
+        found[section] = {n for n in found[section] if not is_interpolated(n)}
+    return found
 
 
 def include_paths(compose: ComposeFile) -> list[str]:

@@ -44,17 +44,25 @@ def host_port_conflict(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violat
                 for earlier_service, earlier_item, earlier in reversed(bindings[:position]):
                     if earlier_service is service and earlier_item == item:
                         continue
-                    if not mapping.overlaps(earlier):
+                    if not mapping.overlaps(earlier) or _alternatives(service, earlier_service):
                         continue
                     first = earlier_service.locate(("ports", earlier_item))
+                    here = service.locate(("ports", item))
                     who = "also" if earlier_service is service else f"and service '{earlier_service.name}'"
+                    where = f"line {first.line}" if first.path == here.path else f"{first.path}:{first.line}"
                     yield Violation(
                         f"service '{service.name}' publishes host port {mapping.describe()}, {who} publishes "
-                        f"{earlier.describe()} (line {first.line}); one of them fails to start",
-                        service.locate(("ports", item)), (Related(first, "first published here"),))
+                        f"{earlier.describe()} ({where}); one of them fails to start",
+                        here, (Related(first, "first published here"),))
                     break
 
     yield from unique(found())
+
+
+def _alternatives(one: MergedService, other: MergedService) -> bool:
+    """Services in disjoint profiles (`dev` vs `prod`) are alternatives, rarely started together."""
+    mine, theirs = set(one.profiles), set(other.profiles)
+    return bool(mine) and bool(theirs) and not mine & theirs
 
 
 def replicas_of(service: MergedService) -> int | None:

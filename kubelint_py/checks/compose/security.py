@@ -114,6 +114,8 @@ def host_mounts(service: MergedService) -> list[HostMount]:
 
 DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock",
                   "/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock", "/var/run/crio/crio.sock")
+SOCKET_FOLDERS = ("/var/run", "/run")
+"""Mounting these mounts the Docker socket inside them too."""
 
 
 def _normal(path: str) -> str:
@@ -132,31 +134,37 @@ def docker_socket_mounted(index: ProjectIndex, ctx: RuleContext) -> Iterator[Vio
     def found() -> Iterator[Violation]:
         for service in _services(index):
             for mount in host_mounts(service):
-                if _normal(mount.source) in DOCKER_SOCKETS:
+                normal = _normal(mount.source)
+                if normal in DOCKER_SOCKETS or normal in SOCKET_FOLDERS:
+                    what = "the container runtime socket" if normal in DOCKER_SOCKETS else \
+                        "the folder holding the Docker socket,"
                     note = " (read-only does not limit the API)" if mount.read_only else ""
-                    yield Violation(f"service '{service.name}' mounts the container runtime socket "
-                                    f"{mount.source}{note}; it gives root on the host", mount.location)
+                    yield Violation(f"service '{service.name}' mounts {what} {mount.source}{note}; it gives root "
+                                    "on the host", mount.location)
 
     yield from unique(found())
 
 
-SENSITIVE_HOST_PATHS = ("/", "/etc", "/root", "/boot", "/dev", "/proc", "/sys", "/var/run", "/run", "/var/lib/docker",
-                        "/var/lib/kubelet", "/var/lib/containerd", "/home", "/lib/modules", "/usr", "/bin", "/sbin",
-                        "/lib", "/var/log", "~/.ssh", "~/.aws", "~/.kube", "~/.docker", "~/.gnupg", "~")
+SENSITIVE_HOST_PATHS = ("/", "/etc", "/root/", "/boot/", "/dev", "/proc/", "/sys/", "/var/run/", "/run/",
+                        "/var/lib/docker/", "/var/lib/kubelet/", "/var/lib/containerd/", "/lib/modules/", "/usr",
+                        "/bin", "/sbin", "/lib", "/var", "/var/lib", "/home", "~", "~/.ssh/", "~/.aws/", "~/.kube/",
+                        "~/.docker/", "~/.gnupg/", "/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/sudoers.d/",
+                        "/etc/cron.d/", "/etc/crontab", "/etc/ssh/", "/etc/systemd/", "/etc/kubernetes/",
+                        "/etc/docker/", "/etc/ld.so.preload", "/etc/profile.d/")
+"""An entry ending in `/` covers the path and everything below it; others match only exactly (mounting
+`/etc/myapp` is the application's own folder, mounting `/etc` or `/etc/ssh` is not)."""
 
 
 def sensitive_path(source: str, paths: tuple[str, ...]) -> str | None:
-    """The sensitive path `source` is or lies under, most specific first (`/var/run/x` -> `/var/run`)."""
+    """The sensitive entry `source` matches, most specific first (`/var/run/x` -> `/var/run`)."""
     normal = _normal(source)
-    if normal in DOCKER_SOCKETS:
+    if normal in DOCKER_SOCKETS or normal in SOCKET_FOLDERS:
         return None  # DC304
     best: str | None = None
-    for path in paths:
-        if path == "/":
-            if normal == "/":
-                return "/"
-            continue
-        if (normal == path or normal.startswith(path + "/")) and (best is None or len(path) > len(best)):
+    for entry in paths:
+        path = _normal(entry.rstrip("/") or "/")
+        below = entry.endswith("/") and path != "/"
+        if (normal == path or (below and normal.startswith(path + "/"))) and (best is None or len(path) > len(best)):
             best = path
     return best
 
@@ -176,7 +184,8 @@ def _sensitive_mounts(index: ProjectIndex, ctx: RuleContext, read_only: bool) ->
                                                         "mount only the file the service needs"), mount.location)
 
 
-_PATH_PARAM = {"paths": Parameter(SENSITIVE_HOST_PATHS, "host paths (and everything under them) reported")}
+_PATH_PARAM = {"paths": Parameter(SENSITIVE_HOST_PATHS, "host paths reported (a trailing / includes everything "
+                                                        "below the path)")}
 
 
 @rule(
@@ -230,8 +239,12 @@ def unconfined_security_profile(index: ProjectIndex, ctx: RuleContext) -> Iterat
     yield from unique(found())
 
 
+_FLAG_VALUES = frozenset({"yes", "no", "y", "n", "on", "off", "true", "false", "enabled", "disabled", "0", "1"})
+
+
 def _secret_problem(name: str, value: str | None) -> str | None:
-    if value is None or is_interpolated(value):
+    # ALLOW_EMPTY_PASSWORD=yes is a switch, not a password.
+    if value is None or is_interpolated(value) or value.strip().lower() in _FLAG_VALUES:
         return None
     shapes = find_secret_values(value)
     if shapes:
@@ -280,7 +293,7 @@ SENSITIVE_PORTS = {5432: "PostgreSQL", 3306: "MySQL/MariaDB", 27017: "MongoDB", 
                    9042: "Cassandra", 7474: "Neo4j", 7687: "Neo4j Bolt", 1433: "SQL Server", 1521: "Oracle",
                    2379: "etcd", 5672: "RabbitMQ", 15672: "RabbitMQ management", 2375: "Docker API",
                    2376: "Docker API", 8500: "Consul", 9092: "Kafka", 2181: "ZooKeeper", 26257: "CockroachDB",
-                   8123: "ClickHouse", 9000: "ClickHouse/MinIO", 28015: "RethinkDB", 6432: "PgBouncer"}
+                   8123: "ClickHouse", 28015: "RethinkDB", 6432: "PgBouncer"}
 
 
 @rule(

@@ -198,13 +198,11 @@ def k8s_image_differs_from_compose_build(index: ProjectIndex, ctx: RuleContext) 
             image = container.image
             if image is None or image_repository(image) not in built:
                 continue
-            tag = image_tag(image)
+            tag = image_tag(image) or "latest"
             built_tag, service = built[image_repository(image)]
-            if tag == built_tag and tag not in (None, "latest"):
-                continue
-            if tag is not None and tag.startswith("@"):
-                continue  # a digest cannot be compared with a tag
-            shown = "no tag (latest)" if tag is None else f"tag '{tag}'"
+            if tag == (built_tag or "latest") or tag.startswith("@") or (built_tag or "").startswith("@"):
+                continue  # same tag; a digest cannot be compared with a tag
+            shown = "the 'latest' tag" if tag == "latest" else f"tag '{tag}'"
             yield Violation(f"container '{container.name}' runs '{image}' with {shown}, but compose service "
                             f"'{service.name}' builds '{service.image}'", container.at("image"),
                             (Related(service.at("image"), "built here"),))
