@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -237,6 +237,7 @@ class MergedService:
     data: MergedMap
     sources: list[ComposeService]
     """The per-file definitions merged into it (extends bases excluded), in merge order."""
+    project: ComposeProject | None = None
 
     @property
     def location(self) -> Location:
@@ -441,6 +442,8 @@ class ComposeModel:
                 if data is not None and name not in project.services:
                     project.services[name] = MergedService(name, _lift_map(data, included.path), [service])
             self._add_definitions(project, included)
+        for merged in project.services.values():
+            merged.project = project
         self.projects.append(project)
         return project
 
@@ -545,6 +548,11 @@ class ComposeModel:
         self._scopes[key] = scope
         return scope
 
+    def owns(self, project: ComposeProject, path: str) -> bool:
+        """True when findings located in this file belong to this project."""
+        home = self._project_of.get(abs_key(path))
+        return home is None or home is project
+
     def unique_services(self) -> Iterator[tuple[ComposeProject, MergedService]]:
         for project in self.projects:
             for service in project.services.values():
@@ -629,6 +637,19 @@ def compose_model(index: ProjectIndex) -> ComposeModel:
         cached = ComposeModel(index.compose_files)
         index.derived["compose_model"] = cached
     return cached
+
+
+def per_service(index: ProjectIndex,
+                check: Callable[[MergedService], Iterable[Violation]]) -> Iterator[Violation]:
+    """Run a check on every merged service of every project, keeping a finding only in the project of
+    the file it points at: a base file's value is judged with the base's own override, not in the view
+    of a layer file that is combined with the base alone."""
+    model = compose_model(index)
+    for project in model.projects:
+        for service in project.services.values():
+            for violation in check(service):
+                if model.owns(project, violation.location.path):
+                    yield violation
 
 
 def unique(violations: Iterable[Violation]) -> Iterator[Violation]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.compose_ports import PortMapping, parse_port
-from kubelint_py.compose_project import MergedService, compose_model, unique
+from kubelint_py.compose_project import MergedService, compose_model, per_service, unique
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
 from kubelint_py.models.compose import is_interpolated
@@ -106,16 +106,15 @@ def duplicate_container_name(index: ProjectIndex, ctx: RuleContext) -> Iterator[
     tags=("correctness",),
 )
 def container_name_with_replicas(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found() -> Iterator[Violation]:
-        for _, service in compose_model(index).unique_services():
-            name = service.get("container_name")
-            replicas = replicas_of(service)
-            if name is None or replicas is None or replicas <= 1:
-                continue
-            where = service.locate(("deploy", "replicas")) if isinstance(service.get("deploy"), YMap) \
-                and "replicas" in service.get("deploy") else service.at("scale")
-            yield Violation(f"service '{service.name}' sets container_name '{name}' and {replicas} replicas; "
-                            "only one container can have that name", service.at("container_name"),
-                            (Related(where, "replicas set here"),))
+    def found(service: MergedService) -> Iterator[Violation]:
+        name = service.get("container_name")
+        replicas = replicas_of(service)
+        if name is None or replicas is None or replicas <= 1:
+            return
+        where = service.locate(("deploy", "replicas")) if isinstance(service.get("deploy"), YMap) \
+            and "replicas" in service.get("deploy") else service.at("scale")
+        yield Violation(f"service '{service.name}' sets container_name '{name}' and {replicas} replicas; "
+                        "only one container can have that name", service.at("container_name"),
+                        (Related(where, "replicas set here"),))
 
-    yield from unique(found())
+    yield from per_service(index, found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kubelint_py.compose_project import compose_model, image_tag, unique
+from kubelint_py.compose_project import MergedService, image_tag, per_service
 from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
 from kubelint_py.models.compose import ComposeFile, ComposeService, is_interpolated
@@ -18,7 +18,7 @@ from kubelint_py.models.located import YList
     rationale="`latest` (or no tag) is whatever was pushed last: two `docker compose pull` runs can start "
               "different software.",
     fix="Pin a version tag (postgres:16.4) or a digest (@sha256:...).",
-    tags=("reproducibility",), aliases=("DL3006", "DL3007"),
+    tags=("reproducibility",),
 )
 def image_unpinned(service: ComposeService, ctx: RuleContext) -> Iterator[Violation]:
     image = service.data.get("image")
@@ -90,12 +90,11 @@ def obsolete_version(compose: ComposeFile, ctx: RuleContext) -> Iterator[Violati
     tags=("reproducibility",),
 )
 def build_and_image_without_pull_policy(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found() -> Iterator[Violation]:
-        for _, service in compose_model(index).unique_services():
-            if service.get("build") is not None and service.get("image") is not None \
-                    and service.get("pull_policy") is None:
-                yield Violation(f"service '{service.name}' sets build and image '{service.image}' without "
-                                "pull_policy; compose may pull that image instead of building it",
-                                service.at("image", on_key=True))
+    def found(service: MergedService) -> Iterator[Violation]:
+        if service.get("build") is not None and service.get("image") is not None \
+                and service.get("pull_policy") is None:
+            yield Violation(f"service '{service.name}' sets build and image '{service.image}' without "
+                            "pull_policy; compose may pull that image instead of building it",
+                            service.at("image", on_key=True))
 
-    yield from unique(found())
+    yield from per_service(index, found)

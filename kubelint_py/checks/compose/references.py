@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from kubelint_py.compose_files import env_files, path_state
-from kubelint_py.compose_project import Scope, compose_model, split_volume, unique
+from kubelint_py.compose_project import MergedService, Scope, compose_model, per_service, split_volume
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
 from kubelint_py.models.compose import ComposeService, is_interpolated
@@ -55,6 +55,40 @@ def depends_on_undefined_service(service: ComposeService, ctx: RuleContext) -> I
         if name not in scope.services and not is_interpolated(name):
             yield Violation(f"service '{service.name}' depends on '{name}', which is not defined "
                             f"(services: {_known(scope.services)})", Location.of(service.path, span))
+
+
+@rule(
+    code="DC111", name="depends-on-inactive-profile", target=Target.PROJECT, severity=Severity.WARNING,
+    summary="depends_on names a service that only runs under profiles the dependent service does not enable",
+    rationale="Starting a service does not enable the profiles of its dependencies: `docker compose up` "
+              "fails when a service without profiles (or in other profiles) depends on a service that "
+              "is only started with a profile.",
+    fix="Give the dependency the same profiles (or none), give the dependent service the dependency's "
+        "profile, or mark the dependency `required: false`.",
+    tags=("correctness",),
+)
+def depends_on_inactive_profile(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
+    def found(service: MergedService) -> Iterator[Violation]:
+        project = service.project
+        depends = service.get("depends_on")
+        if project is None or not isinstance(depends, YMap | YList):
+            return
+        mine = set(service.profiles)
+        entries = list(depends.items()) if isinstance(depends, YMap) else [(str(n), None) for n in depends]
+        for position, (name, options) in enumerate(entries):
+            target = project.services.get(str(name))
+            if target is None or not target.profiles or mine & set(target.profiles):
+                continue
+            if isinstance(options, YMap) and options.get("required") is False:
+                continue
+            needed = ", ".join(target.profiles)
+            when = "without a profile" if not mine else f"with profile(s) {', '.join(sorted(mine))}"
+            yield Violation(f"service '{service.name}' runs {when} but depends on '{name}', which only runs with "
+                            f"profile(s) {needed}; `docker compose up` fails unless that profile is enabled",
+                            service.locate(("depends_on", name if isinstance(depends, YMap) else position),
+                                           on_key=True))
+
+    yield from per_service(index, found)
 
 
 def service_networks(service: ComposeService) -> list[tuple[str, Span]]:
@@ -193,16 +227,15 @@ def undefined_config(service: ComposeService, ctx: RuleContext) -> Iterator[Viol
     tags=("correctness",),
 )
 def network_mode_with_networks(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found() -> Iterator[Violation]:
-        for _, service in compose_model(index).unique_services():
-            mode = service.get("network_mode")
-            if mode is None or service.get("networks") is None:
-                continue
-            yield Violation(f"service '{service.name}' sets network_mode '{mode}' and networks; compose accepts "
-                            "only one of them", service.at("network_mode", on_key=True),
-                            (Related(service.at("networks", on_key=True), "networks set here"),))
+    def found(service: MergedService) -> Iterator[Violation]:
+        mode = service.get("network_mode")
+        if mode is None or service.get("networks") is None:
+            return
+        yield Violation(f"service '{service.name}' sets network_mode '{mode}' and networks; compose accepts "
+                        "only one of them", service.at("network_mode", on_key=True),
+                        (Related(service.at("networks", on_key=True), "networks set here"),))
 
-    yield from unique(found())
+    yield from per_service(index, found)
 
 
 _SERVICE_MODE = re.compile(r"^service:(.+)$")

@@ -7,18 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kubelint_py.compose_ports import parse_port
-from kubelint_py.compose_project import MergedService, compose_model, split_volume, unique
+from kubelint_py.compose_project import MergedService, per_service, split_volume
 from kubelint_py.engine import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
 from kubelint_py.models.compose import is_interpolated
 from kubelint_py.models.located import YList, YMap
 from kubelint_py.secrets import find_secret_values, is_literal_secret_value, is_secret_name
 from kubelint_py.source import Location
-
-
-def _services(index: ProjectIndex) -> Iterator[MergedService]:
-    for _, service in compose_model(index).unique_services():
-        yield service
 
 
 @rule(
@@ -30,9 +25,12 @@ def _services(index: ProjectIndex) -> Iterator[MergedService]:
     tags=("security",),
 )
 def privileged_service(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    yield from unique(
-        Violation(f"service '{s.name}' runs privileged; grant only the capabilities or devices it needs",
-                  s.at("privileged")) for s in _services(index) if s.get("privileged") is True)
+    def found(service: MergedService) -> Iterator[Violation]:
+        if service.get("privileged") is True:
+            yield Violation(f"service '{service.name}' runs privileged; grant only the capabilities or devices "
+                            "it needs", service.at("privileged"))
+
+    yield from per_service(index, found)
 
 
 DANGEROUS_CAPABILITIES = ("ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "SYS_BOOT",
@@ -51,18 +49,17 @@ DANGEROUS_CAPABILITIES = ("ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_MODULE", "SYS_PT
 def dangerous_capability(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
     dangerous = {str(c).upper().removeprefix("CAP_") for c in ctx.params["capabilities"]}
 
-    def found() -> Iterator[Violation]:
-        for service in _services(index):
-            caps = service.get("cap_add")
-            if not isinstance(caps, YList):
-                continue
-            for position, cap in enumerate(caps):
-                name = str(cap).upper().removeprefix("CAP_")
-                if name in dangerous:
-                    yield Violation(f"service '{service.name}' adds capability {name}, which gives control over "
-                                    "the host; drop it or use a narrower one", service.locate(("cap_add", position)))
+    def found(service: MergedService) -> Iterator[Violation]:
+        caps = service.get("cap_add")
+        if not isinstance(caps, YList):
+            return
+        for position, cap in enumerate(caps):
+            name = str(cap).upper().removeprefix("CAP_")
+            if name in dangerous:
+                yield Violation(f"service '{service.name}' adds capability {name}, which gives control over "
+                                "the host; drop it or use a narrower one", service.locate(("cap_add", position)))
 
-    yield from unique(found())
+    yield from per_service(index, found)
 
 
 @rule(
@@ -74,14 +71,13 @@ def dangerous_capability(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viol
     tags=("security",),
 )
 def host_namespace(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found() -> Iterator[Violation]:
-        for service in _services(index):
-            for key in ("network_mode", "pid", "ipc", "uts", "userns_mode"):
-                if service.get(key) == "host":
-                    yield Violation(f"service '{service.name}' sets {key}: host and shares the host's namespace",
-                                    service.at(key))
+    def found(service: MergedService) -> Iterator[Violation]:
+        for key in ("network_mode", "pid", "ipc", "uts", "userns_mode"):
+            if service.get(key) == "host":
+                yield Violation(f"service '{service.name}' sets {key}: host and shares the host's namespace",
+                                service.at(key))
 
-    yield from unique(found())
+    yield from per_service(index, found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,18 +127,17 @@ def _normal(path: str) -> str:
     tags=("security",),
 )
 def docker_socket_mounted(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found() -> Iterator[Violation]:
-        for service in _services(index):
-            for mount in host_mounts(service):
-                normal = _normal(mount.source)
-                if normal in DOCKER_SOCKETS or normal in SOCKET_FOLDERS:
-                    what = "the container runtime socket" if normal in DOCKER_SOCKETS else \
-                        "the folder holding the Docker socket,"
-                    note = " (read-only does not limit the API)" if mount.read_only else ""
-                    yield Violation(f"service '{service.name}' mounts {what} {mount.source}{note}; it gives root "
-                                    "on the host", mount.location)
+    def found(service: MergedService) -> Iterator[Violation]:
+        for mount in host_mounts(service):
+            normal = _normal(mount.source)
+            if normal in DOCKER_SOCKETS or normal in SOCKET_FOLDERS:
+                what = "the container runtime socket" if normal in DOCKER_SOCKETS else \
+                    "the folder holding the Docker socket,"
+                note = " (read-only does not limit the API)" if mount.read_only else ""
+                yield Violation(f"service '{service.name}' mounts {what} {mount.source}{note}; it gives root "
+                                "on the host", mount.location)
 
-    yield from unique(found())
+    yield from per_service(index, found)
 
 
 SENSITIVE_HOST_PATHS = ("/", "/etc", "/root/", "/boot/", "/dev", "/proc/", "/sys/", "/var/run/", "/run/",
@@ -171,7 +166,8 @@ def sensitive_path(source: str, paths: tuple[str, ...]) -> str | None:
 
 def _sensitive_mounts(index: ProjectIndex, ctx: RuleContext, read_only: bool) -> Iterator[Violation]:
     paths = tuple(str(p) for p in ctx.params["paths"])
-    for service in _services(index):
+
+    def found(service: MergedService) -> Iterator[Violation]:
         for mount in host_mounts(service):
             if mount.read_only != read_only:
                 continue
@@ -182,6 +178,8 @@ def _sensitive_mounts(index: ProjectIndex, ctx: RuleContext, read_only: bool) ->
             yield Violation(f"service '{service.name}' mounts host path {mount.source} ({hit}) {mode} at "
                             f"{mount.target or '?'}" + ("" if read_only else "; mount it read-only (:ro) or "
                                                         "mount only the file the service needs"), mount.location)
+
+    yield from per_service(index, found)
 
 
 _PATH_PARAM = {"paths": Parameter(SENSITIVE_HOST_PATHS, "host paths reported (a trailing / includes everything "
@@ -197,7 +195,7 @@ _PATH_PARAM = {"paths": Parameter(SENSITIVE_HOST_PATHS, "host paths reported (a 
     tags=("security",), parameters=_PATH_PARAM,
 )
 def sensitive_host_path_mounted(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    yield from unique(_sensitive_mounts(index, ctx, read_only=False))
+    yield from _sensitive_mounts(index, ctx, read_only=False)
 
 
 @rule(
@@ -209,7 +207,7 @@ def sensitive_host_path_mounted(index: ProjectIndex, ctx: RuleContext) -> Iterat
     tags=("security",), parameters=_PATH_PARAM,
 )
 def sensitive_host_path_mounted_read_only(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    yield from unique(_sensitive_mounts(index, ctx, read_only=True))
+    yield from _sensitive_mounts(index, ctx, read_only=True)
 
 
 _UNCONFINED = ("seccomp:unconfined", "seccomp=unconfined", "apparmor:unconfined", "apparmor=unconfined",
@@ -225,18 +223,17 @@ _UNCONFINED = ("seccomp:unconfined", "seccomp=unconfined", "apparmor:unconfined"
     tags=("security",),
 )
 def unconfined_security_profile(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found() -> Iterator[Violation]:
-        for service in _services(index):
-            options = service.get("security_opt")
-            if not isinstance(options, YList):
-                continue
-            for position, option in enumerate(options):
-                text = str(option).replace(" ", "").lower()
-                if text in _UNCONFINED:
-                    yield Violation(f"service '{service.name}' sets security_opt '{option}', which removes "
-                                    "the kernel confinement profile", service.locate(("security_opt", position)))
+    def found(service: MergedService) -> Iterator[Violation]:
+        options = service.get("security_opt")
+        if not isinstance(options, YList):
+            return
+        for position, option in enumerate(options):
+            text = str(option).replace(" ", "").lower()
+            if text in _UNCONFINED:
+                yield Violation(f"service '{service.name}' sets security_opt '{option}', which removes "
+                                "the kernel confinement profile", service.locate(("security_opt", position)))
 
-    yield from unique(found())
+    yield from per_service(index, found)
 
 
 _FLAG_VALUES = frozenset({"yes", "no", "y", "n", "on", "off", "true", "false", "enabled", "disabled", "0", "1"})
@@ -263,29 +260,28 @@ def _secret_problem(name: str, value: str | None) -> str | None:
     tags=("security",),
 )
 def secret_in_environment(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found() -> Iterator[Violation]:
-        for service in _services(index):
-            for name, value, location in service.environment():
-                problem = _secret_problem(name, value)
-                if problem:
-                    yield Violation(f"service '{service.name}' environment variable {name} {problem}; use "
-                                    "${VAR} from an untracked .env file or compose secrets", location)
-            build = service.get("build")
-            args = build.get("args") if isinstance(build, YMap) else None
-            entries: list[tuple[str, str | None, tuple[object, ...]]] = []
-            if isinstance(args, YMap):
-                entries = [(str(k), None if v is None else str(v), ("build", "args", k)) for k, v in args.items()]
-            elif isinstance(args, YList):
-                for position, item in enumerate(args):
-                    key, sep, value = str(item).partition("=")
-                    entries.append((key, value if sep else None, ("build", "args", position)))
-            for name, value, path in entries:
-                problem = _secret_problem(name, value)
-                if problem:
-                    yield Violation(f"service '{service.name}' build arg {name} {problem}; build args stay in "
-                                    "the image history, use build secrets instead", service.locate(path))
+    def found(service: MergedService) -> Iterator[Violation]:
+        for name, value, location in service.environment():
+            problem = _secret_problem(name, value)
+            if problem:
+                yield Violation(f"service '{service.name}' environment variable {name} {problem}; use "
+                                "${VAR} from an untracked .env file or compose secrets", location)
+        build = service.get("build")
+        args = build.get("args") if isinstance(build, YMap) else None
+        entries: list[tuple[str, str | None, tuple[object, ...]]] = []
+        if isinstance(args, YMap):
+            entries = [(str(k), None if v is None else str(v), ("build", "args", k)) for k, v in args.items()]
+        elif isinstance(args, YList):
+            for position, item in enumerate(args):
+                key, sep, value = str(item).partition("=")
+                entries.append((key, value if sep else None, ("build", "args", position)))
+        for name, value, path in entries:
+            problem = _secret_problem(name, value)
+            if problem:
+                yield Violation(f"service '{service.name}' build arg {name} {problem}; build args stay in "
+                                "the image history, use build secrets instead", service.locate(path))
 
-    yield from unique(found())
+    yield from per_service(index, found)
 
 
 SENSITIVE_PORTS = {5432: "PostgreSQL", 3306: "MySQL/MariaDB", 27017: "MongoDB", 6379: "Redis", 9200: "Elasticsearch",
@@ -306,20 +302,19 @@ SENSITIVE_PORTS = {5432: "PostgreSQL", 3306: "MySQL/MariaDB", 27017: "MongoDB", 
     tags=("security",),
 )
 def sensitive_port_on_all_interfaces(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found() -> Iterator[Violation]:
-        for service in _services(index):
-            ports = service.get("ports")
-            if not isinstance(ports, YList):
+    def found(service: MergedService) -> Iterator[Violation]:
+        ports = service.get("ports")
+        if not isinstance(ports, YList):
+            return
+        for position, item in enumerate(ports):
+            mapping = parse_port(item)
+            if mapping is None or mapping.published is None or not mapping.all_interfaces:
                 continue
-            for position, item in enumerate(ports):
-                mapping = parse_port(item)
-                if mapping is None or mapping.published is None or not mapping.all_interfaces:
-                    continue
-                first, last = mapping.target
-                hits = [SENSITIVE_PORTS[p] for p in range(first, min(last, first + 1000) + 1) if p in SENSITIVE_PORTS]
-                if hits:
-                    yield Violation(f"service '{service.name}' publishes {hits[0]} port {mapping.describe()} on all "
-                                    "interfaces; bind it to 127.0.0.1 or do not publish it",
-                                    service.locate(("ports", position)))
+            first, last = mapping.target
+            hits = [SENSITIVE_PORTS[p] for p in range(first, min(last, first + 1000) + 1) if p in SENSITIVE_PORTS]
+            if hits:
+                yield Violation(f"service '{service.name}' publishes {hits[0]} port {mapping.describe()} on all "
+                                "interfaces; bind it to 127.0.0.1 or do not publish it",
+                                service.locate(("ports", position)))
 
-    yield from unique(found())
+    yield from per_service(index, found)
