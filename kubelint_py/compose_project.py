@@ -9,7 +9,8 @@ base with `-f`, so they are merged on top of the nearest base project (same fold
 Merging follows the Compose Specification (merge.md): mappings merge key by key; command, entrypoint and
 healthcheck.test are replaced; environment, labels, extra_hosts, sysctls, build.args, depends_on and
 networks merge by name whatever their form (list or mapping); volumes, secrets, configs and devices merge
-by target; other sequences (ports, expose, dns, cap_add...) are appended without duplicates.
+by target; other sequences (ports, expose, dns, cap_add...) are appended without duplicates; `!reset`
+removes a value set by earlier files and `!override` replaces it instead of merging.
 
 Pure: works on the ComposeFile models of the index; no I/O. Every merged value keeps the path of the
 file it came from, so a finding points at the file and line that actually holds the value.
@@ -62,6 +63,10 @@ def file_role(path: str) -> str:
     if name in OVERRIDE_NAMES:
         return "override"
     return "layer"
+
+
+TagLookup = Callable[[str, Span], "str | None"]
+"""(file path, value span) -> 'reset' or 'override' when the value carries that YAML tag."""
 
 
 class MergedMap(YMap):
@@ -158,28 +163,38 @@ def split_volume(text: str) -> list[str]:
     return parts
 
 
-def _merge_value(field_path: tuple[str, ...], base: Any, base_path: str, over: Any, over_path: str) -> Any:
+def _merge_value(field_path: tuple[str, ...], base: Any, base_path: str, over: Any, over_path: str,
+                 tags: TagLookup | None) -> Any:
     if field_path in _REPLACED:
         return over
     if field_path in _BY_NAME and isinstance(base, YMap | YList) and isinstance(over, YMap | YList):
         left = _list_to_map(base, base_path, field_path) if isinstance(base, YList) else _lift_map(base, base_path)
         right = _list_to_map(over, over_path, field_path) if isinstance(over, YList) else over
-        return _merge_maps(field_path, left, right, over_path)
+        return _merge_maps(field_path, left, right, over_path, tags)
     if isinstance(base, YMap) and isinstance(over, YMap):
-        return _merge_maps(field_path, _lift_map(base, base_path), over, over_path)
+        return _merge_maps(field_path, _lift_map(base, base_path), over, over_path, tags)
     if isinstance(base, YList) and isinstance(over, YList):
         return _merge_lists(field_path, _lift_list(base, base_path), over, over_path)
     return over
 
 
-def _merge_maps(field_path: tuple[str, ...], base: MergedMap, over: YMap, over_path: str) -> MergedMap:
+def _merge_maps(field_path: tuple[str, ...], base: MergedMap, over: YMap, over_path: str,
+                tags: TagLookup | None) -> MergedMap:
     over_paths = over.key_paths if isinstance(over, MergedMap) else None
     for key, value in over.items():
         path = over_paths.get(key, over_path) if over_paths is not None else over_path
+        tag = tags(path, over.value_span(key)) if tags is not None and key in base else None
+        if tag == "reset":  # `key: !reset ...` removes what earlier files set
+            del base[key]
+            base.key_spans.pop(key, None)
+            base.value_spans.pop(key, None)
+            base.key_paths.pop(key, None)
+            continue
         if key in base and value is None and isinstance(base[key], YMap | YList):
             continue  # `networks: {front: }` adds nothing to an entry the base already details
-        if key in base and value is not None:
-            merged = _merge_value((*field_path, str(key)), base[key], base.key_paths.get(key, path), value, path)
+        if key in base and value is not None and tag != "override":
+            merged = _merge_value((*field_path, str(key)), base[key], base.key_paths.get(key, path), value, path,
+                                  tags)
         else:
             merged = value
         base[key] = merged
@@ -224,9 +239,10 @@ def _identity(item: Any) -> str:
     return repr(item)
 
 
-def merge_service_data(base: YMap, base_path: str, over: YMap, over_path: str) -> MergedMap:
+def merge_service_data(base: YMap, base_path: str, over: YMap, over_path: str,
+                       tags: TagLookup | None = None) -> MergedMap:
     """The definition of one service after `over` (from over_path) is merged onto `base`."""
-    return _merge_maps((), _lift_map(base, base_path), over, over_path)
+    return _merge_maps((), _lift_map(base, base_path), over, over_path, tags)
 
 
 @dataclass(eq=False)
@@ -343,7 +359,26 @@ class ComposeModel:
         self.projects: list[ComposeProject] = []
         self._project_of: dict[str, ComposeProject] = {}
         self._fragments: dict[str, bool] = {}
+        self._lines: dict[str, list[str]] = {}
         self._build_projects()
+
+    def tag_at(self, path: str, span: Span) -> str | None:
+        """'reset' or 'override' when the value at span is tagged `!reset` / `!override` (the loader
+        keeps no tags on collections, so the text is read: the span starts at the tag)."""
+        key = abs_key(path)
+        lines = self._lines.get(key)
+        if lines is None:
+            compose = self.files.get(key)
+            lines = compose.text.splitlines() if compose is not None else []
+            self._lines[key] = lines
+        if not 0 < span.line <= len(lines):
+            return None
+        rest = lines[span.line - 1][span.column - 1:]
+        if rest.startswith("!reset"):
+            return "reset"
+        if rest.startswith("!override"):
+            return "override"
+        return None
 
     # --- grouping ----------------------------------------------------------------------------
 
@@ -433,7 +468,8 @@ class ComposeModel:
                 if existing is None:
                     project.services[name] = MergedService(name, _lift_map(data, compose.path), [service])
                 else:
-                    existing.data = merge_service_data(existing.data, existing.sources[0].path, data, compose.path)
+                    existing.data = merge_service_data(existing.data, existing.sources[0].path, data, compose.path,
+                                                       self.tag_at)
                     existing.sources.append(service)
             self._add_definitions(project, compose)
         for included in self._includes(files):
@@ -488,7 +524,7 @@ class ComposeModel:
             base_file, base_name = base
             base_data = self.resolve(base_file, base_name, depth + 1)
             if base_data is not None:
-                data = merge_service_data(base_data, base_file.path, service.data, compose.path)
+                data = merge_service_data(base_data, base_file.path, service.data, compose.path, self.tag_at)
         self._resolved[key] = data
         return data
 

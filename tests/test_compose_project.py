@@ -162,3 +162,23 @@ def test_excluded_dockerfile_is_not_added(tmp_path: Path) -> None:
                                            "      dockerfile: build/app.df\n")
     report = lint([str(tmp_path)], Config(select=("DF301",), fail_on=None, exclude=("*.df",)), cwd=tmp_path)
     assert report.active == []
+
+
+def test_reset_and_override_tags(tmp_path: Path) -> None:
+    base = _file(tmp_path / "compose.yaml", """services:
+  web:
+    image: web:1
+    ports: ["80:80"]
+    environment: {A: "1", B: "2"}
+    privileged: true
+""")
+    override = _file(tmp_path / "compose.override.yaml", """services:
+  web:
+    ports: !reset []
+    environment: !override
+      C: "3"
+    privileged: !reset null
+""")
+    service = _model(base, override).project_of(base).services["web"]  # type: ignore[union-attr]
+    assert "ports" not in service.data and "privileged" not in service.data
+    assert dict(service.data["environment"]) == {"C": "3"}
