@@ -13,22 +13,26 @@ from kubelint_py.models.located import YList
 
 
 @rule(
-    code="DC401", name="image-unpinned", target=Target.COMPOSE_SERVICE, severity=Severity.WARNING,
+    code="DC401", name="image-unpinned", target=Target.PROJECT, severity=Severity.WARNING,
     summary="Service image has no tag or uses `latest`",
     rationale="`latest` (or no tag) is whatever was pushed last: two `docker compose pull` runs can start "
               "different software.",
     fix="Pin a version tag (postgres:16.4) or a digest (@sha256:...).",
     tags=("reproducibility",),
 )
-def image_unpinned(service: ComposeService, ctx: RuleContext) -> Iterator[Violation]:
-    image = service.data.get("image")
-    if not isinstance(image, str) or is_interpolated(image) or "build" in service.data:
-        return  # with build:, image: names the image compose builds
-    tag = image_tag(image)
-    if tag is None or tag == "latest":
-        problem = "has no tag" if tag is None else "uses the 'latest' tag"
-        yield Violation(f"service '{service.name}' image '{image}' {problem}; pin a version or digest",
-                        service.at("image"))
+def image_unpinned(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
+    def found(service: MergedService) -> Iterator[Violation]:
+        image = service.get("image")
+        # With build: (from any file of the project), image: names the image compose builds.
+        if not isinstance(image, str) or is_interpolated(image) or service.get("build") is not None:
+            return
+        tag = image_tag(image)
+        if tag is None or tag == "latest":
+            problem = "has no tag" if tag is None else "uses the 'latest' tag"
+            yield Violation(f"service '{service.name}' image '{image}' {problem}; pin a version or digest",
+                            service.at("image"))
+
+    yield from per_service(index, found)
 
 
 # YAML 1.1 reads `22:22` (plain, digits:digits with the last part under 60) as a base-60 number.
