@@ -40,8 +40,17 @@ def host_port_conflict(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violat
             for service in project.services.values():
                 bindings.extend((service, i, m) for i, m in published_ports(service) if m.published is not None)
             bindings.sort(key=lambda b: (b[2].published or (0, 0))[0])
+            for service, item, mapping in bindings:
+                replicas = replicas_of(service)
+                size = mapping.published[1] - mapping.published[0] + 1 if mapping.published else 1
+                if replicas is not None and replicas > size:
+                    yield Violation(f"service '{service.name}' runs {replicas} replicas but publishes only "
+                                    f"{size} host port(s) {mapping.describe()}; the second replica fails to "
+                                    "start (publish a range, or let Docker pick: \"80\")",
+                                    service.locate(("ports", item)))
             for position, (service, item, mapping) in enumerate(bindings):
-                for earlier_service, earlier_item, earlier in reversed(bindings[:position]):
+                for back in range(position - 1, -1, -1):
+                    earlier_service, earlier_item, earlier = bindings[back]
                     if earlier_service is service and earlier_item == item:
                         continue
                     if not mapping.overlaps(earlier) or _alternatives(service, earlier_service):
