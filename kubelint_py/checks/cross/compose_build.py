@@ -252,3 +252,47 @@ def build_arg_not_declared(index: ProjectIndex, ctx: RuleContext) -> Iterator[Vi
                                 built.service.locate(path, on_key=isinstance(args, YMap)))
 
     yield from unique(found())
+
+
+_FROM_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _stage_chain(dockerfile: Dockerfile, stage: Stage | None) -> list[Stage]:
+    chain: list[Stage] = []
+    while stage is not None and stage not in chain:
+        chain.append(stage)
+        parent = stage.parent_stage
+        stage = dockerfile.stages[parent] if parent is not None and parent < len(dockerfile.stages) else None
+    return chain
+
+
+@rule(
+    code="XF106", name="from-arg-not-passed", target=Target.PROJECT, severity=Severity.ERROR,
+    summary="The Dockerfile's FROM needs a build arg (ARG without default) that compose does not pass",
+    rationale="`ARG BASE` then `FROM ${BASE}` builds only when the arg is given: `docker compose build` "
+              "fails with 'base name should not be blank' when the service's build.args omit it.",
+    fix="Add the arg under the service's build.args, or give the ARG a default in the Dockerfile.",
+    tags=("correctness", "cross-format"),
+)
+def from_arg_not_passed(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
+    def found() -> Iterator[Violation]:
+        for built in built_dockerfiles(index):
+            dockerfile = built.dockerfile
+            for stage in reversed(_stage_chain(dockerfile, built.stage)):
+                for match in _FROM_VARIABLE.finditer(stage.base_image):
+                    name = match.group(1) or match.group(3)
+                    modifier = match.group(2) or ""
+                    if modifier.startswith((":-", "-", ":+", "+")):
+                        continue  # ${BASE:-python:3.12} has its own default
+                    if name not in dockerfile.global_args or dockerfile.global_args[name] is not None:
+                        continue
+                    if name in built.args:
+                        continue  # passed (a bare name takes the value from the environment)
+                    build_at = built.service.at("build", on_key=True)
+                    yield Violation(f"service '{built.service.name}' builds {dockerfile.path}, whose FROM on line "
+                                    f"{stage.from_instruction.span.line} needs build arg {name} (ARG without "
+                                    "default), but build.args does not pass it", build_at,
+                                    (Related(Location.of(dockerfile.path, stage.from_instruction.span),
+                                             "FROM uses it here"),))
+
+    yield from unique(found())
