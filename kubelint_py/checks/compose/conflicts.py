@@ -43,7 +43,7 @@ def host_port_conflict(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violat
             for service, item, mapping in bindings:
                 replicas = replicas_of(service)
                 size = mapping.published[1] - mapping.published[0] + 1 if mapping.published else 1
-                if replicas is not None and replicas > size:
+                if replicas is not None and replicas > size and not _swarm(service):
                     yield Violation(f"service '{service.name}' runs {replicas} replicas but publishes only "
                                     f"{size} host port(s) {mapping.describe()}; the second replica fails to "
                                     "start (publish a range, or let Docker pick: \"80\")",
@@ -66,6 +66,17 @@ def host_port_conflict(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violat
                     break
 
     yield from unique(found())
+
+
+_SWARM_DEPLOY_KEYS = frozenset({"endpoint_mode", "placement", "update_config", "rollback_config", "mode"})
+
+
+def _swarm(service: MergedService) -> bool:
+    """Looks written for `docker stack deploy`, where replicas share a port through the ingress mesh."""
+    deploy = service.get("deploy")
+    if isinstance(deploy, YMap) and _SWARM_DEPLOY_KEYS & set(deploy):
+        return True
+    return any("stack" in source.path.rsplit("/", 1)[-1].lower() for source in service.sources)
 
 
 def _alternatives(one: MergedService, other: MergedService) -> bool:
