@@ -110,6 +110,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         default_namespace=config.default_namespace,
         external_objects=config.external_objects,
     )
+    index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
     runner = _Runner(enabled, config, index, debug)
     findings: list[Finding] = []
     enabled_codes = {r.code for r in enabled}

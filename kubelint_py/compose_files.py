@@ -21,6 +21,7 @@ from kubelint_py.compose_project import (
     BASE_NAMES,
     OVERRIDE_NAMES,
     abs_key,
+    file_key,
     file_role,
     include_paths,
 )
@@ -120,7 +121,7 @@ def candidates(compose: ComposeFile, relative: str) -> list[str]:
         return []
     if os.path.isabs(expanded):
         return [os.path.normpath(expanded)]
-    bases = compose.bases or [os.path.dirname(abs_key(compose.path))]
+    bases = compose.bases or [os.path.dirname(file_key(compose))]
     return [os.path.normpath(os.path.join(base, expanded)) for base in bases]
 
 
@@ -168,8 +169,9 @@ def _state(path: str) -> str:
 
 
 def _anchor_dirs(path: str) -> list[str]:
-    """For a layer file: the folders (its own, then up to ANCESTOR_LEVELS up) that hold a base file."""
-    directory = os.path.dirname(abs_key(path))
+    """For a layer file (absolute path): the folder (its own, or up to ANCESTOR_LEVELS up) holding a
+    base file."""
+    directory = os.path.dirname(path)
     found: list[str] = []
     for _ in range(ANCESTOR_LEVELS + 1):
         if any(os.path.isfile(os.path.join(directory, name)) for name in BASE_NAMES):
@@ -184,10 +186,10 @@ def _anchor_dirs(path: str) -> list[str]:
 
 def probe_compose_paths(compose: ComposeFile) -> None:
     """Record which paths named by the file exist (so rules can tell without I/O)."""
-    own = os.path.dirname(abs_key(compose.path))
+    own = os.path.dirname(file_key(compose))
     compose.bases.append(own)
     if file_role(compose.path) == "layer":
-        compose.bases.extend(d for d in _anchor_dirs(compose.path) if d != own)
+        compose.bases.extend(d for d in _anchor_dirs(file_key(compose)) if d != own)
     wanted: list[str] = []
     for service in compose.services.values():
         paths = build_paths(service.data)
@@ -203,7 +205,7 @@ def probe_compose_paths(compose: ComposeFile) -> None:
 
 def _companion_paths(compose: ComposeFile) -> Iterator[str]:
     """Compose files this one is merged with or refers to."""
-    directory = os.path.dirname(abs_key(compose.path))
+    directory = os.path.dirname(file_key(compose))
     role = file_role(compose.path)
     for name in (*BASE_NAMES, *OVERRIDE_NAMES):
         yield os.path.join(directory, name)
@@ -211,8 +213,7 @@ def _companion_paths(compose: ComposeFile) -> Iterator[str]:
         for anchor in compose.bases[1:]:
             for name in BASE_NAMES:
                 yield os.path.join(anchor, name)
-    for path in include_paths(compose):
-        yield abs_key(path)
+    yield from include_paths(compose)
     for service in compose.services.values():
         extends = service.data.get("extends")
         if isinstance(extends, YMap) and isinstance(extends.get("file"), str) \
@@ -227,7 +228,7 @@ def related_candidates(files: Iterable[SourceFile], exclude: tuple[str, ...],
     Dockerfiles they build (linted like any other file)."""
     from kubelint_py.discover import Candidate, _excluded, display_path
 
-    loaded = {abs_key(f.path) for f in files}
+    loaded = {os.path.normpath(f.fs_path or os.path.abspath(f.path)) for f in files}
     for source in files:
         compose = source.compose
         if compose is None:
@@ -245,7 +246,7 @@ def related_candidates(files: Iterable[SourceFile], exclude: tuple[str, ...],
             display = display_path(Path(key), cwd)
             if _excluded(display, exclude):
                 continue
-            yield Candidate(display, "compose" if companion else "dockerfile", not companion), companion
+            yield Candidate(display, "compose" if companion else "dockerfile", not companion, fs_path=key), companion
 
 
 # --- compose services and the Dockerfiles they build (pure) ------------------------------------------
@@ -262,10 +263,17 @@ class BuiltDockerfile:
     args: dict[str, str | None]
 
 
+def disk_path(index: ProjectIndex, display: str) -> str:
+    """The absolute path of a linted file from its display path (api records them on the index)."""
+    paths = index.derived.get("fs_paths")
+    found = paths.get(display) if isinstance(paths, dict) else None
+    return os.path.normpath(found) if isinstance(found, str) and found else abs_key(display)
+
+
 def dockerfiles_by_path(index: ProjectIndex) -> dict[str, Dockerfile]:
     cached = index.derived.get("dockerfiles_by_path")
     if not isinstance(cached, dict):
-        cached = {abs_key(d.path): d for d in index.dockerfiles}
+        cached = {disk_path(index, d.path): d for d in index.dockerfiles}
         index.derived["dockerfiles_by_path"] = cached
     return cached
 
@@ -299,7 +307,7 @@ def built_dockerfiles(index: ProjectIndex) -> list[BuiltDockerfile]:
     for _, service in model.unique_services():
         if service.get("build") is None:
             continue
-        holder = model.files.get(abs_key(service.locate(("build",), on_key=True).path))
+        holder = model.file_at(service.locate(("build",), on_key=True).path)
         if holder is None:
             continue
         path = dockerfile_of(holder, service.data)
@@ -318,10 +326,10 @@ def built_dockerfiles(index: ProjectIndex) -> list[BuiltDockerfile]:
 def compose_build_args(index: ProjectIndex, dockerfile: Dockerfile) -> dict[str, str | None]:
     """The build args compose passes to this Dockerfile (merged over every service that builds it), so
     Dockerfile rules can treat those ARGs as set. Empty when no compose file builds it."""
-    wanted = abs_key(dockerfile.path)
+    wanted = disk_path(index, dockerfile.path)
     merged: dict[str, str | None] = {}
     for built in built_dockerfiles(index):
-        if abs_key(built.dockerfile.path) == wanted:
+        if disk_path(index, built.dockerfile.path) == wanted:
             for name, value in built.args.items():
                 merged.setdefault(name, value)
     return merged

@@ -19,7 +19,6 @@ file it came from, so a finding points at the file and line that actually holds 
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -51,8 +50,9 @@ def abs_key(path: str) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-def base_dir(path: str) -> str:
-    return os.path.dirname(abs_key(path))
+def file_key(compose: ComposeFile) -> str:
+    """The key a compose file is known by: its absolute path on disk."""
+    return os.path.normpath(compose.disk_path)
 
 
 def file_role(path: str) -> str:
@@ -349,8 +349,10 @@ class ComposeModel:
 
     def __init__(self, files: Iterable[ComposeFile]) -> None:
         self.files: dict[str, ComposeFile] = {}
+        self._display_key: dict[str, str] = {}
         for compose in files:
-            self.files.setdefault(abs_key(compose.path), compose)
+            self.files.setdefault(file_key(compose), compose)
+            self._display_key.setdefault(compose.path, file_key(compose))
         self.by_dir: dict[str, list[ComposeFile]] = {}
         for key, compose in self.files.items():
             self.by_dir.setdefault(os.path.dirname(key), []).append(compose)
@@ -365,7 +367,7 @@ class ComposeModel:
     def tag_at(self, path: str, span: Span) -> str | None:
         """'reset' or 'override' when the value at span is tagged `!reset` / `!override` (the loader
         keeps no tags on collections, so the text is read: the span starts at the tag)."""
-        key = abs_key(path)
+        key = self.key_of_display(path)
         lines = self._lines.get(key)
         if lines is None:
             compose = self.files.get(key)
@@ -384,7 +386,7 @@ class ComposeModel:
 
     def default_files(self, directory: str) -> list[ComposeFile]:
         """The base file and its override in a folder, as `docker compose` picks them with no -f."""
-        present = {os.path.basename(abs_key(c.path)).lower(): c for c in self.by_dir.get(directory, [])}
+        present = {os.path.basename(file_key(c)).lower(): c for c in self.by_dir.get(directory, [])}
         chosen: list[ComposeFile] = []
         for name in BASE_NAMES:
             if name in present:
@@ -398,7 +400,7 @@ class ComposeModel:
 
     def anchor_files(self, compose: ComposeFile) -> list[ComposeFile]:
         """The default project a layer file is layered on: its folder's, or the nearest ancestor's."""
-        directory = base_dir(compose.path)
+        directory = os.path.dirname(file_key(compose))
         for _ in range(ANCESTOR_LEVELS + 1):
             found = [c for c in self.default_files(directory) if c is not compose and file_role(c.path) == "base"]
             if found:
@@ -415,7 +417,7 @@ class ComposeModel:
             if defaults:
                 project = self._make_project(defaults)
                 for compose in defaults:
-                    self._project_of[abs_key(compose.path)] = project
+                    self._project_of[file_key(compose)] = project
             for compose in sorted(self.by_dir[directory], key=lambda c: c.path):
                 if compose in defaults:
                     continue
@@ -423,7 +425,7 @@ class ComposeModel:
                 # stands alone (`docker compose -f other.yaml`) is a project of its own.
                 anchor = self.anchor_files(compose) if self.is_fragment(compose) else []
                 project = self._make_project([*anchor, compose])
-                self._project_of[abs_key(compose.path)] = project
+                self._project_of[file_key(compose)] = project
 
     def is_fragment(self, compose: ComposeFile) -> bool:
         """An override, or a layer file that cannot work alone: a service without image, build or
@@ -433,7 +435,7 @@ class ComposeModel:
             return False
         if role == "override":
             return True
-        cached = self._fragments.get(abs_key(compose.path))
+        cached = self._fragments.get(file_key(compose))
         if cached is not None:
             return cached
         result = False
@@ -449,12 +451,12 @@ class ComposeModel:
                     name not in defined[section] for section in SECTIONS for name in refs[section]):
                 result = True
                 break
-        self._fragments[abs_key(compose.path)] = result
+        self._fragments[file_key(compose)] = result
         return result
 
     def siblings(self, compose: ComposeFile) -> list[ComposeFile]:
         """Other layer files in the same folder: a fragment is meant to be combined with some of them."""
-        return [c for c in self.by_dir.get(base_dir(compose.path), []) if c is not compose
+        return [c for c in self.by_dir.get(os.path.dirname(file_key(compose)), []) if c is not compose
                 and file_role(c.path) == "layer"]
 
     def _make_project(self, files: list[ComposeFile]) -> ComposeProject:
@@ -494,7 +496,7 @@ class ComposeModel:
     def _includes(self, files: list[ComposeFile]) -> list[ComposeFile]:
         """Linted files named by `include` in these files (recursively), each once."""
         found: list[ComposeFile] = []
-        seen = {abs_key(f.path) for f in files}
+        seen = {file_key(f) for f in files}
         pending = list(files)
         while pending:
             compose = pending.pop()
@@ -511,7 +513,7 @@ class ComposeModel:
 
     def resolve(self, compose: ComposeFile, name: str, depth: int = 0) -> MergedMap | None:
         """A service's data with `extends` applied (cycles and unknown bases leave it as written)."""
-        key = (abs_key(compose.path), name)
+        key = (file_key(compose), name)
         if key in self._resolved:
             return self._resolved[key]
         self._resolved[key] = None  # cycle guard
@@ -540,7 +542,7 @@ class ComposeModel:
             return compose, name
         if not isinstance(file_name, str) or is_interpolated(file_name):
             return None
-        target = self.files.get(abs_key(posixpath.join(os.path.dirname(compose.path), file_name)))
+        target = self.files.get(os.path.normpath(os.path.join(os.path.dirname(file_key(compose)), file_name)))
         return (target, name) if target is not None else None
 
     def extends_target(self, service: ComposeService) -> tuple[ComposeFile | None, str] | None:
@@ -558,13 +560,13 @@ class ComposeModel:
     # --- lookups -----------------------------------------------------------------------------
 
     def project_of(self, compose: ComposeFile) -> ComposeProject | None:
-        return self._project_of.get(abs_key(compose.path))
+        return self._project_of.get(file_key(compose))
 
     def scope_of(self, compose: ComposeFile) -> Scope:
         """What references in this file may name: its project (base, overrides, the base a layer goes
         on, included files) and, for a base file, the layers written on top of it are NOT included
         (the base must work alone)."""
-        key = abs_key(compose.path)
+        key = file_key(compose)
         cached = self._scopes.get(key)
         if cached is not None:
             return cached
@@ -584,9 +586,16 @@ class ComposeModel:
         self._scopes[key] = scope
         return scope
 
+    def key_of_display(self, path: str) -> str:
+        """The disk key of a compose file from its display path (as in a Location)."""
+        return self._display_key.get(path) or abs_key(path)
+
+    def file_at(self, path: str) -> ComposeFile | None:
+        return self.files.get(self.key_of_display(path))
+
     def owns(self, project: ComposeProject, path: str) -> bool:
         """True when findings located in this file belong to this project."""
-        home = self._project_of.get(abs_key(path))
+        home = self._project_of.get(self.key_of_display(path))
         return home is None or home is project
 
     def unique_services(self) -> Iterator[tuple[ComposeProject, MergedService]]:
@@ -631,11 +640,11 @@ def references(data: YMap) -> dict[str, set[str]]:
 
 
 def include_paths(compose: ComposeFile) -> list[str]:
-    """The files named by top-level `include`, as paths relative to the cwd (interpolated ones skipped)."""
+    """The files named by top-level `include`, as absolute paths (interpolated ones skipped)."""
     include = compose.data.get("include")
     if not isinstance(include, YList):
         return []
-    folder = os.path.dirname(compose.path)
+    folder = os.path.dirname(file_key(compose))
     names: list[str] = []
     for item in include:
         if isinstance(item, str):
@@ -646,7 +655,7 @@ def include_paths(compose: ComposeFile) -> list[str]:
                 names.append(path)
             elif isinstance(path, YList):
                 names.extend(str(p) for p in path)
-    return [posixpath.normpath(posixpath.join(folder, n)) for n in names if not is_interpolated(n)
+    return [os.path.normpath(os.path.join(folder, n)) for n in names if not is_interpolated(n)
             and "://" not in n]
 
 

@@ -155,7 +155,7 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None
         if roots:
             roots[0].use_schema("yaml12")
             source.ambiguities.extend(roots[0].ambiguities)
-            source.compose = ComposeFile(source.path, roots[0].value, text)
+            source.compose = ComposeFile(source.path, roots[0].value, text, fs_path=source.fs_path)
             from kubelint_py.compose_files import probe_compose_paths
 
             probe_compose_paths(source.compose)

@@ -182,3 +182,16 @@ def test_reset_and_override_tags(tmp_path: Path) -> None:
     service = _model(base, override).project_of(base).services["web"]  # type: ignore[union-attr]
     assert "ports" not in service.data and "privileged" not in service.data
     assert dict(service.data["environment"]) == {"C": "3"}
+
+
+def test_paths_resolve_from_the_lint_cwd_not_the_process_cwd(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "app.df").write_text("FROM python:latest\nEXPOSE 8080\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  app:\n    build:\n      context: .\n"
+                                           "      dockerfile: build/app.df\n    ports: ['80:80']\n")
+    (tmp_path / "compose.override.yaml").write_text("services:\n  web:\n    image: nginx:1.27\n"
+                                                    "    depends_on: [app]\n")
+    report = lint(["compose.override.yaml", "compose.yaml"], Config(select=("DF301", "DC101", "XF"), fail_on=None),
+                  cwd=tmp_path)
+    found = sorted((f.location.path, f.code) for f in report.active)
+    assert found == [("build/app.df", "DF301"), ("compose.yaml", "XF103")]
