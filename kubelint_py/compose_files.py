@@ -213,6 +213,15 @@ def _companion_paths(compose: ComposeFile) -> Iterator[str]:
         for anchor in compose.bases[1:]:
             for name in BASE_NAMES:
                 yield os.path.join(anchor, name)
+        # Sibling layers (extensions meant to be combined with this one).
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            names = []
+        for name in names:
+            lower = name.lower()
+            if "compose" in lower and lower.endswith((".yaml", ".yml")):
+                yield os.path.join(directory, name)
     yield from include_paths(compose)
     for service in compose.services.values():
         extends = service.data.get("extends")

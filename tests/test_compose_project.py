@@ -195,3 +195,17 @@ def test_paths_resolve_from_the_lint_cwd_not_the_process_cwd(tmp_path: Path) -> 
                   cwd=tmp_path)
     found = sorted((f.location.path, f.code) for f in report.active)
     assert found == [("build/app.df", "DF301"), ("compose.yaml", "XF103")]
+
+
+def test_layer_linted_alone_sees_its_base_and_sibling_layers(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  core:\n    image: core:1\n")
+    ext = tmp_path / "extensions" / "x"
+    ext.mkdir(parents=True)
+    (ext / "server-compose.yml").write_text("services:\n  server:\n    image: server:1\n    depends_on: [core]\n")
+    (ext / "agent-compose.yml").write_text("services:\n  agent:\n    image: agent:1\n"
+                                           "    depends_on: [server, core]\n")
+    report = lint([str(ext / "agent-compose.yml")], Config(select=("DC101",), fail_on=None))
+    assert report.active == []
+    (ext / "agent-compose.yml").write_text("services:\n  agent:\n    image: agent:1\n    depends_on: [nowhere]\n")
+    report = lint([str(ext / "agent-compose.yml")], Config(select=("DC101",), fail_on=None))
+    assert [f.code for f in report.active] == ["DC101"]
