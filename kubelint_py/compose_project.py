@@ -455,9 +455,10 @@ class ComposeModel:
         return result
 
     def siblings(self, compose: ComposeFile) -> list[ComposeFile]:
-        """Other layer files in the same folder: a fragment is meant to be combined with some of them."""
+        """Other fragment layers in the same folder (extensions meant to be combined); layers that stand
+        alone are alternatives, not parts of this one."""
         return [c for c in self.by_dir.get(os.path.dirname(file_key(compose)), []) if c is not compose
-                and file_role(c.path) == "layer"]
+                and file_role(c.path) == "layer" and self.is_fragment(c)]
 
     def _make_project(self, files: list[ComposeFile]) -> ComposeProject:
         project = ComposeProject(list(files), definitions={s: {} for s in SECTIONS})
