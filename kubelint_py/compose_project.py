@@ -564,9 +564,9 @@ class ComposeModel:
         return self._project_of.get(file_key(compose))
 
     def scope_of(self, compose: ComposeFile) -> Scope:
-        """What references in this file may name: its project (base, overrides, the base a layer goes
-        on, included files) and, for a base file, the layers written on top of it are NOT included
-        (the base must work alone)."""
+        """What references in this file may name: its project (base and override, or the base a layer
+        goes on), included files and, for a fragment layer, the other fragment layers of its folder.
+        A base file's scope does not include the layers written on top of it: the base must work alone."""
         key = file_key(compose)
         cached = self._scopes.get(key)
         if cached is not None:
