@@ -175,3 +175,21 @@ def test_rules_survive_garbage(tmp_path: Path) -> None:
     report = lint([str(tmp_path)], Config(select=("DF", "KL005"), fail_on=None))
     assert report.internal_errors == []
     assert not [f for f in report.findings if f.code == "KL005"]
+
+
+def test_build_context_is_read_from_disk_when_lint_runs_elsewhere(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "Dockerfile").write_text("FROM a\nUSER app\nCOPY . /app\n", encoding="utf-8")
+    (app / ".env").write_text("A=1\n", encoding="utf-8")
+    report = lint(["app"], Config(select=("DF205",), fail_on=None), cwd=tmp_path)
+    assert [(f.location.path, f.location.line) for f in report.active] == [("app/Dockerfile", 3)]
+
+
+def test_hadolint_pragma_covers_commands_on_continuation_lines(tmp_path: Path) -> None:
+    text = ("FROM debian:12\nUSER app\n# hadolint ignore=DL3015,DL3009\nRUN apt-get update && \\\n"
+            "    apt-get install -y curl\n")
+    (tmp_path / "Dockerfile").write_text(text, encoding="utf-8")
+    report = lint([str(tmp_path / "Dockerfile")], Config(select=("DF103", "DF308"), fail_on=None))
+    assert sorted((f.code, f.location.line) for f in report.findings) == [("DF103", 4), ("DF308", 5)]
+    assert report.active == []
