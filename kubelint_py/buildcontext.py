@@ -98,6 +98,10 @@ class ContextListing:
     def ignore(self) -> DockerIgnore:
         return DockerIgnore.parse(self.ignore_text or "")
 
+    def leaked(self) -> list[str]:
+        """The secret-looking files that the ignore file lets into the build context."""
+        return secret_files(self.secret_candidates, self.ignore())
+
 
 def secret_files(candidates: Iterable[str], ignore: DockerIgnore | None) -> list[str]:
     """The secret-looking paths that .dockerignore does not exclude (that `COPY . .` would copy)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kubelint_py.buildcontext import copy_sources, is_secret_file, is_whole_context_copy, secret_files
+from kubelint_py.buildcontext import copy_sources, is_secret_file, is_whole_context_copy
 from kubelint_py.checks.dockerfile._common import (
     Command,
     at,
@@ -99,6 +99,7 @@ _SECRET_FLAGS = frozenset({"--password", "--passwd", "--pass", "--token", "--aut
 _AUTH_HEADERS = ("authorization", "private-token", "x-api-key", "x-auth-token", "api-key", "x-access-token",
                  "x-vault-token", "job-token")
 _URL_USERINFO = re.compile(r"\b[a-z][a-z0-9+.\-]*://([^\s/@'\"]+)@", re.IGNORECASE)
+_USER_PASSWORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:[^:\s]+$")
 _TOKENISH = re.compile(r"^[A-Za-z0-9_\-]{20,}$")
 _MYSQL = frozenset({"mysql", "mysqladmin", "mysqldump", "mariadb", "mariadb-admin", "mariadb-dump"})
 _CREDENTIAL_COMMANDS = _MYSQL | {"docker", "podman", "buildah", "helm", "skopeo", "curl", "wget", "http", "httpie"}
@@ -161,10 +162,19 @@ def _command_credentials(command: Command) -> Iterator[str]:
 )
 def credentials_on_command_line(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for ins in dockerfile.instructions:
-        for command in run_commands(ins):
+        commands = run_commands(ins)
+        for command in commands:
             for problem in dict.fromkeys(_command_credentials(command)):
                 yield Violation(f"{problem}, which is kept in the image history; {_MOUNT_ADVICE}",
                                 at_command(dockerfile, command))
+            # echo 'root:Docker!' | chpasswd
+            if command.name == "chpasswd" and command.cmd.operator_before == "|" and command.index:
+                feeder = commands[command.index - 1]
+                if feeder.name in ("echo", "printf") and any(
+                        _USER_PASSWORD.match(a) and _literal(a.split(":", 1)[1]) for a in feeder.args):
+                    yield Violation("a literal password is set with chpasswd, so it is in the image history and "
+                                    "every container shares it; lock the account or set it at run time",
+                                    at_command(dockerfile, feeder))
 
 
 def _context_sources(ins: Instruction) -> list[str]:
@@ -202,7 +212,7 @@ def secret_in_build_context(dockerfile: Dockerfile, ctx: RuleContext) -> Iterato
     listing = ctx.index.build_contexts.get(dockerfile.path)
     if listing is None or not listing.secret_candidates:
         return
-    leaked = secret_files(listing.secret_candidates, listing.ignore())
+    leaked = listing.leaked()
     if not leaked:
         return
     shown = ", ".join(leaked[:5]) + (f" and {len(leaked) - 5} more" if len(leaked) > 5 else "")
