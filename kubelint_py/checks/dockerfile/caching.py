@@ -103,8 +103,8 @@ def _dependency_install(command: Command) -> Ecosystem | None:
     if name in ("gradle", "gradlew") and any(a in ("build", "assemble", "dependencies", "bootJar", "installDist")
                                              for a in args):
         return GRADLE
-    if name == "cargo" and sub in ("build", "fetch", "install") and "--path" not in args[1:2]:
-        return CARGO if sub != "install" or "." in args else None
+    if name == "cargo" and (sub in ("build", "fetch", "vendor") or (sub == "install" and "--path" in args)):
+        return CARGO
     if name == "dotnet" and sub in ("restore", "publish", "build"):
         return DOTNET
     if name == "mix" and sub == "deps.get":
