@@ -48,7 +48,7 @@ def runs_as_root(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation
         if not ctx.params.get("require_user", True):
             return
         image = (final.base_image_resolved or final.base_image).lower()
-        if "nonroot" in image or ("distroless" in image and ":nonroot" in image):
+        if "nonroot" in image:  # distroless and chainguard `:nonroot` variants set a non-root user
             return
         yield Violation(f"the final {stage_label(final)} sets no USER, so the container runs as root unless the "
                         f"base image says otherwise; add `USER <non-root user>`",
