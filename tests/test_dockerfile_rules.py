@@ -61,6 +61,10 @@ CASES = [
     ("DF101", "FROM node:20\nCOPY . .\nRUN yarn\n", [3]),
     ("DF101", "FROM python:3\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install --no-root\nCOPY . .\n"
               "RUN poetry install\n", []),
+    ("DF101", "FROM rust:1\nWORKDIR /src\nCOPY . .\nRUN cargo build --release\n", [4]),
+    ("DF101", "FROM rust:1\nWORKDIR /src\nCOPY Cargo.toml Cargo.lock ./\nRUN cargo fetch\nCOPY . .\n"
+              "RUN cargo build --release\n", []),
+    ("DF101", "FROM maven:3\nCOPY . .\nRUN mvn -B package\n", [3]),
     ("DF102", "FROM debian:12\nRUN apt-get update && apt-get install -y x\n", []),
     ("DF102", "FROM debian:12\nRUN apt-get update; apt-cache policy x\n", [2]),
     ("DF103", "FROM debian:12\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists\n", []),
