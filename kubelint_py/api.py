@@ -27,6 +27,7 @@ from kubelint_py.engine import (
     loaded_rules,
 )
 from kubelint_py.index import ProjectIndex
+from kubelint_py.kustomize import patch_files
 from kubelint_py.load import SourceFile, load_source
 from kubelint_py.source import Location
 
@@ -90,6 +91,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         (f.dockerfile for f in files if f.dockerfile is not None),
         default_namespace=config.default_namespace,
         external_objects=config.external_objects,
+        patch_files=patch_files(files),
     )
     runner = _Runner(enabled, config, index, debug)
     findings: list[Finding] = []

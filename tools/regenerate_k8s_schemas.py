@@ -96,8 +96,9 @@ def build(wheel: Path) -> dict[str, Any]:
             raw = json.loads(archive.read(by_version[version]))["$defs"]
             for def_name, schema in raw.items():
                 for api_version, kind in _gvks(schema):
-                    if kind.endswith("List") or kind in ("WatchEvent", "DeleteOptions", "Status", "APIGroup",
-                                                        "APIGroupList", "APIResourceList", "APIVersions"):
+                    # Meta types listed under every group version are not objects one applies.
+                    if kind in ("WatchEvent", "DeleteOptions", "Status", "APIGroup", "APIGroupList",
+                                "APIResourceList", "APIVersions"):
                         continue
                     key = (api_version, kind, def_name)
                     kinds[key] = kinds.get(key, 0) | (1 << position)

@@ -11,6 +11,7 @@ from typing import Any
 from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.compose import ComposeFile, is_interpolated
 from kubelint_py.schema_validation import Path, SchemaValidator, Wording, dotted
+from kubelint_py.source import Location
 
 _SECTIONS = {"services": "service", "volumes": "volume", "networks": "network", "secrets": "secret",
              "configs": "config", "models": "model"}
@@ -62,12 +63,25 @@ def compose_schema_violation(compose: ComposeFile, ctx: RuleContext) -> Iterator
     validator = compose_validator()
     if validator.is_valid(compose.data):
         return
+    legacy = _legacy_services(compose, validator)
+    if legacy:
+        yield Violation(f"services are defined at the top level ({', '.join(repr(k) for k in legacy)}): this is "
+                        "the legacy Compose file format v1, which docker compose v2 no longer reads; move them "
+                        "under a top-level `services:` key",
+                        compose.at(compose.data, legacy[0], on_key=True))
     for issue in validator.issues(compose.data, wording=_WORDING, skip=_skip):
-        yield Violation(issue.message, compose.at(compose.data) if issue.span is None
-                        else _location(compose, issue.span))
+        if issue.path and issue.path[0] in legacy:
+            continue
+        yield Violation(issue.message, Location.of(compose.path, issue.span) if issue.span is not None
+                        else compose.location)
 
 
-def _location(compose: ComposeFile, span: Any) -> Any:
-    from kubelint_py.source import Location
-
-    return Location.of(compose.path, span)
+def _legacy_services(compose: ComposeFile, validator: SchemaValidator) -> list[str]:
+    """Top-level keys that are services of a v1 file (no `services:`, mappings with image or build)."""
+    data = compose.data
+    if "services" in data:
+        return []
+    known = validator.schema.get("properties") or {}
+    return [str(key) for key, value in data.items()
+            if key not in known and not str(key).startswith("x-") and isinstance(value, dict)
+            and ("image" in value or "build" in value)]

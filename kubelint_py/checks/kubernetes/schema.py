@@ -103,8 +103,19 @@ def schema_violation(resource: Resource, ctx: RuleContext) -> Iterator[Violation
     validator = _validator_for(resource, ctx, bool(ctx.params.get("strict", True)))
     if validator is None or validator.is_valid(resource.body):
         return
-    for issue in validator.issues(resource.body):
+    issues = validator.issues(resource.body)
+    # A kustomize patch (named in a kustomization, or carrying `$patch`-style directives) is a partial
+    # object: fields it leaves out are not missing, and its `$` keys are merge directives.
+    patch = ctx.index.is_patch(resource) or any(_is_directive(issue.path) for issue in issues)
+    for issue in issues:
+        if patch and (issue.validator == "required" or _is_directive(issue.path)):
+            continue
         yield Violation(f"{issue.message} ({resource.display})", Location.of(resource.path, issue.span))
+
+
+def _is_directive(path: tuple[Any, ...]) -> bool:
+    """Strategic merge patch directives: $patch, $retainKeys, $setElementOrder/..., $deleteFromPrimitiveList/..."""
+    return bool(path) and isinstance(path[-1], str) and path[-1].startswith("$")
 
 
 def _version_range(versions: list[str]) -> str:
