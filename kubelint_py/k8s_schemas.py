@@ -16,11 +16,29 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from kubelint_py.apiversions import version_tuple
+from kubelint_py.apiversions import REMOVED_APIS, version_tuple
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.schema_validation import SchemaValidator
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+FORMER_GROUPS = frozenset({"extensions", "settings.k8s.io", "auditregistration.k8s.io"})
+"""Built-in API groups removed before Kubernetes 1.25 (so absent from the shipped schemas)."""
+
+# Files with apiVersion and kind that configure tools rather than describe cluster objects: not
+# validated and not reported as unknown or custom kinds.
+TOOL_CONFIG_GROUPS = ("skaffold", "kind.x-k8s.io", "k3d.io", "ctlptl.dev", "kubeadm.k8s.io",
+                      "kubelet.config.k8s.io", "kubeproxy.config.k8s.io", "apiserver.config.k8s.io",
+                      "apiserver.k8s.io", "audit.k8s.io", "kubescheduler.config.k8s.io",
+                      "kubecontrolplane.config.k8s.io", "client.authentication.k8s.io",
+                      "eventratelimit.admission.k8s.io",
+                      "podsecurity.admission.config.k8s.io", "pod-security.admission.config.k8s.io")
+TOOL_CONFIG_KINDS = frozenset({("v1", "Config")})
+"""kubeconfig files say `apiVersion: v1, kind: Config`."""
+
+
+def is_tool_config(api_version: str, kind: str) -> bool:
+    group = api_version.rpartition("/")[0]
+    return (api_version, kind) in TOOL_CONFIG_KINDS or group.startswith(TOOL_CONFIG_GROUPS)
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,9 @@ def _bundle() -> _Bundle:
     for api_version, kind, def_name, mask in data["kinds"]:
         kinds.setdefault((api_version, kind), []).append((def_name, mask))
         groups.add(api_version.rpartition("/")[0])
+    # Groups that were built in before the oldest version we ship (extensions, settings.k8s.io, ...).
+    groups.update(api_version.rpartition("/")[0] for api_version, _ in REMOVED_APIS)
+    groups.update(FORMER_GROUPS)
     defs = {name: [(mask, schema) for mask, schema in variants] for name, variants in data["defs"].items()}
     return _Bundle(tuple(data["versions"]), defs, kinds, frozenset(groups))
 

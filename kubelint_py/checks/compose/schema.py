@@ -65,7 +65,8 @@ def compose_schema_violation(compose: ComposeFile, ctx: RuleContext) -> Iterator
         return
     legacy = _legacy_services(compose, validator)
     if legacy:
-        yield Violation(f"services are defined at the top level ({', '.join(repr(k) for k in legacy)}): this is "
+        names = ", ".join(repr(k) for k in legacy[:3]) + (", ..." if len(legacy) > 3 else "")
+        yield Violation(f"services are defined at the top level ({names}): this is "
                         "the legacy Compose file format v1, which docker compose v2 no longer reads; move them "
                         "under a top-level `services:` key",
                         compose.at(compose.data, legacy[0], on_key=True))

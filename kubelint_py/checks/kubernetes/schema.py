@@ -76,6 +76,8 @@ def _custom_validator(schema: Mapping[str, Any], version: str, strict: bool) -> 
 
 def _validator_for(resource: Resource, ctx: RuleContext, strict: bool) -> SchemaValidator | None:
     api_version, kind = resource.api_version, resource.kind
+    if schemas.is_tool_config(api_version, kind):
+        return None
     version = target_version(ctx)
     custom = crds_of(ctx.index).schemas.get((api_version, kind))
     if custom is not None:
@@ -138,6 +140,8 @@ def unknown_api_version_or_kind(resource: Resource, ctx: RuleContext) -> Iterato
     api_version, kind = resource.api_version, resource.kind
     if not api_version or not kind or (api_version, kind) in REMOVED_APIS:
         return  # removed APIs are the deprecated-API rule's findings
+    if schemas.is_tool_config(api_version, kind):
+        return
     version = target_version(ctx)
     crds = crds_of(ctx.index)
     group, _, api_level = api_version.rpartition("/")
@@ -164,7 +168,13 @@ def unknown_api_version_or_kind(resource: Resource, ctx: RuleContext) -> Iterato
         yield Violation(f"{kind} is not served as {api_version} in Kubernetes {version}{use} "
                         f"({resource.display})", resource.at(resource.body, "apiVersion"))
         return
-    known = schemas.kinds_in(version, api_version)
+    removed = sorted((av, change.removed_in) for (av, k), change in REMOVED_APIS.items() if k == kind)
+    if removed:
+        was = ", ".join(f"{av} until {removed_in}" for av, removed_in in removed)
+        yield Violation(f"{kind} is not served in Kubernetes {version} as {api_version} or any other apiVersion "
+                        f"(it was served as {was}) ({resource.display})", resource.at(resource.body, "apiVersion"))
+        return
+    known = [k for k in schemas.kinds_in(version, api_version) if not k.endswith("List")]
     hint = suggest(kind, known) if known else None
     if known:
         detail = f", did you mean '{hint}'?" if hint else f" (it serves {', '.join(known[:8])}" \
@@ -188,7 +198,8 @@ def unknown_api_version_or_kind(resource: Resource, ctx: RuleContext) -> Iterato
 )
 def custom_resource_without_schema(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     api_version, kind = resource.api_version, resource.kind
-    if not api_version or not kind or schemas.is_builtin_group(api_version):
+    if not api_version or not kind or schemas.is_builtin_group(api_version) \
+            or schemas.is_tool_config(api_version, kind):
         return
     if (api_version, kind) in crds_of(ctx.index).schemas:
         return
