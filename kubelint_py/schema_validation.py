@@ -557,7 +557,7 @@ def _explain(error: Any, root: Any, wording: Wording, skip: Callable[[Any, str],
                 message = f"{where} has an invalid value ({got}): it fits none of the allowed forms"
         elif keyword in ("enum", "const"):
             options = err.validator_value if keyword == "enum" else [err.validator_value]
-            shown = _join([f"'{o}'" for o in list(options)[:12]])
+            shown = _join([f"'{o}'" for o in list(options)[:12] if o is not None])
             message = f"{where} must be {shown}, got {got}"
         elif keyword == "pattern":
             message = f"{where} must match the pattern '{err.validator_value}', got {got}"

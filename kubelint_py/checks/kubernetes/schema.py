@@ -3,6 +3,7 @@ against the CustomResourceDefinitions found in the linted files."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -120,6 +121,18 @@ def _is_directive(path: tuple[Any, ...]) -> bool:
     return bool(path) and isinstance(path[-1], str) and path[-1].startswith("$")
 
 
+_LEVEL = re.compile(r"v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def _stability(api_version: str) -> tuple[int, int, int]:
+    """GA beats beta beats alpha; then the higher number: v1 > v1beta2 > v1beta1 > v1alpha3."""
+    match = _LEVEL.match(api_version.rpartition("/")[2])
+    if match is None:
+        return (0, 0, 0)
+    level = {"alpha": 1, "beta": 2}.get(match.group(2) or "", 3)
+    return (level, int(match.group(1)), int(match.group(3) or 0))
+
+
 def _version_range(versions: list[str]) -> str:
     if len(versions) == 1:
         return versions[0]
@@ -155,8 +168,8 @@ def unknown_api_version_or_kind(resource: Resource, ctx: RuleContext) -> Iterato
     if not schemas.is_builtin_group(api_version) or schemas.builtin_def(version, api_version, kind):
         return
     elsewhere = schemas.versions_with(api_version, kind)
-    current = schemas.api_versions_of(version, kind)
-    use = f"; use {' or '.join(current)}" if current else ""
+    current = sorted(schemas.api_versions_of(version, kind), key=_stability, reverse=True)
+    use = f"; use {current[0]}" if current else ""
     if elsewhere:
         when = "was removed before" if version_tuple(elsewhere[-1]) < version_tuple(version) \
             else "is not served yet in"
@@ -201,9 +214,10 @@ def custom_resource_without_schema(resource: Resource, ctx: RuleContext) -> Iter
     if not api_version or not kind or schemas.is_builtin_group(api_version) \
             or schemas.is_tool_config(api_version, kind):
         return
-    if (api_version, kind) in crds_of(ctx.index).schemas:
-        return
+    crds = crds_of(ctx.index)
     group = api_version.rpartition("/")[0]
+    if (api_version, kind) in crds.schemas or (group, kind) in crds.kinds:
+        return  # validated, or its CRD does not serve this version (KS902)
     first = next((r for r in ctx.index.of_kind(kind) if r.api_version.rpartition("/")[0] == group), None)
     if first is not resource:
         return
