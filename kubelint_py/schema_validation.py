@@ -160,13 +160,26 @@ class _Compiler:
             return lambda value: first(value) and second(value)
         return lambda value: all(check(value) for check in checks)
 
+    def lazy(self, schema: Any) -> Check:
+        """Compiled on first use: big CRD schemas have thousands of fields an object never uses."""
+        if schema is True or schema == {}:
+            return _always
+        cell: list[Check] = []
+
+        def check(value: Any) -> bool:
+            if not cell:
+                cell.append(self.compile(schema))
+            return cell[0](value)
+
+        return check
+
     def _object(self, schema: Mapping[str, Any]) -> Check:
-        props = {name: self.compile(sub) for name, sub in (schema.get("properties") or {}).items()}
-        patterns = [(re.compile(p), self.compile(sub)) for p, sub in (schema.get("patternProperties") or {}).items()]
+        props = {name: self.lazy(sub) for name, sub in (schema.get("properties") or {}).items()}
+        patterns = [(re.compile(p), self.lazy(sub)) for p, sub in (schema.get("patternProperties") or {}).items()]
         extra_schema = schema.get("additionalProperties", True)
         if extra_schema is False and not self.strict:
             extra_schema = True
-        extra = self.compile(extra_schema)
+        extra = _never if extra_schema is False else self.lazy(extra_schema)
         open_extra = extra is _always
         required = tuple(schema.get("required") or ())
 
@@ -212,7 +225,7 @@ def _k_type(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
 def _k_items(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
     if isinstance(arg, list):  # draft 4 tuple form: not 2020-12
         return _never
-    sub = compiler.compile(arg)
+    sub = compiler.lazy(arg)
     if sub is _always:
         return _always
     return lambda value: not isinstance(value, list) or all(sub(item) for item in value)
