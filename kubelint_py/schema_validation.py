@@ -91,9 +91,10 @@ def _strict_equal(left: Any, right: Any) -> bool:
 class _Compiler:
     """Turns a schema into a predicate; `$ref`s into the same document are compiled once (cycles too)."""
 
-    def __init__(self, root: Mapping[str, Any], strict: bool) -> None:
+    def __init__(self, root: Mapping[str, Any], strict: bool, unknowable: Callable[[Any], bool] | None) -> None:
         self.root = root
         self.strict = strict
+        self.unknowable = unknowable
         self.refs: dict[str, Check] = {}
 
     def ref(self, pointer: str) -> Check:
@@ -128,6 +129,13 @@ class _Compiler:
         return node
 
     def compile(self, schema: Any) -> Check:
+        check = self._compile(schema)
+        unknowable = self.unknowable
+        if unknowable is None or check is _always:
+            return check
+        return lambda value: check(value) or unknowable(value)
+
+    def _compile(self, schema: Any) -> Check:
         if schema is True or schema == {}:
             return _always
         if schema is False:
@@ -334,9 +342,13 @@ _KEYWORDS: dict[str, Callable[[_Compiler, Any, Mapping[str, Any]], Check]] = {
 }
 
 
-def compile_check(schema: Mapping[str, Any], *, strict: bool = True) -> Check:
-    """A predicate that is True only when `schema` certainly accepts the value (False: ask jsonschema)."""
-    return _Compiler(schema, strict).compile(schema)
+def compile_check(schema: Mapping[str, Any], *, strict: bool = True,
+                  unknowable: Callable[[Any], bool] | None = None) -> Check:
+    """A predicate that is True only when `schema` certainly accepts the value (False: ask jsonschema).
+
+    `unknowable(value)` marks values the caller cannot judge (Compose's `${VAR}`): they pass any check.
+    """
+    return _Compiler(schema, strict, unknowable).compile(schema)
 
 
 # --- errors for people -------------------------------------------------------------------------
@@ -431,16 +443,20 @@ _DEFAULT_WORDING = Wording()
 class SchemaValidator:
     """One schema, its compiled fast check and (built on first need) its jsonschema validator."""
 
-    def __init__(self, schema: Mapping[str, Any], *, strict: bool = True) -> None:
+    def __init__(self, schema: Mapping[str, Any], *, strict: bool = True,
+                 unknowable: Callable[[Any], bool] | None = None) -> None:
         self.schema = schema
         self.strict = strict
+        self.unknowable = unknowable
+        """Values that pass the fast check whatever the schema says; `issues` must be given a matching
+        `skip`, or it reports them."""
         self._fast: Check | None = None
         self._full: Any = None
 
     def is_valid(self, instance: Any) -> bool:
         """Fast; False means "not proven valid" (then `issues` asks jsonschema)."""
         if self._fast is None:
-            self._fast = compile_check(self.schema, strict=self.strict)
+            self._fast = compile_check(self.schema, strict=self.strict, unknowable=self.unknowable)
         return self._fast(instance)
 
     def _validator(self) -> Any:
@@ -457,7 +473,13 @@ class SchemaValidator:
         if self.is_valid(instance):
             return []
         found: dict[tuple[Path, bool], SchemaIssue] = {}
-        for error in self._validator().iter_errors(instance):
+        try:
+            errors = list(self._validator().iter_errors(instance))
+        except (re.error, RecursionError, LookupError, TypeError, ValueError):
+            # A schema jsonschema cannot apply (a CRD pattern in a regex dialect Python rejects, a
+            # dangling $ref): judge nothing rather than guess.
+            return []
+        for error in errors:
             for issue in _explain(error, instance, wording, skip):
                 key = (issue.path, issue.validator in ("additionalProperties", "required"))
                 found.setdefault(key, issue)

@@ -31,6 +31,8 @@ class _CrdSchemas:
         self.schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
         self.served: dict[tuple[str, str], list[str]] = {}
         self.kinds: set[tuple[str, str]] = set()
+        self.index = index
+        self._first: dict[tuple[str, str], Resource] | None = None
         for crd in index.of_kind("CustomResourceDefinition"):
             spec = crd.spec
             names = spec.get_map("names")
@@ -46,6 +48,15 @@ class _CrdSchemas:
             self.served.setdefault((group, kind), []).extend(served)
             for key, schema in schemas.crd_schemas(crd).items():
                 self.schemas.setdefault(key, schema)
+
+
+    def first_of(self, group: str, kind: str) -> Resource | None:
+        """The first object of a kind in a group (one index walk per run, not one per object)."""
+        if self._first is None:
+            self._first = {}
+            for resource in self.index.resources:
+                self._first.setdefault((resource.group, resource.kind), resource)
+        return self._first.get((group, kind))
 
 
 # Per-run lookups, keyed by the identity of objects the entry keeps alive (so an id is never reused
@@ -218,8 +229,7 @@ def custom_resource_without_schema(resource: Resource, ctx: RuleContext) -> Iter
     group = api_version.rpartition("/")[0]
     if (api_version, kind) in crds.schemas or (group, kind) in crds.kinds:
         return  # validated, or its CRD does not serve this version (KS902)
-    first = next((r for r in ctx.index.of_kind(kind) if r.api_version.rpartition("/")[0] == group), None)
-    if first is not resource:
+    if crds.first_of(group, kind) is not resource:
         return
     yield Violation(f"no schema for custom resource kind {kind} ({api_version}): add its "
                     "CustomResourceDefinition to the linted paths to validate it; objects of this kind are "
