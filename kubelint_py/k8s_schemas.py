@@ -187,7 +187,7 @@ def structural_to_json_schema(node: Any, *, root: bool = False, in_junctor: bool
         if key == "properties" and isinstance(value, Mapping):
             result["properties"] = {str(name): structural_to_json_schema(sub, in_junctor=in_junctor)
                                     for name, sub in value.items()}
-        elif key == "additionalProperties":
+        elif key == "additionalProperties" and isinstance(value, bool | Mapping):
             result[key] = value if isinstance(value, bool) else structural_to_json_schema(value,
                                                                                            in_junctor=in_junctor)
         elif key == "items":
@@ -199,14 +199,26 @@ def structural_to_json_schema(node: Any, *, root: bool = False, in_junctor: bool
         elif key == "pattern":
             if _python_regex(value):
                 result[key] = value
-        elif key in ("required", "enum", "minimum", "maximum", "minLength", "maxLength",
-                     "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems", "multipleOf"):
-            result[key] = value
+        elif key == "required":
+            if isinstance(value, list) and all(isinstance(name, str) for name in value):
+                result[key] = value
+        elif key == "enum":
+            if isinstance(value, list):
+                result[key] = value
+        elif key in ("minimum", "maximum", "multipleOf"):
+            if _is_number(value) and (key != "multipleOf" or value > 0):
+                result[key] = value
+        elif key in ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"):
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                result[key] = value
+        elif key == "uniqueItems":
+            if isinstance(value, bool):
+                result[key] = value
         elif key in ("exclusiveMinimum", "exclusiveMaximum") and value is True:
             bound = node.get("minimum" if key == "exclusiveMinimum" else "maximum")
-            if isinstance(bound, int | float):
+            if _is_number(bound):
                 result[key] = bound
-        elif key == "type" and isinstance(value, str):
+        elif key == "type" and isinstance(value, str) and value in _JSON_TYPES:
             result[key] = [value, "null"]
     if node.get("x-kubernetes-int-or-string") is True:
         result.pop("type", None)
@@ -229,6 +241,13 @@ def structural_to_json_schema(node: Any, *, root: bool = False, in_junctor: bool
         props["kind"] = {"type": ["string", "null"]}
         props["metadata"] = {"$ref": f"#/$defs/{OBJECT_META}"}
     return result
+
+
+_JSON_TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean"})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _python_regex(pattern: Any) -> bool:

@@ -456,7 +456,10 @@ class SchemaValidator:
     def is_valid(self, instance: Any) -> bool:
         """Fast; False means "not proven valid" (then `issues` asks jsonschema)."""
         if self._fast is None:
-            self._fast = compile_check(self.schema, strict=self.strict, unknowable=self.unknowable)
+            try:
+                self._fast = compile_check(self.schema, strict=self.strict, unknowable=self.unknowable)
+            except (re.error, TypeError, ValueError, AttributeError, RecursionError):
+                self._fast = _never  # a malformed schema (from a CRD): jsonschema decides, or nothing
         return self._fast(instance)
 
     def _validator(self) -> Any:
@@ -475,7 +478,7 @@ class SchemaValidator:
         found: dict[tuple[Path, bool], SchemaIssue] = {}
         try:
             errors = list(self._validator().iter_errors(instance))
-        except (re.error, RecursionError, LookupError, TypeError, ValueError):
+        except Exception:
             # A schema jsonschema cannot apply (a CRD pattern in a regex dialect Python rejects, a
             # dangling $ref): judge nothing rather than guess.
             return []

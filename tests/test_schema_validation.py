@@ -274,3 +274,39 @@ def test_fast_check_is_sound_for_crd_and_compose_schemas() -> None:
     compose = _documents(ROOT / "fixtures/compose/DC001/good-compose.yaml")[0]
     assert compose_validator().is_valid(compose)  # interpolated values pass the fast check
     _sound(compose_validator(), _mutants(compose, 400, seed=2))
+
+
+def test_malformed_crd_schemas_never_crash(tmp_path: Path) -> None:
+    findings = _lint(tmp_path, "crd.yaml", """\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: foos.example.com}
+        spec:
+          group: example.com
+          names: {kind: Foo, plural: foos}
+          versions:
+            - name: v1
+              served: true
+              schema:
+                openAPIV3Schema:
+                  type: object
+                  required: 5
+                  properties:
+                    spec:
+                      type: [object]
+                      enum: oops
+                      minimum: "x"
+                      pattern: "(?<name>unclosed"
+                      items: [1, 2]
+                      properties: {a: {type: string, maxLength: -1}}
+        ---
+        apiVersion: example.com/v1
+        kind: Foo
+        metadata: {name: f}
+        spec: {a: 1, b: 2}
+    """, "KS901", "KL005")
+    # The CRD itself breaks the CRD schema (reported on it); for Foo objects the malformed keywords are
+    # ignored and `a` is still checked as a string: never a crash.
+    assert "KL005" not in {f.code for f in findings}
+    assert [f.location.line for f in findings if "(Foo/f)" in f.message] == [26, 26]  # a: type, b: unknown
+    assert {f.location.line for f in findings if "(CustomResourceDefinition/" in f.message} >= {13, 17, 18}

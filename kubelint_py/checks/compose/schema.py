@@ -74,6 +74,8 @@ def compose_schema_violation(compose: ComposeFile, ctx: RuleContext) -> Iterator
     for issue in validator.issues(compose.data, wording=_WORDING, skip=_skip):
         if issue.path and issue.path[0] in legacy:
             continue
+        if issue.path == ("version",):
+            continue  # obsolete and ignored by docker compose v2, whatever its type (`version: 3.8`)
         yield Violation(issue.message, Location.of(compose.path, issue.span) if issue.span is not None
                         else compose.location)
 
