@@ -56,7 +56,34 @@ def _parse_outputs(formats: list[str], output: str | None) -> list[tuple[str, st
         first_name, first_path = outputs[0]
         if first_path is None:
             outputs[0] = (first_name, output)
+    _check_distinct_outputs(outputs)
     return outputs
+
+
+def _check_distinct_outputs(outputs: list[tuple[str, str | None]]) -> None:
+    import os
+
+    seen: set[str] = set()
+    for _, path in outputs:
+        if path is None:
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise _usage_error(f"two reports would be written to '{path}'")
+        seen.add(key)
+
+
+def _check_outputs_are_not_inputs(outputs: list[tuple[str, str | None]], linted: list[str]) -> None:
+    """A report written over a linted file would destroy it: refuse before writing anything."""
+    import os
+
+    targets = {os.path.realpath(path): path for _, path in outputs if path is not None}
+    if not targets:
+        return
+    for source in linted:
+        clash = targets.get(os.path.realpath(source))
+        if clash is not None:
+            raise _usage_error(f"output file '{clash}' is one of the linted files; choose another path")
 
 
 @app.command()
@@ -81,6 +108,10 @@ def check(
     k8s_version: Annotated[str | None, typer.Option(
         "--k8s-version", help="Target Kubernetes version, e.g. 1.31.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only, no summary.")] = False,
+    sarif_all_rules: Annotated[bool, typer.Option(
+        "--sarif-all-rules", help="SARIF: describe every enabled rule, not only those with results.")] = False,
+    sarif_suppressed: Annotated[bool, typer.Option(
+        "--sarif-suppressed", help="SARIF: include suppressed findings, with their suppressions.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
 ) -> None:
     """Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."""
@@ -118,8 +149,14 @@ def check(
         typer.echo(f"kubelint-py: internal error: {type(error).__name__}: {error} (rerun with --debug)", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     for name, path in outputs:
+        if (name, path) == outputs[0]:  # before the first report is written
+            _check_outputs_are_not_inputs(outputs, [f.path for f in report.files])
         if name == "text":
             content = render_text(report, colour=path is None and use_colour(), quiet=quiet)
+        elif name == "sarif":
+            from kubelint_py.report.sarif import render as render_sarif
+
+            content = render_sarif(report, all_rules=sarif_all_rules, suppressions=sarif_suppressed)
         else:
             content = get_renderer(name)(report)
         if path is None:

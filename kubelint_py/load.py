@@ -30,6 +30,8 @@ class SourceFile:
     kind: SourceKind
     text: str = ""
     explicit: bool = False
+    fs_path: str = ""
+    """Absolute path on disk (path is the display form)."""
     resources: list[Resource] = field(default_factory=list)
     compose: ComposeFile | None = None
     dockerfile: Dockerfile | None = None
@@ -66,12 +68,12 @@ def is_helm_template_path(path: str) -> bool:
 def read_text(source: SourceFile, max_size: int) -> str | None:
     """The decoded text, or None after recording why the file cannot be linted."""
     try:
-        size = os.path.getsize(source.path)
+        size = os.path.getsize(source.fs_path or source.path)
         if size > max_size:
             source.report(diag.UNREADABLE, f"file is {size / 1048576:.1f} MiB, over the {max_size / 1048576:.1f}"
                           " MiB limit (max_file_size); it was not linted", None)
             return None
-        with open(source.path, "rb") as handle:
+        with open(source.fs_path or source.path, "rb") as handle:
             data = handle.read(max_size + 1)
     except IsADirectoryError:
         source.report(diag.UNREADABLE, "is a directory where a file was expected", None)
@@ -95,12 +97,12 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
 
 def load_source(candidate: Candidate, max_size: int) -> SourceFile:
     """Read and parse one candidate file into a SourceFile with its models and load findings."""
-    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
+    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit, fs_path=candidate.read_path)
     if candidate.problem is not None:
         source.report(diag.UNREADABLE, f"cannot read file: {candidate.problem}", None)
         return source
     if candidate.kind in ("yaml", "json", "compose") and not candidate.explicit \
-            and is_helm_template_path(candidate.path):
+            and is_helm_template_path(candidate.read_path):
         source.kind = "template"
         source.report(diag.TEMPLATE_SKIPPED, "Helm chart template skipped: lint the rendered output "
                       "(`helm template`) instead", None)
