@@ -39,6 +39,8 @@ def _where(path: Path) -> str:
 def _unknown(path: Path, key: str) -> str:
     if not path:
         return f"unknown top-level key '{key}'"
+    if len(path) == 1 and str(path[0]) in _SECTIONS:
+        return f"invalid {_SECTIONS[str(path[0])]} name '{key}' (use only letters, digits, '.', '_' and '-')"
     return f"unknown key '{key}' in {_where(path)}"
 
 
