@@ -374,7 +374,7 @@ def dotted(path: Iterable[Any]) -> str:
             text += f".{step}"
         else:
             text = str(step)
-    return text
+    return text if len(text) <= 120 else "..." + text[-117:]
 
 
 def _describe_value(value: Any) -> str:
@@ -460,7 +460,10 @@ class SchemaValidator:
                 self._fast = compile_check(self.schema, strict=self.strict, unknowable=self.unknowable)
             except (re.error, TypeError, ValueError, AttributeError, RecursionError):
                 self._fast = _never  # a malformed schema (from a CRD): jsonschema decides, or nothing
-        return self._fast(instance)
+        try:
+            return self._fast(instance)
+        except RecursionError:  # pathologically deep documents (the loader allows 400 levels)
+            return False
 
     def _validator(self) -> Any:
         if self._full is None:

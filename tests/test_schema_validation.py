@@ -310,3 +310,20 @@ def test_malformed_crd_schemas_never_crash(tmp_path: Path) -> None:
     assert "KL005" not in {f.code for f in findings}
     assert [f.location.line for f in findings if "(Foo/f)" in f.message] == [26, 26]  # a: type, b: unknown
     assert {f.location.line for f in findings if "(CustomResourceDefinition/" in f.message} >= {13, 17, 18}
+
+
+def test_deeply_nested_crds_and_objects_never_crash(tmp_path: Path) -> None:
+    node = "{type: string}"
+    for _ in range(190):
+        node = "{type: object, properties: {p: " + node + "}}"
+    value = "1"
+    for _ in range(185):
+        value = "{p: " + value + "}"
+    (tmp_path / "deep.yaml").write_text(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: as.b}\n"
+        "spec:\n  group: b\n  scope: Namespaced\n  names: {kind: A, plural: as}\n  versions:\n"
+        "  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: " + node + "\n"
+        "---\napiVersion: b/v1\nkind: A\nmetadata: {name: x}\np: " + value + "\n")
+    report = lint([str(tmp_path)], Config(select=("KS9", "KL005"), fail_on=None))
+    assert "KL005" not in {f.code for f in report.active}
+    assert all(len(f.message) < 300 for f in report.active)

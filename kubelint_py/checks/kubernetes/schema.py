@@ -81,7 +81,11 @@ def _custom_validator(schema: Mapping[str, Any], version: str, strict: bool) -> 
     if found is None or found[0] is not schema:
         if len(_CUSTOM) >= 512:
             _CUSTOM.clear()
-        found = (schema, schemas.custom_validator(version, schema, strict))
+        try:
+            validator = schemas.custom_validator(version, schema, strict)
+        except RecursionError:  # a CRD schema nested hundreds of levels deep: not judged
+            validator = SchemaValidator({})
+        found = (schema, validator)
         _CUSTOM[key] = found
     return found[1]
 
