@@ -573,7 +573,7 @@ def _explain(error: Any, root: Any, wording: Wording, skip: Callable[[Any, str],
             allowed = list((err.schema.get("properties") or {}).keys())
             for key in _extra_keys(value, err.schema):
                 phrase = (wording.unknown(path, str(key)) if wording.unknown is not None
-                          else f"unknown {wording.field} '{key}' in {where}")
+                          else f"unknown {wording.field} '{key}' {'in' if path else 'at'} {where}")
                 hint = suggest(str(key), allowed)
                 message = f"{phrase}, did you mean '{hint}'?" if hint else f"{phrase}"
                 issues.append(SchemaIssue((*path, key), span_at(root, (*path, key), key=True), message, keyword))
@@ -582,7 +582,7 @@ def _explain(error: Any, root: Any, wording: Wording, skip: Callable[[Any, str],
             missing = [name for name in err.validator_value if name not in value]
             fields = _join([f"'{name}'" for name in missing], "and")
             plural = "s" if len(missing) > 1 else ""
-            message = f"missing required {wording.field}{plural} {fields} in {where}"
+            message = f"missing required {wording.field}{plural} {fields} {'in' if path else 'at'} {where}"
             issues.append(SchemaIssue(path, span_at(root, path, key=True), message, keyword))
             continue
         span = span_at(root, path)
