@@ -327,3 +327,16 @@ def test_deeply_nested_crds_and_objects_never_crash(tmp_path: Path) -> None:
     report = lint([str(tmp_path)], Config(select=("KS9", "KL005"), fail_on=None))
     assert "KL005" not in {f.code for f in report.active}
     assert all(len(f.message) < 300 for f in report.active)
+
+
+def test_shipped_kubernetes_versions_and_package_data() -> None:
+    import fnmatch
+    import tomllib
+
+    versions = k8s_schemas.supported_versions()
+    assert versions[0] == "1.25" and versions[-1] == "1.37" and len(versions) == 13
+    # Every schema file must be declared as package data, or `pip install .` ships a linter without them.
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["kubelint_py"]
+    shipped = sorted(p.name for p in (ROOT / "kubelint_py/schemas").iterdir() if p.is_file())
+    assert shipped == ["SOURCES.md", "compose-spec.json", "kubernetes.json.gz"]
+    assert all(any(fnmatch.fnmatch(f"schemas/{name}", g) for g in globs) for name in shipped)
