@@ -14,7 +14,7 @@ FileKind = Literal["dockerfile", "compose", "yaml", "json"]
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "vendor", "__pycache__", ".tox", ".nox",
     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".terraform", ".idea", ".vscode", "site-packages",
-    ".kubelint_cache", ".eggs", "dist", "build",
+    ".kubelint_cache", ".eggs",
 })
 
 YAML_SUFFIXES = (".yaml", ".yml")

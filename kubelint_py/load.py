@@ -37,6 +37,9 @@ class SourceFile:
     dockerfile: Dockerfile | None = None
     ambiguities: list[Ambiguity] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    companion: bool = False
+    """Loaded only as context for another file (a compose base of a linted override): its models are
+    indexed, but findings located in it are not reported."""
 
     def report(self, rule: Rule, message: str, span: Span | None, related: tuple[Related, ...] = ()) -> None:
         self.findings.append(Finding(rule.code, rule.name, rule.severity, message,
@@ -152,7 +155,10 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None
         if roots:
             roots[0].use_schema("yaml12")
             source.ambiguities.extend(roots[0].ambiguities)
-            source.compose = ComposeFile(source.path, roots[0].value)
+            source.compose = ComposeFile(source.path, roots[0].value, text, fs_path=source.fs_path)
+            from kubelint_py.compose_files import probe_compose_paths
+
+            probe_compose_paths(source.compose)
         return
     source.kind = "other"
 
