@@ -162,7 +162,9 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
     if api_version.startswith(NON_CLUSTER_GROUPS):
         return
     items = body.get_list("items")
-    if body.get("kind") == "List" and items is not None:
+    kind = body.get("kind")
+    # `List`, and typed lists such as ConfigMapList or RoleBindingList that kubectl also accepts.
+    if isinstance(kind, str) and kind.endswith("List") and items is not None:
         for _, item in items.maps():
             _add_resources(source, item, doc_index, item.span)
         return

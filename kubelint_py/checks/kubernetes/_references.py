@@ -16,6 +16,8 @@ ALWAYS_PRESENT: dict[str, frozenset[str]] = {
     "ConfigMap": frozenset({"kube-root-ca.crt", "istio-ca-root-cert", "openshift-service-ca.crt"}),
 }
 BUILTIN_CLUSTER_ROLES = frozenset({"cluster-admin", "admin", "edit", "view"})
+# Roles the API server bootstraps in kube-system (besides the `system:` ones).
+BUILTIN_ROLES = frozenset({"extension-apiserver-authentication-reader"})
 CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer",
                             "certmanager.k8s.io/cluster-issuer", "certmanager.k8s.io/issuer")
 
@@ -139,6 +141,8 @@ def object_exists(index: ProjectIndex, kind: str, namespace: str | None, name: s
     if kind == "Service" and namespace == "default" and name == "kubernetes":
         return True
     if kind == "ClusterRole" and (name in BUILTIN_CLUSTER_ROLES or name.startswith("system:")):
+        return True
+    if kind == "Role" and namespace == "kube-system" and (name in BUILTIN_ROLES or name.startswith("system:")):
         return True
     if index.exists(kind, namespace, name):
         return True

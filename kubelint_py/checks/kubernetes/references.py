@@ -277,8 +277,14 @@ def hpa_target_not_found(resource: Resource, ctx: RuleContext) -> Iterator[Viola
                         f"is not defined in namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(ref, "name"))
 
 
-def _folder(resource: Resource) -> str:
-    return os.path.dirname(os.path.abspath(resource.path))
+_Key = tuple[str, str, str | None, str]
+
+
+def _alternatives(a: set[_Key], b: set[_Key]) -> bool:
+    """Two files in one folder that share a quarter or more of the smaller one's objects are alternative
+    versions of each other (install.yaml and namespace-install.yaml, all-in-one.yaml and its parts,
+    Kubernetes and OpenShift variants, zipkin.yaml and skywalking.yaml), not objects applied twice."""
+    return len(a & b) * 4 >= min(len(a), len(b))
 
 
 @rule(
@@ -291,18 +297,26 @@ def _folder(resource: Resource) -> str:
 )
 def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
     # Definitions in different folders are alternatives (kustomize bases and overlays, one folder per
-    # environment or per example), not one object applied twice: only same-folder duplicates count.
-    groups: dict[tuple[str, str, str | None, str, str], list[Resource]] = defaultdict(list)
+    # environment or per example), not one object applied twice: only same-folder duplicates count,
+    # and of those only ones in the same file or in files that are not variants of each other.
+    groups: dict[tuple[_Key, str], list[Resource]] = defaultdict(list)
+    keys_of_file: dict[str, set[_Key]] = defaultdict(set)
     for resource in index.resources:
         if not resource.name or resource.metadata.get("name") is None:
             continue  # generateName objects are unique by construction
-        groups[(resource.group, resource.kind, index.namespace_of(resource), resource.name,
-                _folder(resource))].append(resource)
-    for (_, kind, namespace, name, _), found in groups.items():
+        key = (resource.group, resource.kind, index.namespace_of(resource), resource.name)
+        keys_of_file[resource.path].add(key)
+        groups[(key, os.path.dirname(os.path.abspath(resource.path)))].append(resource)
+    for ((_, kind, namespace, name), _), found in groups.items():
         if len(found) < 2:
             continue
-        first = found[0]
-        for other in found[1:]:
+        for position, other in enumerate(found[1:], 1):
+            # An identical re-declaration (the Namespace repeated in each file) is harmless.
+            first = next((f for f in found[:position] if f.body != other.body and (
+                f.path == other.path or not _alternatives(keys_of_file[f.path], keys_of_file[other.path]))),
+                None)
+            if first is None:
+                continue
             where = f" in namespace '{namespace}'" if namespace else ""
             yield Violation(f"{kind} '{name}'{where} is defined again (first at {first.path}:"
                             f"{first.location.line}); remove one definition", other.location,

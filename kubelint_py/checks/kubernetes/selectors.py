@@ -18,8 +18,30 @@ _BUILTIN_GROUPS = ("", "apps", "batch", "v1", "networking.k8s.io", "policy", "au
                    "apiregistration.k8s.io", "events.k8s.io", "extensions", "flowcontrol.apiserver.k8s.io")
 
 
+# Labels that controllers add to the pods they create, never written in a pod template.
+CONTROLLER_LABELS = frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
+                               "controller-revision-hash", "pod-template-hash", "pod-template-generation",
+                               "controller-uid", "job-name", "batch.kubernetes.io/job-name",
+                               "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-completion-index",
+                               "deployment", "deploymentconfig", "openshift.io/deployer-pod-for.name"})
+# Pods every cluster runs without manifests in the repository: kubeadm's static control-plane pods
+# and the usual kube-system add-ons.
+CLUSTER_POD_LABELS = frozenset({("component", "kube-apiserver"), ("component", "kube-controller-manager"),
+                                ("component", "kube-scheduler"), ("component", "etcd"),
+                                ("k8s-app", "kube-dns"), ("k8s-app", "kube-proxy"), ("k8s-app", "kubelet")})
+
+
+def without_controller_labels(selector: LabelSelector) -> LabelSelector:
+    return LabelSelector(tuple(p for p in selector.match_labels if p[0] not in CONTROLLER_LABELS),
+                         tuple(e for e in selector.expressions if e[0] not in CONTROLLER_LABELS))
+
+
 def selected(index: ProjectIndex, namespace: str | None, selector: LabelSelector) -> list[Workload]:
-    return index.workloads_selected(namespace, selector)
+    return index.workloads_selected(namespace, without_controller_labels(selector))
+
+
+def cluster_provided(selector: LabelSelector) -> bool:
+    return any(pair in CLUSTER_POD_LABELS for pair in selector.match_labels)
 
 
 def operator_may_create(index: ProjectIndex, namespace: str | None, selector: LabelSelector) -> Resource | None:
@@ -55,11 +77,13 @@ def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
         if selector is None or selector.is_empty:
             continue
         namespace = index.namespace_of(service)
-        if selected(index, namespace, selector) or operator_may_create(index, namespace, selector):
+        if selected(index, namespace, selector) or cluster_provided(selector) \
+                or operator_may_create(index, namespace, selector):
             continue
         wanted = ", ".join(f"{k}={v}" for k, v in selector.match_labels)
+        stripped = without_controller_labels(selector)
         others = [w for w in index.workloads
-                  if index.namespace_of(w.resource) != namespace and selector.matches(w.pod_labels)]
+                  if index.namespace_of(w.resource) != namespace and stripped.matches(w.pod_labels)]
         related = tuple(Related(o.resource.location, f"matching pods in namespace "
                                 f"'{index.namespace_of(o.resource)}'") for o in others[:3])
         hint = " (pods with these labels exist only in another namespace)" if others else ""
@@ -103,7 +127,7 @@ def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> I
                 detail = f"named port '{target}'"
             elif isinstance(target, int) and not isinstance(target, bool):
                 # Declaring ports is optional: only containers that list some are held to them.
-                if not numbers or target in numbers:
+                if not numbers or target in numbers or target < 1:
                     continue
                 detail = f"port {target}"
             else:
@@ -158,7 +182,8 @@ def ingress_port_not_exposed(resource: Resource, ctx: RuleContext) -> Iterator[V
 def _selects_nothing(index: ProjectIndex, resource: Resource, selector: LabelSelector, what: str) -> \
         Iterator[Violation]:
     namespace = index.namespace_of(resource)
-    if selector.is_empty or selected(index, namespace, selector) or operator_may_create(index, namespace, selector):
+    if selector.is_empty or selected(index, namespace, selector) or cluster_provided(selector) \
+            or operator_may_create(index, namespace, selector):
         return
     wanted = ", ".join([f"{k}={v}" for k, v in selector.match_labels]
                        + [f"{k} {op} {list(v)}" for k, op, v in selector.expressions])
