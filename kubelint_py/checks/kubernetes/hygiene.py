@@ -159,7 +159,7 @@ def deprecated_service_account_field(workload: Workload, ctx: RuleContext) -> It
 def job_without_ttl(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     if resource.kind == "Job" and resource.group == "batch" and "ttlSecondsAfterFinished" not in resource.spec:
         yield Violation(f"Job '{resource.name}' has no ttlSecondsAfterFinished; set it so the finished Job is "
-                        "cleaned up", resource.key_location(resource.body.get_map("spec"), "spec"))
+                        "cleaned up", resource.key_location(resource.body, "spec"))
 
 
 @rule(
@@ -209,6 +209,11 @@ def _string_fields(resource: Resource) -> Iterator[tuple[YMap | YList, Any, str]
     workload = resource.workload
     if workload is None:
         return
+    template_meta = workload.template_metadata if workload.template is not None else None
+    for section in ("labels", "annotations"):
+        node = template_meta.get_map(section) if template_meta is not None else None
+        for key in node or ():
+            yield node, key, f"pod template {section[:-1]} '{key}'"  # type: ignore[misc]
     for container in workload.containers:
         env = container.get_list("env")
         for _, item in env.maps() if env is not None else []:
