@@ -194,26 +194,27 @@ def _yaml11_surprise(node: YMap | YList, key: Any, value: Any) -> str | None:
     return None
 
 
+def _map_fields(node: YMap | None, label: str) -> Iterator[tuple[YMap | YList, Any, str]]:
+    if node is not None:
+        for key in node:
+            yield node, key, f"{label} '{key}'"
+
+
 def _string_fields(resource: Resource) -> Iterator[tuple[YMap | YList, Any, str]]:
     """(node, key, description) of fields Kubernetes types as strings."""
     meta = resource.body.get_map("metadata")
     for section in ("labels", "annotations"):
-        node = meta.get_map(section) if meta is not None else None
-        for key in node or ():
-            yield node, key, f"{section[:-1]} '{key}'"  # type: ignore[misc]
+        yield from _map_fields(meta.get_map(section) if meta is not None else None, section[:-1])
     if resource.kind in ("ConfigMap", "Secret"):
         for section in ("data", "stringData"):
-            node = resource.body.get_map(section)
-            for key in node or ():
-                yield node, key, f"{section} key '{key}'"  # type: ignore[misc]
+            yield from _map_fields(resource.body.get_map(section), f"{section} key")
     workload = resource.workload
     if workload is None:
         return
     template_meta = workload.template_metadata if workload.template is not None else None
     for section in ("labels", "annotations"):
-        node = template_meta.get_map(section) if template_meta is not None else None
-        for key in node or ():
-            yield node, key, f"pod template {section[:-1]} '{key}'"  # type: ignore[misc]
+        yield from _map_fields(template_meta.get_map(section) if template_meta is not None else None,
+                               f"pod template {section[:-1]}")
     for container in workload.containers:
         env = container.get_list("env")
         for _, item in env.maps() if env is not None else []:
@@ -221,8 +222,9 @@ def _string_fields(resource: Resource) -> Iterator[tuple[YMap | YList, Any, str]
                 yield item, "value", f"env var '{item.get('name', '')}' of container '{container.name}'"
         for field in ("command", "args"):
             items = container.get_list(field)
-            for index in range(len(items) if items is not None else 0):
-                yield items, index, f"{field} item {index + 1} of container '{container.name}'"  # type: ignore[misc]
+            if items is not None:
+                for index in range(len(items)):
+                    yield items, index, f"{field} item {index + 1} of container '{container.name}'"
 
 
 @rule(

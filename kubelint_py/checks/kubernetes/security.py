@@ -49,7 +49,11 @@ def privileged_container(container: Container, ctx: RuleContext) -> Iterator[Vio
 def privilege_escalation_allowed(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     sec = _container_ctx(container)
     value = sec.get("allowPrivilegeEscalation") if sec is not None else None
-    if value is False:
+    if value is False or is_windows_pod(pod_spec_of(container)):
+        return
+    # A privileged container (or one with SYS_ADMIN) cannot turn escalation off; KS301/KS305 report it.
+    added = _capabilities(container, "add")
+    if _is_privileged(container) or (added is not None and "SYS_ADMIN" in {_cap_name(c) for c in added}):
         return
     if sec is not None and value is True:
         location = container.resource.at(sec, "allowPrivilegeEscalation")
@@ -103,7 +107,7 @@ def may_run_as_root(container: Container, ctx: RuleContext) -> Iterator[Violatio
 def writable_root_filesystem(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     sec = _container_ctx(container)
     value = sec.get("readOnlyRootFilesystem") if sec is not None else None
-    if value is True:
+    if value is True or is_windows_pod(pod_spec_of(container)):  # Windows has no read-only root
         return
     location = container.resource.at(sec, "readOnlyRootFilesystem") if sec is not None and value is False \
         else missing_field_location(container, "securityContext")
