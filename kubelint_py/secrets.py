@@ -79,12 +79,33 @@ _URL_PASSWORD_PLACEHOLDERS = re.compile(r"://[^:/@]+:(?:password|pass|secret|xxx
                                         re.IGNORECASE)
 
 
+# Literal text each pattern needs: a substring test skips most patterns on most values, which keeps
+# scanning large ConfigMaps (dashboards, bundled configs) cheap.
+_HINTS: dict[str, tuple[str, ...]] = {
+    "private key": ("PRIVATE KEY",),
+    "AWS access key id": ("AKIA", "ASIA", "ABIA", "ACCA"),
+    "GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "GitLab token": ("glpat-",),
+    "Slack token": ("xox",),
+    "Slack webhook": ("hooks.slack.com",),
+    "Stripe key": ("_live_",),
+    "Google API key": ("AIza",),
+    "npm token": ("npm_",),
+    "JSON web token": ("eyJ",),
+    "password in URL": ("://",),
+}
+
+
 def find_secret_values(text: str) -> list[SecretMatch]:
     """Credentials recognisable by their shape, wherever they appear in a string."""
     if not text or len(text) < 16:
         return []
     found: list[SecretMatch] = []
     for kind, pattern in _VALUE_PATTERNS:
+        if not any(hint in text for hint in _HINTS.get(kind, ("",))):
+            continue
+        if kind == "password in URL" and "@" not in text:
+            continue
         for match in pattern.finditer(text):
             if kind == "password in URL" and _URL_PASSWORD_PLACEHOLDERS.search(match.group()):
                 continue

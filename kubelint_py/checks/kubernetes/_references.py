@@ -53,31 +53,38 @@ def _keyed(resource: Resource, kind: str, holder: YMap, name_field: str, via: st
     return found
 
 
-def pod_references(workload: Workload) -> list[Ref]:
+def pod_references(workload: Workload, kind: str) -> list[Ref]:
+    """The pod's references to objects of one kind (only the fields that can name that kind are read)."""
     res = workload.resource
     spec = workload.pod_spec
     refs: list[Ref] = []
-    for container in workload.containers:
+    if kind == "ServiceAccount":
+        for field in ("serviceAccountName", "serviceAccount"):
+            name = spec.get(field)
+            if isinstance(name, str) and name:
+                return [Ref("ServiceAccount", name, False, res.at(spec, field), field)]
+        return []
+    for container in workload.containers if kind in ("ConfigMap", "Secret") else ():
         env = container.get_list("env")
         for _, item in env.maps() if env is not None else []:
             value_from = item.get_map("valueFrom")
             if value_from is None:
                 continue
-            for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+            for field, ref_kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
                 ref = value_from.get_map(field)
                 if ref is None or not isinstance(ref.get("name"), str):
                     continue
                 key = ref.get("key")
-                refs.append(Ref(kind, ref["name"], _optional(ref), res.at(ref, "name"),
+                refs.append(Ref(ref_kind, ref["name"], _optional(ref), res.at(ref, "name"),
                                 f"env var '{item.get('name', '')}' of container '{container.name}' ({field})",
                                 key if isinstance(key, str) else None,
                                 res.at(ref, "key") if "key" in ref else None))
         env_from = container.get_list("envFrom")
         for _, item in env_from.maps() if env_from is not None else []:
-            for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            for field, ref_kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
                 ref = item.get_map(field)
                 if ref is not None and isinstance(ref.get("name"), str):
-                    refs.append(Ref(kind, ref["name"], _optional(ref), res.at(ref, "name"),
+                    refs.append(Ref(ref_kind, ref["name"], _optional(ref), res.at(ref, "name"),
                                     f"envFrom of container '{container.name}' ({field})"))
     volumes = spec.get_list("volumes")
     for _, volume in volumes.maps() if volumes is not None else []:
@@ -91,24 +98,19 @@ def pod_references(workload: Workload) -> list[Ref]:
         projected = volume.get_map("projected")
         sources = projected.get_list("sources") if projected is not None else None
         for _, item in sources.maps() if sources is not None else []:
-            for field, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+            for field, ref_kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
                 source = item.get_map(field)
                 if source is not None:
-                    refs += _keyed(res, kind, source, "name", f"{via} (projected)", source.get_list("items"),
+                    refs += _keyed(res, ref_kind, source, "name", f"{via} (projected)", source.get_list("items"),
                                    _optional(source))
         claim = volume.get_map("persistentVolumeClaim")
         if claim is not None and isinstance(claim.get("claimName"), str):
             refs.append(Ref("PersistentVolumeClaim", claim["claimName"], False, res.at(claim, "claimName"), via))
-    pull_secrets = spec.get_list("imagePullSecrets")
+    pull_secrets = spec.get_list("imagePullSecrets") if kind == "Secret" else None
     for _, item in pull_secrets.maps() if pull_secrets is not None else []:
         if isinstance(item.get("name"), str):
             refs.append(Ref("Secret", item["name"], False, res.at(item, "name"), "imagePullSecrets"))
-    for field in ("serviceAccountName", "serviceAccount"):
-        name = spec.get(field)
-        if isinstance(name, str) and name:
-            refs.append(Ref("ServiceAccount", name, False, res.at(spec, field), field))
-            break
-    return refs
+    return [ref for ref in refs if ref.kind == kind]
 
 
 def _generated_secrets(index: ProjectIndex, namespace: str | None) -> set[str]:

@@ -31,8 +31,8 @@ def _missing(workload: Workload, ctx: RuleContext, kind: str,
              provided: frozenset[str] = frozenset()) -> Iterator[Violation]:
     namespace = ctx.index.namespace_of(workload.resource)
     reported: set[tuple[str, str]] = set()
-    for ref in pod_references(workload):
-        if ref.kind != kind or ref.optional or ref.name in provided or (ref.name, ref.via) in reported:
+    for ref in pod_references(workload, kind):
+        if ref.optional or ref.name in provided or (ref.name, ref.via) in reported:
             continue
         if object_exists(ctx.index, kind, namespace, ref.name):
             continue
@@ -84,8 +84,8 @@ def secret_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation
 
 def _missing_keys(workload: Workload, ctx: RuleContext, kind: str) -> Iterator[Violation]:
     namespace = ctx.index.namespace_of(workload.resource)
-    for ref in pod_references(workload):
-        if ref.kind != kind or ref.key is None or ref.optional:
+    for ref in pod_references(workload, kind):
+        if ref.key is None or ref.optional:
             continue
         defined = ctx.index.get(kind, namespace, ref.name)
         if not defined or any(ref.key in data_keys(obj) for obj in defined):
