@@ -17,7 +17,7 @@ from kubelint_py.models.located import YList, YMap
     rationale="When a name appears twice in `env`, the last one silently wins; the first is dead "
               "configuration that someone will edit without effect.",
     fix="Remove one of the two definitions.",
-    tags=("correctness",), aliases=("duplicate-env-var",),
+    tags=("correctness",),
 )
 def duplicate_env_var(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     env = container.get_list("env")
@@ -139,7 +139,7 @@ def selector_does_not_match_template(workload: Workload, ctx: RuleContext) -> It
     rationale="`serviceAccount` is a deprecated alias of `serviceAccountName`; when both are set and "
               "differ, which one applies surprises people, and tools that read only the new field miss it.",
     fix="Rename `serviceAccount` to `serviceAccountName`.",
-    tags=("deprecation",), aliases=("deprecated-service-account-field",),
+    tags=("deprecation",),
 )
 def deprecated_service_account_field(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     spec = workload.pod_spec
