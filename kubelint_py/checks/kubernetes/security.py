@@ -29,7 +29,7 @@ def _is_privileged(container: Container) -> bool:
     rationale="A privileged container has every capability and all host devices: escaping to the node "
               "is trivial, so one compromised process owns the node and every pod on it.",
     fix="Remove `privileged: true`; grant the specific capability the container needs instead.",
-    tags=("security",), aliases=("CKV_K8S_16"),
+    tags=("security",), aliases=("CKV_K8S_16",),
 )
 def privileged_container(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     sec = _container_ctx(container)
@@ -181,7 +181,7 @@ def _host_namespace(workload: Workload, field: str, what: str) -> Iterator[Viola
     rationale="With hostNetwork the pod sees every interface of the node, can bind its ports and bypasses "
               "NetworkPolicies.",
     fix="Remove `hostNetwork: true`; expose the pod through a Service instead.",
-    tags=("security",), aliases=("CKV_K8S_19"),
+    tags=("security",), aliases=("CKV_K8S_19",),
 )
 def host_network(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     yield from _host_namespace(workload, "hostNetwork", "network namespace")
@@ -192,7 +192,7 @@ def host_network(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     summary="Pod shares the host PID namespace",
     rationale="With hostPID the pod sees and can signal (or ptrace) every process on the node.",
     fix="Remove `hostPID: true`.",
-    tags=("security",), aliases=("CKV_K8S_17"),
+    tags=("security",), aliases=("CKV_K8S_17",),
 )
 def host_pid(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     yield from _host_namespace(workload, "hostPID", "process namespace")
@@ -203,7 +203,7 @@ def host_pid(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     summary="Pod shares the host IPC namespace",
     rationale="With hostIPC the pod can read and write the shared memory of every process on the node.",
     fix="Remove `hostIPC: true`.",
-    tags=("security",), aliases=("CKV_K8S_18"),
+    tags=("security",), aliases=("CKV_K8S_18",),
 )
 def host_ipc(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     yield from _host_namespace(workload, "hostIPC", "IPC namespace")
@@ -215,7 +215,7 @@ def host_ipc(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     rationale="A hostPort ties the pod to one port on its node: only one such pod fits per node, it "
               "bypasses NetworkPolicies on some CNIs, and it exposes the pod on the node's address.",
     fix="Remove `hostPort` and reach the pod through a Service (NodePort or LoadBalancer if needed).",
-    tags=("security",), aliases=("CKV_K8S_26"),
+    tags=("security",), aliases=("CKV_K8S_26",),
 )
 def host_port(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     if pod_spec_of(container).get("hostNetwork") is True:
