@@ -44,15 +44,28 @@ def cluster_provided(selector: LabelSelector) -> bool:
     return any(pair in CLUSTER_POD_LABELS for pair in selector.match_labels)
 
 
+def _custom_pod_labels(resource: Resource) -> list[dict[str, str]]:
+    """Labels a custom resource may give the pods it makes: its own, and those of a pod template it
+    carries (Argo Rollout `spec.template`, Prometheus `spec.podMetadata`, ...)."""
+    found = [resource.labels] if resource.labels else []
+    for path in (("spec", "template", "metadata", "labels"), ("spec", "podMetadata", "labels")):
+        labels = resource.lookup(*path)
+        if isinstance(labels, dict) and labels:
+            found.append({str(k): str(v) for k, v in labels.items()})
+    return found
+
+
 def operator_may_create(index: ProjectIndex, namespace: str | None, selector: LabelSelector) -> Resource | None:
     """A custom resource in the namespace whose labels the selector matches: operators (Prometheus,
-    Elasticsearch, Kafka, ...) label the pods they create like the custom resource that asks for them."""
+    Elasticsearch, Argo Rollouts, ...) label the pods they create like the resource that asks for them."""
     if not selector.match_labels and not selector.expressions:
         return None
+    selector = without_controller_labels(selector)
     for resource in index.resources:
-        if resource.group in _BUILTIN_GROUPS or resource.kind in WORKLOAD_KINDS:
+        if resource.group in _BUILTIN_GROUPS or resource.kind in WORKLOAD_KINDS \
+                or index.namespace_of(resource) != namespace:
             continue
-        if index.namespace_of(resource) == namespace and resource.labels and selector.matches(resource.labels):
+        if any(selector.matches(labels) for labels in _custom_pod_labels(resource)):
             return resource
     return None
 
