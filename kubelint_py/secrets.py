@@ -43,6 +43,8 @@ _PLACEHOLDERS = frozenset({"", "none", "null", "nil", "-", "xxx", "xxxx", "xxxxx
                            "yes", "no", "on", "off", "enabled", "disabled"})
 # Fill-in-the-blank markers: INSERT_ETCD_TOKEN, YOUR_API_KEY, <your-key>, REPLACE_WITH_...
 _FILL_IN = re.compile(r"^(?:INSERT|REPLACE|YOUR|ENTER|PUT|ADD)[_\-]|^\.\.\.$", re.IGNORECASE)
+# A value spelled like a constant's name (GOOGLE_API_KEY_VAL) stands for a value to be filled in.
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
 def is_literal_secret_value(value: str | None) -> bool:
@@ -50,7 +52,8 @@ def is_literal_secret_value(value: str | None) -> bool:
     if value is None:
         return False
     text = value.strip()
-    if text.lower() in _PLACEHOLDERS or _REFERENCE.match(text) or _FILL_IN.match(text):
+    if text.lower() in _PLACEHOLDERS or _REFERENCE.match(text) or _FILL_IN.match(text) \
+            or _CONSTANT_NAME.match(text):
         return False
     return not (text.startswith("/") and " " not in text)  # a path to a mounted secret file
 

@@ -49,7 +49,8 @@ def test_not_secret_names(name: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["", "${DB_PASSWORD}", "$(cat /run/secrets/db)", "/run/secrets/db",
-                                   "yes", "true", "changeit", "INSERT_TOKEN_HERE", "YOUR_API_KEY", "{{ .Values.pw }}"])
+                                   "yes", "true", "changeit", "INSERT_TOKEN_HERE", "YOUR_API_KEY", "{{ .Values.pw }}",
+                                   "GOOGLE_API_KEY_VAL"])
 def test_not_literal_values(value: str) -> None:
     assert not is_literal_secret_value(value)
 

@@ -258,9 +258,9 @@ def sensitive_host_path(workload: Workload, ctx: RuleContext) -> Iterator[Violat
         path = raw.rstrip("/") or "/"
         if path in sensitive or (path.endswith(".sock") and "docker" in path) \
                 or any(path.startswith(tree) for tree in _SENSITIVE_TREES):
-            yield Violation(f"{workload.resource.display} mounts host path '{raw}' (volume "
-                            f"'{volume.get('name', '')}'); avoid it or mount it read-only in an isolated "
-                            "workload", workload.resource.at(host_path, "path"))
+            yield Violation(f"{workload.resource.display} mounts the sensitive host path '{raw}' (volume "
+                            f"'{volume.get('name', '')}'), which exposes the node; avoid it, or isolate the "
+                            "workload that needs it", workload.resource.at(host_path, "path"))
 
 
 SAFE_SYSCTLS = ["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
