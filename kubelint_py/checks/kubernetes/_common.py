@@ -23,9 +23,16 @@ def runs_to_completion(workload: Workload | None) -> bool:
                                                                                                    "OnFailure")
 
 
+def is_patch_fragment(container: Container) -> bool:
+    """A container without an image is part of a kustomize (strategic merge) patch, not a full
+    definition: the base it patches holds the probes, resources and security settings."""
+    return "image" not in container.data and container.resource.kind != "DeploymentConfig"
+
+
 def is_long_running(container: Container) -> bool:
     """A regular container of a pod that keeps running (not init, not ephemeral, not a Job)."""
-    return container.kind == "container" and not runs_to_completion(container.resource.workload)
+    return container.kind == "container" and not runs_to_completion(container.resource.workload) \
+        and not is_patch_fragment(container)
 
 
 def pod_spec_of(container: Container) -> YMap:

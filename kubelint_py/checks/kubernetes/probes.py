@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubelint_py.checks.kubernetes._common import declared_ports, is_long_running
+from kubelint_py.checks.kubernetes._common import declared_ports, is_long_running, is_patch_fragment
 from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container
 
@@ -56,6 +56,8 @@ def missing_readiness_probe(container: Container, ctx: RuleContext) -> Iterator[
     tags=("reliability",),
 )
 def probe_port_not_declared(container: Container, ctx: RuleContext) -> Iterator[Violation]:
+    if is_patch_fragment(container):
+        return  # the ports may be declared in the base the patch applies to
     numbers, names = declared_ports(container)
     for probe_key in _PROBES:
         probe = container.get_map(probe_key)

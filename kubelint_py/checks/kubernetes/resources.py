@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from kubelint_py.checks.kubernetes._common import missing_field_location
+from kubelint_py.checks.kubernetes._common import is_patch_fragment, missing_field_location
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container
 from kubelint_py.models.located import YMap
@@ -37,8 +37,8 @@ def _limit_range_defaults(container: Container, ctx: RuleContext, field: str, re
 
 
 def _applies(container: Container) -> bool:
-    # Ephemeral containers may not set resources at all.
-    return container.kind in ("container", "init")
+    # Ephemeral containers may not set resources at all; patches leave them to their base.
+    return container.kind in ("container", "init") and not is_patch_fragment(container)
 
 
 def _missing(container: Container, ctx: RuleContext, section: str, resource: str) -> Iterator[Violation]:

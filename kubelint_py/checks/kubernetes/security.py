@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubelint_py.checks.kubernetes._common import is_windows_pod, missing_field_location, pod_spec_of, security_value
+from kubelint_py.checks.kubernetes._common import (
+    is_patch_fragment,
+    is_windows_pod,
+    missing_field_location,
+    pod_spec_of,
+    security_value,
+)
 from kubelint_py.engine import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container, Workload
 from kubelint_py.models.located import YList, YMap
@@ -47,6 +53,8 @@ def privileged_container(container: Container, ctx: RuleContext) -> Iterator[Vio
     tags=("security",), aliases=("privilege-escalation-container", "CKV_K8S_20"),
 )
 def privilege_escalation_allowed(container: Container, ctx: RuleContext) -> Iterator[Violation]:
+    if is_patch_fragment(container):
+        return
     sec = _container_ctx(container)
     value = sec.get("allowPrivilegeEscalation") if sec is not None else None
     if value is False or is_windows_pod(pod_spec_of(container)):
@@ -75,6 +83,8 @@ def privilege_escalation_allowed(container: Container, ctx: RuleContext) -> Iter
     tags=("security",), aliases=("run-as-non-root", "CKV_K8S_23"),
 )
 def may_run_as_root(container: Container, ctx: RuleContext) -> Iterator[Violation]:
+    if is_patch_fragment(container):
+        return
     spec = pod_spec_of(container)
     if is_windows_pod(spec):
         return
@@ -105,6 +115,8 @@ def may_run_as_root(container: Container, ctx: RuleContext) -> Iterator[Violatio
     tags=("security",), aliases=("no-read-only-root-fs", "CKV_K8S_22"),
 )
 def writable_root_filesystem(container: Container, ctx: RuleContext) -> Iterator[Violation]:
+    if is_patch_fragment(container):
+        return
     sec = _container_ctx(container)
     value = sec.get("readOnlyRootFilesystem") if sec is not None else None
     if value is True or is_windows_pod(pod_spec_of(container)):  # Windows has no read-only root
@@ -159,6 +171,8 @@ def dangerous_capability_added(container: Container, ctx: RuleContext) -> Iterat
     tags=("security",), aliases=("CKV_K8S_28",),
 )
 def net_raw_not_dropped(container: Container, ctx: RuleContext) -> Iterator[Violation]:
+    if is_patch_fragment(container):
+        return
     if _is_privileged(container) or is_windows_pod(pod_spec_of(container)):
         return  # privileged has every capability anyway; KS301 reports it
     dropped = _capabilities(container, "drop")
