@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import declared_ports, is_long_running, is_patch_fragment
-from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container
 
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -54,6 +54,8 @@ def missing_readiness_probe(container: Container, ctx: RuleContext) -> Iterator[
               "lists its ports is usually a typo or a stale port after a change.",
     fix="Point the probe at one of the container's `ports` (by name or number), or declare the port.",
     tags=("reliability",),
+    parameters={"numeric_ports": Parameter(True, "Also check numeric probe ports against containers that "
+                                                 "declare ports (declaring ports is optional in Kubernetes).")},
 )
 def probe_port_not_declared(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     if is_patch_fragment(container):
@@ -77,7 +79,7 @@ def probe_port_not_declared(container: Container, ctx: RuleContext) -> Iterator[
             elif isinstance(port, int | str) and not isinstance(port, bool):
                 number = int(port)
                 # Declaring ports is optional: only a container that lists some is held to them.
-                if numbers and number not in numbers:
+                if ctx.params["numeric_ports"] and numbers and number not in numbers:
                     known = ", ".join(str(n) for n in sorted(numbers))
                     yield Violation(f"{probe_key} of container '{container.name}' uses port {number}, which "
                                     f"is not among its declared ports ({known})", location)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import declared_ports
 from kubelint_py.checks.kubernetes.references import ingress_backends
-from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine import Parameter, Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
 from kubelint_py.models.kubernetes import WORKLOAD_KINDS, LabelSelector, Resource, Workload
 
@@ -113,6 +113,8 @@ def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
               "usually a stale or mistyped port, and connections are refused.",
     fix="Set targetPort to a port name or number the selected containers declare, or declare the port.",
     tags=("reliability", "cross-object"),
+    parameters={"numeric_ports": Parameter(True, "Also check numeric targetPorts against containers that "
+                                                 "declare ports (declaring ports is optional in Kubernetes).")},
 )
 def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
     for service in index.of_kind("Service"):
@@ -140,7 +142,7 @@ def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> I
                 detail = f"named port '{target}'"
             elif isinstance(target, int) and not isinstance(target, bool):
                 # Declaring ports is optional: only containers that list some are held to them.
-                if not numbers or target in numbers or target < 1:
+                if not ctx.params["numeric_ports"] or not numbers or target in numbers or target < 1:
                     continue
                 detail = f"port {target}"
             else:
