@@ -156,3 +156,11 @@ def test_cross_object_findings_carry_the_other_side(tmp_path: Path) -> None:
     [finding] = report.active
     assert finding.location.line == 15
     assert [r.location.line for r in finding.related] == [3]
+
+
+def test_numeric_ports_parameter(tmp_path: Path) -> None:
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "kubernetes" / "KS502" / "bad-target-port.yaml"
+    (tmp_path / "svc.yaml").write_text(fixture.read_text())
+    assert _codes(tmp_path, Config(select=("KS502",), fail_on=None)) == [("KS502", 10), ("KS502", 13)]
+    config = Config(select=("KS502",), fail_on=None, rule_params={"KS502": {"numeric_ports": False}})
+    assert _codes(tmp_path, config) == [("KS502", 10)]
