@@ -88,7 +88,9 @@ def duplicate_container_port(workload: Workload, ctx: RuleContext) -> Iterator[V
             name = port.get("name")
             if isinstance(name, str):
                 if name in names and names[name] is not port:
-                    if names[name].get("containerPort") == number:
+                    first = names[name]
+                    if (first.get("containerPort"), str(first.get("protocol", "TCP"))) == \
+                            (number, str(port.get("protocol", "TCP"))):
                         continue  # already reported as a duplicate port
                     yield Violation(f"port name '{name}' is used twice in {res.display} (container "
                                     f"'{container.name}'); port names must be unique in a pod",
