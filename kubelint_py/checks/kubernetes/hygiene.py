@@ -150,6 +150,9 @@ def deprecated_service_account_field(workload: Workload, ctx: RuleContext) -> It
                         "serviceAccountName", workload.resource.at(spec, "serviceAccount", on_key=True))
 
 
+_HOOK_DELETE_POLICIES = ("helm.sh/hook-delete-policy", "argocd.argoproj.io/hook-delete-policy")
+
+
 @rule(
     code="KS410", name="job-without-ttl", target=Target.K8S_OBJECT, severity=Severity.INFO,
     summary="Job has no ttlSecondsAfterFinished",
@@ -159,9 +162,12 @@ def deprecated_service_account_field(workload: Workload, ctx: RuleContext) -> It
     tags=("hygiene",),
 )
 def job_without_ttl(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    if resource.kind == "Job" and resource.group == "batch" and "ttlSecondsAfterFinished" not in resource.spec:
-        yield Violation(f"Job '{resource.name}' has no ttlSecondsAfterFinished; set it so the finished Job is "
-                        "cleaned up", resource.key_location(resource.body, "spec"))
+    if resource.kind != "Job" or resource.group != "batch" or "ttlSecondsAfterFinished" in resource.spec:
+        return
+    if any(key in resource.annotations for key in _HOOK_DELETE_POLICIES):
+        return  # Helm or Argo CD deletes the hook Job
+    yield Violation(f"Job '{resource.name}' has no ttlSecondsAfterFinished; set it so the finished Job is "
+                    "cleaned up", resource.key_location(resource.body, "spec"))
 
 
 @rule(
