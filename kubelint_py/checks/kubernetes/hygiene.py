@@ -157,7 +157,7 @@ _HOOK_DELETE_POLICIES = ("helm.sh/hook-delete-policy", "argocd.argoproj.io/hook-
     code="KS410", name="job-without-ttl", target=Target.K8S_OBJECT, severity=Severity.INFO,
     summary="Job has no ttlSecondsAfterFinished",
     rationale="Finished Jobs and their pods stay in the cluster until someone deletes them, piling up "
-              "objects and keeping logs of pods that hold node resources in the API.",
+              "objects in the API server and in every `kubectl get pods`.",
     fix="Set `spec.ttlSecondsAfterFinished` (e.g. 86400) so the Job is cleaned up after it finishes.",
     tags=("hygiene",),
 )

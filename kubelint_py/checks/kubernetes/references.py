@@ -37,7 +37,7 @@ def _missing(workload: Workload, ctx: RuleContext, kind: str,
         if object_exists(ctx.index, kind, namespace, ref.name):
             continue
         reported.add((ref.name, ref.via))
-        yield Violation(f"{ref.via} of {workload.resource.display} refers to {kind} '{ref.name}', which is not "
+        yield Violation(f"{ref.via} in {workload.resource.display} refers to {kind} '{ref.name}', which is not "
                         f"defined in namespace '{namespace}'; {_EXTERNAL_HINT}", ref.location)
 
 
@@ -93,7 +93,7 @@ def _missing_keys(workload: Workload, ctx: RuleContext, kind: str) -> Iterator[V
         target = defined[0]
         keys = sorted(data_keys(target))
         known = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "") if keys else "none"
-        yield Violation(f"{ref.via} of {workload.resource.display} uses key '{ref.key}' of {kind} '{ref.name}', "
+        yield Violation(f"{ref.via} in {workload.resource.display} uses key '{ref.key}' of {kind} '{ref.name}', "
                         f"which has no such key (keys: {known}); fix the key or add it",
                         ref.key_location or ref.location,
                         (Related(target.location, f"{kind} '{ref.name}'"),))
