@@ -164,3 +164,91 @@ def test_numeric_ports_parameter(tmp_path: Path) -> None:
     assert _codes(tmp_path, Config(select=("KS502",), fail_on=None)) == [("KS502", 10), ("KS502", 13)]
     config = Config(select=("KS502",), fail_on=None, rule_params={"KS502": {"numeric_ports": False}})
     assert _codes(tmp_path, config) == [("KS502", 10)]
+
+
+MALFORMED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: 123
+  labels: [a, b]
+  annotations: {x: no, y: 0755}
+spec:
+  replicas: "3"
+  selector: {matchLabels: [x], matchExpressions: {a: b}}
+  template:
+    metadata: {labels: {app: yes}}
+    spec:
+      hostNetwork: "true"
+      securityContext: [1]
+      volumes: {a: b}
+      imagePullSecrets: [secret, {name: 5}]
+      serviceAccountName: 7
+      containers:
+        - just-a-string
+        - name:
+          image:
+          env: {A: b}
+          envFrom: [configMapRef, {configMapRef: {name: null}}]
+          ports: [8080, {containerPort: "80", hostPort: true, name: [x]}]
+          securityContext: {capabilities: {add: SYS_ADMIN, drop: ALL}, runAsUser: "0"}
+          resources: {requests: [1], limits: {cpu: {a: 1}, memory: 1Gi}}
+          livenessProbe: {httpGet: {port: [1]}}
+          readinessProbe: "yes"
+          args: {a: 1}
+        - name: b
+          image: nginx@
+          resources: {requests: {cpu: abc}, limits: {cpu: 1m}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s}
+spec: {selector: [a], ports: {a: 1}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: s2}
+spec: {selector: {app: x}, ports: [1, {targetPort: [1]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i, annotations: null}
+spec:
+  tls: [a, {secretName: 5}]
+  rules: [a, {http: {paths: [x, {backend: {service: {name: 1, port: 5}}}]}}]
+  defaultBackend: {service: {name: s, port: {number: "80"}}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: p}
+spec: {minAvailable: true, maxUnavailable: "0%", selector: {matchLabels: {app: x}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: h}
+spec: {scaleTargetRef: [1]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: r}
+roleRef: {kind: Role, name: [x]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+data: [1, 2]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: c}
+data: {a: 5, b: null}
+"""
+
+
+def test_rules_survive_malformed_objects(tmp_path: Path) -> None:
+    """Wrong types everywhere (lists for maps, strings for lists, nulls): findings, never a crashed rule."""
+    (tmp_path / "weird.yaml").write_text(MALFORMED)
+    report = lint([str(tmp_path)], Config(select=("KS", "KL005"), fail_on=None))
+    assert report.internal_errors == []
+    assert not [f for f in report.active if f.code == "KL005"]
+    assert report.active  # the file was linted, not skipped

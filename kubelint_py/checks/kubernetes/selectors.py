@@ -188,9 +188,10 @@ def ingress_port_not_exposed(resource: Resource, ctx: RuleContext) -> Iterator[V
                 continue
         else:
             continue
-        known = ", ".join([str(n) for n in sorted(numbers)] + sorted(names)) or "none"
-        yield Violation(f"Ingress '{resource.name}' uses port {port!s} of Service '{name}', which exposes only "
-                        f"{known}; use one of those", resource.at(holder, field),
+        known = ", ".join([str(n) for n in sorted(numbers)] + sorted(names))
+        exposes = f"exposes only {known}; use one of those" if known else "exposes no ports; add the port"
+        yield Violation(f"Ingress '{resource.name}' uses port {port!s} of Service '{name}', which {exposes}",
+                        resource.at(holder, field),
                         (Related(services[0].location, f"Service '{name}'"),))
 
 
@@ -202,8 +203,9 @@ def _selects_nothing(index: ProjectIndex, resource: Resource, selector: LabelSel
         return
     wanted = ", ".join([f"{k}={v}" for k, v in selector.match_labels]
                        + [f"{k} {op} {list(v)}" for k, op, v in selector.expressions])
-    yield Violation(f"{resource.display} {what} selects pods with {wanted}, but no pod template in namespace "
-                    f"'{namespace}' has these labels; fix the selector",
+    subject = f"{resource.display} {what}" if what else resource.display
+    yield Violation(f"{subject} selects pods with {wanted}, but no pod template in namespace '{namespace}' has "
+                    "these labels; fix the selector",
                     resource.key_location(resource.spec, "selector" if resource.kind == "PodDisruptionBudget"
                                           else "podSelector"))
 
