@@ -252,3 +252,18 @@ def test_rules_survive_malformed_objects(tmp_path: Path) -> None:
     assert report.internal_errors == []
     assert not [f for f in report.active if f.code == "KL005"]
     assert report.active  # the file was linted, not skipped
+
+
+def test_typed_lists_are_unwrapped_but_custom_list_kinds_are_not(tmp_path: Path) -> None:
+    from kubelint_py.discover import Candidate
+    from kubelint_py.load import load_source
+
+    path = tmp_path / "lists.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMapList\nitems:\n"
+                    "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n"
+                    "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n---\n"
+                    "apiVersion: example.com/v1\nkind: AccessList\nmetadata: {name: acl}\n"
+                    "items: [{apiVersion: v1, kind: Pod, metadata: {name: nope}}]\n")
+    source = load_source(Candidate(str(path), "yaml", True), 10_000_000)
+    assert [(r.kind, r.name) for r in source.resources] == [("ConfigMap", "a"), ("ConfigMap", "b"),
+                                                            ("AccessList", "acl")]
