@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from kubelint_py.models.compose import ComposeFile
 from kubelint_py.models.dockerfile import Dockerfile
@@ -39,6 +40,8 @@ class ProjectIndex:
     _label_index: dict[tuple[str | None, str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     _workloads: list[Workload] = field(default_factory=list)
     _cluster_scoped_kinds: set[str] = field(default_factory=set)
+    derived: dict[str, Any] = field(default_factory=dict)
+    """Views that helper modules build from the index once per run (e.g. compose projects)."""
 
     @classmethod
     def build(cls, resources: Iterable[Resource], compose_files: Iterable[ComposeFile] = (),

@@ -30,11 +30,16 @@ class SourceFile:
     kind: SourceKind
     text: str = ""
     explicit: bool = False
+    fs_path: str = ""
+    """Absolute path on disk (path is the display form)."""
     resources: list[Resource] = field(default_factory=list)
     compose: ComposeFile | None = None
     dockerfile: Dockerfile | None = None
     ambiguities: list[Ambiguity] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    companion: bool = False
+    """Loaded only as context for another file (a compose base of a linted override): its models are
+    indexed, but findings located in it are not reported."""
 
     def report(self, rule: Rule, message: str, span: Span | None, related: tuple[Related, ...] = ()) -> None:
         self.findings.append(Finding(rule.code, rule.name, rule.severity, message,
@@ -66,12 +71,12 @@ def is_helm_template_path(path: str) -> bool:
 def read_text(source: SourceFile, max_size: int) -> str | None:
     """The decoded text, or None after recording why the file cannot be linted."""
     try:
-        size = os.path.getsize(source.path)
+        size = os.path.getsize(source.fs_path or source.path)
         if size > max_size:
             source.report(diag.UNREADABLE, f"file is {size / 1048576:.1f} MiB, over the {max_size / 1048576:.1f}"
                           " MiB limit (max_file_size); it was not linted", None)
             return None
-        with open(source.path, "rb") as handle:
+        with open(source.fs_path or source.path, "rb") as handle:
             data = handle.read(max_size + 1)
     except IsADirectoryError:
         source.report(diag.UNREADABLE, "is a directory where a file was expected", None)
@@ -95,12 +100,12 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
 
 def load_source(candidate: Candidate, max_size: int) -> SourceFile:
     """Read and parse one candidate file into a SourceFile with its models and load findings."""
-    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
+    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit, fs_path=candidate.read_path)
     if candidate.problem is not None:
         source.report(diag.UNREADABLE, f"cannot read file: {candidate.problem}", None)
         return source
     if candidate.kind in ("yaml", "json", "compose") and not candidate.explicit \
-            and is_helm_template_path(candidate.path):
+            and is_helm_template_path(candidate.read_path):
         source.kind = "template"
         source.report(diag.TEMPLATE_SKIPPED, "Helm chart template skipped: lint the rendered output "
                       "(`helm template`) instead", None)
@@ -150,7 +155,10 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None
         if roots:
             roots[0].use_schema("yaml12")
             source.ambiguities.extend(roots[0].ambiguities)
-            source.compose = ComposeFile(source.path, roots[0].value)
+            source.compose = ComposeFile(source.path, roots[0].value, text, fs_path=source.fs_path)
+            from kubelint_py.compose_files import probe_compose_paths
+
+            probe_compose_paths(source.compose)
         return
     source.kind = "other"
 

@@ -310,3 +310,145 @@ class LabelSelector:
             if operator == "DoesNotExist" and present:
                 return False
         return True
+
+
+# --- typed views of the kinds that cross-object rules read ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NamedRef:
+    """A reference by name from one object to another, with where it is written."""
+
+    kind: str
+    name: str
+    location: Location
+    optional: bool = False
+    key: str | None = None
+    """The key inside a ConfigMap/Secret, for configMapKeyRef/secretKeyRef and items."""
+
+
+@dataclass(frozen=True, eq=False)
+class ServiceView:
+    resource: Resource
+
+    @property
+    def selector(self) -> LabelSelector | None:
+        return LabelSelector.parse(self.resource.spec.get_map("selector"), plain=True)
+
+    @property
+    def type(self) -> str:
+        value = self.resource.spec.get("type")
+        return value if isinstance(value, str) else "ClusterIP"
+
+    @property
+    def ports(self) -> list[YMap]:
+        found = self.resource.spec.get_list("ports")
+        return [item for _, item in found.maps()] if found is not None else []
+
+
+@dataclass(frozen=True, eq=False)
+class IngressView:
+    resource: Resource
+
+    def backends(self) -> Iterator[tuple[YMap, str, Any]]:
+        """(service mapping, service name, port name or number) for every backend, default included."""
+        spec = self.resource.spec
+        candidates: list[YMap] = []
+        default = spec.get_map("defaultBackend") or spec.get_map("backend")
+        if default is not None:
+            candidates.append(default)
+        rules = spec.get_list("rules")
+        for _, rule_map in rules.maps() if rules is not None else []:
+            http = rule_map.get_map("http")
+            paths = http.get_list("paths") if http is not None else None
+            for _, path in paths.maps() if paths is not None else []:
+                backend = path.get_map("backend")
+                if backend is not None:
+                    candidates.append(backend)
+        for backend in candidates:
+            service = backend.get_map("service")
+            if service is not None:  # networking.k8s.io/v1
+                port = service.get_map("port")
+                port_value = None if port is None else port.get("number", port.get("name"))
+                yield service, str(service.get("name", "")), port_value
+            elif "serviceName" in backend:  # v1beta1
+                yield backend, str(backend.get("serviceName")), backend.get("servicePort")
+
+    def tls_secrets(self) -> Iterator[tuple[YMap, str]]:
+        tls = self.resource.spec.get_list("tls")
+        for _, entry in tls.maps() if tls is not None else []:
+            if entry.get("secretName"):
+                yield entry, str(entry["secretName"])
+
+
+def data_keys(resource: Resource) -> set[str]:
+    """Keys of a ConfigMap (data, binaryData) or Secret (data, stringData)."""
+    keys: set[str] = set()
+    for section in ("data", "binaryData", "stringData"):
+        found = resource.body.get_map(section)
+        if found is not None:
+            keys.update(str(k) for k in found)
+    return keys
+
+
+def pod_spec_references(workload: Workload) -> Iterator[NamedRef]:
+    """Every ConfigMap, Secret, ServiceAccount and PVC a pod spec names, with its location."""
+    res, spec = workload.resource, workload.pod_spec
+    for key in ("serviceAccountName", "serviceAccount"):
+        if isinstance(spec.get(key), str):
+            yield NamedRef("ServiceAccount", spec[key], res.at(spec, key))
+            break
+    pull = spec.get_list("imagePullSecrets")
+    for _, item in pull.maps() if pull is not None else []:
+        if "name" in item:
+            yield NamedRef("Secret", str(item["name"]), res.at(item, "name"))
+    volumes = spec.get_list("volumes")
+    for _, volume in volumes.maps() if volumes is not None else []:
+        yield from _volume_refs(res, volume)
+    for container in workload.containers:
+        env_from = container.get_list("envFrom")
+        for _, source in env_from.maps() if env_from is not None else []:
+            for field_name, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = source.get_map(field_name)
+                if ref is not None and "name" in ref:
+                    yield NamedRef(kind, str(ref["name"]), res.at(ref, "name"), ref.get("optional") is True)
+        env = container.get_list("env")
+        for _, var in env.maps() if env is not None else []:
+            value_from = var.get_map("valueFrom")
+            if value_from is None:
+                continue
+            for field_name, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = value_from.get_map(field_name)
+                if ref is not None and "name" in ref:
+                    ref_key = ref.get("key")
+                    yield NamedRef(kind, str(ref["name"]), res.at(ref, "name"), ref.get("optional") is True,
+                                   None if ref_key is None else str(ref_key))
+
+
+def _volume_refs(res: Resource, volume: YMap) -> Iterator[NamedRef]:
+    config_map = volume.get_map("configMap")
+    if config_map is not None and "name" in config_map:
+        yield from _with_items(res, "ConfigMap", config_map, "name")
+    secret = volume.get_map("secret")
+    if secret is not None and "secretName" in secret:
+        yield from _with_items(res, "Secret", secret, "secretName")
+    claim = volume.get_map("persistentVolumeClaim")
+    if claim is not None and "claimName" in claim:
+        yield NamedRef("PersistentVolumeClaim", str(claim["claimName"]), res.at(claim, "claimName"))
+    projected = volume.get_map("projected")
+    sources = projected.get_list("sources") if projected is not None else None
+    for _, source in sources.maps() if sources is not None else []:
+        for field_name, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+            ref = source.get_map(field_name)
+            if ref is not None and "name" in ref:
+                yield from _with_items(res, kind, ref, "name")
+
+
+def _with_items(res: Resource, kind: str, ref: YMap, name_key: str) -> Iterator[NamedRef]:
+    optional = ref.get("optional") is True
+    name = str(ref[name_key])
+    yield NamedRef(kind, name, res.at(ref, name_key), optional)
+    items = ref.get_list("items")
+    for _, item in items.maps() if items is not None else []:
+        if "key" in item:
+            yield NamedRef(kind, name, res.at(item, "key"), optional, str(item["key"]))

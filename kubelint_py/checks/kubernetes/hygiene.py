@@ -38,7 +38,7 @@ def duplicate_env_var(container: Container, ctx: RuleContext) -> Iterator[Violat
 
 
 @rule(
-    code="KS404", name="duplicate-container-name", target=Target.K8S_WORKLOAD, severity=Severity.ERROR,
+    code="KS404", name="duplicate-container-name-in-pod", target=Target.K8S_WORKLOAD, severity=Severity.ERROR,
     summary="Two containers of a pod have the same name",
     rationale="Container names must be unique across init, regular and ephemeral containers; the API "
               "server rejects the pod.",
