@@ -149,12 +149,3 @@ def object_exists(index: ProjectIndex, kind: str, namespace: str | None, name: s
     if index.exists(kind, namespace, name):
         return True
     return kind == "Secret" and name in _generated_secrets(index, namespace)
-
-
-def data_keys(resource: Resource) -> set[str]:
-    keys: set[str] = set()
-    for section in ("data", "stringData", "binaryData"):
-        node = resource.body.get_map(section)
-        if node is not None:
-            keys.update(str(k) for k in node)
-    return keys

@@ -15,13 +15,12 @@ from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._references import (
     CERT_MANAGER_ANNOTATIONS,
-    data_keys,
     object_exists,
     pod_references,
 )
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
-from kubelint_py.models.kubernetes import Resource, Workload
+from kubelint_py.models.kubernetes import Resource, Workload, data_keys
 from kubelint_py.models.located import YMap
 
 _EXTERNAL_HINT = "define it, or list it under external_objects if it is created outside these files"
