@@ -23,7 +23,7 @@ from kubelint_py.index import ProjectIndex
 from kubelint_py.models.kubernetes import Resource, Workload, data_keys
 from kubelint_py.models.located import YMap
 
-_EXTERNAL_HINT = "define it, or list it under external_objects if it is created outside these files"
+_EXTERNAL_HINT = "define it, or list it under external-objects in .kubelint.yaml if it is created outside these files"
 
 
 def _missing(workload: Workload, ctx: RuleContext, kind: str,
