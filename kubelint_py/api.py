@@ -6,6 +6,7 @@ all call it, so tests exercise parsing and locations end to end.
 
 from __future__ import annotations
 
+import gc
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,6 +28,7 @@ from kubelint_py.engine import (
     loaded_rules,
 )
 from kubelint_py.index import ProjectIndex
+from kubelint_py.kustomize import patch_files
 from kubelint_py.load import SourceFile, load_source
 from kubelint_py.source import Location
 
@@ -69,7 +71,13 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     candidates = list(discover(paths or ["."], config.exclude, cwd=cwd))
     files = [load_source(candidate, config.max_file_size) for candidate in candidates]
     files.extend(_load_related(files, config, cwd or Path.cwd()))
-    report = check_sources(files, config, debug=debug)
+    # The loaded models live until the report is built: keep full garbage collections triggered by the
+    # rules' small allocations from re-scanning millions of YAML nodes (about a third of rule time).
+    gc.freeze()
+    try:
+        report = check_sources(files, config, debug=debug)
+    finally:
+        gc.unfreeze()
     report.duration = time.perf_counter() - started
     return report
 
@@ -109,6 +117,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         (f.dockerfile for f in files if f.dockerfile is not None),
         default_namespace=config.default_namespace,
         external_objects=config.external_objects,
+        patch_files=patch_files(files),
     )
     index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
     index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})

@@ -179,7 +179,12 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
     if api_version.startswith(NON_CLUSTER_GROUPS):
         return
     items = body.get_list("items")
-    if body.get("kind") == "List" and items is not None:
+    kind = body.get("kind")
+    # `List`, and typed lists such as ConfigMapList or RoleBindingList (items of the listed kind) that
+    # kubectl also accepts; a custom kind that merely ends in "List" stays one object.
+    if items is not None and (kind == "List" or (
+            isinstance(kind, str) and kind.endswith("List") and items
+            and all(isinstance(i, YMap) and i.get("kind") == kind[:-4] for i in items))):
         for _, item in items.maps():
             _add_resources(source, item, doc_index, item.span)
         return

@@ -27,10 +27,17 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
+      securityContext: {runAsNonRoot: true}
       containers:
         - name: web
           image: web:1.0.0
           readinessProbe: {httpGet: {path: /, port: 80}}
+          livenessProbe: {tcpSocket: {port: 80}}
+          resources: {requests: {cpu: 100m}, limits: {memory: 128Mi}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
 """
 
 
