@@ -30,6 +30,7 @@ from kubelint_py.models.located import YList, YMap
 from kubelint_py.source import Span
 
 if TYPE_CHECKING:
+    from kubelint_py.buildcontext import ContextListing
     from kubelint_py.compose_project import MergedService
     from kubelint_py.discover import Candidate
     from kubelint_py.index import ProjectIndex
@@ -342,3 +343,43 @@ def compose_build_args(index: ProjectIndex, dockerfile: Dockerfile) -> dict[str,
             for name, value in built.args.items():
                 merged.setdefault(name, value)
     return merged
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeContext:
+    """A compose build whose context folder is not the Dockerfile's own folder, as scanned on disk."""
+
+    built: BuiltDockerfile
+    context: str
+    """As written in the compose file."""
+    listing: ContextListing
+
+
+def scan_compose_contexts(index: ProjectIndex) -> list[ComposeContext]:
+    """I/O, run by api before the rules: scan the compose build contexts that differ from the
+    Dockerfile's folder, for Dockerfiles that copy the whole context (the Dockerfile's own folder is
+    scanned by the loader already)."""
+    from kubelint_py.buildcontext import is_whole_context_copy, scan_context
+    from kubelint_py.compose_project import compose_model
+
+    if not index.compose_files or not index.dockerfiles:
+        return []
+    model = compose_model(index)
+    found: list[ComposeContext] = []
+    seen: set[tuple[str, str]] = set()
+    for built in built_dockerfiles(index):
+        if not any(is_whole_context_copy(ins) for ins in built.dockerfile.instructions):
+            continue
+        holder = model.file_at(built.service.locate(("build",), on_key=True).path)
+        paths = build_paths(built.service.data)
+        context = found_path(holder, paths.context) if holder is not None and paths is not None else None
+        dockerfile_path = disk_path(index, built.dockerfile.path)
+        if context is None or os.path.normpath(context) == os.path.dirname(dockerfile_path):
+            continue
+        key = (os.path.normpath(context), dockerfile_path)
+        if key in seen:
+            continue
+        seen.add(key)
+        listing = scan_context(context, os.path.basename(dockerfile_path))
+        found.append(ComposeContext(built, paths.context if paths is not None else context, listing))
+    return found

@@ -296,3 +296,36 @@ def from_arg_not_passed(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
                                              "FROM uses it here"),))
 
     yield from unique(found())
+
+
+@rule(
+    code="XF107", name="secret-in-compose-build-context", target=Target.PROJECT, severity=Severity.ERROR,
+    summary="A compose build context holds a secret file that .dockerignore lets into a whole-context COPY",
+    rationale="With `build.context` pointing elsewhere than the Dockerfile's folder, `COPY . .` copies that "
+              "folder: a .env, a private key or an .npmrc in it ends up in the image. The Dockerfile alone "
+              "cannot show this; only the compose file says which folder is the context.",
+    fix="Exclude the files in the context's .dockerignore, or copy only what the image needs.",
+    tags=("security", "secrets", "cross-format"),
+)
+def secret_in_compose_build_context(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
+    from kubelint_py.buildcontext import is_whole_context_copy
+    from kubelint_py.compose_files import ComposeContext
+
+    contexts = index.derived.get("compose_contexts")
+    for item in contexts if isinstance(contexts, list) else []:
+        if not isinstance(item, ComposeContext):
+            continue
+        leaked = item.listing.leaked()
+        if not leaked:
+            continue
+        shown = ", ".join(leaked[:5]) + (f" and {len(leaked) - 5} more" if len(leaked) > 5 else "")
+        dockerfile = item.built.dockerfile
+        copies = [ins for ins in dockerfile.instructions if is_whole_context_copy(ins)]
+        related = tuple(Related(Location(dockerfile.path, ins.span.line, ins.keyword_span.column),
+                                f"`{ins.keyword} {ins.arguments}` copies the whole context") for ins in copies)
+        where = item.listing.ignore_file or ".dockerignore (none found)"
+        yield Violation(
+            f"service '{item.built.service.name}' builds with context '{item.context}', which holds {shown}; "
+            f"the Dockerfile copies the whole context and {where} does not exclude "
+            f"{'it' if len(leaked) == 1 else 'them'}",
+            item.built.service.locate(("build",), on_key=True), related)
