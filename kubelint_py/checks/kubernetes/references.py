@@ -16,11 +16,10 @@ from collections.abc import Iterator
 from kubelint_py.checks.kubernetes._references import (
     CERT_MANAGER_ANNOTATIONS,
     object_exists,
-    pod_references,
 )
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
-from kubelint_py.models.kubernetes import Resource, Workload, data_keys
+from kubelint_py.models.kubernetes import Resource, Workload, data_keys, pod_spec_references
 from kubelint_py.models.located import YMap
 
 _EXTERNAL_HINT = "define it, or list it under external-objects in .kubelint.yaml if it is created outside these files"
@@ -30,7 +29,7 @@ def _missing(workload: Workload, ctx: RuleContext, kind: str,
              provided: frozenset[str] = frozenset()) -> Iterator[Violation]:
     namespace = ctx.index.namespace_of(workload.resource)
     reported: set[tuple[str, str]] = set()
-    for ref in pod_references(workload, kind):
+    for ref in pod_spec_references(workload, kind):
         if ref.optional or ref.name in provided or (ref.name, ref.via) in reported:
             continue
         if object_exists(ctx.index, kind, namespace, ref.name):
@@ -83,7 +82,7 @@ def secret_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation
 
 def _missing_keys(workload: Workload, ctx: RuleContext, kind: str) -> Iterator[Violation]:
     namespace = ctx.index.namespace_of(workload.resource)
-    for ref in pod_references(workload, kind):
+    for ref in pod_spec_references(workload, kind):
         if ref.key is None or ref.optional:
             continue
         defined = ctx.index.get(kind, namespace, ref.name)
