@@ -93,8 +93,9 @@ def check(
         "--format", "-f", help="text, json, sarif or github; repeat for several, FORMAT:FILE writes to a file.")
     ] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the (first) report to FILE.")] = None,
-    fail_on: Annotated[str, typer.Option(
-        "--fail-on", help="Exit 1 when a finding is at or above: error, warning, info or none.")] = "warning",
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 1 when a finding is at or above: error, warning, info or none (default: warning)."
+    )] = None,
     select: Annotated[list[str] | None, typer.Option(
         "--select", help="Only these rules (code, name, code prefix, tag); repeatable.")] = None,
     extend_select: Annotated[list[str] | None, typer.Option(
@@ -107,6 +108,16 @@ def check(
         "--namespace", help="Namespace of objects that declare none (default: default).")] = None,
     k8s_version: Annotated[str | None, typer.Option(
         "--k8s-version", help="Target Kubernetes version, e.g. 1.31.")] = None,
+    config_file: Annotated[str | None, typer.Option(
+        "--config", help="Configuration file (default: the nearest .kubelint.yaml or pyproject.toml "
+        "[tool.kubelint] above the linted paths).")] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore configuration files.")] = False,
+    show_config: Annotated[bool, typer.Option(
+        "--show-config", help="Print the merged configuration and where each value came from, then exit.")] = False,
+    baseline: Annotated[str | None, typer.Option(
+        "--baseline", help="Report only findings that are not recorded in this baseline file.")] = None,
+    write_baseline: Annotated[str | None, typer.Option(
+        "--write-baseline", help="Record the current findings in FILE (JSON) and exit 0.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only, no summary.")] = False,
     sarif_all_rules: Annotated[bool, typer.Option(
         "--sarif-all-rules", help="SARIF: describe every enabled rule, not only those with results.")] = False,
@@ -116,31 +127,43 @@ def check(
 ) -> None:
     """Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."""
     from kubelint_py.api import lint
-    from kubelint_py.config import Config, ConfigError
+    from kubelint_py.config import ConfigError
+    from kubelint_py.config_file import build_config
+    from kubelint_py.config_file import show_config as render_config
     from kubelint_py.engine import Severity, all_rules, rule_matches
     from kubelint_py.report import get_renderer, write_atomically
     from kubelint_py.report.text import render as render_text
     from kubelint_py.report.text import use_colour
 
     outputs = _parse_outputs(list(format or []), output)
-    try:
-        threshold = None if fail_on.strip().lower() == "none" else Severity.parse(fail_on)
-    except ValueError as error:
-        raise _usage_error(f"--fail-on: {error}") from None
+    overrides: dict[str, object] = {}
+    if fail_on is not None:
+        try:
+            overrides["fail_on"] = None if fail_on.strip().lower() == "none" else Severity.parse(fail_on)
+        except ValueError as error:
+            raise _usage_error(f"--fail-on: {error}") from None
     selectors = [*(select or []), *(ignore or []), *(extend_select or [])]
     if selectors:
         known = all_rules()
         for entry in selectors:
             if not any(rule_matches(r, entry) for r in known):
                 raise _usage_error(f"no rule matches '{entry}' (see `kubelint-py rules`)")
-    config = Config(select=tuple(select or ()), ignore=tuple(ignore or ()),
-                    extend_select=tuple(extend_select or ()), exclude=tuple(exclude or ()), fail_on=threshold)
-    if namespace:
-        config.default_namespace = namespace
-    if k8s_version:
-        config.k8s_version = k8s_version
+    given = {"select": tuple(select or ()), "ignore": tuple(ignore or ()), "extend_select": tuple(extend_select or ()),
+             "exclude": tuple(exclude or ()), "default_namespace": namespace, "k8s_version": k8s_version,
+             "baseline": baseline}
+    overrides.update({key: value for key, value in given.items() if value})
+    target_paths = list(paths or ["."])
     try:
-        report = lint(list(paths or ["."]), config, debug=debug)
+        config = build_config(target_paths, config_path=config_file, isolated=no_config, overrides=overrides)
+    except ConfigError as error:
+        raise _usage_error(str(error)) from None
+    if show_config:
+        sys.stdout.write(render_config(config))
+        raise typer.Exit(EXIT_OK)
+    if write_baseline is not None:
+        config.baseline = None  # record everything that is not silenced in the source or the configuration
+    try:
+        report = lint(target_paths, config, debug=debug)
     except ConfigError as error:
         raise _usage_error(str(error)) from None
     except Exception as error:  # the last line of defence: no traceback unless asked
@@ -148,6 +171,13 @@ def check(
             raise
         typer.echo(f"kubelint-py: internal error: {type(error).__name__}: {error} (rerun with --debug)", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if write_baseline is not None:
+        from kubelint_py.baseline import write_baseline as store_baseline
+
+        count = store_baseline(report.findings, report.files, write_baseline)
+        typer.echo(f"kubelint-py: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline}",
+                   err=True)
+        raise typer.Exit(EXIT_OK)
     for name, path in outputs:
         if (name, path) == outputs[0]:  # before the first report is written
             _check_outputs_are_not_inputs(outputs, [f.path for f in report.files])
@@ -181,7 +211,9 @@ def list_rules(
         typer.echo(json.dumps([
             {"code": r.code, "name": r.name, "format": r.format, "severity": r.severity.label,
              "enabled": r.enabled_by_default, "tags": list(r.tags), "summary": r.summary,
-             "aliases": list(r.aliases)} for r in rules], indent=2))
+             "aliases": list(r.aliases),
+             "parameters": {name: {"default": param.default, "help": param.help}
+                            for name, param in r.parameters.items()}} for r in rules], indent=2, default=str))
         return
     if format != "text":
         raise _usage_error("rules --format takes text or json")
@@ -201,6 +233,23 @@ def explain(code_or_name: Annotated[str, typer.Argument(help="A rule code (KS102
     if found is None:
         raise _usage_error(f"no rule named '{code_or_name}' (see `kubelint-py rules`)")
     typer.echo(explain_text(found))
+
+
+@app.command()
+def init(
+    folder: Annotated[str, typer.Argument(help="Where to write .kubelint.yaml (default: .).")] = ".",
+) -> None:
+    """Write a commented starter .kubelint.yaml (never overwrites an existing one)."""
+    from pathlib import Path
+
+    from kubelint_py.config import ConfigError
+    from kubelint_py.config_file import write_starter
+
+    try:
+        target = write_starter(Path(folder))
+    except ConfigError as error:
+        raise _usage_error(str(error)) from None
+    typer.echo(f"wrote {target}")
 
 
 def main() -> None:

@@ -306,7 +306,7 @@ def test_user_policies_for_compose_and_dockerfile(tmp_path: Path) -> None:
         message: "service '{service}' has no restart policy"
         ---
         code: ACME102
-        name: privileged-service
+        name: acme-privileged-service
         summary: Service runs privileged
         match: {format: compose}
         target: service
@@ -337,7 +337,8 @@ def test_user_policies_for_compose_and_dockerfile(tmp_path: Path) -> None:
             for f in report.active] == [
         ("Dockerfile", 2, 1, "ACME201", "RUN pipes a download into a shell: CURL -fsSL https://x.example | sh"),
         ("compose.yaml", 2, 3, "ACME101", "service 'web' has no restart policy"),
-        ("compose.yaml", 4, 17, "ACME102", "service 'web': privileged-service: privileged matches a forbidden pattern"),
+        ("compose.yaml", 4, 17, "ACME102",
+         "service 'web': acme-privileged-service: privileged matches a forbidden pattern"),
     ]
 
 
@@ -416,8 +417,10 @@ def test_explain_shows_policy_docs_and_examples() -> None:
     result = runner.invoke(app, ["explain", "missing-required-labels"])
     assert result.exit_code == 0
     assert "KS701 missing-required-labels" in result.output
-    assert "labels (default ['app.kubernetes.io/name'])" in result.output
-    assert "Example (bad)" in result.output and "# expect: KS701" in result.output
+    assert "labels (default" in result.output and "app.kubernetes.io/name" in result.output
+    assert "Label keys every workload must carry" in result.output
+    bad_example = result.output.split("Example (bad)", 1)[1]
+    assert "kind: Deployment" in bad_example and "KS701" in bad_example
 
 
 def test_policy_loading_is_lazy() -> None:

@@ -158,7 +158,7 @@ def test_security_severity_follows_configured_severity(tmp_path: Path) -> None:
 
 
 def test_all_rules_option_lists_every_enabled_rule(tmp_path: Path) -> None:
-    (tmp_path / "Dockerfile").write_text("FROM python:latest\n")
+    (tmp_path / "Dockerfile").write_text("FROM python:latest\nUSER app\n")
     report = lint([str(tmp_path / "Dockerfile")])
     few = _run(_render(report, tmp_path))["tool"]["driver"]["rules"]
     every = _run(_render(report, tmp_path, all_rules=True))["tool"]["driver"]["rules"]
@@ -184,7 +184,8 @@ def test_columns_are_unicode_code_points(tmp_path: Path) -> None:
     line = '    depends_on: ["ß€𝄞", cache]'
     (tmp_path / "compose.yaml").write_text(f"services:\n  ß€𝄞:\n    image: x:1\n  web:\n    image: y:1\n{line}\n")
     run = _run(_render(_lint_in(tmp_path, ["compose.yaml"]), tmp_path))
-    region = run["results"][0]["locations"][0]["physicalLocation"]["region"]
+    result = next(r for r in run["results"] if r["ruleId"] == "DC101")  # DC001 also flags the service name
+    region = result["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] == 6
     assert region["startColumn"] == line.index("cache") + 1  # not the UTF-8 or UTF-16 offset
 

@@ -316,15 +316,18 @@ class LabelSelector:
 
 
 @dataclass(frozen=True, slots=True)
-class NamedRef:
-    """A reference by name from one object to another, with where it is written."""
+class Ref:
+    """A reference by name from a pod spec to another object, with where it is written."""
 
     kind: str
     name: str
+    optional: bool
     location: Location
-    optional: bool = False
+    via: str
+    """How the pod refers to it, for messages: `env var 'X' of container 'c' (configMapKeyRef)`."""
     key: str | None = None
-    """The key inside a ConfigMap/Secret, for configMapKeyRef/secretKeyRef and items."""
+    """The key inside a ConfigMap/Secret, for configMapKeyRef/secretKeyRef and volume items."""
+    key_location: Location | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -391,64 +394,81 @@ def data_keys(resource: Resource) -> set[str]:
     return keys
 
 
-def pod_spec_references(workload: Workload) -> Iterator[NamedRef]:
-    """Every ConfigMap, Secret, ServiceAccount and PVC a pod spec names, with its location."""
-    res, spec = workload.resource, workload.pod_spec
-    for key in ("serviceAccountName", "serviceAccount"):
-        if isinstance(spec.get(key), str):
-            yield NamedRef("ServiceAccount", spec[key], res.at(spec, key))
-            break
-    pull = spec.get_list("imagePullSecrets")
-    for _, item in pull.maps() if pull is not None else []:
-        if "name" in item:
-            yield NamedRef("Secret", str(item["name"]), res.at(item, "name"))
-    volumes = spec.get_list("volumes")
-    for _, volume in volumes.maps() if volumes is not None else []:
-        yield from _volume_refs(res, volume)
-    for container in workload.containers:
-        env_from = container.get_list("envFrom")
-        for _, source in env_from.maps() if env_from is not None else []:
-            for field_name, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-                ref = source.get_map(field_name)
-                if ref is not None and "name" in ref:
-                    yield NamedRef(kind, str(ref["name"]), res.at(ref, "name"), ref.get("optional") is True)
+def _optional(node: YMap) -> bool:
+    return node.get("optional") is True
+
+
+def _keyed(resource: Resource, kind: str, holder: YMap, name_field: str, via: str,
+           items: YList | None, optional: bool) -> list[Ref]:
+    """A volume source: one Ref for the object, one per `items[].key`."""
+    name = holder.get(name_field)
+    if not isinstance(name, str) or not name:
+        return []
+    found = [Ref(kind, name, optional, resource.at(holder, name_field), via)]
+    for _, item in items.maps() if items is not None else []:
+        key = item.get("key")
+        if isinstance(key, str):
+            found.append(Ref(kind, name, optional, resource.at(holder, name_field), via, key,
+                             resource.at(item, "key")))
+    return found
+
+
+def pod_spec_references(workload: Workload, kind: str | None = None) -> list[Ref]:
+    """The pod spec's references to ServiceAccounts, ConfigMaps, Secrets and PVCs (or to one kind only:
+    then only the fields that can name that kind are read)."""
+    res = workload.resource
+    spec = workload.pod_spec
+    refs: list[Ref] = []
+    if kind in (None, "ServiceAccount"):
+        for field_name in ("serviceAccountName", "serviceAccount"):
+            name = spec.get(field_name)
+            if isinstance(name, str) and name:
+                refs.append(Ref("ServiceAccount", name, False, res.at(spec, field_name), field_name))
+                break
+    for container in workload.containers if kind in (None, "ConfigMap", "Secret") else ():
         env = container.get_list("env")
-        for _, var in env.maps() if env is not None else []:
-            value_from = var.get_map("valueFrom")
+        for _, item in env.maps() if env is not None else []:
+            value_from = item.get_map("valueFrom")
             if value_from is None:
                 continue
-            for field_name, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+            for field_name, ref_kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
                 ref = value_from.get_map(field_name)
-                if ref is not None and "name" in ref:
-                    ref_key = ref.get("key")
-                    yield NamedRef(kind, str(ref["name"]), res.at(ref, "name"), ref.get("optional") is True,
-                                   None if ref_key is None else str(ref_key))
-
-
-def _volume_refs(res: Resource, volume: YMap) -> Iterator[NamedRef]:
-    config_map = volume.get_map("configMap")
-    if config_map is not None and "name" in config_map:
-        yield from _with_items(res, "ConfigMap", config_map, "name")
-    secret = volume.get_map("secret")
-    if secret is not None and "secretName" in secret:
-        yield from _with_items(res, "Secret", secret, "secretName")
-    claim = volume.get_map("persistentVolumeClaim")
-    if claim is not None and "claimName" in claim:
-        yield NamedRef("PersistentVolumeClaim", str(claim["claimName"]), res.at(claim, "claimName"))
-    projected = volume.get_map("projected")
-    sources = projected.get_list("sources") if projected is not None else None
-    for _, source in sources.maps() if sources is not None else []:
-        for field_name, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
-            ref = source.get_map(field_name)
-            if ref is not None and "name" in ref:
-                yield from _with_items(res, kind, ref, "name")
-
-
-def _with_items(res: Resource, kind: str, ref: YMap, name_key: str) -> Iterator[NamedRef]:
-    optional = ref.get("optional") is True
-    name = str(ref[name_key])
-    yield NamedRef(kind, name, res.at(ref, name_key), optional)
-    items = ref.get_list("items")
-    for _, item in items.maps() if items is not None else []:
-        if "key" in item:
-            yield NamedRef(kind, name, res.at(item, "key"), optional, str(item["key"]))
+                if ref is None or not isinstance(ref.get("name"), str):
+                    continue
+                key = ref.get("key")
+                refs.append(Ref(ref_kind, ref["name"], _optional(ref), res.at(ref, "name"),
+                                f"env var '{item.get('name', '')}' of container '{container.name}' ({field_name})",
+                                key if isinstance(key, str) else None,
+                                res.at(ref, "key") if "key" in ref else None))
+        env_from = container.get_list("envFrom")
+        for _, item in env_from.maps() if env_from is not None else []:
+            for field_name, ref_kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = item.get_map(field_name)
+                if ref is not None and isinstance(ref.get("name"), str):
+                    refs.append(Ref(ref_kind, ref["name"], _optional(ref), res.at(ref, "name"),
+                                    f"envFrom of container '{container.name}' ({field_name})"))
+    volumes = spec.get_list("volumes") if kind != "ServiceAccount" else None
+    for _, volume in volumes.maps() if volumes is not None else []:
+        via = f"volume '{volume.get('name', '')}'"
+        source = volume.get_map("configMap")
+        if source is not None:
+            refs += _keyed(res, "ConfigMap", source, "name", via, source.get_list("items"), _optional(source))
+        source = volume.get_map("secret")
+        if source is not None:
+            refs += _keyed(res, "Secret", source, "secretName", via, source.get_list("items"), _optional(source))
+        projected = volume.get_map("projected")
+        sources = projected.get_list("sources") if projected is not None else None
+        for _, item in sources.maps() if sources is not None else []:
+            for field_name, ref_kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                source = item.get_map(field_name)
+                if source is not None:
+                    refs += _keyed(res, ref_kind, source, "name", f"{via} (projected)", source.get_list("items"),
+                                   _optional(source))
+        claim = volume.get_map("persistentVolumeClaim")
+        if claim is not None and isinstance(claim.get("claimName"), str):
+            refs.append(Ref("PersistentVolumeClaim", claim["claimName"], False, res.at(claim, "claimName"), via))
+    pull_secrets = spec.get_list("imagePullSecrets") if kind in (None, "Secret") else None
+    for _, item in pull_secrets.maps() if pull_secrets is not None else []:
+        if isinstance(item.get("name"), str):
+            refs.append(Ref("Secret", item["name"], False, res.at(item, "name"), "imagePullSecrets"))
+    return refs if kind is None else [ref for ref in refs if ref.kind == kind]

@@ -265,15 +265,16 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
         fields: dict[str, Any] = {
             "rule_id": finding.code,
             "level": LEVELS[finding.severity],
-            "message": b.make(om.Message, text=finding.message or finding.name),
+            "message": b.make(om.Message, text=finding.message if finding.message.strip() else finding.name),
             "locations": [location(finding.location)],
             "partial_fingerprints": {"primaryLocationLineHash": fingerprints[id(finding)]},
         }
         if finding.code in rule_index:
             fields["rule_index"] = rule_index[finding.code]
         if finding.related:
-            fields["related_locations"] = [location(r.location, r.message or "related location", i)
-                                           for i, r in enumerate(finding.related[:MAX_RELATED], 1)]
+            fields["related_locations"] = [
+                location(r.location, r.message if r.message.strip() else "related location", i)
+                for i, r in enumerate(finding.related[:MAX_RELATED], 1)]
         if suppressions:
             fields["suppressions"] = [] if finding.suppressed is None else [_suppression(b, finding)]
         results.append(b.make(om.Result, **fields))
