@@ -142,12 +142,6 @@ def check(
             overrides["fail_on"] = None if fail_on.strip().lower() == "none" else Severity.parse(fail_on)
         except ValueError as error:
             raise _usage_error(f"--fail-on: {error}") from None
-    selectors = [*(select or []), *(ignore or []), *(extend_select or [])]
-    if selectors:
-        known = all_rules()
-        for entry in selectors:
-            if not any(rule_matches(r, entry) for r in known):
-                raise _usage_error(f"no rule matches '{entry}' (see `kubelint-py rules`)")
     given = {"select": tuple(select or ()), "ignore": tuple(ignore or ()), "extend_select": tuple(extend_select or ()),
              "exclude": tuple(exclude or ()), "default_namespace": namespace, "k8s_version": k8s_version,
              "baseline": baseline}
@@ -157,6 +151,13 @@ def check(
         config = build_config(target_paths, config_path=config_file, isolated=no_config, overrides=overrides)
     except ConfigError as error:
         raise _usage_error(str(error)) from None
+    # after the configuration: its policies are rules that --select/--ignore may name
+    selectors = [*(select or []), *(ignore or []), *(extend_select or [])]
+    if selectors:
+        known = all_rules()
+        for entry in selectors:
+            if not any(rule_matches(r, entry) for r in known):
+                raise _usage_error(f"no rule matches '{entry}' (see `kubelint-py rules`)")
     if show_config:
         sys.stdout.write(render_config(config))
         raise typer.Exit(EXIT_OK)
@@ -199,6 +200,17 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
+def _use_configured_policies() -> None:
+    """`rules` and `explain` include the policies named by the configuration file of the working folder."""
+    from kubelint_py.config import ConfigError
+    from kubelint_py.config_file import build_config
+
+    try:
+        build_config(["."])  # validating the file registers its policies
+    except ConfigError as error:
+        typer.echo(f"kubelint-py: warning: configuration ignored: {error}", err=True)
+
+
 @app.command("rules")
 def list_rules(
     format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
@@ -206,6 +218,7 @@ def list_rules(
     """List every rule: code, name, format, default severity, summary."""
     from kubelint_py.engine import all_rules
 
+    _use_configured_policies()
     rules = all_rules()
     if format == "json":
         typer.echo(json.dumps([
@@ -229,6 +242,7 @@ def explain(code_or_name: Annotated[str, typer.Argument(help="A rule code (KS102
     from kubelint_py.docs import explain_text
     from kubelint_py.engine import find_rule
 
+    _use_configured_policies()
     found = find_rule(code_or_name)
     if found is None:
         raise _usage_error(f"no rule named '{code_or_name}' (see `kubelint-py rules`)")

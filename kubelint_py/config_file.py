@@ -388,11 +388,22 @@ def _article(word: str) -> str:
 
 def validate(config_file: ConfigFile) -> None:
     """Raise ConfigError listing every problem, each with its line."""
-    problems = _schema_errors(config_file) + _rule_errors(config_file, all_rules())
+    problems = _schema_errors(config_file)
+    _register_policies(config_file)
+    problems += _rule_errors(config_file, all_rules())
     if problems:
         problems.sort()
         raise ConfigError("invalid configuration:\n" + "\n".join(
             f"  {config_file.display}:{line}:{column}: {message}" for (line, column), message in problems))
+
+
+def _register_policies(config_file: ConfigFile) -> None:
+    """The file's own policies are rules too: its selectors, severities and parameters may name them."""
+    paths = _list(config_file.values.get("policies"))
+    if paths:
+        from kubelint_py.policies import use_user_policies
+
+        use_user_policies([_resolve(config_file, path) for path in paths])
 
 
 # --- merging -----------------------------------------------------------------------------------

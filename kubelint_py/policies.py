@@ -175,7 +175,13 @@ def _check_against_policy_schema(source: str, doc: YMap) -> None:
         message = f"unknown key '{_dotted(path)}'" + (f" (allowed here: {allowed})" if allowed else "")
         raise _policy_error(source, span_at(doc, path, key=True), message)
     else:
-        message = f"{_dotted(path) or 'policy'}: {error.message}"
+        detail = error.message
+        if error.validator in ("oneOf", "anyOf"):
+            # `target: objekt`: say which values are allowed rather than "not valid under any of the schemas"
+            enums = [e for e in error.context if e.validator == "enum" and not e.relative_path]
+            if enums:
+                detail = enums[0].message
+        message = f"{_dotted(path) or 'policy'}: {detail}"
     span = span_at(doc, path, key=error.validator == "required")
     raise _policy_error(source, span, message)
 

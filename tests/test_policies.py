@@ -517,3 +517,41 @@ def test_parameter_of_the_wrong_type_is_reported(tmp_path: Path) -> None:
     [finding] = report.active
     assert finding.code == "KL005"
     assert "parameter 'labels' of KS701 must be a list like its default" in finding.message
+
+
+# --- through the configuration file and the CLI -------------------------------------------------------
+
+
+def _project(tmp_path: Path, policy: str = USER_POLICY) -> Path:
+    _write(tmp_path / "policies", "team.yaml", policy.replace(
+        "match:", "params:\n  key:\n    default: acme.io/team\n    help: The annotation.\nmatch:").replace(
+        "required: [acme.io/team]", "required: [{$param: key}]"))
+    _write(tmp_path, ".kubelint.yaml", """\
+        policies: [policies/]
+        severity: {missing-team-annotation: warning}
+        parameters:
+          ACME001: {key: acme.io/owner}
+        """)
+    _write(tmp_path / "k8s", "deploy.yaml", DEPLOYMENT)
+    return tmp_path
+
+
+def test_config_file_policies_with_cli_select_severity_and_parameters(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(_project(tmp_path))
+    result = runner.invoke(app, ["check", "k8s", "--select", "ACME001"])
+    assert result.exit_code == 1, result.output
+    assert ("k8s/deploy.yaml:5:3: ACME001 [warning] Deployment 'web' in namespace 'default' lacks annotation "
+            "acme.io/owner") in result.output
+    listed = runner.invoke(app, ["rules"])
+    assert any(line.startswith("ACME001") for line in listed.output.splitlines())
+    explained = runner.invoke(app, ["explain", "ACME001"])
+    assert explained.exit_code == 0 and "On-call needs to know whom to page." in explained.output
+
+
+def test_config_file_with_a_broken_policy_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(_project(tmp_path, USER_POLICY.replace("target: object", "target: objekt")))
+    result = runner.invoke(app, ["check", "k8s"])
+    assert result.exit_code == 2
+    assert ("policies/team.yaml:14:9: policy error: target: 'objekt' is not one of ['object', 'podSpec', "
+            "'container', 'service', 'instruction']") in result.output.replace(str(tmp_path) + "/", "")
