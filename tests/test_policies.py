@@ -555,3 +555,13 @@ def test_config_file_with_a_broken_policy_exits_2(tmp_path: Path, monkeypatch: p
     assert result.exit_code == 2
     assert ("policies/team.yaml:14:9: policy error: target: 'objekt' is not one of ['object', 'podSpec', "
             "'container', 'service', 'instruction']") in result.output.replace(str(tmp_path) + "/", "")
+
+
+def test_policy_findings_are_suppressed_like_builtin_ones(tmp_path: Path) -> None:
+    service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web{annotations}\nspec:\n  type: NodePort{comment}\n"
+    for metadata, comment in (("", "  # kubelint: ignore=nodeport-service -- legacy LB"),
+                              ("\n  annotations: {kubelint.io/ignore: KS703}", "")):
+        path = _write(tmp_path, "svc.yaml", service.format(annotations=metadata, comment=comment))
+        report = lint([str(path)], Config(select=("KS703",)))
+        assert report.active == []
+        assert [f.code for f in report.findings if f.suppressed is not None] == ["KS703"]
