@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from kubelint_py import diagnostics as diag
+from kubelint_py.buildcontext import ContextListing
 from kubelint_py.config import DEFAULT_MAX_FILE_SIZE
 from kubelint_py.discover import Candidate
 from kubelint_py.engine import Finding, Related, Rule
@@ -32,11 +33,18 @@ class SourceFile:
     kind: SourceKind
     text: str = ""
     explicit: bool = False
+    fs_path: str = ""
+    """Absolute path on disk (path is the display form)."""
     resources: list[Resource] = field(default_factory=list)
     compose: ComposeFile | None = None
     dockerfile: Dockerfile | None = None
+    build_context: ContextListing | None = None
+    """For a Dockerfile that copies its whole folder (`COPY . .`): the secret-looking files there."""
     ambiguities: list[Ambiguity] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    companion: bool = False
+    """Loaded only as context for another file (a compose base of a linted override): its models are
+    indexed, but findings located in it are not reported."""
 
     def report(self, rule: Rule, message: str, span: Span | None, related: tuple[Related, ...] = ()) -> None:
         self.findings.append(Finding(rule.code, rule.name, rule.severity, message,
@@ -77,7 +85,7 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
     """The decoded text, or None after recording why the file cannot be linted."""
     try:
         # O_NONBLOCK: opening a FIFO named like a manifest must not wait forever for a writer.
-        fd = os.open(source.path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
+        fd = os.open(source.fs_path or source.path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
         with open(fd, "rb", closefd=True) as handle:
             info = os.fstat(handle.fileno())
             if stat.S_ISDIR(info.st_mode):
@@ -89,7 +97,7 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
                 return None
             if info.st_size > max_size:
                 source.report(diag.UNREADABLE, f"file is {_mib(info.st_size)}, over the {_mib(max_size)} limit "
-                              "(max_file_size, --max-file-size); it was not linted", None)
+                              "(max-file-size); it was not linted", None)
                 return None
             data = handle.read(max_size + 1)
     except IsADirectoryError:
@@ -99,8 +107,8 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
         source.report(diag.UNREADABLE, f"cannot read file: {error.strerror or error}", None)
         return None
     if len(data) > max_size:  # it grew after fstat
-        source.report(diag.UNREADABLE, f"file is over the {_mib(max_size)} limit (max_file_size, "
-                      "--max-file-size); it was not linted", None)
+        source.report(diag.UNREADABLE, f"file is over the {_mib(max_size)} limit (max-file-size); "
+                      "it was not linted", None)
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (PowerShell's `>` writes it)
         try:
@@ -137,18 +145,18 @@ def load_source(candidate: Candidate, max_size: int) -> SourceFile:
         error_text = "RecursionError: the file nests too deeply"
     except Exception as error:
         error_text = f"{type(error).__name__}: {error}"
-    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
+    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit, fs_path=candidate.read_path)
     source.report(diag.INTERNAL_ERROR, f"loading this file failed ({error_text}); it was not linted", None)
     return source
 
 
 def _load_source(candidate: Candidate, max_size: int) -> SourceFile:
-    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
+    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit, fs_path=candidate.read_path)
     if candidate.problem is not None:
         source.report(diag.UNREADABLE, f"cannot read: {candidate.problem}", None)
         return source
     if candidate.kind in ("yaml", "json", "compose") and not candidate.explicit \
-            and is_helm_template_path(candidate.path):
+            and is_helm_template_path(candidate.read_path):
         source.kind = "template"
         source.report(diag.TEMPLATE_SKIPPED, "Helm chart template skipped: lint the rendered output "
                       "(`helm template`) instead", None)
@@ -185,6 +193,12 @@ def _load_dockerfile(source: SourceFile, text: str) -> None:
     source.dockerfile = parse_dockerfile(source.path, text)
     for problem in source.dockerfile.problems:
         source.report(diag.PARSE_ERROR, problem.message, problem.span)
+    from kubelint_py.buildcontext import is_whole_context_copy, scan_context
+
+    # Only a whole-context COPY/ADD makes the folder's contents matter; scan nothing otherwise.
+    if any(is_whole_context_copy(ins) for ins in source.dockerfile.instructions):
+        on_disk = source.fs_path or source.path
+        source.build_context = scan_context(os.path.dirname(on_disk) or ".", os.path.basename(on_disk))
 
 
 def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nodes: int = MAX_NODES) -> None:
@@ -212,7 +226,10 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nod
         if roots:
             roots[0].use_schema("yaml12")
             source.ambiguities.extend(roots[0].ambiguities)
-            source.compose = ComposeFile(source.path, roots[0].value)
+            source.compose = ComposeFile(source.path, roots[0].value, text, fs_path=source.fs_path)
+            from kubelint_py.compose_files import probe_compose_paths
+
+            probe_compose_paths(source.compose)
         return
     source.kind = "other"
 
@@ -224,7 +241,12 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
     if api_version.startswith(NON_CLUSTER_GROUPS):
         return
     items = body.get_list("items")
-    if body.get("kind") == "List" and items is not None:
+    kind = body.get("kind")
+    # `List`, and typed lists such as ConfigMapList or RoleBindingList (items of the listed kind) that
+    # kubectl also accepts; a custom kind that merely ends in "List" stays one object.
+    if items is not None and (kind == "List" or (
+            isinstance(kind, str) and kind.endswith("List") and items
+            and all(isinstance(i, YMap) and i.get("kind") == kind[:-4] for i in items))):
         for _, item in items.maps():
             _add_resources(source, item, doc_index, item.span)
         return

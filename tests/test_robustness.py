@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from kubelint_py import load
-from kubelint_py.api import Report, lint, lint_candidates
+from kubelint_py.api import Report, lint_candidates
+from kubelint_py.api import lint as lint_all
 from kubelint_py.config import Config, parse_size
 from kubelint_py.discover import Candidate
 from kubelint_py.parsers.yaml import MAX_DEPTH
@@ -28,6 +29,18 @@ import hostile
 
 ROOT = Path(__file__).resolve().parent.parent
 LINTED_KINDS = ("dockerfile", "compose", "kubernetes")
+
+
+# The rules these tests expect findings from; the tool's own KL findings are what is under test. (The
+# fuzz tests and test_deep_but_allowed_nesting run every rule.)
+SELECT = ("KL", "KS102", "DC101", "DF301")
+
+
+def lint(paths: list[str], config: Config | None = None) -> Report:
+    config = config or Config()
+    if not config.select:
+        config.select = SELECT
+    return lint_all(paths, config)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +138,8 @@ def test_cli_over_hostile_tree_and_fixtures(small_tree: tuple[Path, dict[str, ho
 
 def _run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    if args and args[0] == "check" and "--select" not in args:
+        args = (*args, *(part for code in SELECT for part in ("--select", code)))
     return subprocess.run([sys.executable, "-m", "kubelint_py", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=300, check=False)
 
@@ -273,7 +288,7 @@ def test_deep_but_allowed_nesting_goes_through_every_rule_and_reporter(tmp_path:
         + f"---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {{name: t}}\nspec: {deep}\n")
     (tmp_path / "compose.yaml").write_text(f"services:\n  web:\n    image: web:1\n    x-deep: {deep_map}\n"
                                            f"    command: {deep}\n    environment: {deep_map}\n")
-    report = lint([str(tmp_path)])
+    report = lint_all([str(tmp_path)], Config(extend_select=("ALL",)))
     _no_internal_errors(report)
     assert ("KS102", hostile.NO_PROBE_LINE) in _pairs(report)
     assert not [f for f in report.active if f.code == "KL001"]
@@ -335,12 +350,15 @@ def test_yaml_tags_never_construct_objects(tmp_path: Path) -> None:
 
 
 def test_environment_is_never_expanded(tmp_path: Path) -> None:
+    # Names that messages echo (compose service keys and container names are never interpolated).
     (tmp_path / "compose.yaml").write_text(
-        'services:\n  web:\n    image: "web:${KUBELINT_TEST_SECRET}"\n'
-        '    depends_on: ["${HOME}", "$KUBELINT_TEST_SECRET"]\n')
+        'services:\n  "${HOME}":\n    image: "web:${KUBELINT_TEST_SECRET}"\n'
+        '    depends_on: [missing, "$KUBELINT_TEST_SECRET"]\n')
+    (tmp_path / "deploy.yaml").write_text(hostile.NO_PROBE.replace("- name: web", "- name: $KUBELINT_TEST_SECRET"))
     env = {"HOME": "/home/home-was-expanded", "KUBELINT_TEST_SECRET": "secret-was-expanded"}
     result = _run("check", str(tmp_path), cwd=tmp_path, env=env)
-    assert "depends on '${HOME}'" in result.stdout
+    assert "service '${HOME}' depends on 'missing'" in result.stdout
+    assert "container '$KUBELINT_TEST_SECRET'" in result.stdout
     assert "was-expanded" not in result.stdout + result.stderr
     as_json = _run("check", str(tmp_path), "--format", "json", cwd=tmp_path, env=env)
     assert "was-expanded" not in as_json.stdout

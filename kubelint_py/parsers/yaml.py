@@ -486,7 +486,7 @@ def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False,
         # Not linted at all rather than half: a partial file would mislead cross-file checks.
         return YamlStream([], [YamlProblem(
             "too-large", f"more than {max_nodes:,} YAML nodes; the file was not linted (the limit grows "
-            "with max_file_size / --max-file-size)", Span.point(1))])
+            "with max-file-size)", Span.point(1))])
 
 
 def _load(builder: _Builder, text: str, pure: bool) -> YamlStream:
