@@ -71,7 +71,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     started = time.perf_counter()
     candidates = list(discover(paths or ["."], config.exclude, cwd=cwd))
     files = [load_source(candidate, config.max_file_size) for candidate in candidates]
-    files.extend(_load_related(files, config, cwd or Path.cwd()))
+    files.extend(_load_related(files, config, cwd or Path.cwd(), _trusted_roots(paths or ["."], config, cwd)))
     # The loaded models live until the report is built: keep full garbage collections triggered by the
     # rules' small allocations from re-scanning millions of YAML nodes (about a third of rule time).
     gc.freeze()
@@ -83,15 +83,56 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     return report
 
 
-def _load_related(files: list[SourceFile], config: Config, cwd: Path) -> list[SourceFile]:
+def _trusted_roots(paths: Sequence[str], config: Config, cwd: Path | None) -> list[str]:
+    """Folders that files named inside linted files may come from: each linted path's repository
+    (the nearest folder above it holding .git), else the path itself, and the configured project root.
+    A compose file in a pull request must not make the run read (and echo) /etc/shadow."""
+    import os
+
+    base = cwd or Path.cwd()
+    roots: list[str] = []
+    for raw in [*paths, *([config.project_root] if config.project_root else [])]:
+        real = os.path.realpath(base / raw)
+        folder = real if os.path.isdir(real) else os.path.dirname(real)
+        probe = folder
+        while True:
+            if os.path.exists(os.path.join(probe, ".git")):
+                folder = probe
+                break
+            parent = os.path.dirname(probe)
+            if parent == probe:
+                break
+            probe = parent
+        roots.append(folder)
+    return roots
+
+
+def _inside(path: str, roots: list[str]) -> bool:
+    import os
+
+    real = os.path.realpath(path)
+    return any(os.path.commonpath([root, real]) == root for root in roots)
+
+
+def _load_related(files: list[SourceFile], config: Config, cwd: Path,
+                  roots: list[str] | None = None) -> list[SourceFile]:
     """Compose files a linted compose file is merged with (as companions) and the Dockerfiles compose
-    builds, when discovery did not yield them. Companions can name further files: a few rounds."""
+    builds, when discovery did not yield them. Companions can name further files: a few rounds.
+    Only files inside `roots` are read (None: no limit)."""
+    import os
+
     from kubelint_py.compose_files import related_candidates
+    from kubelint_py.discover import is_compose_name
 
     added: list[SourceFile] = []
     for _ in range(4):
         found: list[SourceFile] = []
         for candidate, companion in related_candidates([*files, *added], config.exclude, cwd):
+            if roots is not None and not _inside(candidate.read_path, roots) \
+                    and not (companion and is_compose_name(os.path.basename(candidate.read_path))):
+                # Outside the repository only compose files merged for context (never reported) are
+                # read, and only when named like compose files; Dockerfiles there are not read at all.
+                continue
             source = load_source(candidate, config.max_file_size)
             source.companion = companion
             found.append(source)

@@ -484,6 +484,28 @@ def test_links_out_of_the_linted_tree_are_not_followed(tmp_path: Path) -> None:
     assert len(lint([str(tree)]).files) == 1
 
 
+def test_files_named_in_compose_files_outside_the_linted_tree_are_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Dockerfile").write_text("FROM alpine:3.20\nSECRET_CONTENT_HERE x\n")
+    (outside / "compose.yaml").write_text("services:\n  base:\n    image: x:1\n    depends_on: [nope]\n")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / ".git").mkdir()  # the repository boundary
+    (tree / "compose.yaml").write_text(
+        "services:\n  web:\n    build: {context: ../outside}\n"
+        "  other:\n    extends: {file: ../outside/compose.yaml, service: base}\n"
+        "  third:\n    extends: {file: ../outside/Dockerfile, service: base}\n")
+    result = _run("check", str(tree), "--format", "json", "--select", "ALL")
+    assert "SECRET_CONTENT_HERE" not in result.stdout + result.stderr
+    assert "outside" not in {Path(f["location"]["path"]).parent.name for f in json.loads(result.stdout)["findings"]}
+    # Inside the repository they are followed.
+    (tree / "web").mkdir()
+    (tree / "web" / "Dockerfile").write_text("FROM alpine:3.20\nINSIDE_CONTENT x\n")
+    (tree / "compose.yaml").write_text("services:\n  web:\n    build: {context: ./web}\n")
+    assert "INSIDE_CONTENT" in _run("check", str(tree / "compose.yaml"), "--select", "KL001").stdout
+
+
 def test_symlink_loop_is_one_finding(tmp_path: Path) -> None:
     _symlink_or_skip(tmp_path / "b.yaml", tmp_path / "a.yaml")
     _symlink_or_skip(tmp_path / "a.yaml", tmp_path / "b.yaml")
