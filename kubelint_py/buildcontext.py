@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -110,8 +111,12 @@ def secret_files(candidates: Iterable[str], ignore: DockerIgnore | None) -> list
 
 def _read(path: str) -> str | None:
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(1_000_000)
+        # Non-blocking, and regular files only: a FIFO named .dockerignore must not stall the run.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb", closefd=True) as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return handle.read(1_000_000).decode("utf-8", errors="replace")
     except OSError:
         return None
 
