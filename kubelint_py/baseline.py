@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -83,12 +84,10 @@ class _FileView:
 
 
 def _relative(path: str, base: Path) -> str:
-    resolved = Path(path).resolve()
+    resolved = Path(os.path.realpath(path))  # never raises, even on a link loop
     try:
         return resolved.relative_to(base).as_posix()
     except ValueError:
-        import os
-
         return Path(os.path.relpath(resolved, base)).as_posix()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -179,7 +180,8 @@ def find_config_file(paths: Sequence[str], cwd: Path | None = None) -> Path | No
             starts.append(cwd)
             continue
         path = Path(raw)
-        path = (path if path.is_absolute() else cwd / path).resolve()
+        # realpath, not resolve(): a path that is a link loop must not raise
+        path = Path(os.path.realpath(path if path.is_absolute() else cwd / path))
         starts.append(path if path.is_dir() else path.parent)
     folder = starts[0]
     for other in starts[1:]:

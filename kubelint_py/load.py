@@ -66,7 +66,7 @@ def _is_chart_dir(directory: str) -> bool:
 
 def is_helm_template_path(path: str) -> bool:
     """A file under a chart's templates/ folder (a folder whose parent holds Chart.yaml)."""
-    parts = Path(path).resolve().parts
+    parts = Path(os.path.realpath(path)).parts
     for index in range(len(parts) - 1, 0, -1):
         if parts[index] == "templates" and _is_chart_dir(str(Path(*parts[:index]))):
             return True

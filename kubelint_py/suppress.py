@@ -15,6 +15,7 @@ Sources, applied in this order:
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -330,7 +331,8 @@ def _mark_per_path(findings: list[Finding], files: Sequence[SourceFile], config:
         path = finding.location.path
         if path not in cache:
             try:
-                cache[path] = Path(on_disk.get(path, path)).resolve().relative_to(base).as_posix()
+                # realpath, not resolve(): a linted link loop must not raise
+                cache[path] = Path(os.path.realpath(on_disk.get(path, path))).relative_to(base).as_posix()
             except ValueError:
                 cache[path] = None
         rel = cache[path]

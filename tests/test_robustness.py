@@ -280,6 +280,23 @@ def test_fifo_dockerignore_does_not_hang(tmp_path: Path) -> None:
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr
 
 
+def test_broken_paths_named_on_the_command_line(small_tree: tuple[Path, dict[str, hostile.Expect]],
+                                                tmp_path: Path) -> None:
+    root, expected = small_tree
+    names = [n for n in ("loop-a.yaml", "broken-link.yaml", "fifo.yaml", "binary.yaml") if n in expected]
+    baseline = tmp_path / "baseline.json"
+    for extra in ([], ["--write-baseline", str(baseline)]):
+        result = _run("check", *names, "good/noprobe.yaml", *extra, cwd=root)
+        assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
+    result = _run("check", *names, "good/noprobe.yaml", "--baseline", str(baseline), cwd=root)
+    assert "Traceback" not in result.stderr and result.returncode == 0, result.stdout + result.stderr
+    result = _run("check", *names, "good/noprobe.yaml", cwd=root)
+    assert result.returncode == 1
+    for name in names:
+        assert f"{name}:1:1: KL003" in result.stdout
+    assert f"good/noprobe.yaml:{hostile.NO_PROBE_LINE}:" in result.stdout
+
+
 def test_missing_path_named_on_the_command_line(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(hostile.GOOD_DEPLOYMENT)
     result = _run("check", str(tmp_path / "nope.yaml"), str(tmp_path))
