@@ -431,10 +431,11 @@ def test_escape_control() -> None:
 
 def test_sarif_is_valid_json_when_available(tmp_path: Path) -> None:
     pytest.importorskip("kubelint_py.report.sarif")
-    (tmp_path / "keys.yaml").write_text('a: 1\n"\\e[2J": 1\n"\\e[2J": 2\n')
+    (tmp_path / "keys.yaml").write_text('a: 1\n"\\e[2J\\u202E\\x9b": 1\n"\\e[2J\\u202E\\x9b": 2\n')
     result = _run("check", str(tmp_path), "--format", "sarif")
-    assert "\x1b" not in result.stdout
-    json.loads(result.stdout)
+    assert not any(c in result.stdout for c in "\x1b\u202e\x9b")
+    log = json.loads(result.stdout)
+    assert any("\x1b[2J\u202e\x9b" in r["message"]["text"] for r in log["runs"][0]["results"])
 
 
 def _tree_hash(root: Path) -> dict[str, str]:

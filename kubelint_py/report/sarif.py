@@ -31,6 +31,7 @@ import sarif_om as om
 from kubelint_py import __version__
 from kubelint_py import diagnostics as diag
 from kubelint_py.engine import Finding, Rule, Severity, all_rules, find_rule
+from kubelint_py.report import terminal_safe_json
 from kubelint_py.report.paths import PathMapper, project_root
 from kubelint_py.source import Location
 
@@ -335,4 +336,5 @@ def render(report: Report, *, all_rules: bool = False, suppressions: bool = Fals
                              max_results=max_results)
     # Compact: json's C encoder is not used with indent, which makes indenting 5x slower than everything
     # else together for big logs. `python -m json.tool results.sarif` shows it indented.
-    return json.dumps(to_json_data(log, builder), ensure_ascii=False) + "\n"
+    # Same document; C1 controls and bidi overrides from file content as \u escapes (terminal-safe).
+    return terminal_safe_json(json.dumps(to_json_data(log, builder), ensure_ascii=False)) + "\n"
