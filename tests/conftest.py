@@ -25,6 +25,6 @@ if str(ROOT) not in sys.path:
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-settings.register_profile("default-quick", max_examples=50, deadline=None, suppress_health_check=_SLOW_OK)
+settings.register_profile("default-quick", max_examples=30, deadline=None, suppress_health_check=_SLOW_OK)
 settings.register_profile("long", max_examples=4000, deadline=None, suppress_health_check=_SLOW_OK)
 settings.load_profile("default-quick")
