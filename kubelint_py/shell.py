@@ -67,6 +67,9 @@ _NAME_START = frozenset(string.ascii_letters + "_")
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_")
 _METACHARS = frozenset(" \t\r\n;&|()<>")
 _MAX_DEPTH = 8
+MAX_COMMANDS = 10_000
+"""Commands analysed per script: real RUN scripts have dozens; a hostile 5 MB `a && a && ...` line has
+half a million, which every Dockerfile rule would then walk."""
 # Characters with no special meaning inside an unquoted word (see _Lexer.word).
 _PLAIN_RUN = re.compile(r"[^ \t\r\n;&|()<>\\'\"$`]+")
 
@@ -327,7 +330,7 @@ def _split(script: str, depth: int) -> list[SimpleCommand]:
     # `case WORD in pat1 | pat2) ...;; esac`: pattern lists are not commands and their `|` is no pipe.
     in_patterns = False
     open_cases = 0
-    while True:
+    while len(commands) < MAX_COMMANDS:
         token = lexer.next_token()
         if token is None:
             break

@@ -350,6 +350,14 @@ def test_dockerfile_line_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         ("a/Dockerfile", "KL003", 1), ("b/Dockerfile", "DF301", 1)]
 
 
+def test_shell_analysis_is_bounded() -> None:
+    from kubelint_py.shell import MAX_COMMANDS, split_commands
+
+    commands = split_commands("echo a && " * (MAX_COMMANDS + 500) + "true")
+    assert MAX_COMMANDS <= len(commands) <= MAX_COMMANDS + 1
+    assert [c.words for c in split_commands("a && b; c")] == [("a",), ("b",), ("c",)]
+
+
 def test_many_broken_documents_stay_linear_and_later_ones_are_linted(tmp_path: Path) -> None:
     text = "".join("---\nbad: [\n" for _ in range(2000)) + "---\n" + hostile.NO_PROBE
     (tmp_path / "many.yaml").write_text(text)
