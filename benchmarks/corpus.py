@@ -8,8 +8,9 @@ reference to a missing Secret or ServiceAccount, no probe, no memory limit, a li
 rules have real work to do.
 
 Manifests can bundle several services per file (`k8s_files` below the number of services) to reach
-object counts such as "100 files, 2,000 objects". The same arguments always give byte-identical files: the random generator is
-seeded and nothing depends on time or the environment. Files are only rewritten when their content
+object counts such as "100 files, 2,000 objects". The same arguments always give byte-identical files:
+the random generator is seeded and nothing depends on time or the environment.
+Files are only rewritten when their content
 changes, so a generated corpus can be reused between benchmark runs (and the cache stays warm).
 """
 
@@ -49,7 +50,8 @@ def _workload(i: int, rnd: random.Random, mistake: str) -> list[str]:
     probes = "" if mistake == "probe" else (
         "\n          readinessProbe:\n            httpGet: {path: /healthz/ready, port: web}"
         "\n          livenessProbe:\n            tcpSocket: {port: web}\n            periodSeconds: 20")
-    memory_limit = "" if mistake == "memory" else f"\n            limits:\n              memory: {rnd.choice((256, 384, 512))}Mi"
+    memory = rnd.choice((256, 384, 512))
+    memory_limit = "" if mistake == "memory" else f"\n            limits:\n              memory: {memory}Mi"
     literal = (f"\n            - name: ADMIN_PASSWORD\n              value: \"S3cr3t-{rnd.randrange(10**6):06d}\""
                if mistake == "password" else "")
     service_name = f"\n  serviceName: {name}" if stateful else ""
@@ -243,10 +245,9 @@ spec:
 
 def _dockerfile(i: int, rnd: random.Random) -> str:
     base, manifests, install, command = BASES[rnd.randrange(len(BASES))]
-    if rnd.random() < 0.25:  # the cache-unfriendly order: the whole context before installing
-        steps = f"COPY . .\nRUN {install}\n"
-    else:
-        steps = f"COPY {manifests} ./\nRUN {install}\nCOPY . .\n"
+    # One in four has the cache-unfriendly order: the whole context before installing.
+    unfriendly = rnd.random() < 0.25
+    steps = f"COPY . .\nRUN {install}\n" if unfriendly else f"COPY {manifests} ./\nRUN {install}\nCOPY . .\n"
     healthcheck = "" if i % 3 else "HEALTHCHECK --interval=30s CMD wget -qO- http://localhost:8080/ || exit 1\n"
     return (f"# service app-{i:05d}\nFROM {base}\nLABEL org.opencontainers.image.source=https://example.org/app\n"
             f"WORKDIR /srv\n{steps}ENV PORT=8080\nUSER 10001:10001\nEXPOSE 8080\n{healthcheck}"

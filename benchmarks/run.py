@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import CorpusStats, generate  # noqa: E402  (a sibling module, not an installed one)
+from corpus import CorpusStats, generate
 
 SMALL_FILE = """\
 apiVersion: apps/v1
