@@ -6,9 +6,11 @@ all call it, so tests exercise parsing and locations end to end.
 
 from __future__ import annotations
 
+import gc
+import os
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,8 @@ class Report:
     rules: list[Rule] = field(default_factory=list)
     """Every rule that was enabled for this run."""
     internal_errors: list[str] = field(default_factory=list)
+    context: list[SourceFile] = field(default_factory=list)
+    """Files loaded only to resolve references (project scope); nothing is reported for them."""
 
     @property
     def active(self) -> list[Finding]:
@@ -63,18 +67,59 @@ class Report:
 
 
 def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None = None,
-         debug: bool = False) -> Report:
+         debug: bool = False, workers: int | None = None) -> Report:
+    """Lint the files under `paths`.
+
+    With config.project_root set, every file under that root is loaded as context (references resolve
+    against the whole project) but findings are reported only for the files under `paths`.
+    Files come from the parse cache when unchanged (config.use_cache) and are parsed in worker
+    processes for large trees (`workers`: None chooses, 1 forces serial).
+    """
+    from kubelint_py.batch import load_sources
+
     config = config or Config()
     started = time.perf_counter()
     candidates = list(discover(paths or ["."], config.exclude, cwd=cwd))
-    files = [load_source(candidate, config.max_file_size) for candidate in candidates]
-    report = check_sources(files, config, debug=debug)
+    report_paths: set[str] | None = None
+    if config.project_root is not None:
+        report_paths = {c.path for c in candidates}
+        candidates = _with_context(candidates, config, cwd or Path.cwd())
+    files = load_sources(candidates, config, workers=workers)
+    # The loaded models live until the end of the run: keep the cyclic GC from rescanning them.
+    gc.freeze()
+    try:
+        report = check_sources(files, config, debug=debug, report_paths=report_paths)
+    finally:
+        gc.unfreeze()
     report.duration = time.perf_counter() - started
     return report
 
 
-def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False) -> Report:
-    """Run the rules over already loaded files (the part of lint() after loading)."""
+def _with_context(candidates: list[Candidate], config: Config, cwd: Path) -> list[Candidate]:
+    """The given candidates, then every other file of the project (each file once)."""
+    assert config.project_root is not None
+    seen = {os.path.realpath(cwd / c.path) for c in candidates}
+    merged = list(candidates)
+    for candidate in discover([config.project_root], config.exclude, cwd=cwd):
+        real = os.path.realpath(cwd / candidate.path)
+        if real not in seen:
+            seen.add(real)
+            merged.append(candidate)
+    return merged
+
+
+def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
+                  report_paths: Collection[str] | None = None) -> Report:
+    """Run the rules over already loaded files (the part of lint() after loading).
+
+    report_paths: when given, the other files are context only: they feed the project index (so
+    references into them resolve) but their own rules do not run and no finding located in them is
+    reported. Cross-object findings are located at the referencing field, so a file is reported for
+    the references it makes.
+    """
+    wanted = set(report_paths) if report_paths is not None else set()
+    reported = files if report_paths is None else [f for f in files if f.path in wanted]
+    context = [] if report_paths is None else [f for f in files if f.path not in wanted]
     formats = {"cross"}
     if any(f.resources for f in files):
         formats.add("kubernetes")
@@ -94,16 +139,19 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     runner = _Runner(enabled, config, index, debug)
     findings: list[Finding] = []
     enabled_codes = {r.code for r in enabled}
-    for source in files:
+    for source in reported:
         findings.extend(f for f in source.findings if f.code in enabled_codes)
         findings.extend(runner.run_file(source))
-    findings.extend(runner.run_project())
+    project_findings = runner.run_project()
+    if report_paths is not None:
+        project_findings = [f for f in project_findings if f.location.path in wanted]
+    findings.extend(project_findings)
     findings = [_with_severity(f, config, runner.by_code) for f in findings]
     from kubelint_py.suppress import apply_suppressions
 
-    findings = apply_suppressions(findings, files, config)
+    findings = apply_suppressions(findings, reported, config)
     findings.sort(key=Finding.sort_key)
-    return Report(findings, files, 0.0, config, enabled, runner.internal_errors)
+    return Report(findings, reported, 0.0, config, enabled, runner.internal_errors, context)
 
 
 def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -82,6 +81,14 @@ def check(
         "--k8s-version", help="Target Kubernetes version, e.g. 1.31.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only, no summary.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Parse every file again instead of reusing unchanged ones from the cache.")] = False,
+    project_root: Annotated[str | None, typer.Option(
+        "--project-root", help="Resolve references against every file under DIR, but report only the given "
+        "files (default, when only files are given: the folder holding .kubelint.yaml, else the git top level).",
+        metavar="DIR")] = None,
+    no_project: Annotated[bool, typer.Option(
+        "--no-project", help="Lint the given files on their own, without loading the rest of the project.")] = False,
 ) -> None:
     """Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."""
     from kubelint_py.api import lint
@@ -108,8 +115,22 @@ def check(
         config.default_namespace = namespace
     if k8s_version:
         config.k8s_version = k8s_version
+    config.use_cache = not no_cache
+    targets = list(paths or ["."])
+    if project_root is not None:
+        from pathlib import Path
+
+        if not Path(project_root).is_dir():
+            raise _usage_error(f"--project-root: '{project_root}' is not a folder")
+        config.project_root = project_root
+    elif not no_project:
+        from kubelint_py.project import find_project_root, only_files
+
+        if only_files(targets):  # the pre-commit case: check these files, in the context of their project
+            found = find_project_root(targets)
+            config.project_root = str(found) if found is not None else None
     try:
-        report = lint(list(paths or ["."]), config, debug=debug)
+        report = lint(targets, config, debug=debug)
     except ConfigError as error:
         raise _usage_error(str(error)) from None
     except Exception as error:  # the last line of defence: no traceback unless asked
@@ -141,6 +162,8 @@ def list_rules(
 
     rules = all_rules()
     if format == "json":
+        import json
+
         typer.echo(json.dumps([
             {"code": r.code, "name": r.name, "format": r.format, "severity": r.severity.label,
              "enabled": r.enabled_by_default, "tags": list(r.tags), "summary": r.summary,

@@ -1,0 +1,195 @@
+"""Content-hash cache of loaded files, so an unchanged file is never parsed twice.
+
+An entry is the pickled SourceFile (text, models, load findings) of one file, stored under a key made of
+the file's bytes, how it was found (display path, guessed kind, named on the command line or not) and
+the loader's fingerprint (tool version, cache format, max_file_size, the loader's own modules). Rules are
+not cached: they always run, so a cached file gets exactly the findings a fresh parse would.
+
+Where: $KUBELINT_CACHE_DIR, else $XDG_CACHE_HOME/kubelint-py, else ~/.cache/kubelint-py. Entries are
+content-addressed, so projects can share the folder. Layout `<fingerprint>/<2 hex>/<38 hex>`: 256
+buckets of at most MAX_BUCKET_ENTRIES entries each (the oldest half of a full bucket is dropped), files
+over MAX_ENTRY_BYTES are not stored, and folders of other fingerprints are removed when a new one is
+made, so the cache stays bounded.
+
+The cache is pickles, so it must only ever be read from a folder the user owns: never from the linted
+tree (a pull request could ship a crafted `.kubelint_cache/`). The folder is created private (0700).
+
+Safety: entries are written to a temporary file and renamed into place, so a reader (another run at the
+same time) sees a whole entry or none. Anything unreadable, truncated or from another version is treated
+as a miss. No cache problem is ever fatal: at worst the file is parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kubelint_py import __version__
+
+if TYPE_CHECKING:
+    from kubelint_py.discover import Candidate
+    from kubelint_py.load import SourceFile
+
+CACHE_FORMAT = 1
+MAX_BUCKET_ENTRIES = 256
+"""256 buckets x 256 entries: room for a 65,000-file repository (a few hundred MB at most)."""
+MAX_ENTRY_BYTES = 4 * 1024 * 1024
+PICKLE_PROTOCOL = 5
+
+# Modules whose code shapes a loaded SourceFile: a change to any of them (a development checkout, an
+# upgrade without a version bump) gives a new fingerprint, so stale models are never reused.
+_LOADER_MODULES = ("load.py", "discover.py", "source.py", "engine.py", "diagnostics.py", "parsers",
+                   "models")
+
+
+def default_cache_dir() -> Path:
+    explicit = os.environ.get("KUBELINT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kubelint-py"
+
+
+def loader_fingerprint(max_file_size: int) -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(f"{CACHE_FORMAT}|{__version__}|{max_file_size}|{PICKLE_PROTOCOL}".encode())
+    package = Path(__file__).resolve().parent
+    for name in _LOADER_MODULES:
+        target = package / name
+        paths = sorted(target.glob("*.py")) if target.is_dir() else [target]
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            digest.update(f"|{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return f"v{CACHE_FORMAT}-{digest.hexdigest()}"
+
+
+class ParseCache:
+    """Get and put loaded files by content. Every method swallows I/O and decoding errors."""
+
+    def __init__(self, directory: Path, max_file_size: int) -> None:
+        self.max_file_size = max_file_size
+        self.fingerprint = loader_fingerprint(max_file_size)
+        self.root = directory
+        self.directory = directory / self.fingerprint
+        self.hits = 0
+        self.misses = 0
+        self._ready = False
+
+    def key(self, candidate: Candidate, data: bytes) -> str:
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update(f"{candidate.path}\0{candidate.kind}\0{int(candidate.explicit)}\0".encode())
+        digest.update(data)
+        return digest.hexdigest()
+
+    def read(self, candidate: Candidate) -> tuple[str, bytes] | None:
+        """(key, raw bytes) of a candidate worth caching; None for files the loader reports as unreadable."""
+        if candidate.problem is not None:
+            return None
+        try:
+            with open(candidate.path, "rb") as handle:
+                data = handle.read(self.max_file_size + 1)
+        except OSError:
+            return None
+        if len(data) > self.max_file_size:
+            return None
+        return self.key(candidate, data), data
+
+    def _entry(self, key: str) -> Path:
+        return self.directory / key[:2] / key[2:]
+
+    def get(self, key: str) -> SourceFile | None:
+        """The cached SourceFile, or None (also for entries that cannot be read or unpickled)."""
+        try:
+            with open(self._entry(key), "rb") as handle:
+                blob = handle.read()
+        except OSError:
+            self.misses += 1
+            return None
+        source = loads_source(blob)
+        if source is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return source
+
+    def put(self, key: str, blob: bytes) -> None:
+        if len(blob) > MAX_ENTRY_BYTES:
+            return
+        try:
+            self._prepare()
+            bucket = self.directory / key[:2]
+            bucket.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=bucket)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(blob)
+                os.replace(temp, bucket / key[2:])
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+            self._bound(bucket)
+        except OSError:
+            return
+
+    def _prepare(self) -> None:
+        """On the first write: tag the folder as a cache and drop folders of older fingerprints."""
+        if self._ready:
+            return
+        self._ready = True
+        if self.directory.is_dir():
+            return
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tag = self.root / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
+                           "# kubelint-py's parse cache: safe to delete at any time.\n")
+        for other in self.root.iterdir():
+            if other.is_dir() and other.name.startswith("v") and other.name != self.fingerprint:
+                shutil.rmtree(other, ignore_errors=True)
+
+    @staticmethod
+    def _bound(bucket: Path) -> None:
+        try:
+            names = os.listdir(bucket)
+        except OSError:
+            return
+        if len(names) <= MAX_BUCKET_ENTRIES:
+            return
+        aged: list[tuple[float, str]] = []
+        for name in names:
+            try:
+                aged.append((os.stat(bucket / name).st_mtime, name))
+            except OSError:
+                continue
+        aged.sort()
+        for _, name in aged[: len(aged) // 2]:
+            try:
+                os.unlink(bucket / name)
+            except OSError:
+                continue
+
+
+def loads_source(blob: bytes) -> SourceFile | None:
+    """Unpickle a cached SourceFile; None when the entry is corrupt or not a SourceFile."""
+    from kubelint_py.load import SourceFile
+
+    try:
+        value = pickle.loads(blob)
+    except Exception:  # a truncated or foreign entry is a miss, whatever the unpickler raises
+        return None
+    return value if isinstance(value, SourceFile) else None
+
+
+def dumps_source(source: SourceFile) -> bytes | None:
+    try:
+        return pickle.dumps(source, protocol=PICKLE_PROTOCOL)
+    except Exception:  # an unpicklable model is not cached; the run goes on
+        return None
