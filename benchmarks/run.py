@@ -7,7 +7,8 @@
 Each figure is the median wall time from process start to exit over several runs of the real console
 script (`kubelint-py`, else `python -m kubelint_py`), with its output discarded. Peak RSS is the
 largest resident set of the run's process tree (os.wait4's ru_maxrss: the largest single process, so
-parse workers are counted one at a time, not summed). Cold runs pass --no-cache; warm runs use a cache
+parse workers are counted one at a time, not summed); CPU is user + system time of the whole tree, a
+steadier figure than wall time when the machine is busy (the load average is printed first). Cold runs pass --no-cache; warm runs use a cache
 primed by one untimed run. The cache lives in the work folder (KUBELINT_CACHE_DIR), never the user's.
 
 Scenarios:
@@ -74,8 +75,8 @@ def command() -> list[str]:
     return [sys.executable, "-m", "kubelint_py"]
 
 
-def run_once(args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    """(seconds, peak RSS in KiB, exit code) of one run."""
+def run_once(args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, float]:
+    """(seconds, peak RSS in KiB, CPU seconds of the process tree) of one run."""
     started = time.perf_counter()
     process = subprocess.Popen([*command(), *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -87,22 +88,25 @@ def run_once(args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float
     process.stderr.close()
     if process.returncode not in (0, 1):
         raise SystemExit(f"kubelint-py {' '.join(args)} exited {process.returncode}:\n{error}")
-    return elapsed, usage.ru_maxrss, process.returncode
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def timed(label: str, args: Sequence[str], cwd: Path, env: dict[str, str], runs: int,
           before_each: object = None) -> float:
     times: list[float] = []
+    cpu: list[float] = []
     peak = 0
     for _ in range(runs):
         if callable(before_each):
             before_each()
-        elapsed, rss, _ = run_once(args, cwd, env)
+        elapsed, rss, used = run_once(args, cwd, env)
         times.append(elapsed)
+        cpu.append(used)
         peak = max(peak, rss)
     median = statistics.median(times)
     spread = f"{min(times):.3f}-{max(times):.3f}"
-    print(f"{label:42} {median:8.3f} s   (runs {runs}: {spread})   peak RSS {peak / 1024:7.1f} MiB", flush=True)
+    print(f"{label:44} {median:7.3f} s  (runs {runs}: {spread}; CPU {statistics.median(cpu):6.2f} s)  "
+          f"peak RSS {peak / 1024:6.1f} MiB", flush=True)
     return median
 
 
