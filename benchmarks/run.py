@@ -7,9 +7,10 @@
 Each figure is the median wall time from process start to exit over several runs of the real console
 script (`kubelint-py`, else `python -m kubelint_py`), with its output discarded. Peak RSS is the
 largest resident set of the run's process tree (os.wait4's ru_maxrss: the largest single process, so
-parse workers are counted one at a time, not summed); CPU is user + system time of the whole tree, a
-steadier figure than wall time when the machine is busy (the load average is printed first). Cold runs pass --no-cache; warm runs use a cache
-primed by one untimed run. The cache lives in the work folder (KUBELINT_CACHE_DIR), never the user's.
+parse workers are counted one at a time, not summed). CPU is user + system time of the whole tree, a
+steadier figure than wall time when the machine is busy (the load average is printed first). Cold runs
+pass --no-cache; warm runs use a cache primed by one untimed run. The cache lives in the work folder
+(KUBELINT_CACHE_DIR), never the user's.
 
 Scenarios:
   one        one small Kubernetes file (start-up is the whole cost: the pre-commit case)
