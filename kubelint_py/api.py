@@ -45,6 +45,8 @@ class Report:
     internal_errors: list[str] = field(default_factory=list)
     context: list[SourceFile] = field(default_factory=list)
     """Files loaded only to resolve references (project scope); nothing is reported for them."""
+    replayed: bool = False
+    """True when an identical earlier run was replayed from the cache (files then carry no models)."""
 
     @property
     def active(self) -> list[Finding]:
@@ -75,7 +77,8 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     Files come from the parse cache when unchanged (config.use_cache) and are parsed in worker
     processes for large trees (`workers`: None chooses, 1 forces serial).
     """
-    from kubelint_py.batch import load_sources
+    from kubelint_py import replay
+    from kubelint_py.batch import content_keys, load_sources, open_cache
 
     config = config or Config()
     started = time.perf_counter()
@@ -84,13 +87,33 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     if config.project_root is not None:
         report_paths = {c.path for c in candidates}
         candidates = _with_context(candidates, config, cwd or Path.cwd())
-    files = load_sources(candidates, config, workers=workers)
-    # The loaded models live until the end of the run: keep the cyclic GC from rescanning them.
-    gc.freeze()
+    cache = open_cache(config)
+    keys = content_keys(candidates, cache) if cache is not None else None
+    run_key = None
+    if cache is not None and keys is not None and not debug:
+        run_key = replay.run_key(cache, candidates, keys, config, report_paths)
+        if run_key is not None:
+            replayed = replay.load(cache, run_key, config)
+            if replayed is not None:
+                replayed.duration = time.perf_counter() - started
+                return replayed
+    # The loaded models live until the end of the run and hold no garbage: the cyclic GC is paused while
+    # they are built, then they are frozen out of its sight (its passes over millions of young objects
+    # cost seconds on large trees), and handed back to it at the end.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        files = load_sources(candidates, config, workers=workers, cache=cache, keys=keys)
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
     try:
         report = check_sources(files, config, debug=debug, report_paths=report_paths)
     finally:
         gc.unfreeze()
+    if cache is not None and run_key is not None:
+        replay.store(cache, run_key, report)
     report.duration = time.perf_counter() - started
     return report
 

@@ -49,26 +49,38 @@ def worker_count() -> int:
     return max(1, min(cpus, MAX_WORKERS))
 
 
-def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: int | None = None,
-                 cache_dir: Path | None = None) -> list[SourceFile]:
-    """Load every candidate (see load.load_source), using the cache unless config.use_cache is off.
+def open_cache(config: Config, cache_dir: Path | None = None) -> ParseCache | None:
+    return ParseCache(cache_dir or default_cache_dir(), config.max_file_size) if config.use_cache else None
 
-    workers: None chooses from the machine and the size of the work; 1 forces serial loading.
+
+def content_keys(candidates: Sequence[Candidate], cache: ParseCache) -> list[str | None]:
+    """Each candidate's cache key (its content hash), None where the file cannot be read."""
+    keys: list[str | None] = []
+    for candidate in candidates:
+        found = cache.read(candidate)
+        keys.append(found[0] if found is not None else None)
+    return keys
+
+
+def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: int | None = None,
+                 cache: ParseCache | None = None, keys: Sequence[str | None] | None = None) -> list[SourceFile]:
+    """Load every candidate (see load.load_source), from the cache when given one.
+
+    keys: the content keys when already computed (content_keys). workers: None chooses from the machine
+    and the size of the work; 1 forces serial loading.
     """
-    cache = ParseCache(cache_dir or default_cache_dir(), config.max_file_size) if config.use_cache else None
+    if cache is not None and keys is None:
+        keys = content_keys(candidates, cache)
     results: list[SourceFile | None] = [None] * len(candidates)
     todo: list[Job] = []
     with no_gc():
         for position, candidate in enumerate(candidates):
-            key = None
-            if cache is not None:
-                found = cache.read(candidate)
-                if found is not None:
-                    key = found[0]
-                    cached = cache.get(key)
-                    if cached is not None:
-                        results[position] = cached
-                        continue
+            key = keys[position] if keys is not None else None
+            if cache is not None and key is not None:
+                cached = cache.get(key)
+                if cached is not None:
+                    results[position] = cached
+                    continue
             todo.append((position, candidate, key))
         count = workers if workers is not None else _auto_workers(todo)
         cache_root = cache.root if cache is not None else None

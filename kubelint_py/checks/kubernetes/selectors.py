@@ -32,8 +32,7 @@ def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
         if index.workloads_selected(namespace, selector):
             continue
         wanted = ", ".join(f"{k}={v}" for k, v in selector.match_labels)
-        others = [w for ns_workloads in [index.workloads] for w in ns_workloads
-                  if selector.matches(w.pod_labels) and index.namespace_of(w.resource) != namespace]
+        others = [w for w in index.workloads_selected_anywhere(selector) if index.namespace_of(w.resource) != namespace]
         related = tuple(Related(o.resource.location, f"matching pods in namespace "
                                 f"'{index.namespace_of(o.resource)}'") for o in others[:3])
         hint = " (pods with these labels exist only in another namespace)" if others else ""
