@@ -8,8 +8,8 @@ not cached: they always run, so a cached file gets exactly the findings a fresh 
 Where: $KUBELINT_CACHE_DIR, else $XDG_CACHE_HOME/kubelint-py, else ~/.cache/kubelint-py. Entries are
 content-addressed, so projects can share the folder. Layout `<fingerprint>/<2 hex>/<38 hex>`: 256
 buckets of at most MAX_BUCKET_ENTRIES entries each (the oldest half of a full bucket is dropped), files
-over MAX_ENTRY_BYTES are not stored, and folders of other fingerprints are removed when a new one is
-made, so the cache stays bounded.
+over MAX_ENTRY_BYTES are not stored, and entries of other fingerprints are removed on later writes,
+made, a couple of thousand files per run, so the cache stays bounded.
 
 The cache is pickles, so it must only ever be read from a folder the user owns: never from the linted
 tree (a pull request could ship a crafted `.kubelint_cache/`). The folder is created private (0700).
@@ -21,11 +21,10 @@ as a miss. No cache problem is ever fatal: at worst the file is parsed again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +39,7 @@ MAX_BUCKET_ENTRIES = 256
 """256 buckets x 256 entries: room for a 65,000-file repository (a few hundred MB at most)."""
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 PICKLE_PROTOCOL = 5
+STALE_DELETIONS_PER_RUN = 2000
 
 # Modules whose code shapes a loaded SourceFile: a change to any of them (a development checkout, an
 # upgrade without a version bump) gives a new fingerprint, so stale models are never reused.
@@ -127,6 +127,8 @@ class ParseCache:
             self._prepare()
             bucket = self.directory / key[:2]
             bucket.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=bucket)
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -140,20 +142,32 @@ class ParseCache:
             return
 
     def _prepare(self) -> None:
-        """On the first write: tag the folder as a cache and drop folders of older fingerprints."""
+        """On the first write: tag the folder as a cache and clear out some of the older fingerprints."""
         if self._ready:
             return
         self._ready = True
-        if self.directory.is_dir():
-            return
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         tag = self.root / "CACHEDIR.TAG"
         if not tag.exists():
             tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
                            "# kubelint-py's parse cache: safe to delete at any time.\n")
-        for other in self.root.iterdir():
-            if other.is_dir() and other.name.startswith("v") and other.name != self.fingerprint:
-                shutil.rmtree(other, ignore_errors=True)
+        self._drop_stale(STALE_DELETIONS_PER_RUN)
+
+    def _drop_stale(self, budget: int) -> None:
+        """Delete up to `budget` entries of other fingerprints (an upgrade leaves a whole old cache
+        behind; removing it bit by bit keeps any single run from paying for all of it)."""
+        for other in sorted(self.root.iterdir()):
+            if not other.is_dir() or not other.name.startswith("v") or other.name == self.fingerprint:
+                continue
+            for folder, _dirs, filenames in os.walk(other, topdown=False):
+                for name in filenames:
+                    if budget <= 0:
+                        return
+                    budget -= 1
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(folder, name))
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
 
     @staticmethod
     def _bound(bucket: Path) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from kubelint_py.models.compose import ComposeFile
-from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.models.kubernetes import LabelSelector, Resource, Workload
+
+if TYPE_CHECKING:
+    from kubelint_py.models.compose import ComposeFile
+    from kubelint_py.models.dockerfile import Dockerfile
 
 
 @dataclass(frozen=True, slots=True)

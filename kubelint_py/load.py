@@ -6,17 +6,19 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kubelint_py import diagnostics as diag
 from kubelint_py.discover import Candidate
 from kubelint_py.engine import Finding, Related, Rule
-from kubelint_py.models.compose import ComposeFile
-from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YMap
 from kubelint_py.parsers.yaml import Ambiguity, YamlStream, load_yaml
 from kubelint_py.source import Location, Span
+
+if TYPE_CHECKING:  # imported when a file of that format is loaded: start-up only pays for what it reads
+    from kubelint_py.models.compose import ComposeFile
+    from kubelint_py.models.dockerfile import Dockerfile
 
 SourceKind = Literal["dockerfile", "compose", "kubernetes", "template", "other", "unreadable"]
 
@@ -148,6 +150,8 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None
     if candidate.kind == "compose" or looks_like_compose:
         source.kind = "compose"
         if roots:
+            from kubelint_py.models.compose import ComposeFile
+
             roots[0].use_schema("yaml12")
             source.ambiguities.extend(roots[0].ambiguities)
             source.compose = ComposeFile(source.path, roots[0].value)

@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,6 +117,8 @@ def store(cache: ParseCache, key: str, report: Report) -> None:
     try:
         blob = pickle.dumps(stored, protocol=PICKLE_PROTOCOL)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        import tempfile
+
         fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
         try:
             with os.fdopen(fd, "wb") as handle:
