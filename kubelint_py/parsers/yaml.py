@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -240,7 +241,7 @@ class _Builder:
         stream_end = ev.StreamEndEvent
         new, span_type = tuple.__new__, Span
         add, resolve, maybe = self._add, _resolve_scalar, _MAYBE_NOT_STRING
-        no_key, ymap = _NO_KEY, YMap
+        no_key, ymap, intern = _NO_KEY, YMap, sys.intern
         for event in events:
             cls = type(event)
             self.doc_events += 1
@@ -259,8 +260,8 @@ class _Builder:
                         # A mapping key: keys keep their text (see _add), so there is nothing to resolve.
                         frame.size += 1
                         frame.end = span
-                        frame.pending_key = text
-                        frame.pending_key_span = span
+                        frame.pending_key = intern(text)  # one string per distinct key: less memory,
+                        frame.pending_key_span = span      # and the cache's pickles share them
                         continue
                 if ctag is None and not event.style and (not text or text[0] not in maybe):
                     add(text or None, span, 1, event.anchor, None, text)  # the common case: a plain string
@@ -375,7 +376,7 @@ class _Builder:
             # Keys keep their text: manifests are JSON objects whose keys are strings, and rules look
             # fields up by the name written (`y:` and `80:` stay "y" and "80").
             if raw is not None:
-                key: Any = raw
+                key: Any = sys.intern(raw)
             elif isinstance(value, str):
                 key = value
             else:
