@@ -110,10 +110,10 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
             gc.enable()
     try:
         report = check_sources(files, config, debug=debug, report_paths=report_paths)
+        if cache is not None and run_key is not None:
+            replay.store(cache, run_key, report)
     finally:
         gc.unfreeze()
-    if cache is not None and run_key is not None:
-        replay.store(cache, run_key, report)
     report.duration = time.perf_counter() - started
     return report
 
@@ -122,13 +122,7 @@ def _with_context(candidates: list[Candidate], config: Config, cwd: Path) -> lis
     """The given candidates, then every other file of the project (each file once)."""
     assert config.project_root is not None
     seen = {os.path.realpath(cwd / c.path) for c in candidates}
-    merged = list(candidates)
-    for candidate in discover([config.project_root], config.exclude, cwd=cwd):
-        real = os.path.realpath(cwd / candidate.path)
-        if real not in seen:
-            seen.add(real)
-            merged.append(candidate)
-    return merged
+    return [*candidates, *discover([config.project_root], config.exclude, cwd=cwd, seen=seen)]
 
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -138,6 +139,11 @@ def check(
             raise
         typer.echo(f"kubelint-py: internal error: {type(error).__name__}: {error} (rerun with --debug)", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if _KEEP_ALIVE:  # run by the console script, which exits without freeing (see main)
+        import gc
+
+        _KEEP_ALIVE[:] = [report]
+        gc.freeze()  # nothing the reporters allocate needs the models rescanned
     for name, path in outputs:
         if name == "text":
             content = render_text(report, colour=path is None and use_colour(), quiet=quiet)
@@ -189,5 +195,27 @@ def explain(code_or_name: Annotated[str, typer.Argument(help="A rule code (KS102
     typer.echo(explain_text(found))
 
 
+_KEEP_ALIVE: list[object] = []
+"""Non-empty under the console script: holds the report, freed by the operating system at exit rather
+than object by object (see main). Empty when the app is called in-process (tests, CliRunner)."""
+
+
 def main() -> None:
-    app()
+    """The console script. After a large run, tearing down millions of model objects one by one takes
+    longer than writing the report, so once the output is flushed the process ends at once."""
+    code = 0
+    _KEEP_ALIVE[:] = [None]
+    try:
+        app()
+    except SystemExit as done:
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+            code = 1
+        else:
+            code = done.code or 0
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`kubelint-py check | head`)
+        code = code or 1
+    os._exit(code)

@@ -83,11 +83,15 @@ def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None = None) -> Iterator[Candidate]:
-    """Yield lintable files under the given paths, in a stable order, each once."""
+def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None = None,
+             seen: set[str] | None = None) -> Iterator[Candidate]:
+    """Yield lintable files under the given paths, in a stable order, each once.
+
+    seen: real paths to skip (and to which the yielded files' real paths are added).
+    """
     cwd = cwd or Path.cwd()
     patterns = tuple(exclude)
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     for raw in paths:
         root = Path(raw)
         if not root.is_absolute():
@@ -113,20 +117,30 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None
 
 
 def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> Iterator[Candidate]:
-    # String paths and one realpath per folder: on a 10,000-file tree, Path objects and a realpath per
-    # file (an lstat per path component) made discovery cost as much as rule checking.
+    # Plain strings, and real paths derived from the parent's: os.walk does not enter symbolic links
+    # to folders, so a subfolder's real path is its parent's plus its name. On a 10,000-file tree,
+    # Path objects and a realpath per file (an lstat per path component) made discovery cost as much
+    # as checking the rules.
+    top_text = str(top)
     real_top = os.path.realpath(top)
+    shown_top = display_path(top, cwd)
+    places: dict[str, tuple[str, str, str]] = {top_text: ("", shown_top, real_top)}  # rel, shown, real
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        here = Path(dirpath)
-        rel_dir = display_path(here, top) if here != top else ""
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in SKIP_DIRS and not d.endswith(".egg-info")
-            and not _excluded(f"{rel_dir}/{d}".lstrip("/"), patterns)
-            and not _excluded(display_path(here / d, cwd), patterns)
-        )
-        shown_dir = display_path(here, cwd)
-        real_dir = os.path.realpath(dirpath)
+        rel_dir, shown_dir, real_dir = places.pop(dirpath)
+        kept = []
+        for d in sorted(dirnames):
+            if d in SKIP_DIRS or d.endswith(".egg-info"):
+                continue
+            rel = f"{rel_dir}/{d}" if rel_dir else d
+            if os.path.isabs(shown_dir):  # outside the working folder: the child may be back inside it
+                shown = display_path(Path(dirpath, d), cwd)
+            else:
+                shown = d if shown_dir == "." else f"{shown_dir}/{d}"
+            if patterns and (_excluded(rel, patterns) or _excluded(shown, patterns)):
+                continue
+            kept.append(d)
+            places[os.path.join(dirpath, d)] = (rel, shown, os.path.join(real_dir, d))
+        dirnames[:] = kept
         for name in sorted(filenames):
             kind = classify_name(name)
             if kind is None:
