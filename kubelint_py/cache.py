@@ -71,6 +71,18 @@ def loader_fingerprint(max_file_size: int) -> str:
     return f"v{CACHE_FORMAT}-{digest.hexdigest()}"
 
 
+def _in_chart_templates(candidate: Candidate) -> bool:
+    """The loader skips files under a Helm chart's templates/ (decided by a Chart.yaml beside it, not by
+    the file's bytes), so that decision is part of the key."""
+    if candidate.explicit or candidate.kind == "dockerfile":
+        return False
+    if f"{os.sep}templates{os.sep}" not in os.path.abspath(candidate.path):
+        return False
+    from kubelint_py.load import is_helm_template_path
+
+    return is_helm_template_path(candidate.path)
+
+
 class ParseCache:
     """Get and put loaded files by content. Every method swallows I/O and decoding errors."""
 
@@ -85,7 +97,8 @@ class ParseCache:
 
     def key(self, candidate: Candidate, data: bytes) -> str:
         digest = hashlib.blake2b(digest_size=20)
-        digest.update(f"{candidate.path}\0{candidate.kind}\0{int(candidate.explicit)}\0".encode())
+        digest.update(f"{candidate.path}\0{candidate.kind}\0{int(candidate.explicit)}\0"
+                      f"{int(_in_chart_templates(candidate))}\0".encode())
         digest.update(data)
         return digest.hexdigest()
 

@@ -163,3 +163,16 @@ def test_two_concurrent_runs_share_the_cache(tree: Path, tmp_path: Path) -> None
     assert findings(outputs[0][0]) == findings(outputs[1][0])
     again = subprocess.run(command, cwd=tree, env=env, capture_output=True, check=False, timeout=300)
     assert findings(again.stdout) == findings(outputs[0][0])
+
+
+def test_a_chart_appearing_around_a_cached_file_is_noticed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "chart" / "templates").mkdir(parents=True)
+    (tmp_path / "chart" / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    assert [f.kind for f in lint(["chart"], Config()).files] == ["kubernetes"]
+    (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 1.0.0\n")
+    from kubelint_py.load import _is_chart_dir
+
+    _is_chart_dir.cache_clear()  # the loader memoises chart folders for one run
+    assert "template" in [f.kind for f in lint(["chart"], Config()).files]
