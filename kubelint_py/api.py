@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import time
 import traceback
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -29,6 +30,7 @@ from kubelint_py.engine import (
     loaded_rules,
 )
 from kubelint_py.index import ProjectIndex
+from kubelint_py.kustomize import patch_files
 from kubelint_py.load import SourceFile, load_source
 from kubelint_py.source import Location
 
@@ -104,6 +106,8 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     gc.disable()
     try:
         files = load_sources(candidates, config, workers=workers, cache=cache, keys=keys)
+        related = _load_related(files, config, cwd or Path.cwd())
+        files.extend(related)
         gc.freeze()
     finally:
         if collecting:
@@ -111,7 +115,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     try:
         report = check_sources(files, config, debug=debug, report_paths=report_paths)
         if cache is not None and run_key is not None:
-            replay.store(cache, run_key, report)
+            replay.store(cache, run_key, report, [f.path for f in related])
     finally:
         gc.unfreeze()
     report.duration = time.perf_counter() - started
@@ -125,6 +129,24 @@ def _with_context(candidates: list[Candidate], config: Config, cwd: Path) -> lis
     return [*candidates, *discover([config.project_root], config.exclude, cwd=cwd, seen=seen)]
 
 
+def _load_related(files: list[SourceFile], config: Config, cwd: Path) -> list[SourceFile]:
+    """Compose files a linted compose file is merged with (as companions) and the Dockerfiles compose
+    builds, when discovery did not yield them. Companions can name further files: a few rounds."""
+    from kubelint_py.compose_files import related_candidates
+
+    added: list[SourceFile] = []
+    for _ in range(4):
+        found: list[SourceFile] = []
+        for candidate, companion in related_candidates([*files, *added], config.exclude, cwd):
+            source = load_source(candidate, config.max_file_size)
+            source.companion = companion
+            found.append(source)
+        if not found:
+            break
+        added.extend(found)
+    return added
+
+
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
                   report_paths: Collection[str] | None = None) -> Report:
     """Run the rules over already loaded files (the part of lint() after loading).
@@ -134,9 +156,11 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     reported. Cross-object findings are located at the referencing field, so a file is reported for
     the references it makes.
     """
-    wanted = set(report_paths) if report_paths is not None else set()
-    reported = files if report_paths is None else [f for f in files if f.path in wanted]
-    context = [] if report_paths is None else [f for f in files if f.path not in wanted]
+    # Companions (compose files merged with a linted one, Dockerfiles it builds) are context too.
+    companions = {f.path for f in files if f.companion}
+    wanted = set(report_paths) if report_paths is not None else {f.path for f in files} - companions
+    reported = [f for f in files if f.path in wanted and not f.companion]
+    context = [f for f in files if f.path not in wanted or f.companion]
     formats = {"cross"}
     if any(f.resources for f in files):
         formats.add("kubernetes")
@@ -145,6 +169,10 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     if any(f.dockerfile is not None for f in files):
         formats.add("dockerfile")
     load_rules(sorted(formats))
+    if formats != {"cross"} and (config.policies or "kubelint_py.policies" in sys.modules):
+        from kubelint_py.policies import use_user_policies
+
+        use_user_policies(config.policies)  # swaps in this configuration's policy files (ConfigError: exit 2)
     enabled = [r for r in loaded_rules() if config.is_enabled(r)]
     index = ProjectIndex.build(
         (r for f in files for r in f.resources),
@@ -152,7 +180,14 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         (f.dockerfile for f in files if f.dockerfile is not None),
         default_namespace=config.default_namespace,
         external_objects=config.external_objects,
+        patch_files=patch_files(files),
     )
+    index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
+    index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})
+    if any(r.code == "XF107" for r in enabled):
+        from kubelint_py.compose_files import scan_compose_contexts
+
+        index.derived["compose_contexts"] = scan_compose_contexts(index)
     runner = _Runner(enabled, config, index, debug)
     findings: list[Finding] = []
     enabled_codes = {r.code for r in enabled}
@@ -160,9 +195,10 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         findings.extend(f for f in source.findings if f.code in enabled_codes)
         findings.extend(runner.run_file(source))
     project_findings = runner.run_project()
-    if report_paths is not None:
-        project_findings = [f for f in project_findings if f.location.path in wanted]
-    findings.extend(project_findings)
+    if report_paths is None:
+        findings.extend(f for f in project_findings if f.location.path not in companions)
+    else:
+        findings.extend(f for f in project_findings if f.location.path in wanted)
     findings = [_with_severity(f, config, runner.by_code) for f in findings]
     from kubelint_py.suppress import apply_suppressions
 

@@ -99,6 +99,11 @@ def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: in
     return [source for source in results if source is not None]
 
 
+def cacheable(source: SourceFile) -> bool:
+    """False when the model depends on more than the file's bytes: a build-context listing."""
+    return source.build_context is None
+
+
 def _auto_workers(todo: list[Job]) -> int:
     if len(todo) < PARALLEL_MIN_FILES:
         return 1
@@ -115,7 +120,7 @@ def _auto_workers(todo: list[Job]) -> int:
 
 def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: ParseCache | None) -> SourceFile:
     source = load_source(candidate, max_size)
-    if cache is not None and key is not None:
+    if cache is not None and key is not None and cacheable(source):
         blob = dumps_source(source)
         if blob is not None:
             cache.put(key, blob)
@@ -158,7 +163,7 @@ def _load_chunk(jobs: list[tuple[Candidate, str | None]], max_size: int, cache_r
             if blob is None:  # unpicklable: the parent parses it itself
                 blobs.append(b"")
                 continue
-            if cache is not None and key is not None:
+            if cache is not None and key is not None and cacheable(source):
                 cache.put(key, blob)
             blobs.append(blob)
     return blobs

@@ -3,7 +3,9 @@
 An entry is the pickled SourceFile (text, models, load findings) of one file, stored under a key made of
 the file's bytes, how it was found (display path, guessed kind, named on the command line or not) and
 the loader's fingerprint (tool version, cache format, max_file_size, the loader's own modules). Rules are
-not cached: they always run, so a cached file gets exactly the findings a fresh parse would.
+not cached: they always run, so a cached file gets exactly the findings a fresh parse would. A file
+whose model depends on more than its bytes (a Dockerfile that copies its whole build context, whose
+listing is part of the model) is never stored.
 
 Where: $KUBELINT_CACHE_DIR, else $XDG_CACHE_HOME/kubelint-py, else ~/.cache/kubelint-py. Entries are
 content-addressed, so projects can share the folder. Layout `<fingerprint>/<2 hex>/<38 hex>`: 256
@@ -76,11 +78,11 @@ def _in_chart_templates(candidate: Candidate) -> bool:
     the file's bytes), so that decision is part of the key."""
     if candidate.explicit or candidate.kind == "dockerfile":
         return False
-    if f"{os.sep}templates{os.sep}" not in os.path.abspath(candidate.path):
+    if f"{os.sep}templates{os.sep}" not in os.path.abspath(candidate.read_path):
         return False
     from kubelint_py.load import is_helm_template_path
 
-    return is_helm_template_path(candidate.path)
+    return is_helm_template_path(candidate.read_path)
 
 
 class ParseCache:
@@ -97,7 +99,7 @@ class ParseCache:
 
     def key(self, candidate: Candidate, data: bytes) -> str:
         digest = hashlib.blake2b(digest_size=20)
-        digest.update(f"{candidate.path}\0{candidate.kind}\0{int(candidate.explicit)}\0"
+        digest.update(f"{candidate.path}\0{candidate.read_path}\0{candidate.kind}\0{int(candidate.explicit)}\0"
                       f"{int(_in_chart_templates(candidate))}\0".encode())
         digest.update(data)
         return digest.hexdigest()
@@ -107,7 +109,7 @@ class ParseCache:
         if candidate.problem is not None:
             return None
         try:
-            with open(candidate.path, "rb") as handle:
+            with open(candidate.read_path, "rb") as handle:
                 data = handle.read(self.max_file_size + 1)
         except OSError:
             return None

@@ -39,6 +39,8 @@ class Config:
     """Where cross-file references are resolved; None: found from the linted paths."""
     use_cache: bool = True
     baseline: str | None = None
+    config_path: str | None = None
+    """The configuration file in use, if any; per-path ignores are relative to its folder."""
     sources: dict[str, str] = field(default_factory=dict)
     """Where each setting came from (for --show-config)."""
 

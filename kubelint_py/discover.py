@@ -14,7 +14,7 @@ FileKind = Literal["dockerfile", "compose", "yaml", "json"]
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "vendor", "__pycache__", ".tox", ".nox",
     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".terraform", ".idea", ".vscode", "site-packages",
-    ".kubelint_cache", ".eggs", "dist", "build",
+    ".kubelint_cache", ".eggs",
 })
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -29,6 +29,12 @@ class Candidate:
     """Named on the command line: always linted, even when its name is unusual."""
     problem: str | None = None
     """Set when the path exists but cannot be linted (broken link, loop, not a regular file)."""
+    fs_path: str = ""
+    """Where to read it (absolute); the display path may be relative to a cwd that is not the process's."""
+
+    @property
+    def read_path(self) -> str:
+        return self.fs_path or self.path
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -98,22 +104,23 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None
             root = cwd / root
         display = display_path(Path(os.path.normpath(root)), cwd)
         if root.is_symlink() and not root.exists():
-            yield Candidate(display, classify_name(root.name) or "yaml", True, "broken symbolic link")
+            yield Candidate(display, classify_name(root.name) or "yaml", True, "broken symbolic link", str(root))
             continue
         if root.is_dir():
             yield from _walk(Path(os.path.normpath(root)), cwd, patterns, seen)
             continue
         if not root.exists():
-            yield Candidate(display, classify_name(root.name) or "yaml", True, "no such file or directory")
+            yield Candidate(display, classify_name(root.name) or "yaml", True, "no such file or directory",
+                            str(root))
             continue
         key = os.path.realpath(root)
         if key in seen:
             continue
         seen.add(key)
         if not root.is_file():
-            yield Candidate(display, classify_name(root.name) or "yaml", True, "not a regular file")
+            yield Candidate(display, classify_name(root.name) or "yaml", True, "not a regular file", str(root))
             continue
-        yield Candidate(display, classify_name(root.name) or "yaml", True)
+        yield Candidate(display, classify_name(root.name) or "yaml", True, fs_path=str(root))
 
 
 def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> Iterator[Candidate]:
@@ -152,7 +159,7 @@ def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> It
             if os.path.islink(full):
                 target = os.path.realpath(full)
                 if not os.path.exists(target):
-                    yield Candidate(display, kind, False, "broken symbolic link")
+                    yield Candidate(display, kind, False, "broken symbolic link", str(full))
                     continue
                 # Links out of the linted tree are not followed: a PR must not make us read /etc.
                 if os.path.commonpath([real_top, target]) != real_top:
@@ -163,4 +170,4 @@ def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> It
             if key in seen:
                 continue
             seen.add(key)
-            yield Candidate(display, kind, False)
+            yield Candidate(display, kind, False, fs_path=str(full))

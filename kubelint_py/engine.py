@@ -154,6 +154,14 @@ def register(rule_obj: Rule) -> Rule:
     return rule_obj
 
 
+def unregister(rule_obj: Rule) -> None:
+    """Remove a rule (user policies are swapped when the configuration names other policy files)."""
+    if _REGISTRY.get(rule_obj.code) is rule_obj:
+        del _REGISTRY[rule_obj.code]
+    if _BY_NAME.get(rule_obj.name) is rule_obj:
+        del _BY_NAME[rule_obj.name]
+
+
 def rule(
     *,
     code: str,
@@ -201,6 +209,8 @@ def load_rules(formats: Iterable[str] = FORMATS) -> None:
         for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
             if not module.name.startswith("_"):
                 importlib.import_module(f"{package_name}.{module.name}")
+        if fmt in ("kubernetes", "compose", "dockerfile"):  # declarative policies (rules/*.yaml)
+            importlib.import_module("kubelint_py.policies").register_builtin(fmt)
 
 
 def all_rules() -> list[Rule]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubelint_py.models.kubernetes import LabelSelector, Resource, Workload
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # type-only: a Kubernetes-only run does not import the Dockerfile and compose models
+    from kubelint_py.buildcontext import ContextListing
     from kubelint_py.models.compose import ComposeFile
     from kubelint_py.models.dockerfile import Dockerfile
 
@@ -34,20 +36,27 @@ class ProjectIndex:
     """`Kind/namespace/name` or `Kind/name` (cluster-scoped) patterns of objects that exist outside
     the linted files; `*` matches any namespace or name."""
     resources: list[Resource] = field(default_factory=list)
+    patch_files: frozenset[str] = frozenset()
+    """Normalised paths of files used as kustomize patches (partial objects): see kubelint_py.kustomize."""
     compose_files: list[ComposeFile] = field(default_factory=list)
     dockerfiles: list[Dockerfile] = field(default_factory=list)
+    build_contexts: dict[str, ContextListing] = field(default_factory=dict)
+    """Dockerfile path -> its build context listing (only for Dockerfiles that copy the whole context)."""
     _by_key: dict[ObjectKey, list[Resource]] = field(default_factory=lambda: defaultdict(list))
     _by_kind: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))
     _workloads_by_ns: dict[str | None, list[Workload]] = field(default_factory=lambda: defaultdict(list))
     _label_index: dict[tuple[str | None, str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     _workloads: list[Workload] = field(default_factory=list)
     _cluster_scoped_kinds: set[str] = field(default_factory=set)
+    derived: dict[str, Any] = field(default_factory=dict)
+    """Views that helper modules build from the index once per run (e.g. compose projects)."""
 
     @classmethod
     def build(cls, resources: Iterable[Resource], compose_files: Iterable[ComposeFile] = (),
               dockerfiles: Iterable[Dockerfile] = (), *, default_namespace: str = "default",
-              external_objects: Iterable[str] = ()) -> ProjectIndex:
-        index = cls(default_namespace=default_namespace, external_objects=tuple(external_objects))
+              external_objects: Iterable[str] = (), patch_files: Iterable[str] = ()) -> ProjectIndex:
+        index = cls(default_namespace=default_namespace, external_objects=tuple(external_objects),
+                    patch_files=frozenset(patch_files))
         resource_list = list(resources)
         # CRDs in the tree declare the scope of their kinds.
         for resource in resource_list:
@@ -73,6 +82,10 @@ class ProjectIndex:
             self._workloads_by_ns[namespace].append(workload)
             for key, value in workload.pod_labels.items():
                 self._label_index[(namespace, key, value)].add(position)
+
+    def is_patch(self, resource: Resource) -> bool:
+        """True when the object's file is a kustomize patch: a partial object, not a whole one."""
+        return bool(self.patch_files) and os.path.normpath(resource.path) in self.patch_files
 
     def is_cluster_scoped(self, resource: Resource) -> bool:
         return resource.cluster_scoped or resource.kind in self._cluster_scoped_kinds

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kubelint_py import diagnostics as diag
+from kubelint_py.buildcontext import ContextListing
 from kubelint_py.discover import Candidate
 from kubelint_py.engine import Finding, Related, Rule
 from kubelint_py.models.kubernetes import Resource
@@ -32,11 +33,18 @@ class SourceFile:
     kind: SourceKind
     text: str = ""
     explicit: bool = False
+    fs_path: str = ""
+    """Absolute path on disk (path is the display form)."""
     resources: list[Resource] = field(default_factory=list)
     compose: ComposeFile | None = None
     dockerfile: Dockerfile | None = None
+    build_context: ContextListing | None = None
+    """For a Dockerfile that copies its whole folder (`COPY . .`): the secret-looking files there."""
     ambiguities: list[Ambiguity] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    companion: bool = False
+    """Loaded only as context for another file (a compose base of a linted override): its models are
+    indexed, but findings located in it are not reported."""
 
     def report(self, rule: Rule, message: str, span: Span | None, related: tuple[Related, ...] = ()) -> None:
         self.findings.append(Finding(rule.code, rule.name, rule.severity, message,
@@ -68,12 +76,12 @@ def is_helm_template_path(path: str) -> bool:
 def read_text(source: SourceFile, max_size: int) -> str | None:
     """The decoded text, or None after recording why the file cannot be linted."""
     try:
-        size = os.path.getsize(source.path)
+        size = os.path.getsize(source.fs_path or source.path)
         if size > max_size:
             source.report(diag.UNREADABLE, f"file is {size / 1048576:.1f} MiB, over the {max_size / 1048576:.1f}"
                           " MiB limit (max_file_size); it was not linted", None)
             return None
-        with open(source.path, "rb") as handle:
+        with open(source.fs_path or source.path, "rb") as handle:
             data = handle.read(max_size + 1)
     except IsADirectoryError:
         source.report(diag.UNREADABLE, "is a directory where a file was expected", None)
@@ -97,12 +105,12 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
 
 def load_source(candidate: Candidate, max_size: int) -> SourceFile:
     """Read and parse one candidate file into a SourceFile with its models and load findings."""
-    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit)
+    source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit, fs_path=candidate.read_path)
     if candidate.problem is not None:
         source.report(diag.UNREADABLE, f"cannot read file: {candidate.problem}", None)
         return source
     if candidate.kind in ("yaml", "json", "compose") and not candidate.explicit \
-            and is_helm_template_path(candidate.path):
+            and is_helm_template_path(candidate.read_path):
         source.kind = "template"
         source.report(diag.TEMPLATE_SKIPPED, "Helm chart template skipped: lint the rendered output "
                       "(`helm template`) instead", None)
@@ -125,6 +133,12 @@ def _load_dockerfile(source: SourceFile, text: str) -> None:
     source.dockerfile = parse_dockerfile(source.path, text)
     for problem in source.dockerfile.problems:
         source.report(diag.PARSE_ERROR, problem.message, problem.span)
+    from kubelint_py.buildcontext import is_whole_context_copy, scan_context
+
+    # Only a whole-context COPY/ADD makes the folder's contents matter; scan nothing otherwise.
+    if any(is_whole_context_copy(ins) for ins in source.dockerfile.instructions):
+        on_disk = source.fs_path or source.path
+        source.build_context = scan_context(os.path.dirname(on_disk) or ".", os.path.basename(on_disk))
 
 
 def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None:
@@ -154,7 +168,10 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate) -> None
 
             roots[0].use_schema("yaml12")
             source.ambiguities.extend(roots[0].ambiguities)
-            source.compose = ComposeFile(source.path, roots[0].value)
+            source.compose = ComposeFile(source.path, roots[0].value, text, fs_path=source.fs_path)
+            from kubelint_py.compose_files import probe_compose_paths
+
+            probe_compose_paths(source.compose)
         return
     source.kind = "other"
 
@@ -166,7 +183,12 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
     if api_version.startswith(NON_CLUSTER_GROUPS):
         return
     items = body.get_list("items")
-    if body.get("kind") == "List" and items is not None:
+    kind = body.get("kind")
+    # `List`, and typed lists such as ConfigMapList or RoleBindingList (items of the listed kind) that
+    # kubectl also accepts; a custom kind that merely ends in "List" stays one object.
+    if items is not None and (kind == "List" or (
+            isinstance(kind, str) and kind.endswith("List") and items
+            and all(isinstance(i, YMap) and i.get("kind") == kind[:-4] for i in items))):
         for _, item in items.maps():
             _add_resources(source, item, doc_index, item.span)
         return

@@ -68,9 +68,11 @@ def run_key(cache: ParseCache, candidates: Sequence[Candidate], keys: Sequence[s
     from kubelint_py.engine import loaded_rules
 
     settings = dataclasses.replace(config, sources={}, use_cache=True)
-    # Rules registered or replaced at run time (tests, plugins) change the key too.
-    registry = [(r.code, r.name, getattr(r.func, "__module__", ""), getattr(r.func, "__qualname__", ""))
-                for r in loaded_rules()]
+    # Built-in rules are covered by the package fingerprint; rules registered or replaced at run time
+    # (tests, plugins) change the key too. Which built-in formats happen to be loaded yet must not.
+    registry = [(r.code, r.name, module, getattr(r.func, "__qualname__", ""))
+                for r in loaded_rules() if r.func is not None
+                if not (module := getattr(r.func, "__module__", None) or "kubelint_py.").startswith("kubelint_py.")]
     digest = hashlib.blake2b(digest_size=20)
     digest.update(repr(registry).encode())
     digest.update(f"{cache.fingerprint}|{package_fingerprint()}|{settings!r}|{_policy_stamps(config)!r}".encode())
@@ -84,6 +86,14 @@ def _folder(cache: ParseCache) -> Path:
     return cache.directory / "runs"
 
 
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=20).hexdigest()
+    except OSError:
+        return None
+
+
 def load(cache: ParseCache, key: str, config: Config) -> Report | None:
     from kubelint_py.api import Report
     from kubelint_py.engine import load_rules, loaded_rules
@@ -91,6 +101,10 @@ def load(cache: ParseCache, key: str, config: Config) -> Report | None:
     try:
         with open(_folder(cache) / key, "rb") as handle:
             stored: dict[str, Any] = pickle.load(handle)
+        # Files the run pulled in by itself (compose companions, Dockerfiles compose builds) are not in
+        # the key: the entry holds their digests, and any change means the run is done again.
+        if any(_digest(path) != digest for path, digest in stored["related"]):
+            return None
         load_rules(stored["formats"])
         by_code = {r.code: r for r in loaded_rules()}
         rules = [by_code[code] for code in stored["rules"]]
@@ -102,17 +116,22 @@ def load(cache: ParseCache, key: str, config: Config) -> Report | None:
     return report
 
 
-def store(cache: ParseCache, key: str, report: Report) -> None:
+def store(cache: ParseCache, key: str, report: Report, related: Sequence[str] = ()) -> None:
     from kubelint_py.load import SourceFile
 
     def stub(source: SourceFile) -> SourceFile:
         return SourceFile(source.path, source.kind, source.text, source.explicit)
 
+    from kubelint_py.batch import cacheable
+
+    if not all(cacheable(f) for f in [*report.files, *report.context]):
+        return  # a build-context listing is not in the key: such runs are always done afresh
     formats = sorted({r.format for r in report.rules})
     stored = {"findings": report.findings, "files": [stub(f) for f in report.files],
               "context": [SourceFile(f.path, f.kind, "", f.explicit) for f in report.context],
               "rules": [r.code for r in report.rules], "formats": formats,
-              "internal_errors": report.internal_errors}
+              "internal_errors": report.internal_errors,
+              "related": [(path, _digest(path)) for path in related]}
     folder = _folder(cache)
     try:
         blob = pickle.dumps(stored, protocol=PICKLE_PROTOCOL)

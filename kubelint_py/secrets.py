@@ -22,7 +22,9 @@ _NOT_SECRET_NAME = re.compile(
     r"(?:_FILE|_PATH|_DIR|_LOCATION|_REF|_NAME|_KEY_ID|_ID|_USER|_USERNAME|_LENGTH|_TTL|_EXPIRY|_EXPIRES"
     r"|_POLICY|_HEADER|_ENDPOINT|_URL_TEMPLATE|_ENABLED|_REQUIRED|_MIN|_MAX|_TYPE|_MODE|_FORMAT|_ALGORITHM"
     r"|_HASH_ALGORITHM|_ROTATION|_PROVIDER|_SECRET_NAME|_SECRETS_DIR)$"
-    r"|^(?:PASSWORD|SECRET|TOKEN)_(?:FILE|PATH|NAME)$|^PWD$",
+    r"|^(?:PASSWORD|SECRET|TOKEN)_(?:FILE|PATH|NAME)$|^PWD$"
+    # Switches about a secret (ALLOW_EMPTY_PASSWORD=yes), not the secret itself.
+    r"|^(?:ALLOW|ENABLE|DISABLE|REQUIRE|USE|SKIP|FORCE|NO)_",
     re.IGNORECASE)
 
 
@@ -37,7 +39,12 @@ _REFERENCE = re.compile(r"^\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*|\$\(|`|<[^>]*>$|\{\
 _PLACEHOLDERS = frozenset({"", "none", "null", "nil", "-", "xxx", "xxxx", "xxxxxx", "changeit", "redacted",
                            "<redacted>", "***", "******", "todo", "tbd", "placeholder", "example", "dummy",
                            "your-password", "your_password", "yourpassword", "<password>", "password-here",
-                           "secret-here", "replace-me", "replaceme", "true", "false", "0", "1"})
+                           "secret-here", "replace-me", "replaceme", "true", "false", "0", "1",
+                           "yes", "no", "on", "off", "enabled", "disabled"})
+# Fill-in-the-blank markers: INSERT_ETCD_TOKEN, YOUR_API_KEY, <your-key>, REPLACE_WITH_...
+_FILL_IN = re.compile(r"^(?:INSERT|REPLACE|YOUR|ENTER|PUT|ADD)[_\-]|^\.\.\.$", re.IGNORECASE)
+# A value spelled like a constant's name (GOOGLE_API_KEY_VAL) stands for a value to be filled in.
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
 def is_literal_secret_value(value: str | None) -> bool:
@@ -45,7 +52,8 @@ def is_literal_secret_value(value: str | None) -> bool:
     if value is None:
         return False
     text = value.strip()
-    if text.lower() in _PLACEHOLDERS or _REFERENCE.match(text):
+    if text.lower() in _PLACEHOLDERS or _REFERENCE.match(text) or _FILL_IN.match(text) \
+            or _CONSTANT_NAME.match(text):
         return False
     return not (text.startswith("/") and " " not in text)  # a path to a mounted secret file
 
@@ -74,12 +82,33 @@ _URL_PASSWORD_PLACEHOLDERS = re.compile(r"://[^:/@]+:(?:password|pass|secret|xxx
                                         re.IGNORECASE)
 
 
+# Literal text each pattern needs: a substring test skips most patterns on most values, which keeps
+# scanning large ConfigMaps (dashboards, bundled configs) cheap.
+_HINTS: dict[str, tuple[str, ...]] = {
+    "private key": ("PRIVATE KEY",),
+    "AWS access key id": ("AKIA", "ASIA", "ABIA", "ACCA"),
+    "GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "GitLab token": ("glpat-",),
+    "Slack token": ("xox",),
+    "Slack webhook": ("hooks.slack.com",),
+    "Stripe key": ("_live_",),
+    "Google API key": ("AIza",),
+    "npm token": ("npm_",),
+    "JSON web token": ("eyJ",),
+    "password in URL": ("://",),
+}
+
+
 def find_secret_values(text: str) -> list[SecretMatch]:
     """Credentials recognisable by their shape, wherever they appear in a string."""
     if not text or len(text) < 16:
         return []
     found: list[SecretMatch] = []
     for kind, pattern in _VALUE_PATTERNS:
+        if not any(hint in text for hint in _HINTS.get(kind, ("",))):
+            continue
+        if kind == "password in URL" and "@" not in text:
+            continue
         for match in pattern.finditer(text):
             if kind == "password in URL" and _URL_PASSWORD_PLACEHOLDERS.search(match.group()):
                 continue

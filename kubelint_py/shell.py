@@ -8,7 +8,8 @@ It is not a shell parser: it finds the simple commands in a script well enough f
 * keeps ``$(...)``, ``${...}`` and backticks inside the word, unexpanded;
 * drops redirections with their targets (``> /dev/null``, ``2>&1``) and skips heredoc bodies;
 * moves leading ``NAME=value`` words into ``assignments``;
-* skips control-flow reserved words at the start of a command (``if``, ``then``, ``do``, ``fi`` ...);
+* skips control-flow reserved words at the start of a command (``if``, ``then``, ``do``, ``fi`` ...)
+  and the pattern lists of ``case`` (``amd64 | arm64)`` is no pipe);
 * appends the commands of ``sh -c '...'`` / ``bash -c "..."`` bodies after the ``sh`` command,
   with ``depth`` one higher.
 
@@ -317,12 +318,27 @@ def _split(script: str, depth: int) -> list[SimpleCommand]:
             op_before = None
             pending = None
 
+    # `case WORD in pat1 | pat2) ...;; esac`: pattern lists are not commands and their `|` is no pipe.
+    in_patterns = False
+    open_cases = 0
     while True:
         token = lexer.next_token()
         if token is None:
             break
         value = token[1]
+        if in_patterns:
+            if value == ")":
+                in_patterns = False
+                pending = None
+            elif isinstance(value, _Word) and not value.quoted and value.text == "esac":
+                in_patterns = False
+                open_cases -= 1
+            continue
         if isinstance(value, str):
+            if value == ";;" and open_cases:
+                finish()
+                in_patterns = True
+                continue
             if words or assignments:
                 finish()
                 if value not in "()":
@@ -331,8 +347,16 @@ def _split(script: str, depth: int) -> list[SimpleCommand]:
                 # "a &&\n b": the newline does not replace the operator that is still open.
                 pending = value
             continue
+        if len(words) == 2 and words[0] == "case" and not value.quoted and value.text == "in":
+            words.append("in")
+            finish()
+            in_patterns = True
+            open_cases += 1
+            continue
         if not words:
             if not value.quoted and (value.text in _OPEN_RESERVED or value.text in _CLOSE_RESERVED):
+                if value.text == "esac" and open_cases:
+                    open_cases -= 1
                 continue
             if not assignments:
                 op_before = pending

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 FORMATS = ("kubernetes", "compose", "dockerfile", "cross", "general")
 
+_K8S_VERSION = re.compile(r"#\s*fixture-k8s-version:\s*(?P<version>[0-9.]+)")
 _EXPECT = re.compile(r"#\s*expect(?P<next>-next-line)?:\s*(?P<codes>[A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)")
 
 
@@ -27,6 +28,18 @@ class Fixture:
     @property
     def id(self) -> str:
         return f"{self.code}/{self.path.name}"
+
+    @property
+    def k8s_version(self) -> str | None:
+        """A `# fixture-k8s-version: 1.24` line in a fixture sets the target Kubernetes version."""
+        for path in self.files():
+            try:
+                match = _K8S_VERSION.search(path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError:
+                continue
+            if match:
+                return match.group("version")
+        return None
 
     def files(self) -> list[Path]:
         if self.path.is_dir():

@@ -27,10 +27,17 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
+      securityContext: {runAsNonRoot: true}
       containers:
         - name: web
           image: web:1.0.0
           readinessProbe: {httpGet: {path: /, port: 80}}
+          livenessProbe: {tcpSocket: {port: 80}}
+          resources: {requests: {cpu: 100m}, limits: {memory: 128Mi}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
 """
 
 
@@ -160,3 +167,12 @@ def test_readme_rule_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     current = readme.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     assert current == rule_table(), "README rule table is stale: run `python -m kubelint_py.docs README.md`"
+
+
+def test_lint_with_another_cwd_reads_the_right_files(tmp_path: Path) -> None:
+    from kubelint_py.api import lint
+    from kubelint_py.config import Config
+
+    (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: x:1\n    depends_on: [b]\n")
+    report = lint(["."], Config(select=("DC101", "KL003")), cwd=tmp_path)
+    assert [(f.code, f.location.path, f.location.line) for f in report.active] == [("DC101", "compose.yaml", 4)]

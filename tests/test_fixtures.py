@@ -19,7 +19,10 @@ NO_FIXTURE_NEEDED = {"KL003", "KL005", "KL006", "KL007"}
 
 
 def _run(fixture: Fixture) -> set[tuple[str, int, str]]:
-    report = lint([str(fixture.path)], Config(select=(fixture.code,), fail_on=None))
+    config = Config(select=(fixture.code,), fail_on=None)
+    if fixture.k8s_version:
+        config.k8s_version = fixture.k8s_version
+    report = lint([str(fixture.path)], config)
     return {(str(Path(f.location.path).resolve()), f.location.line, f.code) for f in report.active}
 
 

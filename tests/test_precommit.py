@@ -120,6 +120,9 @@ def test_real_pre_commit_run_fails_on_a_bad_file_and_passes_on_a_good_one(tmp_pa
                                "--verbose"], cwd=repo, env=env, capture_output=True, text=True, timeout=900,
                               check=False)
 
+    # Only the readiness-probe rule: the test is about the hook, not about the rule set of the day.
+    (repo / ".kubelint.yaml").write_text("select: [KS102]\n")
+    _git(repo, "add", ".kubelint.yaml")
     (repo / "deploy.yaml").write_text(BAD)
     _git(repo, "add", "deploy.yaml")
     failed = try_repo()

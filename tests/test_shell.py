@@ -229,3 +229,16 @@ def test_random_input_never_raises() -> None:
         script = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
         split_commands(script)
         has_pipe(script)
+
+
+def test_case_patterns_are_not_pipes() -> None:
+    script = 'case "$a" in amd64 | arm64) X=1;; (i386|x32) echo b | tr a b ;; *) exit 1 ;; esac; echo after'
+    assert shape(script) == [
+        (("case", "$a", "in"), None),
+        ((), None),
+        (("echo", "b"), None),
+        (("tr", "a", "b"), "|"),
+        (("exit", "1"), None),
+        (("echo", "after"), ";"),
+    ]
+    assert not has_pipe('case "$arch" in amd64|arm64) url=x ;; esac')

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -96,6 +97,20 @@ class ComposeService:
 class ComposeFile:
     path: str
     data: YMap
+    text: str = field(default="", repr=False)
+    """The source text (to tell quoted from plain scalars)."""
+    bases: list[str] = field(default_factory=list, repr=False)
+    """Absolute folders relative paths in the file may resolve against: its own first, then the folder
+    of the base file it is layered on (filled by the loader; see compose_files.py)."""
+    fs_path: str = field(default="", repr=False)
+    """Absolute path on disk (path is the display form, relative to lint()'s cwd)."""
+    probed: dict[str, str] = field(default_factory=dict, repr=False)
+    """Absolute path -> 'file', 'dir' or 'missing' for the paths the file names (build contexts,
+    Dockerfiles, env_files), filled by the loader so rules need no I/O."""
+
+    @property
+    def disk_path(self) -> str:
+        return self.fs_path or os.path.abspath(self.path)
 
     @cached_property
     def services(self) -> dict[str, ComposeService]:

@@ -310,3 +310,165 @@ class LabelSelector:
             if operator == "DoesNotExist" and present:
                 return False
         return True
+
+
+# --- typed views of the kinds that cross-object rules read ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference by name from a pod spec to another object, with where it is written."""
+
+    kind: str
+    name: str
+    optional: bool
+    location: Location
+    via: str
+    """How the pod refers to it, for messages: `env var 'X' of container 'c' (configMapKeyRef)`."""
+    key: str | None = None
+    """The key inside a ConfigMap/Secret, for configMapKeyRef/secretKeyRef and volume items."""
+    key_location: Location | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ServiceView:
+    resource: Resource
+
+    @property
+    def selector(self) -> LabelSelector | None:
+        return LabelSelector.parse(self.resource.spec.get_map("selector"), plain=True)
+
+    @property
+    def type(self) -> str:
+        value = self.resource.spec.get("type")
+        return value if isinstance(value, str) else "ClusterIP"
+
+    @property
+    def ports(self) -> list[YMap]:
+        found = self.resource.spec.get_list("ports")
+        return [item for _, item in found.maps()] if found is not None else []
+
+
+@dataclass(frozen=True, eq=False)
+class IngressView:
+    resource: Resource
+
+    def backends(self) -> Iterator[tuple[YMap, str, Any]]:
+        """(service mapping, service name, port name or number) for every backend, default included."""
+        spec = self.resource.spec
+        candidates: list[YMap] = []
+        default = spec.get_map("defaultBackend") or spec.get_map("backend")
+        if default is not None:
+            candidates.append(default)
+        rules = spec.get_list("rules")
+        for _, rule_map in rules.maps() if rules is not None else []:
+            http = rule_map.get_map("http")
+            paths = http.get_list("paths") if http is not None else None
+            for _, path in paths.maps() if paths is not None else []:
+                backend = path.get_map("backend")
+                if backend is not None:
+                    candidates.append(backend)
+        for backend in candidates:
+            service = backend.get_map("service")
+            if service is not None:  # networking.k8s.io/v1
+                port = service.get_map("port")
+                port_value = None if port is None else port.get("number", port.get("name"))
+                yield service, str(service.get("name", "")), port_value
+            elif "serviceName" in backend:  # v1beta1
+                yield backend, str(backend.get("serviceName")), backend.get("servicePort")
+
+    def tls_secrets(self) -> Iterator[tuple[YMap, str]]:
+        tls = self.resource.spec.get_list("tls")
+        for _, entry in tls.maps() if tls is not None else []:
+            if entry.get("secretName"):
+                yield entry, str(entry["secretName"])
+
+
+def data_keys(resource: Resource) -> set[str]:
+    """Keys of a ConfigMap (data, binaryData) or Secret (data, stringData)."""
+    keys: set[str] = set()
+    for section in ("data", "binaryData", "stringData"):
+        found = resource.body.get_map(section)
+        if found is not None:
+            keys.update(str(k) for k in found)
+    return keys
+
+
+def _optional(node: YMap) -> bool:
+    return node.get("optional") is True
+
+
+def _keyed(resource: Resource, kind: str, holder: YMap, name_field: str, via: str,
+           items: YList | None, optional: bool) -> list[Ref]:
+    """A volume source: one Ref for the object, one per `items[].key`."""
+    name = holder.get(name_field)
+    if not isinstance(name, str) or not name:
+        return []
+    found = [Ref(kind, name, optional, resource.at(holder, name_field), via)]
+    for _, item in items.maps() if items is not None else []:
+        key = item.get("key")
+        if isinstance(key, str):
+            found.append(Ref(kind, name, optional, resource.at(holder, name_field), via, key,
+                             resource.at(item, "key")))
+    return found
+
+
+def pod_spec_references(workload: Workload, kind: str | None = None) -> list[Ref]:
+    """The pod spec's references to ServiceAccounts, ConfigMaps, Secrets and PVCs (or to one kind only:
+    then only the fields that can name that kind are read)."""
+    res = workload.resource
+    spec = workload.pod_spec
+    refs: list[Ref] = []
+    if kind in (None, "ServiceAccount"):
+        for field_name in ("serviceAccountName", "serviceAccount"):
+            name = spec.get(field_name)
+            if isinstance(name, str) and name:
+                refs.append(Ref("ServiceAccount", name, False, res.at(spec, field_name), field_name))
+                break
+    for container in workload.containers if kind in (None, "ConfigMap", "Secret") else ():
+        env = container.get_list("env")
+        for _, item in env.maps() if env is not None else []:
+            value_from = item.get_map("valueFrom")
+            if value_from is None:
+                continue
+            for field_name, ref_kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = value_from.get_map(field_name)
+                if ref is None or not isinstance(ref.get("name"), str):
+                    continue
+                key = ref.get("key")
+                refs.append(Ref(ref_kind, ref["name"], _optional(ref), res.at(ref, "name"),
+                                f"env var '{item.get('name', '')}' of container '{container.name}' ({field_name})",
+                                key if isinstance(key, str) else None,
+                                res.at(ref, "key") if "key" in ref else None))
+        env_from = container.get_list("envFrom")
+        for _, item in env_from.maps() if env_from is not None else []:
+            for field_name, ref_kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = item.get_map(field_name)
+                if ref is not None and isinstance(ref.get("name"), str):
+                    refs.append(Ref(ref_kind, ref["name"], _optional(ref), res.at(ref, "name"),
+                                    f"envFrom of container '{container.name}' ({field_name})"))
+    volumes = spec.get_list("volumes") if kind != "ServiceAccount" else None
+    for _, volume in volumes.maps() if volumes is not None else []:
+        via = f"volume '{volume.get('name', '')}'"
+        source = volume.get_map("configMap")
+        if source is not None:
+            refs += _keyed(res, "ConfigMap", source, "name", via, source.get_list("items"), _optional(source))
+        source = volume.get_map("secret")
+        if source is not None:
+            refs += _keyed(res, "Secret", source, "secretName", via, source.get_list("items"), _optional(source))
+        projected = volume.get_map("projected")
+        sources = projected.get_list("sources") if projected is not None else None
+        for _, item in sources.maps() if sources is not None else []:
+            for field_name, ref_kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                source = item.get_map(field_name)
+                if source is not None:
+                    refs += _keyed(res, ref_kind, source, "name", f"{via} (projected)", source.get_list("items"),
+                                   _optional(source))
+        claim = volume.get_map("persistentVolumeClaim")
+        if claim is not None and isinstance(claim.get("claimName"), str):
+            refs.append(Ref("PersistentVolumeClaim", claim["claimName"], False, res.at(claim, "claimName"), via))
+    pull_secrets = spec.get_list("imagePullSecrets") if kind in (None, "Secret") else None
+    for _, item in pull_secrets.maps() if pull_secrets is not None else []:
+        if isinstance(item.get("name"), str):
+            refs.append(Ref("Secret", item["name"], False, res.at(item, "name"), "imagePullSecrets"))
+    return refs if kind is None else [ref for ref in refs if ref.kind == kind]

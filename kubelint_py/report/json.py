@@ -33,7 +33,8 @@ def render(report: Report) -> str:
                 "message": f.message,
                 "location": _location(f.location),
                 "related": [{"message": r.message, "location": _location(r.location)} for r in f.related],
-                "suppressed": f.suppressed,
+                "suppressed": None if f.suppressed is None else {
+                    "kind": f.suppressed.kind, "justification": f.suppressed.justification},
             }
             for f in report.findings
         ],

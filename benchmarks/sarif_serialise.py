@@ -1,0 +1,86 @@
+"""Time SARIF output for a synthetic report: building the sarif-om objects, our serialiser, and
+sarif-om's stock serialiser (jschema_to_python.to_json, if installed: `pip install jschema-to-python`).
+
+    python benchmarks/sarif_serialise.py [FINDINGS] [REPEATS]
+
+No linting happens: the report is generated (FINDINGS findings over FINDINGS/50 files, one in ten with
+a related location, every rule a different code), so only the output stage is measured.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kubelint_py.api import Report
+from kubelint_py.config import Config
+from kubelint_py.engine import Finding, Related, Rule, Severity, Target
+from kubelint_py.load import SourceFile
+from kubelint_py.report import sarif
+from kubelint_py.source import Location
+
+
+def synthetic_report(count: int) -> Report:
+    rules = [Rule(code=f"ZZ{100 + i}", name=f"synthetic-rule-{i}", format="kubernetes", target=Target.K8S_OBJECT,
+                  severity=Severity(1 + i % 3), summary=f"Synthetic rule {i}", rationale="Why it matters.",
+                  fix="How to fix it.", tags=("security",) if i % 4 == 0 else ("reliability",))
+             for i in range(40)]
+    per_file = 50
+    files = []
+    findings = []
+    for f in range(max(1, count // per_file)):
+        path = f"deploy/app-{f}/manifest.yaml"
+        lines = [f"  key{n}: value {n} of file {f}" for n in range(per_file * 2)]
+        files.append(SourceFile(path, "kubernetes", text="\n".join(lines) + "\n"))
+        for n in range(per_file):
+            if len(findings) == count:
+                break
+            rule = rules[(f + n) % len(rules)]
+            related = (Related(Location(path, n + 2, 3, n + 2, 9), "related object"),) if n % 10 == 0 else ()
+            findings.append(Finding(rule.code, rule.name, rule.severity, f"problem {n} in object {f}: fix it",
+                                    Location(path, n + 1, 3, n + 1, 12), related))
+    return Report(findings, files, 0.0, Config(), rules)
+
+
+def best_of(repeats: int, func: Callable[[], Any]) -> tuple[float, Any]:
+    times = []
+    value = None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        value = func()
+        times.append(time.perf_counter() - started)
+    return min(times), value
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    report = synthetic_report(count)
+    build_time, (log, builder) = best_of(repeats, lambda: sarif.build_log(report, cwd=Path.cwd()))
+    ours_time, ours = best_of(repeats, lambda: json.dumps(sarif.to_json_data(log, builder), ensure_ascii=False))
+    render_time, _ = best_of(repeats, lambda: sarif.render(report, cwd=Path.cwd()))
+    print(f"{len(report.findings)} findings, {len(report.files)} files (best of {repeats})")
+    print(f"  build sarif-om objects           {build_time:7.3f} s")
+    print(f"  our serialiser + json.dumps      {ours_time:7.3f} s  ({len(ours) / 1e6:.1f} MB)")
+    print(f"  whole render (build + serialise) {render_time:7.3f} s")
+    try:
+        from jschema_to_python.to_json import to_json
+    except ImportError:
+        print("  stock serialiser: not installed (pip install jschema-to-python)")
+        return
+    stock_time, stock = best_of(max(1, repeats // 3), lambda: to_json(log))
+    stock_data = json.loads(stock)
+    levels = sum(1 for r in stock_data["runs"][0]["results"] if "level" in r)
+    print(f"  stock jschema_to_python.to_json  {stock_time:7.3f} s  ({len(stock) / 1e6:.1f} MB; "
+          f"{levels} of {count} results keep their level)")
+    print(f"  speed-up of our serialiser       {stock_time / ours_time:7.1f} x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""What a pod spec refers to, and whether a referenced object exists (in the linted files, in the
+configured external objects, or because something in the files or the cluster creates it)."""
+
+from __future__ import annotations
+
+from kubelint_py.index import ProjectIndex
+
+# Objects every cluster (or the usual add-ons) creates in each namespace.
+ALWAYS_PRESENT: dict[str, frozenset[str]] = {
+    "ServiceAccount": frozenset({"default"}),
+    "ConfigMap": frozenset({"kube-root-ca.crt", "istio-ca-root-cert", "openshift-service-ca.crt"}),
+}
+BUILTIN_CLUSTER_ROLES = frozenset({"cluster-admin", "admin", "edit", "view"})
+# Roles the API server bootstraps in kube-system (besides the `system:` ones).
+BUILTIN_ROLES = frozenset({"extension-apiserver-authentication-reader"})
+CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer",
+                            "certmanager.k8s.io/cluster-issuer", "certmanager.k8s.io/issuer")
+
+
+def _generated_secrets(index: ProjectIndex, namespace: str | None) -> set[str]:
+    """Secrets that controllers create from objects in the files (sealed-secrets, external-secrets,
+    cert-manager, service-account tokens)."""
+    names: set[str] = set()
+    for resource in index.of_kind("SealedSecret", namespace):
+        names.add(resource.name)
+        template = resource.spec.get_map("template")
+        meta = template.get_map("metadata") if template is not None else None
+        if meta is not None and isinstance(meta.get("name"), str):
+            names.add(meta["name"])
+    for kind in ("ExternalSecret", "ClusterExternalSecret", "VaultStaticSecret", "VaultDynamicSecret",
+                 "OnePasswordItem", "InfisicalSecret"):
+        for resource in index.of_kind(kind, namespace):
+            names.add(resource.name)
+            for holder in ("target", "destination"):
+                node = resource.spec.get_map(holder)
+                if node is not None and isinstance(node.get("name"), str):
+                    names.add(node["name"])
+    for resource in index.of_kind("Certificate", namespace):
+        if isinstance(resource.spec.get("secretName"), str):
+            names.add(resource.spec["secretName"])
+    return names
+
+
+def object_exists(index: ProjectIndex, kind: str, namespace: str | None, name: str) -> bool:
+    if name in ALWAYS_PRESENT.get(kind, ()):
+        return True
+    if kind == "Service" and namespace == "default" and name == "kubernetes":
+        return True
+    if kind == "ClusterRole" and (name in BUILTIN_CLUSTER_ROLES or name.startswith("system:")):
+        return True
+    if kind == "Role" and namespace == "kube-system" and (name in BUILTIN_ROLES or name.startswith("system:")):
+        return True
+    if index.exists(kind, namespace, name):
+        return True
+    return kind == "Secret" and name in _generated_secrets(index, namespace)

@@ -1,0 +1,321 @@
+"""References between objects that do not resolve, and objects defined twice.
+
+Everything the linted paths contain is one project. An object counts as existing when the files
+define it, when the configuration lists it under external objects, when a controller creates it from
+an object in the files (SealedSecret, ExternalSecret, cert-manager Certificate), or when every cluster
+has it (the `default` ServiceAccount, the `kube-root-ca.crt` ConfigMap). `optional: true` references
+never fire. Findings are warnings: the object may be created outside the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterator
+
+from kubelint_py.checks.kubernetes._references import (
+    CERT_MANAGER_ANNOTATIONS,
+    object_exists,
+)
+from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.index import ProjectIndex
+from kubelint_py.models.kubernetes import Resource, Workload, data_keys, pod_spec_references
+from kubelint_py.models.located import YMap
+
+_EXTERNAL_HINT = "define it, or list it under external-objects in .kubelint.yaml if it is created outside these files"
+
+
+def _missing(workload: Workload, ctx: RuleContext, kind: str,
+             provided: frozenset[str] = frozenset()) -> Iterator[Violation]:
+    namespace = ctx.index.namespace_of(workload.resource)
+    reported: set[tuple[str, str]] = set()
+    for ref in pod_spec_references(workload, kind):
+        if ref.optional or ref.name in provided or (ref.name, ref.via) in reported:
+            continue
+        if object_exists(ctx.index, kind, namespace, ref.name):
+            continue
+        reported.add((ref.name, ref.via))
+        yield Violation(f"{ref.via} in {workload.resource.display} refers to {kind} '{ref.name}', which is not "
+                        f"defined in namespace '{namespace}'; {_EXTERNAL_HINT}", ref.location)
+
+
+_REF_TAGS = ("reliability", "cross-object", "reference")
+
+
+@rule(
+    code="KS601", name="service-account-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    summary="serviceAccountName names a ServiceAccount that is not defined",
+    rationale="The pod is rejected at creation (\"serviceaccount not found\"): the workload exists but no "
+              "pod ever starts.",
+    fix="Define the ServiceAccount in the same namespace, correct the name, or declare it as external.",
+    tags=_REF_TAGS, aliases=("non-existent-service-account",),
+)
+def service_account_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
+    yield from _missing(workload, ctx, "ServiceAccount")
+
+
+@rule(
+    code="KS602", name="configmap-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    summary="Pod refers to a ConfigMap that is not defined",
+    rationale="A pod whose env, envFrom or volume names a missing ConfigMap stays in "
+              "CreateContainerConfigError or ContainerCreating until the ConfigMap appears.",
+    fix="Define the ConfigMap in the pod's namespace, fix the name, mark the reference `optional: true`, "
+        "or declare it as external.",
+    tags=_REF_TAGS,
+)
+def configmap_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
+    yield from _missing(workload, ctx, "ConfigMap")
+
+
+@rule(
+    code="KS603", name="secret-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    summary="Pod refers to a Secret that is not defined",
+    rationale="A pod whose env, envFrom, volume or imagePullSecrets names a missing Secret does not start "
+              "(or cannot pull its image) until the Secret appears.",
+    fix="Define the Secret (or the SealedSecret/ExternalSecret that creates it), fix the name, mark the "
+        "reference `optional: true`, or declare it as external.",
+    tags=_REF_TAGS,
+)
+def secret_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
+    yield from _missing(workload, ctx, "Secret")
+
+
+def _missing_keys(workload: Workload, ctx: RuleContext, kind: str) -> Iterator[Violation]:
+    namespace = ctx.index.namespace_of(workload.resource)
+    for ref in pod_spec_references(workload, kind):
+        if ref.key is None or ref.optional:
+            continue
+        defined = ctx.index.get(kind, namespace, ref.name)
+        if not defined or any(ref.key in data_keys(obj) for obj in defined):
+            continue
+        target = defined[0]
+        keys = sorted(data_keys(target))
+        known = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "") if keys else "none"
+        yield Violation(f"{ref.via} in {workload.resource.display} uses key '{ref.key}' of {kind} '{ref.name}', "
+                        f"which has no such key (keys: {known}); fix the key or add it",
+                        ref.key_location or ref.location,
+                        (Related(target.location, f"{kind} '{ref.name}'"),))
+
+
+@rule(
+    code="KS604", name="configmap-key-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    summary="Pod uses a key that its ConfigMap does not contain",
+    rationale="A configMapKeyRef or volume item naming a key the ConfigMap lacks keeps the pod from "
+              "starting (CreateContainerConfigError); it is usually a typo or a renamed key.",
+    fix="Use one of the ConfigMap's keys, add the key to its `data`, or mark the reference optional.",
+    tags=_REF_TAGS,
+)
+def configmap_key_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
+    yield from _missing_keys(workload, ctx, "ConfigMap")
+
+
+@rule(
+    code="KS605", name="secret-key-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    summary="Pod uses a key that its Secret does not contain",
+    rationale="A secretKeyRef or volume item naming a key the Secret lacks keeps the pod from starting "
+              "(CreateContainerConfigError).",
+    fix="Use one of the Secret's keys (`data` or `stringData`), add the key, or mark the reference optional.",
+    tags=_REF_TAGS,
+)
+def secret_key_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
+    yield from _missing_keys(workload, ctx, "Secret")
+
+
+@rule(
+    code="KS606", name="pvc-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    summary="Volume refers to a PersistentVolumeClaim that is not defined",
+    rationale="A pod whose volume names a missing PersistentVolumeClaim stays Pending.",
+    fix="Define the PersistentVolumeClaim, fix claimName, or use volumeClaimTemplates in a StatefulSet.",
+    tags=_REF_TAGS,
+)
+def pvc_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
+    # A StatefulSet's volumeClaimTemplates create the claims its pods use.
+    claimed: set[str] = set()
+    templates = workload.resource.spec.get_list("volumeClaimTemplates") if workload.kind == "StatefulSet" else None
+    for _, template in templates.maps() if templates is not None else []:
+        meta = template.get_map("metadata")
+        if meta is not None and isinstance(meta.get("name"), str):
+            claimed.add(meta["name"])
+    yield from _missing(workload, ctx, "PersistentVolumeClaim", frozenset(claimed))
+
+
+@rule(
+    code="KS607", name="role-binding-role-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    summary="RoleBinding or ClusterRoleBinding roleRef names a role that is not defined",
+    rationale="A binding to a missing role grants nothing: the subjects get \"forbidden\" errors that "
+              "look like a permissions bug elsewhere.",
+    fix="Define the Role or ClusterRole, or correct roleRef.kind and roleRef.name.",
+    tags=_REF_TAGS,
+)
+def role_binding_role_not_found(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    if resource.kind not in ("RoleBinding", "ClusterRoleBinding"):
+        return
+    ref = resource.body.get_map("roleRef")
+    if ref is None or not isinstance(ref.get("name"), str) or ref.get("kind") not in ("Role", "ClusterRole"):
+        return
+    kind = str(ref["kind"])
+    namespace = ctx.index.namespace_of(resource) if kind == "Role" else None
+    if object_exists(ctx.index, kind, namespace, ref["name"]):
+        return
+    where = f" in namespace '{namespace}'" if namespace else ""
+    yield Violation(f"{resource.display} binds {kind} '{ref['name']}', which is not defined{where}; "
+                    f"{_EXTERNAL_HINT}", resource.at(ref, "name"))
+
+
+@rule(
+    code="KS608", name="statefulset-service-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    summary="StatefulSet serviceName names a Service that is not defined",
+    rationale="The governing Service gives StatefulSet pods their stable DNS names; without it "
+              "`pod-0.service` does not resolve and peers cannot find each other.",
+    fix="Define a headless Service (`clusterIP: None`) with that name selecting the pods, or fix the name.",
+    tags=_REF_TAGS,
+)
+def statefulset_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    if resource.kind != "StatefulSet":
+        return
+    name = resource.spec.get("serviceName")
+    if not isinstance(name, str) or not name:
+        return
+    namespace = ctx.index.namespace_of(resource)
+    if not object_exists(ctx.index, "Service", namespace, name):
+        yield Violation(f"StatefulSet '{resource.name}' has serviceName '{name}', but no such Service is defined "
+                        f"in namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(resource.spec, "serviceName"))
+
+
+def ingress_backends(resource: Resource) -> Iterator[tuple[YMap, str, object, YMap, str]]:
+    """(backend node, service name, port (number or name), node holding the port, port field) for every
+    Service backend of an Ingress, in networking.k8s.io/v1 and the older v1beta1 shape."""
+    spec = resource.spec
+    nodes: list[YMap] = []
+    for key in ("defaultBackend", "backend"):
+        node = spec.get_map(key)
+        if node is not None:
+            nodes.append(node)
+    rules = spec.get_list("rules")
+    for _, rule_node in rules.maps() if rules is not None else []:
+        http = rule_node.get_map("http")
+        paths = http.get_list("paths") if http is not None else None
+        for _, path in paths.maps() if paths is not None else []:
+            backend = path.get_map("backend")
+            if backend is not None:
+                nodes.append(backend)
+    for backend in nodes:
+        service = backend.get_map("service")
+        if service is not None and isinstance(service.get("name"), str):
+            port = service.get_map("port")
+            if port is not None and "number" in port:
+                yield service, service["name"], port["number"], port, "number"
+            elif port is not None and "name" in port:
+                yield service, service["name"], port["name"], port, "name"
+            else:
+                yield service, service["name"], None, service, "name"
+        elif isinstance(backend.get("serviceName"), str):
+            yield backend, backend["serviceName"], backend.get("servicePort"), backend, "servicePort"
+
+
+@rule(
+    code="KS609", name="ingress-service-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    summary="Ingress backend names a Service that is not defined",
+    rationale="Requests routed to a missing Service get a 503 from the ingress controller.",
+    fix="Define the Service in the Ingress's namespace or correct the backend's service name.",
+    tags=_REF_TAGS,
+)
+def ingress_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    if resource.kind != "Ingress":
+        return
+    namespace = ctx.index.namespace_of(resource)
+    for node, name, _, _, _ in ingress_backends(resource):
+        if not object_exists(ctx.index, "Service", namespace, name):
+            field = "name" if "name" in node and "serviceName" not in node else "serviceName"
+            yield Violation(f"Ingress '{resource.name}' routes to Service '{name}', which is not defined in "
+                            f"namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(node, field))
+
+
+@rule(
+    code="KS610", name="ingress-tls-secret-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    summary="Ingress TLS secretName names a Secret that is not defined",
+    rationale="Without its TLS Secret the ingress controller serves its default (usually self-signed) "
+              "certificate, and clients fail the TLS handshake.",
+    fix="Define the Secret, create it with cert-manager (annotate the Ingress with an issuer or add a "
+        "Certificate), or declare it as external.",
+    tags=_REF_TAGS,
+)
+def ingress_tls_secret_not_found(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    if resource.kind != "Ingress":
+        return
+    if any(key in resource.annotations for key in CERT_MANAGER_ANNOTATIONS) \
+            or resource.annotations.get("kubernetes.io/tls-acme") == "true":
+        return  # cert-manager creates the Secret
+    namespace = ctx.index.namespace_of(resource)
+    tls = resource.spec.get_list("tls")
+    for _, item in tls.maps() if tls is not None else []:
+        name = item.get("secretName")
+        if isinstance(name, str) and name and not object_exists(ctx.index, "Secret", namespace, name):
+            yield Violation(f"Ingress '{resource.name}' uses TLS Secret '{name}', which is not defined in "
+                            f"namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(item, "secretName"))
+
+
+@rule(
+    code="KS611", name="hpa-target-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    summary="HorizontalPodAutoscaler targets a workload that is not defined",
+    rationale="An autoscaler whose scaleTargetRef resolves to nothing scales nothing and reports "
+              "FailedGetScale events, so the workload it was meant for runs unscaled.",
+    fix="Correct scaleTargetRef (kind, name and namespace) or define the workload.",
+    tags=_REF_TAGS,
+)
+def hpa_target_not_found(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    if resource.kind != "HorizontalPodAutoscaler":
+        return
+    ref = resource.spec.get_map("scaleTargetRef")
+    if ref is None or not isinstance(ref.get("name"), str) or not isinstance(ref.get("kind"), str):
+        return
+    namespace = ctx.index.namespace_of(resource)
+    if not object_exists(ctx.index, ref["kind"], namespace, ref["name"]):
+        yield Violation(f"HorizontalPodAutoscaler '{resource.name}' targets {ref['kind']} '{ref['name']}', which "
+                        f"is not defined in namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(ref, "name"))
+
+
+_Key = tuple[str, str, str | None, str]
+
+
+def _alternatives(a: set[_Key], b: set[_Key]) -> bool:
+    """Two files in one folder that share a quarter or more of the smaller one's objects are alternative
+    versions of each other (install.yaml and namespace-install.yaml, all-in-one.yaml and its parts,
+    Kubernetes and OpenShift variants, zipkin.yaml and skywalking.yaml), not objects applied twice."""
+    return len(a & b) * 4 >= min(len(a), len(b))
+
+
+@rule(
+    code="KS612", name="duplicate-object", target=Target.PROJECT, severity=Severity.WARNING,
+    summary="The same object is defined twice",
+    rationale="Two definitions of one object (API group, kind, namespace, name) overwrite each other on "
+              "apply: whichever is applied last wins, silently.",
+    fix="Remove one definition, or give them different names or namespaces.",
+    tags=("correctness", "cross-object"),
+)
+def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
+    # Definitions in different folders are alternatives (kustomize bases and overlays, one folder per
+    # environment or per example), not one object applied twice: only same-folder duplicates count,
+    # and of those only ones in the same file or in files that are not variants of each other.
+    groups: dict[tuple[_Key, str], list[Resource]] = defaultdict(list)
+    keys_of_file: dict[str, set[_Key]] = defaultdict(set)
+    for resource in index.resources:
+        if not resource.name or resource.metadata.get("name") is None:
+            continue  # generateName objects are unique by construction
+        key = (resource.group, resource.kind, index.namespace_of(resource), resource.name)
+        keys_of_file[resource.path].add(key)
+        groups[(key, os.path.dirname(os.path.abspath(resource.path)))].append(resource)
+    for ((_, kind, namespace, name), _), found in groups.items():
+        if len(found) < 2:
+            continue
+        for position, other in enumerate(found[1:], 1):
+            # An identical re-declaration (the Namespace repeated in each file) is harmless.
+            first = next((f for f in found[:position] if f.body != other.body and (
+                f.path == other.path or not _alternatives(keys_of_file[f.path], keys_of_file[other.path]))),
+                None)
+            if first is None:
+                continue
+            where = f" in namespace '{namespace}'" if namespace else ""
+            yield Violation(f"{kind} '{name}'{where} is defined again (first at {first.path}:"
+                            f"{first.location.line}); remove one definition", other.location,
+                            (Related(first.location, "first definition"),))
