@@ -86,6 +86,7 @@ def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: in
             if cache is not None and key is not None:
                 cached = cache.get(key)
                 if cached is not None:
+                    refresh_listing(cached)
                     results[position] = cached
                     continue
             todo.append((position, candidate, key))
@@ -99,9 +100,15 @@ def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: in
     return [source for source in results if source is not None]
 
 
-def cacheable(source: SourceFile) -> bool:
-    """False when the model depends on more than the file's bytes: a build-context listing."""
-    return source.build_context is None
+def refresh_listing(source: SourceFile) -> None:
+    """A Dockerfile's build-context listing depends on its folder, not on its bytes: a cached model
+    gets it scanned again (as the loader does on a fresh parse)."""
+    if source.build_context is None:
+        return
+    from kubelint_py.buildcontext import scan_context
+
+    on_disk = source.fs_path or source.path
+    source.build_context = scan_context(os.path.dirname(on_disk) or ".", os.path.basename(on_disk))
 
 
 def _auto_workers(todo: list[Job]) -> int:
@@ -120,7 +127,7 @@ def _auto_workers(todo: list[Job]) -> int:
 
 def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: ParseCache | None) -> SourceFile:
     source = load_source(candidate, max_size)
-    if cache is not None and key is not None and cacheable(source):
+    if cache is not None and key is not None:
         blob = dumps_source(source)
         if blob is not None:
             cache.put(key, blob)
@@ -163,7 +170,7 @@ def _load_chunk(jobs: list[tuple[Candidate, str | None]], max_size: int, cache_r
             if blob is None:  # unpicklable: the parent parses it itself
                 blobs.append(b"")
                 continue
-            if cache is not None and key is not None and cacheable(source):
+            if cache is not None and key is not None:
                 cache.put(key, blob)
             blobs.append(blob)
     return blobs

@@ -3,9 +3,9 @@
 An entry is the pickled SourceFile (text, models, load findings) of one file, stored under a key made of
 the file's bytes, how it was found (display path, guessed kind, named on the command line or not) and
 the loader's fingerprint (tool version, cache format, max_file_size, the loader's own modules). Rules are
-not cached: they always run, so a cached file gets exactly the findings a fresh parse would. A file
-whose model depends on more than its bytes (a Dockerfile that copies its whole build context, whose
-listing is part of the model) is never stored.
+not cached: they always run, so a cached file gets exactly the findings a fresh parse would. The one
+part of a model that depends on more than the file's bytes, a Dockerfile's build-context listing, is
+scanned again on every hit (batch.refresh_listing).
 
 Where: $KUBELINT_CACHE_DIR, else $XDG_CACHE_HOME/kubelint-py, else ~/.cache/kubelint-py. Entries are
 content-addressed, so projects can share the folder. Layout `<fingerprint>/<2 hex>/<38 hex>`: 256

@@ -105,6 +105,13 @@ def load(cache: ParseCache, key: str, config: Config) -> Report | None:
         # the key: the entry holds their digests, and any change means the run is done again.
         if any(_digest(path) != digest for path, digest in stored["related"]):
             return None
+        if stored["listings"]:
+            from kubelint_py.buildcontext import scan_context
+
+            for path, fs_path, listing in stored["listings"]:
+                on_disk = fs_path or path
+                if scan_context(os.path.dirname(on_disk) or ".", os.path.basename(on_disk)) != listing:
+                    return None
         load_rules(stored["formats"])
         by_code = {r.code: r for r in loaded_rules()}
         rules = [by_code[code] for code in stored["rules"]]
@@ -122,16 +129,15 @@ def store(cache: ParseCache, key: str, report: Report, related: Sequence[str] = 
     def stub(source: SourceFile) -> SourceFile:
         return SourceFile(source.path, source.kind, source.text, source.explicit)
 
-    from kubelint_py.batch import cacheable
-
-    if not all(cacheable(f) for f in [*report.files, *report.context]):
-        return  # a build-context listing is not in the key: such runs are always done afresh
     formats = sorted({r.format for r in report.rules})
     stored = {"findings": report.findings, "files": [stub(f) for f in report.files],
               "context": [SourceFile(f.path, f.kind, "", f.explicit) for f in report.context],
               "rules": [r.code for r in report.rules], "formats": formats,
               "internal_errors": report.internal_errors,
-              "related": [(path, _digest(path)) for path in related]}
+              "related": [(path, _digest(path)) for path in related],
+              # Build-context listings are not in the key either: scanned again and compared on load.
+              "listings": [(f.path, f.fs_path, f.build_context) for f in [*report.files, *report.context]
+                           if f.build_context is not None]}
     folder = _folder(cache)
     try:
         blob = pickle.dumps(stored, protocol=PICKLE_PROTOCOL)
