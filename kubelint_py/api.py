@@ -7,10 +7,11 @@ all call it, so tests exercise parsing and locations end to end.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,10 @@ class Report:
     rules: list[Rule] = field(default_factory=list)
     """Every rule that was enabled for this run."""
     internal_errors: list[str] = field(default_factory=list)
+    context: list[SourceFile] = field(default_factory=list)
+    """Files loaded only to resolve references (project scope); nothing is reported for them."""
+    replayed: bool = False
+    """True when an identical earlier run was replayed from the cache (files then carry no models)."""
 
     @property
     def active(self) -> list[Finding]:
@@ -66,29 +71,69 @@ class Report:
 
 
 def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None = None,
-         debug: bool = False) -> Report:
+         debug: bool = False, workers: int | None = None) -> Report:
+    """Lint the files under `paths`.
+
+    With config.project_root set, every file under that root is loaded as context (references resolve
+    against the whole project) but findings are reported only for the files under `paths`.
+    Files come from the parse cache when unchanged (config.use_cache) and are parsed in worker
+    processes for large trees (`workers`: None chooses, 1 forces serial).
+    """
+    from kubelint_py import replay
+    from kubelint_py.batch import content_keys, load_sources, open_cache
+
     config = config or Config()
     started = time.perf_counter()
     candidates = list(discover(paths or ["."], config.exclude, cwd=cwd))
-    files = [load_source(candidate, config.max_file_size) for candidate in candidates]
-    files.extend(_load_related(files, config, cwd or Path.cwd(), _trusted_roots(paths or ["."], config, cwd)))
-    # The loaded models live until the report is built: keep full garbage collections triggered by the
-    # rules' small allocations from re-scanning millions of YAML nodes (about a third of rule time).
-    gc.freeze()
+    report_paths: set[str] | None = None
+    if config.project_root is not None:
+        report_paths = {c.path for c in candidates}
+        candidates = _with_context(candidates, config, cwd or Path.cwd())
+    cache = open_cache(config)
+    keys = content_keys(candidates, cache) if cache is not None else None
+    run_key = None
+    if cache is not None and keys is not None and not debug:
+        run_key = replay.run_key(cache, candidates, keys, config, report_paths)
+        if run_key is not None:
+            replayed = replay.load(cache, run_key, config)
+            if replayed is not None:
+                replayed.duration = time.perf_counter() - started
+                return replayed
+    # The loaded models live until the end of the run and hold no garbage: the cyclic GC is paused while
+    # they are built, then they are frozen out of its sight (its passes over millions of young objects
+    # cost seconds on large trees), and handed back to it at the end.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        report = check_sources(files, config, debug=debug)
+        files = load_sources(candidates, config, workers=workers, cache=cache, keys=keys)
+        related = _load_related(files, config, cwd or Path.cwd(),
+                                _trusted_roots(paths or ["."], config, cwd))
+        files.extend(related)
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
+    try:
+        report = check_sources(files, config, debug=debug, report_paths=report_paths)
+        if cache is not None and run_key is not None:
+            replay.store(cache, run_key, report, [f.path for f in related])
     finally:
         gc.unfreeze()
     report.duration = time.perf_counter() - started
     return report
 
 
+def _with_context(candidates: list[Candidate], config: Config, cwd: Path) -> list[Candidate]:
+    """The given candidates, then every other file of the project (each file once)."""
+    assert config.project_root is not None
+    seen = {os.path.realpath(cwd / c.path) for c in candidates}
+    return [*candidates, *discover([config.project_root], config.exclude, cwd=cwd, seen=seen)]
+
+
 def _trusted_roots(paths: Sequence[str], config: Config, cwd: Path | None) -> list[str]:
     """Folders that files named inside linted files may come from: each linted path's repository
     (the nearest folder above it holding .git), else the path itself, and the configured project root.
     A compose file in a pull request must not make the run read (and echo) /etc/shadow."""
-    import os
-
     base = cwd or Path.cwd()
     roots: list[str] = []
     for raw in [*paths, *([config.project_root] if config.project_root else [])]:
@@ -108,8 +153,6 @@ def _trusted_roots(paths: Sequence[str], config: Config, cwd: Path | None) -> li
 
 
 def _inside(path: str, roots: list[str]) -> bool:
-    import os
-
     real = os.path.realpath(path)
     return any(os.path.commonpath([root, real]) == root for root in roots)
 
@@ -119,8 +162,6 @@ def _load_related(files: list[SourceFile], config: Config, cwd: Path,
     """Compose files a linted compose file is merged with (as companions) and the Dockerfiles compose
     builds, when discovery did not yield them. Companions can name further files: a few rounds.
     Only files inside `roots` are read (None: no limit)."""
-    import os
-
     from kubelint_py.compose_files import related_candidates
     from kubelint_py.discover import is_compose_name
 
@@ -142,8 +183,20 @@ def _load_related(files: list[SourceFile], config: Config, cwd: Path,
     return added
 
 
-def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False) -> Report:
-    """Run the rules over already loaded files (the part of lint() after loading)."""
+def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
+                  report_paths: Collection[str] | None = None) -> Report:
+    """Run the rules over already loaded files (the part of lint() after loading).
+
+    report_paths: when given, the other files are context only: they feed the project index (so
+    references into them resolve) but their own rules do not run and no finding located in them is
+    reported. Cross-object findings are located at the referencing field, so a file is reported for
+    the references it makes.
+    """
+    # Companions (compose files merged with a linted one, Dockerfiles it builds) are context too.
+    companions = {f.path for f in files if f.companion}
+    wanted = set(report_paths) if report_paths is not None else {f.path for f in files} - companions
+    reported = [f for f in files if f.path in wanted and not f.companion]
+    context = [f for f in files if f.path not in wanted or f.companion]
     formats = {"cross"}
     if any(f.resources for f in files):
         formats.add("kubernetes")
@@ -174,20 +227,20 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     runner = _Runner(enabled, config, index, debug)
     findings: list[Finding] = []
     enabled_codes = {r.code for r in enabled}
-    companions = {f.path for f in files if f.companion}
-    for source in files:
-        if source.companion:
-            continue
+    for source in reported:
         findings.extend(f for f in source.findings if f.code in enabled_codes)
         findings.extend(runner.run_file(source))
-    findings.extend(f for f in runner.run_project() if f.location.path not in companions)
-    files = [f for f in files if not f.companion]
+    project_findings = runner.run_project()
+    if report_paths is None:
+        findings.extend(f for f in project_findings if f.location.path not in companions)
+    else:
+        findings.extend(f for f in project_findings if f.location.path in wanted)
     findings = [_with_severity(f, config, runner.by_code) for f in findings]
     from kubelint_py.suppress import apply_suppressions
 
-    findings = apply_suppressions(findings, files, config)
+    findings = apply_suppressions(findings, reported, config)
     findings.sort(key=Finding.sort_key)
-    return Report(findings, files, 0.0, config, enabled, runner.internal_errors)
+    return Report(findings, reported, 0.0, config, enabled, runner.internal_errors, context)
 
 
 def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:

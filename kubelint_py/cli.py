@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 from typing import Annotated
 
@@ -133,6 +133,14 @@ def check(
     sarif_suppressed: Annotated[bool, typer.Option(
         "--sarif-suppressed", help="SARIF: include suppressed findings, with their suppressions.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Parse every file again instead of reusing unchanged ones from the cache.")] = False,
+    project_root: Annotated[str | None, typer.Option(
+        "--project-root", help="Resolve references against every file under DIR, but report only the given "
+        "files (default, when only files are given: the folder holding .kubelint.yaml, else the git top level).",
+        metavar="DIR")] = None,
+    no_project: Annotated[bool, typer.Option(
+        "--no-project", help="Lint the given files on their own, without loading the rest of the project.")] = False,
 ) -> None:
     """Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."""
     from kubelint_py.api import lint
@@ -172,6 +180,20 @@ def check(
         for entry in selectors:
             if not any(rule_matches(r, entry) for r in known):
                 raise _usage_error(f"no rule matches '{entry}' (see `kubelint-py rules`)")
+    if no_cache:
+        config.use_cache = False
+    if project_root is not None:
+        from pathlib import Path
+
+        if not Path(project_root).is_dir():
+            raise _usage_error(f"--project-root: '{project_root}' is not a folder")
+        config.project_root = project_root
+    elif not no_project and config.project_root is None:
+        from kubelint_py.project import find_project_root, only_files
+
+        if only_files(target_paths):  # the pre-commit case: check these files, in the context of their project
+            found = find_project_root(target_paths)
+            config.project_root = str(found) if found is not None else None
     if show_config:
         sys.stdout.write(render_config(config))
         raise typer.Exit(EXIT_OK)
@@ -194,6 +216,11 @@ def check(
         typer.echo(f"kubelint-py: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline}",
                    err=True)
         raise typer.Exit(EXIT_OK)
+    if _KEEP_ALIVE:  # run by the console script, which exits without freeing (see main)
+        import gc
+
+        _KEEP_ALIVE[:] = [report]
+        gc.freeze()  # nothing the reporters allocate needs the models rescanned
     for name, path in outputs:
         if (name, path) == outputs[0]:  # before the first report is written
             _check_outputs_are_not_inputs(outputs, [f.path for f in report.files])
@@ -239,6 +266,8 @@ def list_rules(
     _use_configured_policies()
     rules = all_rules()
     if format == "json":
+        import json
+
         typer.echo(json.dumps([
             {"code": r.code, "name": r.name, "format": r.format, "severity": r.severity.label,
              "enabled": r.enabled_by_default, "tags": list(r.tags), "summary": r.summary,
@@ -284,5 +313,27 @@ def init(
     typer.echo(f"wrote {target}")
 
 
+_KEEP_ALIVE: list[object] = []
+"""Non-empty under the console script: holds the report, freed by the operating system at exit rather
+than object by object (see main). Empty when the app is called in-process (tests, CliRunner)."""
+
+
 def main() -> None:
-    app()
+    """The console script. After a large run, tearing down millions of model objects one by one takes
+    longer than writing the report, so once the output is flushed the process ends at once."""
+    code = 0
+    _KEEP_ALIVE[:] = [None]
+    try:
+        app()
+    except SystemExit as done:
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+            code = 1
+        else:
+            code = done.code or 0
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`kubelint-py check | head`)
+        code = code or 1
+    os._exit(code)

@@ -100,11 +100,15 @@ def _link_problem(link: Path) -> str:
     return "broken symbolic link"
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None = None) -> Iterator[Candidate]:
-    """Yield lintable files under the given paths, in a stable order, each once."""
+def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None = None,
+             seen: set[str] | None = None) -> Iterator[Candidate]:
+    """Yield lintable files under the given paths, in a stable order, each once.
+
+    seen: real paths to skip (and to which the yielded files' real paths are added).
+    """
     cwd = cwd or Path.cwd()
     patterns = tuple(exclude)
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     for raw in paths:
         root = Path(raw)
         if not root.is_absolute():
@@ -130,19 +134,23 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None
         yield Candidate(display, classify_name(root.name) or "yaml", True, fs_path=str(root))
 
 
-def _scan(directory: Path) -> tuple[list[str], list[str], OSError | None]:
-    """Sorted (sub-folder names, other names) of a folder. Like os.walk(followlinks=False), a link to a
-    folder counts as a folder but is never entered."""
+def _scan(directory: str) -> tuple[list[str], list[str], OSError | None]:
+    """Sorted (sub-folder names, other names) of a folder. Links to folders are neither: like
+    os.walk(followlinks=False) they are never entered."""
     dirs: list[str] = []
     files: list[str] = []
     try:
         with os.scandir(directory) as entries:
             for entry in entries:
                 try:
-                    is_dir = entry.is_dir()
+                    if entry.is_dir(follow_symlinks=False):
+                        dirs.append(entry.name)
+                        continue
+                    if entry.is_symlink() and entry.is_dir():
+                        continue
                 except OSError:
-                    is_dir = False
-                (dirs if is_dir else files).append(entry.name)
+                    pass
+                files.append(entry.name)
     except OSError as error:
         return [], [], error
     dirs.sort()
@@ -152,44 +160,53 @@ def _scan(directory: Path) -> tuple[list[str], list[str], OSError | None]:
 
 def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> Iterator[Candidate]:
     # An explicit stack, not os.walk: os.walk recurses on Python 3.11, so a pull request with a few
-    # thousand nested folders would end the run with RecursionError.
+    # thousand nested folders would end the run with RecursionError. Paths are plain strings and a
+    # folder's real path is its parent's plus its name (links to folders are never entered): on a
+    # 10,000-file tree, Path objects and a realpath per file made discovery cost as much as the rules.
+    top_text = str(top)
     real_top = os.path.realpath(top)
-    stack: list[Path] = [top]
+    stack: list[tuple[str, str, str, str]] = [(top_text, "", display_path(top, cwd), real_top)]
     while stack:
-        here = stack.pop()
-        rel_dir = display_path(here, top) if here != top else ""
-        dirnames, filenames, error = _scan(here)
+        dirpath, rel_dir, shown_dir, real_dir = stack.pop()
+        dirnames, filenames, error = _scan(dirpath)
         if error is not None:
-            if here != top or not isinstance(error, FileNotFoundError):
-                yield Candidate(display_path(here, cwd), "yaml", False,
-                                f"folder cannot be listed: {error.strerror or error}", str(here))
+            if dirpath != top_text or not isinstance(error, FileNotFoundError):
+                yield Candidate(shown_dir, "yaml", False, f"folder cannot be listed: {error.strerror or error}",
+                                dirpath)
             continue
-        subdirs = [
-            d for d in dirnames
-            if d not in SKIP_DIRS and not d.endswith(".egg-info")
-            and not _excluded(f"{rel_dir}/{d}".lstrip("/"), patterns)
-            and not _excluded(display_path(here / d, cwd), patterns)
-            and not (here / d).is_symlink()
-        ]
-        stack.extend(here / d for d in reversed(subdirs))
+        children: list[tuple[str, str, str, str]] = []
+        for d in dirnames:
+            if d in SKIP_DIRS or d.endswith(".egg-info"):
+                continue
+            rel = f"{rel_dir}/{d}" if rel_dir else d
+            if os.path.isabs(shown_dir):  # outside the working folder: the child may be back inside it
+                shown = display_path(Path(dirpath, d), cwd)
+            else:
+                shown = d if shown_dir == "." else f"{shown_dir}/{d}"
+            if patterns and (_excluded(rel, patterns) or _excluded(shown, patterns)):
+                continue
+            children.append((os.path.join(dirpath, d), rel, shown, os.path.join(real_dir, d)))
+        stack.extend(reversed(children))
         for name in filenames:
             kind = classify_name(name)
             if kind is None:
                 continue
-            full = here / name
-            display = display_path(full, cwd)
-            if _excluded(f"{rel_dir}/{name}".lstrip("/"), patterns) or _excluded(display, patterns):
+            full = os.path.join(dirpath, name)
+            display = name if shown_dir == "." else f"{shown_dir}/{name}"
+            if patterns and (_excluded(f"{rel_dir}/{name}".lstrip("/"), patterns) or _excluded(display, patterns)):
                 continue
-            if full.is_symlink():
+            if os.path.islink(full):
                 target = os.path.realpath(full)
                 if not os.path.exists(target):
-                    yield Candidate(display, kind, False, _link_problem(full), str(full))
+                    yield Candidate(display, kind, False, _link_problem(Path(full)), full)
                     continue
                 # Links out of the linted tree are not followed: a PR must not make us read /etc.
                 if os.path.commonpath([real_top, target]) != real_top:
                     continue
-            key = os.path.realpath(full)
+                key = target
+            else:
+                key = os.path.join(real_dir, name)
             if key in seen:
                 continue
             seen.add(key)
-            yield Candidate(display, kind, False, fs_path=str(full))
+            yield Candidate(display, kind, False, fs_path=full)

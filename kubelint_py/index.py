@@ -6,12 +6,14 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubelint_py.buildcontext import ContextListing
-from kubelint_py.models.compose import ComposeFile
-from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.models.kubernetes import LabelSelector, Resource, Workload
+
+if TYPE_CHECKING:  # type-only: a Kubernetes-only run does not import the Dockerfile and compose models
+    from kubelint_py.buildcontext import ContextListing
+    from kubelint_py.models.compose import ComposeFile
+    from kubelint_py.models.dockerfile import Dockerfile
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +144,17 @@ class ProjectIndex:
         else:
             candidates = iter(self._workloads_by_ns.get(namespace, ()))
         return [w for w in candidates if selector.matches(w.pod_labels)]
+
+    def workloads_selected_anywhere(self, selector: LabelSelector) -> list[Workload]:
+        """Workloads in any namespace whose pod template labels the selector matches, in index order
+        (through the label index too: a per-Service scan of every workload is quadratic)."""
+        if not selector.match_labels:
+            return [w for w in self._workloads if selector.matches(w.pod_labels)]
+        positions: set[int] = set()
+        for namespace in self._workloads_by_ns:
+            key, value = selector.match_labels[0]
+            found = set(self._label_index.get((namespace, key, value), ()))
+            for key, value in selector.match_labels[1:]:
+                found &= self._label_index.get((namespace, key, value), set())
+            positions |= found
+        return [self._workloads[i] for i in sorted(positions) if selector.matches(self._workloads[i].pod_labels)]

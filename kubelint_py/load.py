@@ -7,19 +7,21 @@ import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kubelint_py import diagnostics as diag
 from kubelint_py.buildcontext import ContextListing
 from kubelint_py.config import DEFAULT_MAX_FILE_SIZE
 from kubelint_py.discover import Candidate
 from kubelint_py.engine import Finding, Related, Rule
-from kubelint_py.models.compose import ComposeFile
-from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YMap
 from kubelint_py.parsers.yaml import MAX_NODES, Ambiguity, YamlStream, line_at, load_yaml
 from kubelint_py.source import Location, Span
+
+if TYPE_CHECKING:  # imported when a file of that format is loaded: start-up only pays for what it reads
+    from kubelint_py.models.compose import ComposeFile
+    from kubelint_py.models.dockerfile import Dockerfile
 
 SourceKind = Literal["dockerfile", "compose", "kubernetes", "template", "other", "unreadable"]
 
@@ -75,6 +77,19 @@ def is_helm_template_path(path: str) -> bool:
 
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def read_regular_bytes(path: str, limit: int) -> bytes | None:
+    """Up to limit + 1 bytes of a regular file; None for anything else (FIFO, device, folder) or on error.
+    Opened non-blocking so a FIFO named like a manifest never waits for a writer."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
+        with open(fd, "rb", closefd=True) as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return handle.read(limit + 1)
+    except OSError:
+        return None
 
 
 def _mib(size: int) -> str:
@@ -224,6 +239,8 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nod
     if candidate.kind == "compose" or looks_like_compose:
         source.kind = "compose"
         if roots:
+            from kubelint_py.models.compose import ComposeFile
+
             roots[0].use_schema("yaml12")
             source.ambiguities.extend(roots[0].ambiguities)
             source.compose = ComposeFile(source.path, roots[0].value, text, fs_path=source.fs_path)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,3 +32,15 @@ _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter
 settings.register_profile("default-quick", max_examples=30, deadline=None, suppress_health_check=_SLOW_OK)
 settings.register_profile("long", max_examples=4000, deadline=None, suppress_health_check=_SLOW_OK)
 settings.load_profile("default-quick")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the tests' parse cache out of the user's cache folder."""
+    previous = os.environ.get("KUBELINT_CACHE_DIR")
+    os.environ["KUBELINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("kubelint-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("KUBELINT_CACHE_DIR", None)
+    else:
+        os.environ["KUBELINT_CACHE_DIR"] = previous

@@ -3,6 +3,9 @@
 A mapping is a dict and a sequence is a list, so rules, jsonschema and json.dumps treat them as
 ordinary data; positions sit beside the data in slots instead of being mixed into it (mixing them in is
 how peers end up reporting the whole object instead of the field).
+
+Both pickle with the default protocol-2 path (a C-level NEWOBJ, SETITEMS/APPENDS and slot BUILD, no
+Python call per node): that is what makes the parse cache and parallel parsing cheap.
 """
 
 from __future__ import annotations
@@ -48,8 +51,6 @@ class YMap(dict[Any, Any]):
         value = self.get(key)
         return value if isinstance(value, str) else None
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_map, (self.span, dict(self), self.key_spans, self.value_spans))
 
 
 class YList(list[Any]):
@@ -71,23 +72,6 @@ class YList(list[Any]):
         """The items that are mappings, with their index (others are skipped, never crash a rule)."""
         return [(i, item) for i, item in enumerate(self) if isinstance(item, YMap)]
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_list, (self.span, list(self), self.item_spans))
-
-
-def _rebuild_map(span: Span, items: dict[Any, Any], keys: dict[Any, Span], values: dict[Any, Span]) -> YMap:
-    result = YMap(span)
-    result.update(items)
-    result.key_spans = keys
-    result.value_spans = values
-    return result
-
-
-def _rebuild_list(span: Span, items: list[Any], spans: list[Span]) -> YList:
-    result = YList(span)
-    result.extend(items)
-    result.item_spans = spans
-    return result
 
 
 def span_at(root: Any, path: tuple[Any, ...] | list[Any], *, key: bool = False) -> Span | None:

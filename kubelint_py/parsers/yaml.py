@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -166,6 +167,37 @@ def _tagged_scalar(text: str, tag: str) -> Any:
     return text
 
 
+def _resolve_scalar(text: str, tag: str | None, style: Any, schema: Schema) -> tuple[Any, tuple[Any, Any] | None]:
+    """The value of a scalar event, and its (YAML 1.1, YAML 1.2) readings when they differ."""
+    if tag is not None and tag != "!":
+        return _tagged_scalar(text, tag), None
+    if style:  # quoted or block scalars are always strings
+        return text, None
+    if text and text[0] in _MAYBE_NOT_STRING:
+        key = (text, schema)
+        found = _PLAIN_MEMO.get(key)
+        if found is None:
+            if len(_PLAIN_MEMO) >= _PLAIN_MEMO_SIZE:
+                _PLAIN_MEMO.clear()
+            found = _PLAIN_MEMO[key] = _resolve_plain_pair(text, schema)
+        return found
+    return text or None, None
+
+
+def _resolve_plain_pair(text: str, schema: Schema) -> tuple[Any, tuple[Any, Any] | None]:
+    as11, as12 = resolve_plain(text, "yaml11"), resolve_plain(text, "yaml12")
+    value = as11 if schema == "yaml11" else as12
+    if type(as11) is not type(as12) or repr(as11) != repr(as12):
+        return value, (as11, as12)
+    return value, None
+
+
+# Plain scalars repeat a lot across manifests (numbers, `true`, `name`-like words): resolve each once.
+# The results are immutable (str, int, float, bool, None), so sharing them is safe.
+_PLAIN_MEMO: dict[tuple[str, Schema], tuple[Any, tuple[Any, Any] | None]] = {}
+_PLAIN_MEMO_SIZE = 65_536
+
+
 # --- the builder -------------------------------------------------------------------------------
 
 
@@ -226,10 +258,17 @@ class _Builder:
         return Span(start.line + offset, start.column + 1, end.line + offset, end.column + 1)
 
     def feed(self, events: Iterator[Any]) -> None:
+        # The hot loop of every run: dispatch on the exact event class and build spans in C
+        # (tuple.__new__ skips the named tuple's Python-level __new__).
         scalar, alias = ev.ScalarEvent, ev.AliasEvent
         map_start, map_end = ev.MappingStartEvent, ev.MappingEndEvent
         seq_start, seq_end = ev.SequenceStartEvent, ev.SequenceEndEvent
         doc_start, doc_end = ev.DocumentStartEvent, ev.DocumentEndEvent
+        stream_end = ev.StreamEndEvent
+        new, span_type = tuple.__new__, Span
+        add, resolve, maybe = self._add, _resolve_scalar, _MAYBE_NOT_STRING
+        no_key, ymap, intern = _NO_KEY, YMap, sys.intern
+        offset = self.line_offset + 1  # lines before this chunk when reading on after a fatal error
         for event in events:
             cls = type(event)
             self.doc_events += 1
@@ -239,18 +278,40 @@ class _Builder:
             if self.failed_document and cls is not doc_end and cls is not doc_start:
                 continue
             if cls is scalar:
-                self._scalar(event)
-            elif cls is map_start or cls is seq_start:
-                span = self._span(event.start_mark, event.end_mark)
-                self._open(event, YMap(span) if cls is map_start else YList(span))
+                text: str = event.value
+                start, end = event.start_mark, event.end_mark
+                span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
+                ctag = event.ctag
+                stack = self.stack
+                if stack and event.anchor is None:
+                    frame = stack[-1]
+                    if frame.pending_key is no_key and type(frame.container) is ymap \
+                            and frame.size < MIN_EXPANSION_BUDGET:
+                        # A mapping key: keys keep their text (see _add), so there is nothing to resolve.
+                        frame.size += 1
+                        frame.end = span
+                        frame.pending_key = intern(text)  # one string per distinct key: less memory,
+                        frame.pending_key_span = span      # and the cache's pickles share them
+                        continue
+                if ctag is None and not event.style and (not text or text[0] not in maybe):
+                    add(text or None, span, 1, event.anchor, None, text)  # the common case: a plain string
+                else:
+                    value, ambiguity = resolve(text, None if ctag is None else str(ctag), event.style, self.schema)
+                    add(value, span, 1, event.anchor, ambiguity, text)
             elif cls is map_end or cls is seq_end:
                 self._close(event)
+            elif cls is map_start or cls is seq_start:
+                start, end = event.start_mark, event.end_mark
+                span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
+                self._open(event, YMap(span) if cls is map_start else YList(span))
             elif cls is alias:
                 self._alias(event)
             elif cls is doc_start:
                 self._start_document(event)
             elif cls is doc_end:
                 self._end_document(event)
+            elif cls is stream_end:
+                return
 
     # documents
 
@@ -287,24 +348,6 @@ class _Builder:
             raise _Stop(problem.span.line)
 
     # values
-
-    def _scalar(self, event: Any) -> None:
-        text: str = event.value
-        span = self._span(event.start_mark, event.end_mark)
-        tag = event.tag
-        ambiguity: tuple[Any, Any] | None = None
-        if tag is not None and tag != "!":
-            value = _tagged_scalar(text, tag)
-        elif event.style:  # quoted or block scalars are always strings
-            value = text
-        elif text and text[0] in _MAYBE_NOT_STRING:
-            as11, as12 = resolve_plain(text, "yaml11"), resolve_plain(text, "yaml12")
-            value = as11 if self.schema == "yaml11" else as12
-            if type(as11) is not type(as12) or repr(as11) != repr(as12):
-                ambiguity = (as11, as12)
-        else:
-            value = text or None
-        self._add(value, span, 1, event.anchor, ambiguity, text)
 
     def _alias(self, event: Any) -> None:
         span = self._span(event.start_mark, event.end_mark)
@@ -352,7 +395,7 @@ class _Builder:
         frame = self.stack[-1]
         frame.size += size
         frame.end = span
-        if frame.size > max(MIN_EXPANSION_BUDGET, 4 * self.doc_events):
+        if frame.size > MIN_EXPANSION_BUDGET and frame.size > 4 * self.doc_events:
             self._fail_document(YamlProblem(
                 "alias-bomb",
                 f"aliases expand this document to more than {frame.size:,} nodes (a 'billion laughs' "
@@ -370,7 +413,7 @@ class _Builder:
             # Keys keep their text: manifests are JSON objects whose keys are strings, and rules look
             # fields up by the name written (`y:` and `80:` stay "y" and "80").
             if raw is not None:
-                key: Any = raw
+                key: Any = sys.intern(raw)
             elif isinstance(value, str):
                 key = value
             else:
@@ -401,19 +444,11 @@ class _Builder:
 
 def _events(text: str, *, pure: bool) -> Iterator[Any]:
     if HAVE_C_PARSER and not pure:
-        parser = _CParser(text)
-        stream_end = ev.StreamEndEvent
-        while True:
-            event = parser.get_event()
-            if event is None:
-                return
-            yield event
-            if type(event) is stream_end:
-                return
-    else:
-        from ruamel.yaml import YAML
+        # A C-level iterator, no generator frame per event; feed() stops at the stream end.
+        return iter(_CParser(text).get_event, None)
+    from ruamel.yaml import YAML
 
-        yield from YAML(typ="safe", pure=True).parse(text)
+    return iter(YAML(typ="safe", pure=True).parse(text))
 
 
 def _count_breaks(text: str, start: int = 0, end: int | None = None) -> int:

@@ -61,13 +61,23 @@ def operator_may_create(index: ProjectIndex, namespace: str | None, selector: La
     if not selector.match_labels and not selector.expressions:
         return None
     selector = without_controller_labels(selector)
-    for resource in index.resources:
-        if resource.group in _BUILTIN_GROUPS or resource.kind in WORKLOAD_KINDS \
-                or index.namespace_of(resource) != namespace:
-            continue
+    for resource in _custom_resources(index).get(namespace, ()):
         if any(selector.matches(labels) for labels in _custom_pod_labels(resource)):
             return resource
     return None
+
+
+def _custom_resources(index: ProjectIndex) -> dict[str | None, list[Resource]]:
+    """Custom resources by namespace, in index order: built once per run (a scan of every object for
+    every Service that selects nothing was quadratic, 8 s on a 5,000-file repository)."""
+    found: dict[str | None, list[Resource]] | None = index.derived.get("ks501_custom_resources")
+    if found is None:
+        found = {}
+        for resource in index.resources:
+            if resource.group not in _BUILTIN_GROUPS and resource.kind not in WORKLOAD_KINDS:
+                found.setdefault(index.namespace_of(resource), []).append(resource)
+        index.derived["ks501_custom_resources"] = found
+    return found
 
 
 @rule(
@@ -95,8 +105,7 @@ def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
             continue
         wanted = ", ".join(f"{k}={v}" for k, v in selector.match_labels)
         stripped = without_controller_labels(selector)
-        others = [w for w in index.workloads
-                  if index.namespace_of(w.resource) != namespace and stripped.matches(w.pod_labels)]
+        others = [w for w in index.workloads_selected_anywhere(stripped) if index.namespace_of(w.resource) != namespace]
         related = tuple(Related(o.resource.location, f"matching pods in namespace "
                                 f"'{index.namespace_of(o.resource)}'") for o in others[:3])
         hint = " (pods with these labels exist only in another namespace)" if others else ""

@@ -1,0 +1,107 @@
+"""Given only some files, references resolve against the whole project; only those files are reported."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kubelint_py.api import lint
+from kubelint_py.cli import app
+from kubelint_py.config import Config
+from kubelint_py.project import find_project_root
+
+runner = CliRunner()
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example.org/api:1.4.2
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+"""
+
+
+def service(name: str, app_label: str) -> str:
+    return f"""\
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  selector:
+    app: {app_label}
+  ports: [{{port: 80, targetPort: 8080}}]
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose pods live in one file and whose Services live in others."""
+    (tmp_path / "workloads").mkdir()
+    (tmp_path / "workloads" / "api.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "services").mkdir()
+    (tmp_path / "services" / "api.yaml").write_text(service("api", "api"))
+    # A broken Service in a file nobody touches: never reported when only other files are checked.
+    (tmp_path / "services" / "legacy.yaml").write_text(service("legacy", "gone"))
+    (tmp_path / ".kubelint.yaml").write_text("# project marker\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def codes_by_file(findings: list[object]) -> set[tuple[str, str]]:
+    return {(f.location.path, f.code) for f in findings}  # type: ignore[attr-defined]
+
+
+def test_reference_into_an_unchanged_file_resolves(project: Path) -> None:
+    alone = lint(["services/api.yaml"], Config())
+    assert ("services/api.yaml", "KS501") in codes_by_file(alone.findings)  # no context: pods look missing
+    scoped = lint(["services/api.yaml"], Config(project_root=str(project)))
+    assert "KS501" not in {f.code for f in scoped.findings}
+    assert [f.path for f in scoped.files] == ["services/api.yaml"]
+    assert {f.path for f in scoped.context if f.kind == "kubernetes"} == {"workloads/api.yaml", "services/legacy.yaml"}
+
+
+def test_a_new_broken_reference_in_the_changed_file_is_reported(project: Path) -> None:
+    (project / "services" / "api.yaml").write_text(service("api", "api-v2"))
+    scoped = lint(["services/api.yaml"], Config(project_root=str(project)))
+    found = [f for f in scoped.findings if f.code == "KS501"]
+    assert [(f.location.path, f.location.line) for f in found] == [("services/api.yaml", 5)]
+
+
+def test_findings_of_unchanged_files_are_not_reported(project: Path) -> None:
+    everything = lint(["."], Config())
+    assert ("services/legacy.yaml", "KS501") in codes_by_file(everything.findings)
+    scoped = lint(["workloads/api.yaml", "services/api.yaml"], Config(project_root=str(project)))
+    assert all(f.location.path in ("workloads/api.yaml", "services/api.yaml") for f in scoped.findings)
+
+
+def test_the_cli_finds_the_project_by_itself(project: Path) -> None:
+    (project / "services" / "api.yaml").write_text(service("api", "api"))
+    assert runner.invoke(app, ["check", "services/api.yaml"]).exit_code == 0
+    isolated = runner.invoke(app, ["check", "--no-project", "services/api.yaml"])
+    assert isolated.exit_code == 1 and "services/api.yaml:5:3: KS501" in isolated.output
+    explicit = runner.invoke(app, ["check", "--project-root", str(project / "workloads"), "services/api.yaml"])
+    assert explicit.exit_code == 0
+    assert runner.invoke(app, ["check", "--project-root", "missing", "services/api.yaml"]).exit_code == 2
+
+
+def test_project_root_is_the_config_folder_else_git_else_none(tmp_path: Path) -> None:
+    nested = tmp_path / "repo" / "deploy" / "app"
+    nested.mkdir(parents=True)
+    (nested / "x.yaml").write_text("kind: ConfigMap\n")
+    assert find_project_root([str(nested / "x.yaml")]) is None
+    if shutil.which("git") is not None:
+        subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+        assert find_project_root([str(nested / "x.yaml")]) == (tmp_path / "repo").resolve()
+    (tmp_path / "repo" / "deploy" / ".kubelint.yaml").write_text("")
+    assert find_project_root([str(nested / "x.yaml")]) == tmp_path / "repo" / "deploy"
