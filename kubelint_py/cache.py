@@ -24,11 +24,15 @@ as a miss. No cache problem is ever fatal: at worst the file is parsed again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+try:  # blake2 without importing hashlib, whose OpenSSL backend costs ~17 ms of every run's start-up
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Python implementations
+    from hashlib import blake2b
 
 from kubelint_py import __version__
 
@@ -58,7 +62,7 @@ def default_cache_dir() -> Path:
 
 
 def loader_fingerprint(max_file_size: int) -> str:
-    digest = hashlib.blake2b(digest_size=8)
+    digest = blake2b(digest_size=8)
     digest.update(f"{CACHE_FORMAT}|{__version__}|{max_file_size}|{PICKLE_PROTOCOL}".encode())
     package = Path(__file__).resolve().parent
     for name in _LOADER_MODULES:
@@ -98,7 +102,7 @@ class ParseCache:
         self._ready = False
 
     def key(self, candidate: Candidate, data: bytes) -> str:
-        digest = hashlib.blake2b(digest_size=20)
+        digest = blake2b(digest_size=20)
         digest.update(f"{candidate.path}\0{candidate.read_path}\0{candidate.kind}\0{int(candidate.explicit)}\0"
                       f"{int(_in_chart_templates(candidate))}\0".encode())
         digest.update(data)

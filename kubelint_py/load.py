@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kubelint_py import diagnostics as diag
-from kubelint_py.buildcontext import ContextListing
 from kubelint_py.config import DEFAULT_MAX_FILE_SIZE
 from kubelint_py.discover import Candidate
 from kubelint_py.engine import Finding, Related, Rule
@@ -18,6 +17,9 @@ from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YMap
 from kubelint_py.parsers.yaml import MAX_NODES, Ambiguity, YamlStream, line_at, load_yaml
 from kubelint_py.source import Location, Span
+
+if TYPE_CHECKING:
+    from kubelint_py.buildcontext import ContextListing
 
 if TYPE_CHECKING:  # imported when a file of that format is loaded: start-up only pays for what it reads
     from kubelint_py.models.compose import ComposeFile
