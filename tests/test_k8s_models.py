@@ -88,11 +88,12 @@ spec:
           - {path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}
 """)
     view = IngressView(v1)
-    assert [(name, port) for _, name, port in view.backends()] == [("fallback", 80), ("web", "http")]
+    assert [(name, port, field) for _, name, port, _, field in view.backends()] == [
+        ("fallback", 80, "number"), ("web", "http", "name")]
     assert [name for _, name in view.tls_secrets()] == ["web-tls"]
     beta = _resource("apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: o}\nspec:\n"
                      "  backend: {serviceName: old, servicePort: 8080}\n")
-    assert [(name, port) for _, name, port in IngressView(beta).backends()] == [("old", 8080)]
+    assert [(name, port) for _, name, port, _, _ in IngressView(beta).backends()] == [("old", 8080)]
 
 
 def test_service_view_and_data_keys() -> None:

@@ -353,13 +353,15 @@ class ServiceView:
 class IngressView:
     resource: Resource
 
-    def backends(self) -> Iterator[tuple[YMap, str, Any]]:
-        """(service mapping, service name, port name or number) for every backend, default included."""
+    def backends(self) -> Iterator[tuple[YMap, str, Any, YMap, str]]:
+        """(backend node, service name, port number or name or None, node holding the port, port field)
+        for every Service backend, default ones included, in networking.k8s.io/v1 and the v1beta1 shape."""
         spec = self.resource.spec
-        candidates: list[YMap] = []
-        default = spec.get_map("defaultBackend") or spec.get_map("backend")
-        if default is not None:
-            candidates.append(default)
+        nodes: list[YMap] = []
+        for key in ("defaultBackend", "backend"):
+            node = spec.get_map(key)
+            if node is not None:
+                nodes.append(node)
         rules = spec.get_list("rules")
         for _, rule_map in rules.maps() if rules is not None else []:
             http = rule_map.get_map("http")
@@ -367,21 +369,26 @@ class IngressView:
             for _, path in paths.maps() if paths is not None else []:
                 backend = path.get_map("backend")
                 if backend is not None:
-                    candidates.append(backend)
-        for backend in candidates:
+                    nodes.append(backend)
+        for backend in nodes:
             service = backend.get_map("service")
-            if service is not None:  # networking.k8s.io/v1
+            if service is not None and isinstance(service.get("name"), str):  # networking.k8s.io/v1
                 port = service.get_map("port")
-                port_value = None if port is None else port.get("number", port.get("name"))
-                yield service, str(service.get("name", "")), port_value
-            elif "serviceName" in backend:  # v1beta1
-                yield backend, str(backend.get("serviceName")), backend.get("servicePort")
+                if port is not None and "number" in port:
+                    yield service, service["name"], port["number"], port, "number"
+                elif port is not None and "name" in port:
+                    yield service, service["name"], port["name"], port, "name"
+                else:
+                    yield service, service["name"], None, service, "name"
+            elif isinstance(backend.get("serviceName"), str):  # v1beta1
+                yield backend, backend["serviceName"], backend.get("servicePort"), backend, "servicePort"
 
     def tls_secrets(self) -> Iterator[tuple[YMap, str]]:
         tls = self.resource.spec.get_list("tls")
         for _, entry in tls.maps() if tls is not None else []:
-            if entry.get("secretName"):
-                yield entry, str(entry["secretName"])
+            name = entry.get("secretName")
+            if isinstance(name, str) and name:
+                yield entry, name
 
 
 def data_keys(resource: Resource) -> set[str]:

@@ -19,8 +19,7 @@ from kubelint_py.checks.kubernetes._references import (
 )
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
-from kubelint_py.models.kubernetes import Resource, Workload, data_keys, pod_spec_references
-from kubelint_py.models.located import YMap
+from kubelint_py.models.kubernetes import IngressView, Resource, Workload, data_keys, pod_spec_references
 
 _EXTERNAL_HINT = "define it, or list it under external-objects in .kubelint.yaml if it is created outside these files"
 
@@ -182,37 +181,6 @@ def statefulset_service_not_found(resource: Resource, ctx: RuleContext) -> Itera
                         f"in namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(resource.spec, "serviceName"))
 
 
-def ingress_backends(resource: Resource) -> Iterator[tuple[YMap, str, object, YMap, str]]:
-    """(backend node, service name, port (number or name), node holding the port, port field) for every
-    Service backend of an Ingress, in networking.k8s.io/v1 and the older v1beta1 shape."""
-    spec = resource.spec
-    nodes: list[YMap] = []
-    for key in ("defaultBackend", "backend"):
-        node = spec.get_map(key)
-        if node is not None:
-            nodes.append(node)
-    rules = spec.get_list("rules")
-    for _, rule_node in rules.maps() if rules is not None else []:
-        http = rule_node.get_map("http")
-        paths = http.get_list("paths") if http is not None else None
-        for _, path in paths.maps() if paths is not None else []:
-            backend = path.get_map("backend")
-            if backend is not None:
-                nodes.append(backend)
-    for backend in nodes:
-        service = backend.get_map("service")
-        if service is not None and isinstance(service.get("name"), str):
-            port = service.get_map("port")
-            if port is not None and "number" in port:
-                yield service, service["name"], port["number"], port, "number"
-            elif port is not None and "name" in port:
-                yield service, service["name"], port["name"], port, "name"
-            else:
-                yield service, service["name"], None, service, "name"
-        elif isinstance(backend.get("serviceName"), str):
-            yield backend, backend["serviceName"], backend.get("servicePort"), backend, "servicePort"
-
-
 @rule(
     code="KS609", name="ingress-service-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
     summary="Ingress backend names a Service that is not defined",
@@ -224,7 +192,7 @@ def ingress_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[
     if resource.kind != "Ingress":
         return
     namespace = ctx.index.namespace_of(resource)
-    for node, name, _, _, _ in ingress_backends(resource):
+    for node, name, _, _, _ in IngressView(resource).backends():
         if not object_exists(ctx.index, "Service", namespace, name):
             field = "name" if "name" in node and "serviceName" not in node else "serviceName"
             yield Violation(f"Ingress '{resource.name}' routes to Service '{name}', which is not defined in "
@@ -247,10 +215,8 @@ def ingress_tls_secret_not_found(resource: Resource, ctx: RuleContext) -> Iterat
             or resource.annotations.get("kubernetes.io/tls-acme") == "true":
         return  # cert-manager creates the Secret
     namespace = ctx.index.namespace_of(resource)
-    tls = resource.spec.get_list("tls")
-    for _, item in tls.maps() if tls is not None else []:
-        name = item.get("secretName")
-        if isinstance(name, str) and name and not object_exists(ctx.index, "Secret", namespace, name):
+    for item, name in IngressView(resource).tls_secrets():
+        if not object_exists(ctx.index, "Secret", namespace, name):
             yield Violation(f"Ingress '{resource.name}' uses TLS Secret '{name}', which is not defined in "
                             f"namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(item, "secretName"))
 

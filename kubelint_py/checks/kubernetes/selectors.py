@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import declared_ports
-from kubelint_py.checks.kubernetes.references import ingress_backends
 from kubelint_py.engine import Parameter, Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
-from kubelint_py.models.kubernetes import WORKLOAD_KINDS, LabelSelector, Resource, Workload
+from kubelint_py.models.kubernetes import WORKLOAD_KINDS, IngressView, LabelSelector, Resource, ServiceView, Workload
 
 # Built-in kinds: objects of any other kind (custom resources) may be operators that create pods.
 _BUILTIN_GROUPS = ("", "apps", "batch", "v1", "networking.k8s.io", "policy", "autoscaling", "rbac.authorization.k8s.io",
@@ -92,10 +91,10 @@ def _custom_resources(index: ProjectIndex) -> dict[str | None, list[Resource]]:
 def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
     for service in index.of_kind("Service"):
         spec = service.spec
-        if spec.get("type") == "ExternalName":
+        view = ServiceView(service)
+        if view.type == "ExternalName":
             continue
-        selector_node = spec.get_map("selector")
-        selector = LabelSelector.parse(selector_node, plain=True)
+        selector = view.selector
         # No selector means endpoints are managed by hand (Endpoints/EndpointSlices): not dangling.
         if selector is None or selector.is_empty:
             continue
@@ -127,10 +126,10 @@ def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
 )
 def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
     for service in index.of_kind("Service"):
-        spec = service.spec
-        selector = LabelSelector.parse(spec.get_map("selector"), plain=True)
-        ports = spec.get_list("ports")
-        if selector is None or selector.is_empty or ports is None or spec.get("type") == "ExternalName":
+        view = ServiceView(service)
+        selector = view.selector
+        ports = service.spec.get_list("ports")
+        if selector is None or selector.is_empty or ports is None or view.type == "ExternalName":
             continue
         workloads = selected(index, index.namespace_of(service), selector)
         if not workloads:
@@ -174,7 +173,7 @@ def ingress_port_not_exposed(resource: Resource, ctx: RuleContext) -> Iterator[V
     if resource.kind != "Ingress":
         return
     namespace = ctx.index.namespace_of(resource)
-    for _, name, port, holder, field in ingress_backends(resource):
+    for _, name, port, holder, field in IngressView(resource).backends():
         if port is None:
             continue
         services = ctx.index.get("Service", namespace, name)
@@ -183,8 +182,7 @@ def ingress_port_not_exposed(resource: Resource, ctx: RuleContext) -> Iterator[V
         numbers: set[int] = set()
         names: set[str] = set()
         for service in services:
-            ports = service.spec.get_list("ports")
-            for _, item in ports.maps() if ports is not None else []:
+            for item in ServiceView(service).ports:
                 if isinstance(item.get("port"), int):
                     numbers.add(item["port"])
                 if isinstance(item.get("name"), str):
