@@ -660,22 +660,6 @@ def include_paths(compose: ComposeFile) -> list[str]:
             and "://" not in n]
 
 
-def image_tag(image: str) -> str | None:
-    """The tag of an image reference; None without one; a digest counts as pinned ("@...")."""
-    if "@" in image:
-        return "@" + image.split("@", 1)[1]
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else None
-
-
-def image_repository(image: str) -> str:
-    """The reference without tag or digest."""
-    name = image.split("@", 1)[0]
-    head, _, last = name.rpartition("/")
-    last = last.split(":", 1)[0]
-    return f"{head}/{last}" if head else last
-
-
 def compose_model(index: ProjectIndex) -> ComposeModel:
     """The compose projects of this run, built once and kept on the index."""
     cached = index.derived.get("compose_model")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from kubelint_py.config import ConfigError
 from kubelint_py.engine import Parameter, Rule, RuleContext, Severity, Target, Violation, register, unregister
+from kubelint_py.images import canonical_repository
 from kubelint_py.models.located import YList, YMap, span_at
 from kubelint_py.quantity import parse_quantity
 from kubelint_py.source import Location, Span
@@ -357,26 +358,12 @@ def _quantity_keyword(limit_kind: str) -> Callable[[Any, Any, Any, Any], Iterato
     return check
 
 
-def image_repository(image: str) -> str:
-    """`nginx:1.25` -> `docker.io/library/nginx`; `ghcr.io/org/app@sha256:..` -> `ghcr.io/org/app`."""
-    name = image.split("@", 1)[0]
-    last_slash = name.rfind("/")
-    if ":" in name[last_slash + 1:]:
-        name = name[:name.rfind(":")]
-    first, _, rest = name.partition("/")
-    if not rest:
-        return f"docker.io/library/{first}"
-    if "." in first or ":" in first or first == "localhost":
-        return name
-    return f"docker.io/{name}"
-
-
 def _registry_keyword(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
     from jsonschema.exceptions import ValidationError
 
     if not isinstance(instance, str) or not isinstance(allowed, list) or "$" in instance:
         return  # ${VAR} / $(VAR) references are resolved at deploy time: nothing to judge here
-    repository = image_repository(instance.strip())
+    repository = canonical_repository(instance.strip())
     for entry in allowed:
         prefix = str(entry).rstrip("/")
         if repository == prefix or repository.startswith(prefix + "/"):

@@ -10,8 +10,8 @@ import pytest
 
 from kubelint_py.api import lint
 from kubelint_py.apiversions import REMOVED_APIS, api_change, version_tuple
-from kubelint_py.checks.kubernetes.images import split_image
 from kubelint_py.config import Config
+from kubelint_py.images import split_image
 from kubelint_py.quantity import parse_quantity
 from kubelint_py.secrets import find_secret_values, is_literal_secret_value, is_secret_name
 

@@ -18,6 +18,7 @@ from kubelint_py.cli import app
 from kubelint_py.config import Config, ConfigError
 from kubelint_py.docs import explain_text
 from kubelint_py.engine import Severity, all_rules, find_rule
+from kubelint_py.images import canonical_repository
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -264,7 +265,7 @@ def test_registry_parameter_allows_a_path_prefix(tmp_path: Path) -> None:
     ("registry:5000/team/app", "registry:5000/team/app"),
 ])
 def test_image_repository(image: str, repository: str) -> None:
-    assert policies.image_repository(image) == repository
+    assert canonical_repository(image) == repository
 
 
 def test_policies_obey_ignore_and_severity_overrides(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ from kubelint_py.compose_files import (
     path_state,
 )
 from kubelint_py.compose_ports import parse_port
-from kubelint_py.compose_project import MergedService, compose_model, image_repository, image_tag, unique
+from kubelint_py.compose_project import MergedService, compose_model, unique
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.images import image_repository, image_tag
 from kubelint_py.index import ProjectIndex
 from kubelint_py.models.compose import ComposeService, is_interpolated
 from kubelint_py.models.dockerfile import Dockerfile, Stage

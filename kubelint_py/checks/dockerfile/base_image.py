@@ -5,16 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
+from kubelint_py.images import image_tag
 from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.source import Location
-
-
-def image_tag(image: str) -> str | None:
-    """The tag of an image reference, None when it has none; a digest counts as pinned ("@...")."""
-    if "@" in image:
-        return "@" + image.split("@", 1)[1]
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else None
 
 
 @rule(

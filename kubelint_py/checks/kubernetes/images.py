@@ -6,19 +6,8 @@ from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import is_template_text
 from kubelint_py.engine import Parameter, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.images import split_image
 from kubelint_py.models.kubernetes import Container
-
-
-def split_image(image: str) -> tuple[str, str | None, str | None]:
-    """(repository, tag, digest) of an image reference; tag and digest None when absent."""
-    digest: str | None = None
-    if "@" in image:
-        image, digest = image.split("@", 1)
-    name, tag = image, None
-    last_colon = image.rfind(":")
-    if last_colon > image.rfind("/"):  # a colon before the last slash is a registry port
-        name, tag = image[:last_colon], image[last_colon + 1:]
-    return name, tag, digest
 
 
 def _image_change_containers(container: Container) -> set[str]:
