@@ -1,3 +1,3 @@
-from kubelint_py.cli import main
+from kubelint_py.launcher import main
 
 main()

@@ -197,15 +197,15 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     wanted = set(report_paths) if report_paths is not None else {f.path for f in files} - companions
     reported = [f for f in files if f.path in wanted and not f.companion]
     context = [f for f in files if f.path not in wanted or f.companion]
-    formats = {"cross"}
+    formats: set[str] = set()
     if any(f.resources for f in files):
         formats.add("kubernetes")
     if any(f.compose is not None for f in files):
-        formats.add("compose")
+        formats.update(("compose", "cross"))  # every cross rule starts from a compose file
     if any(f.dockerfile is not None for f in files):
         formats.add("dockerfile")
     load_rules(sorted(formats))
-    if formats != {"cross"} and (config.policies or "kubelint_py.policies" in sys.modules):
+    if formats and (config.policies or "kubelint_py.policies" in sys.modules):
         from kubelint_py.policies import use_user_policies
 
         use_user_policies(config.policies)  # swaps in this configuration's policy files (ConfigError: exit 2)

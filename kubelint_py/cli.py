@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated
 
 import typer
 
 from kubelint_py import __version__
+from kubelint_py.check_command import EXIT_OK, EXIT_USAGE
 
 app = typer.Typer(
     name="kubelint-py",
@@ -19,7 +18,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def _version(value: bool) -> None:
@@ -39,57 +37,6 @@ def root(
 def _usage_error(message: str) -> typer.Exit:
     typer.echo(f"kubelint-py: error: {message}", err=True)
     return typer.Exit(EXIT_USAGE)
-
-
-def _parse_outputs(formats: list[str], output: str | None) -> list[tuple[str, str | None]]:
-    """`--format text --format sarif:results.sarif` -> [(text, None), (sarif, results.sarif)]."""
-    from kubelint_py.report import FORMATS
-
-    outputs: list[tuple[str, str | None]] = []
-    for entry in formats or ["text"]:
-        name, _, path = entry.partition(":")
-        name = name.strip().lower()
-        if name not in FORMATS:
-            raise _usage_error(f"unknown format '{name}' (choose from {', '.join(FORMATS)})")
-        outputs.append((name, path or None))
-    if output is not None:
-        first_name, first_path = outputs[0]
-        if first_path is None:
-            outputs[0] = (first_name, output)
-    _check_distinct_outputs(outputs)
-    return outputs
-
-
-def _check_distinct_outputs(outputs: list[tuple[str, str | None]]) -> None:
-    import os
-
-    from kubelint_py.report import escape_control
-
-    seen: set[str] = set()
-    for _, path in outputs:
-        if path is None:
-            continue
-        if os.path.isdir(path):
-            raise _usage_error(f"output '{escape_control(path)}' is a folder; give a file name")
-        key = os.path.realpath(path)
-        if key in seen:
-            raise _usage_error(f"two reports would be written to '{path}'")
-        seen.add(key)
-
-
-def _check_outputs_are_not_inputs(outputs: list[tuple[str, str | None]], linted: list[str]) -> None:
-    """A report written over a linted file would destroy it: refuse before writing anything."""
-    import os
-
-    from kubelint_py.report import escape_control
-
-    targets = {os.path.realpath(path): path for _, path in outputs if path is not None}
-    if not targets:
-        return
-    for source in linted:
-        clash = targets.get(os.path.realpath(source))
-        if clash is not None:
-            raise _usage_error(f"output file '{escape_control(clash)}' is one of the linted files; choose another path")
 
 
 @app.command()
@@ -143,106 +90,20 @@ def check(
         "--no-project", help="Lint the given files on their own, without loading the rest of the project.")] = False,
 ) -> None:
     """Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."""
-    from kubelint_py.api import lint
-    from kubelint_py.config import ConfigError, parse_size
-    from kubelint_py.config_file import build_config
-    from kubelint_py.config_file import show_config as render_config
-    from kubelint_py.engine import Severity, all_rules, rule_matches
-    from kubelint_py.report import escape_control, get_renderer, write_atomically
-    from kubelint_py.report.text import render as render_text
-    from kubelint_py.report.text import use_colour
+    from kubelint_py.check_command import CheckOptions, UsageError, run_check
 
-    outputs = _parse_outputs(list(format or []), output)
-    overrides: dict[str, object] = {}
-    if fail_on is not None:
-        try:
-            overrides["fail_on"] = None if fail_on.strip().lower() == "none" else Severity.parse(fail_on)
-        except ValueError as error:
-            raise _usage_error(f"--fail-on: {error}") from None
-    given = {"select": tuple(select or ()), "ignore": tuple(ignore or ()), "extend_select": tuple(extend_select or ()),
-             "exclude": tuple(exclude or ()), "default_namespace": namespace, "k8s_version": k8s_version,
-             "baseline": baseline}
-    overrides.update({key: value for key, value in given.items() if value})
-    if max_file_size is not None:
-        try:
-            overrides["max_file_size"] = parse_size(max_file_size)
-        except ValueError as error:
-            raise _usage_error(f"--max-file-size: {error}") from None
-    target_paths = list(paths or ["."])
+    options = CheckOptions(
+        paths=paths, format=format, output=output, fail_on=fail_on, select=select, extend_select=extend_select,
+        ignore=ignore, exclude=exclude, namespace=namespace, k8s_version=k8s_version, config_file=config_file,
+        no_config=no_config, show_config=show_config, baseline=baseline, write_baseline=write_baseline,
+        max_file_size=max_file_size, quiet=quiet, sarif_all_rules=sarif_all_rules,
+        sarif_suppressed=sarif_suppressed, debug=debug, no_cache=no_cache, project_root=project_root,
+        no_project=no_project)
     try:
-        config = build_config(target_paths, config_path=config_file, isolated=no_config, overrides=overrides)
-    except ConfigError as error:
+        code = run_check(options)
+    except UsageError as error:
         raise _usage_error(str(error)) from None
-    # after the configuration: its policies are rules that --select/--ignore may name
-    selectors = [*(select or []), *(ignore or []), *(extend_select or [])]
-    if selectors:
-        known = all_rules()
-        for entry in selectors:
-            if not any(rule_matches(r, entry) for r in known):
-                raise _usage_error(f"no rule matches '{entry}' (see `kubelint-py rules`)")
-    if no_cache:
-        config.use_cache = False
-    if project_root is not None:
-        from pathlib import Path
-
-        if not Path(project_root).is_dir():
-            raise _usage_error(f"--project-root: '{project_root}' is not a folder")
-        config.project_root = project_root
-    elif not no_project and config.project_root is None:
-        from kubelint_py.project import find_project_root, only_files
-
-        if only_files(target_paths):  # the pre-commit case: check these files, in the context of their project
-            found = find_project_root(target_paths)
-            config.project_root = str(found) if found is not None else None
-    if show_config:
-        sys.stdout.write(render_config(config))
-        raise typer.Exit(EXIT_OK)
-    if write_baseline is not None:
-        config.baseline = None  # record everything that is not silenced in the source or the configuration
-    try:
-        report = lint(target_paths, config, debug=debug)
-    except ConfigError as error:
-        raise _usage_error(str(error)) from None
-    except Exception as error:  # the last line of defence: no traceback unless asked
-        if debug:
-            raise
-        typer.echo(f"kubelint-py: internal error: {type(error).__name__}: {escape_control(str(error))} "
-                   "(rerun with --debug)", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-    if write_baseline is not None:
-        from kubelint_py.baseline import write_baseline as store_baseline
-
-        count = store_baseline(report.findings, report.files, write_baseline)
-        typer.echo(f"kubelint-py: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline}",
-                   err=True)
-        raise typer.Exit(EXIT_OK)
-    if _KEEP_ALIVE:  # run by the console script, which exits without freeing (see main)
-        import gc
-
-        _KEEP_ALIVE[:] = [report]
-        gc.freeze()  # nothing the reporters allocate needs the models rescanned
-    for name, path in outputs:
-        if (name, path) == outputs[0]:  # before the first report is written
-            _check_outputs_are_not_inputs(outputs, [f.path for f in report.files])
-        if name == "text":
-            content = render_text(report, colour=path is None and use_colour(), quiet=quiet)
-        elif name == "sarif":
-            from kubelint_py.report.sarif import render as render_sarif
-
-            content = render_sarif(report, all_rules=sarif_all_rules, suppressions=sarif_suppressed)
-        else:
-            content = get_renderer(name)(report)
-        if path is None:
-            sys.stdout.write(content)
-        else:
-            try:
-                write_atomically(path, content)
-            except OSError as error:
-                raise _usage_error(f"cannot write {escape_control(path)}: {error.strerror or error}") from None
-    if debug and report.internal_errors:
-        for detail in report.internal_errors:
-            typer.echo(escape_control(detail).replace("\\n", "\n"), err=True)
-    raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+    raise typer.Exit(code)
 
 
 def _use_configured_policies() -> None:
@@ -313,27 +174,8 @@ def init(
     typer.echo(f"wrote {target}")
 
 
-_KEEP_ALIVE: list[object] = []
-"""Non-empty under the console script: holds the report, freed by the operating system at exit rather
-than object by object (see main). Empty when the app is called in-process (tests, CliRunner)."""
-
-
 def main() -> None:
-    """The console script. After a large run, tearing down millions of model objects one by one takes
-    longer than writing the report, so once the output is flushed the process ends at once."""
-    code = 0
-    _KEEP_ALIVE[:] = [None]
-    try:
-        app()
-    except SystemExit as done:
-        if isinstance(done.code, str):
-            print(done.code, file=sys.stderr)
-            code = 1
-        else:
-            code = done.code or 0
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe (`kubelint-py check | head`)
-        code = code or 1
-    os._exit(code)
+    """The console script's entry point (kept here for `kubelint_py.cli:main` in older installs)."""
+    from kubelint_py.launcher import main as launch
+
+    launch()
