@@ -106,8 +106,8 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     gc.disable()
     try:
         files = load_sources(candidates, config, workers=workers, cache=cache, keys=keys)
-        related = _load_related(files, config, cwd or Path.cwd(),
-                                _trusted_roots(paths or ["."], config, cwd))
+        related = _load_related(files, config, cwd or Path.cwd(), _trusted_roots(paths or ["."], config, cwd)) \
+            if any(f.compose is not None for f in files) else []  # only compose files name other files
         files.extend(related)
         gc.freeze()
     finally:

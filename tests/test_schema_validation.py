@@ -338,5 +338,5 @@ def test_shipped_kubernetes_versions_and_package_data() -> None:
     # Every schema file must be declared as package data, or `pip install .` ships a linter without them.
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["kubelint_py"]
     shipped = sorted(p.name for p in (ROOT / "kubelint_py/schemas").iterdir() if p.is_file())
-    assert {"SOURCES.md", "compose-spec.json", "kubernetes.json.gz"} <= set(shipped)
+    assert {"SOURCES.md", "compose-spec.json", "kubernetes.schemas.gz"} <= set(shipped)
     assert all(any(fnmatch.fnmatch(f"schemas/{name}", g) for g in globs) for name in shipped)
