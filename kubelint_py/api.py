@@ -86,17 +86,29 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     started = time.perf_counter()
     candidates = list(discover(paths or ["."], config.exclude, cwd=cwd))
     report_paths: set[str] | None = None
+    reported_count = len(candidates)
     if config.project_root is not None:
         report_paths = {c.path for c in candidates}
         candidates = _with_context(candidates, config, cwd or Path.cwd())
     cache = open_cache(config)
-    keys = content_keys(candidates, cache) if cache is not None else None
+    store = None
+    if cache is not None and report_paths is not None and config.project_root is not None:
+        # Project context (pre-commit): stat keys and per-file summaries, so unchanged files are neither
+        # hashed again nor loaded unless they can matter to the given files (see lazy_context.py).
+        from kubelint_py import lazy_context
+
+        store = lazy_context.open_store(cache, config.project_root)
+    keys = None
+    if cache is not None:
+        keys = store.content_keys(candidates, cache) if store is not None else content_keys(candidates, cache)
     run_key = None
     if cache is not None and keys is not None and not debug:
         run_key = replay.run_key(cache, candidates, keys, config, report_paths)
         if run_key is not None:
             replayed = replay.load(cache, run_key, config)
             if replayed is not None:
+                if store is not None:
+                    store.save(keys)
                 replayed.duration = time.perf_counter() - started
                 return replayed
     # The loaded models live until the end of the run and hold no garbage: the cyclic GC is paused while
@@ -104,8 +116,14 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     # cost seconds on large trees), and handed back to it at the end.
     collecting = gc.isenabled()
     gc.disable()
+    stubs: list[SourceFile] = []
+    formats: set[str] = set()
     try:
-        files = load_sources(candidates, config, workers=workers, cache=cache, keys=keys)
+        if store is not None and cache is not None and keys is not None and lazy_context.applies(config):
+            files, stubs, formats = lazy_context.load(candidates, keys, reported_count, store, config, workers,
+                                                      cache)
+        else:
+            files = load_sources(candidates, config, workers=workers, cache=cache, keys=keys)
         related = _load_related(files, config, cwd or Path.cwd(), _trusted_roots(paths or ["."], config, cwd)) \
             if any(f.compose is not None for f in files) else []  # only compose files name other files
         files.extend(related)
@@ -114,7 +132,10 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
         if collecting:
             gc.enable()
     try:
-        report = check_sources(files, config, debug=debug, report_paths=report_paths)
+        report = check_sources(files, config, debug=debug, report_paths=report_paths, formats=formats)
+        report.context.extend(stubs)
+        if store is not None and keys is not None:
+            store.save(keys)
         if cache is not None and run_key is not None:
             replay.store(cache, run_key, report, [f.path for f in related])
     finally:
@@ -184,28 +205,30 @@ def _load_related(files: list[SourceFile], config: Config, cwd: Path,
 
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
-                  report_paths: Collection[str] | None = None) -> Report:
+                  report_paths: Collection[str] | None = None, formats: Collection[str] = ()) -> Report:
     """Run the rules over already loaded files (the part of lint() after loading).
 
     report_paths: when given, the other files are context only: they feed the project index (so
     references into them resolve) but their own rules do not run and no finding located in them is
     reported. Cross-object findings are located at the referencing field, so a file is reported for
     the references it makes.
+    formats: rule families to enable besides those of the files (the project's, when only part of its
+    context was loaded: the run enables the same rules as with all of it).
     """
     # Companions (compose files merged with a linted one, Dockerfiles it builds) are context too.
     companions = {f.path for f in files if f.companion}
     wanted = set(report_paths) if report_paths is not None else {f.path for f in files} - companions
     reported = [f for f in files if f.path in wanted and not f.companion]
     context = [f for f in files if f.path not in wanted or f.companion]
-    formats: set[str] = set()
+    families = set(formats)
     if any(f.resources for f in files):
-        formats.add("kubernetes")
+        families.add("kubernetes")
     if any(f.compose is not None for f in files):
-        formats.update(("compose", "cross"))  # every cross rule starts from a compose file
+        families.update(("compose", "cross"))  # every cross rule starts from a compose file
     if any(f.dockerfile is not None for f in files):
-        formats.add("dockerfile")
-    load_rules(sorted(formats))
-    if formats and (config.policies or "kubelint_py.policies" in sys.modules):
+        families.add("dockerfile")
+    load_rules(sorted(families))
+    if families and (config.policies or "kubelint_py.policies" in sys.modules):
         from kubelint_py.policies import use_user_policies
 
         use_user_policies(config.policies)  # swaps in this configuration's policy files (ConfigError: exit 2)

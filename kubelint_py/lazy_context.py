@@ -1,0 +1,458 @@
+"""Project context without loading the whole project (pre-commit: a few changed files, a large repository).
+
+When lint() is given only some files, every file of the project is context: references from the given
+files resolve against it. Loading every context file's models (unpickling thousands of them) cost
+seconds, yet almost all of them cannot change any finding located in the given files. This module
+keeps, per project, one small store (beside the parse cache, written atomically, ignored when
+unreadable) holding:
+
+- stat keys: display path, read path, kind, explicit -> (size, mtime, inode, ctime, device, content key),
+  so an unchanged file is not read and hashed again on every run;
+- summaries, by content key: what decides whether a file can matter to other files (see `Summary`).
+
+`plan()` then picks the context files to load: those whose summary says they may matter to the
+reported files, and every file without a summary (new or changed: loaded, then summarised). The rules
+see a smaller index, but one holding everything they read for the reported files, so the findings are
+those of a full-context run (a property test compares both on generated repositories).
+
+What a reported file R can depend on, from the rules (kubelint_py/checks):
+- objects it names: every lookup by (kind, namespace, name) (KS601-KS611, KS503, KS612 duplicates) ->
+  files defining an object, or creating a Secret (SealedSecret, ExternalSecret..., Certificate), whose
+  name appears in R's text;
+- the pods its Services, PodDisruptionBudgets and NetworkPolicies select (KS501/502/504/505/506) -> files
+  with a pod template or a custom resource whose labels one of those selectors matches (any namespace);
+- autoscalers of those workloads or of R's own (KS506/KS507) -> files whose HPA targets a name of any
+  object loaded so far;
+- kinds read project-wide: CustomResourceDefinitions (schemas, cluster scope) and LimitRanges -> always;
+- kustomize patches (is_patch) -> kustomizations naming a reported file;
+- compose, Dockerfile and cross-format rules -> every compose file and Dockerfile when R holds one, or
+  when R runs an image whose repository a compose file names (XF103/XF104).
+KS903 (first object of a custom kind) needs nothing: reported files come first in the index.
+User policies (`exists` conditions look across objects) and rules registered from outside the package
+get the full context.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+import time
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+try:  # blake2 without importing hashlib (see cache.py)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Python implementations
+    from hashlib import blake2b
+
+from kubelint_py.cache import PICKLE_PROTOCOL, ParseCache
+from kubelint_py.models.located import YList, YMap
+
+if TYPE_CHECKING:
+    from kubelint_py.config import Config
+    from kubelint_py.discover import Candidate
+    from kubelint_py.load import SourceFile
+    from kubelint_py.models.kubernetes import LabelSelector, Resource
+
+ENABLED = True
+"""Internal switch: False loads the whole project as context (the behaviour before this module)."""
+
+STORE_FORMAT = 1
+RACY_SECONDS = 2.0
+"""A file modified this recently may change again within the same mtime tick: its stat key is not kept."""
+
+FORMAT_KUBERNETES, FORMAT_COMPOSE, FORMAT_DOCKERFILE = 1, 2, 4
+GENERATED_SECRET_KINDS = frozenset({"SealedSecret", "ExternalSecret", "ClusterExternalSecret", "VaultStaticSecret",
+                                    "VaultDynamicSecret", "OnePasswordItem", "InfisicalSecret", "Certificate"})
+ALWAYS_KINDS = frozenset({"CustomResourceDefinition", "LimitRange"})
+SELECTING_KINDS = frozenset({"Service", "PodDisruptionBudget", "NetworkPolicy"})
+
+StatKey = tuple[str, str, str, bool]
+StatValue = tuple[int, int, int, int, int, str]
+Labels = tuple[tuple[str, str], ...]
+
+
+class Summary(NamedTuple):
+    """What decides whether one file can matter to the findings of another."""
+
+    kind: str
+    """The loaded file's kind (load.SourceKind)."""
+    formats: int
+    """FORMAT_* bits: which rule families the file brings into the run."""
+    names: tuple[str, ...]
+    """Names of its objects, and of the Secrets its objects make controllers create."""
+    labels: tuple[Labels, ...]
+    """Pod template labels of its workloads; labels of its other objects (operators label their pods so)."""
+    hpa_targets: tuple[str, ...]
+    always: bool
+    """Holds a kind that rules read project-wide (CRD, LimitRange): always loaded."""
+    patches: tuple[str, ...]
+    """For a kustomization: the normalised paths of the files it uses as patches."""
+    images: tuple[str, ...]
+    """For a compose file: the repositories of every `image:` it names."""
+
+
+# --- the store ---------------------------------------------------------------------------------------
+
+
+class Store:
+    """One project's stat keys and summaries. Never raises: a broken store is an empty one."""
+
+    def __init__(self, path: Path, stamp: str) -> None:
+        self.path = path
+        self.stamp = stamp
+        self.stats: dict[StatKey, StatValue] = {}
+        self.summaries: dict[str, Summary] = {}
+        self.dirty = False
+        try:
+            with open(path, "rb") as handle:
+                stored = pickle.load(handle)
+            if isinstance(stored, dict) and stored.get("stamp") == stamp:
+                stats, summaries = stored["stats"], stored["summaries"]
+                if isinstance(stats, dict) and isinstance(summaries, dict):
+                    self.stats, self.summaries = stats, summaries
+        except Exception:  # missing, truncated, foreign: start empty
+            pass
+
+    def content_keys(self, candidates: Sequence[Candidate], cache: ParseCache) -> list[str | None]:
+        """As batch.content_keys, but files whose stat is unchanged are not read again."""
+        keys: list[str | None] = []
+        now = time.time()
+        fresh: dict[StatKey, StatValue] = {}
+        for candidate in candidates:
+            ident: StatKey = (candidate.path, candidate.read_path, candidate.kind, candidate.explicit)
+            info = _stat(candidate)
+            if info is not None:
+                known = self.stats.get(ident)
+                if known is not None and known[:5] == info:
+                    keys.append(known[5])
+                    fresh[ident] = known
+                    continue
+            found = cache.read(candidate)
+            key = found[0] if found is not None else None
+            keys.append(key)
+            # Only a regular file whose stat was taken before the read and is old enough to be stable.
+            if key is not None and info is not None and now - info[1] / 1e9 > RACY_SECONDS \
+                    and _stat(candidate) == info:
+                fresh[ident] = (*info, key)
+        if fresh != self.stats:
+            self.dirty = True
+        self.stats = fresh
+        return keys
+
+    def add(self, key: str | None, source: SourceFile) -> None:
+        if key is None or key in self.summaries:
+            return
+        summary = summarise(source)
+        if summary is not None:
+            self.summaries[key] = summary
+            self.dirty = True
+
+    def save(self, keys: Collection[str | None]) -> None:
+        """Write the store (only this run's files' summaries are kept), atomically."""
+        live = {key for key in keys if key is not None}
+        if any(key not in live for key in self.summaries):
+            self.summaries = {key: value for key, value in self.summaries.items() if key in live}
+            self.dirty = True
+        if not self.dirty:
+            return
+        try:
+            import tempfile
+
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            blob = pickle.dumps({"stamp": self.stamp, "stats": self.stats, "summaries": self.summaries},
+                                protocol=PICKLE_PROTOCOL)
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(blob)
+                os.replace(temp, self.path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except Exception:  # never fatal: the next run reads and summarises again
+            return
+        self.dirty = False
+
+
+def _stat(candidate: Candidate) -> tuple[int, int, int, int, int] | None:
+    """The stat fields that change when a file does; None when the key must be computed from the bytes
+    (not a regular file, or under a templates/ folder, whose key depends on a Chart.yaml beside it)."""
+    if candidate.problem is not None or f"{os.sep}templates{os.sep}" in os.path.abspath(candidate.read_path):
+        return None
+    try:
+        info = os.stat(candidate.read_path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns, info.st_dev
+
+
+def open_store(cache: ParseCache, project_root: str) -> Store:
+    from kubelint_py.replay import package_fingerprint
+
+    digest = blake2b(os.path.realpath(project_root).encode(), digest_size=16).hexdigest()
+    # The parse cache's folder is per loader fingerprint; the stamp adds the package (this module's
+    # summaries) and the store's own format.
+    stamp = f"{STORE_FORMAT}|{package_fingerprint()}|{cache.max_file_size}"
+    return Store(cache.directory / "projects" / digest, stamp)
+
+
+# --- summaries ---------------------------------------------------------------------------------------
+
+
+def _labels(values: dict[str, str]) -> Labels:
+    return tuple(sorted(values.items()))
+
+
+def _object_labels(resource: Resource) -> Iterator[dict[str, str]]:
+    workload = resource.workload
+    if workload is not None:
+        yield workload.pod_labels
+    # Custom resources may be operators: their labels and pod-template-like labels (see selectors.py).
+    if resource.labels:
+        yield resource.labels
+    for path in (("spec", "template", "metadata", "labels"), ("spec", "podMetadata", "labels")):
+        found = resource.lookup(*path)
+        if isinstance(found, dict) and found:
+            yield {str(k): str(v) for k, v in found.items()}
+
+
+def _generated_names(resource: Resource) -> Iterator[str]:
+    spec = resource.spec
+    if resource.kind == "SealedSecret":
+        template = spec.get_map("template")
+        meta = template.get_map("metadata") if template is not None else None
+        if meta is not None and isinstance(meta.get("name"), str):
+            yield meta["name"]
+    elif resource.kind == "Certificate":
+        if isinstance(spec.get("secretName"), str):
+            yield spec["secretName"]
+    else:
+        for holder in ("target", "destination"):
+            node = spec.get_map(holder)
+            if node is not None and isinstance(node.get("name"), str):
+                yield node["name"]
+
+
+def _values_of(node: Any, key: str) -> Iterator[Any]:
+    """Every value stored under `key` anywhere in a YAML tree."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, YMap):
+            for name, value in item.items():
+                if name == key:
+                    yield value
+                if isinstance(value, YMap | YList):
+                    stack.append(value)
+        elif isinstance(item, YList):
+            stack.extend(value for value in item if isinstance(value, YMap | YList))
+
+
+def _repositories(node: Any) -> set[str]:
+    from kubelint_py.images import image_repository
+
+    return {image_repository(str(value)) for value in _values_of(node, "image")
+            if value is not None and not isinstance(value, YMap | YList)}
+
+
+def summarise(source: SourceFile) -> Summary | None:
+    """The summary of a loaded file; None when it cannot be summarised (then it is always loaded)."""
+    try:
+        return _summarise(source)
+    except Exception:  # a model shape nobody foresaw: load the file every time rather than guess
+        return None
+
+
+def _summarise(source: SourceFile) -> Summary:
+    from kubelint_py.kustomize import KUSTOMIZATION_NAMES, patch_files
+
+    formats = (FORMAT_KUBERNETES if source.resources else 0) | (FORMAT_COMPOSE if source.compose is not None else 0) \
+        | (FORMAT_DOCKERFILE if source.dockerfile is not None else 0)
+    names: set[str] = set()
+    labels: set[Labels] = set()
+    targets: set[str] = set()
+    always = False
+    for resource in source.resources:
+        kind = resource.kind
+        if resource.name:
+            names.add(resource.name)
+        if kind in GENERATED_SECRET_KINDS:
+            names.update(_generated_names(resource))
+        labels.update(_labels(found) for found in _object_labels(resource))
+        if kind == "HorizontalPodAutoscaler":
+            ref = resource.spec.get_map("scaleTargetRef")
+            if ref is not None and isinstance(ref.get("name"), str):
+                targets.add(ref["name"])
+        always = always or kind in ALWAYS_KINDS
+    patches = sorted(patch_files([source])) if os.path.basename(source.path) in KUSTOMIZATION_NAMES else []
+    images = sorted(_repositories(source.compose.data)) if source.compose is not None else []
+    return Summary(source.kind, formats, tuple(sorted(names)), tuple(sorted(labels)), tuple(sorted(targets)), always,
+                   tuple(patches), tuple(images))
+
+
+# --- choosing the context ----------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    load: list[int]
+    """Positions (in the context list) of the files to load, in order."""
+    formats: set[str]
+    """The rule families of the whole project (so the run enables the same rules as a full one)."""
+    skipped: list[int]
+
+
+def applies(config: Config) -> bool:
+    """False when something may look at the whole project in ways summaries do not capture."""
+    if not ENABLED or config.policies:
+        return False
+    from kubelint_py.engine import loaded_rules
+
+    return all((getattr(r.func, "__module__", None) or "kubelint_py.").startswith("kubelint_py.")
+               for r in loaded_rules() if r.func is not None)
+
+
+def _selectors(resources: Sequence[Resource]) -> list[LabelSelector]:
+    from kubelint_py.checks.kubernetes.selectors import without_controller_labels
+    from kubelint_py.models.kubernetes import LabelSelector, ServiceView
+
+    found: list[LabelSelector] = []
+    for resource in resources:
+        if resource.kind not in SELECTING_KINDS:
+            continue
+        if resource.kind == "Service":
+            selector = ServiceView(resource).selector
+        else:
+            field = "selector" if resource.kind == "PodDisruptionBudget" else "podSelector"
+            selector = LabelSelector.parse(resource.spec.get_map(field))
+        if selector is not None and not selector.is_empty:
+            found.append(without_controller_labels(selector))
+    return found
+
+
+def _formats(bits: int) -> set[str]:
+    found: set[str] = set()
+    if bits & FORMAT_KUBERNETES:
+        found.add("kubernetes")
+    if bits & FORMAT_COMPOSE:
+        found.update(("compose", "cross"))
+    if bits & FORMAT_DOCKERFILE:
+        found.add("dockerfile")
+    return found
+
+
+def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) -> Plan:
+    """Which context files (given by their summaries, None = unknown) the reported files may depend on."""
+    from kubelint_py.kustomize import normalise
+
+    resources = [r for f in reported for r in f.resources]
+    text = "\n".join(f.text for f in reported)
+    scalars: set[str] = set()
+    for resource in resources:
+        scalars.update(_strings(resource.body))
+    own_names = {r.name for r in resources if r.name}
+    selectors = _selectors(resources)
+    paths = {normalise(f.path) for f in reported}
+    with_compose = any(f.compose is not None or f.dockerfile is not None for f in reported)
+    if not with_compose:
+        images: set[str] = set()
+        for resource in resources:
+            images |= _repositories(resource.body)
+        with_compose = bool(images) and any(s is not None and images.intersection(s.images) for s in summaries)
+
+    mentioned: dict[str, bool] = {}
+
+    def named(name: str) -> bool:
+        hit = mentioned.get(name)
+        if hit is None:
+            hit = mentioned[name] = name in scalars or name in text
+        return hit
+
+    bits = 0
+    chosen = [False] * len(summaries)
+    for position, summary in enumerate(summaries):
+        if summary is None:
+            chosen[position] = True
+            continue
+        bits |= summary.formats
+        chosen[position] = (
+            summary.always
+            or (with_compose and bool(summary.formats & (FORMAT_COMPOSE | FORMAT_DOCKERFILE)))
+            or any(named(name) for name in summary.names)
+            or (bool(selectors) and any(s.matches(dict(labels)) for labels in summary.labels for s in selectors))
+            or (bool(summary.patches) and not paths.isdisjoint(summary.patches)))
+    # Autoscalers of any object loaded so far (PDB eviction counts, fixed replicas under an HPA).
+    names = set(own_names)
+    for position, summary in enumerate(summaries):
+        if chosen[position] and summary is not None:
+            names.update(summary.names)
+    for position, summary in enumerate(summaries):
+        if not chosen[position] and summary is not None and not names.isdisjoint(summary.hpa_targets):
+            chosen[position] = True
+    for source in reported:
+        bits |= (FORMAT_KUBERNETES if source.resources else 0) \
+            | (FORMAT_COMPOSE if source.compose is not None else 0) \
+            | (FORMAT_DOCKERFILE if source.dockerfile is not None else 0)
+    load = [p for p, wanted in enumerate(chosen) if wanted]
+    skipped = [p for p, wanted in enumerate(chosen) if not wanted]
+    return Plan(load, _formats(bits), skipped)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    """Every string key and value of a YAML tree (names written with escapes the raw text hides)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, YMap):
+            for key, value in item.items():
+                if isinstance(key, str):
+                    yield key
+                if isinstance(value, str):
+                    yield value
+                elif isinstance(value, YMap | YList):
+                    stack.append(value)
+        elif isinstance(item, YList):
+            for value in item:
+                if isinstance(value, str):
+                    yield value
+                elif isinstance(value, YMap | YList):
+                    stack.append(value)
+
+
+def stub(candidate: Candidate, summary: Summary) -> SourceFile:
+    """A context file that was not loaded: its path and kind, no models (as replayed reports carry)."""
+    from kubelint_py.load import SourceFile
+
+    return SourceFile(candidate.path, summary.kind, "", candidate.explicit)  # type: ignore[arg-type]
+
+
+
+def load(candidates: Sequence[Candidate], keys: Sequence[str | None], count: int, store: Store, config: Config,
+         workers: int | None, cache: ParseCache) -> tuple[list[SourceFile], list[SourceFile], set[str]]:
+    """Load the first `count` candidates (the reported files), then the context files they may depend on.
+
+    Returns the loaded files (in candidate order), stubs for the context files left out, and the rule
+    families of the whole project."""
+    from kubelint_py.batch import load_sources
+
+    reported = load_sources(candidates[:count], config, workers=workers, cache=cache, keys=keys[:count])
+    summaries = [store.summaries.get(key) if key is not None else None for key in keys[count:]]
+    chosen = plan(reported, summaries)
+    wanted = [count + p for p in chosen.load]
+    context = load_sources([candidates[p] for p in wanted], config, workers=workers, cache=cache,
+                           keys=[keys[p] for p in wanted])
+    if len(reported) == count and len(context) == len(wanted):
+        for position, source in zip([*range(count), *wanted], [*reported, *context], strict=True):
+            store.add(keys[position], source)
+    stubs = []
+    for position in chosen.skipped:
+        summary = summaries[position]
+        assert summary is not None  # files without a summary are always loaded
+        stubs.append(stub(candidates[count + position], summary))
+    return [*reported, *context], stubs, chosen.formats
