@@ -108,7 +108,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
             replayed = replay.load(cache, run_key, config)
             if replayed is not None:
                 if store is not None:
-                    store.save(keys)
+                    store.save()
                 replayed.duration = time.perf_counter() - started
                 return replayed
     # The loaded models live until the end of the run and hold no garbage: the cyclic GC is paused while
@@ -135,7 +135,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
         report = check_sources(files, config, debug=debug, report_paths=report_paths, formats=formats)
         report.context.extend(stubs)
         if store is not None and keys is not None:
-            store.save(keys)
+            store.save()
         if cache is not None and run_key is not None:
             replay.store(cache, run_key, report, [f.path for f in related])
     finally:

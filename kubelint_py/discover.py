@@ -134,11 +134,13 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None
         yield Candidate(display, classify_name(root.name) or "yaml", True, fs_path=str(root))
 
 
-def _scan(directory: str) -> tuple[list[str], list[str], OSError | None]:
-    """Sorted (sub-folder names, other names) of a folder. Links to folders are neither: like
-    os.walk(followlinks=False) they are never entered."""
+def _scan(directory: str) -> tuple[list[str], list[str], set[str], OSError | None]:
+    """Sorted (sub-folder names, other names) of a folder, and which of the others are links (known from
+    the listing itself: no lstat per file). Links to folders are neither: like os.walk(followlinks=False)
+    they are never entered."""
     dirs: list[str] = []
     files: list[str] = []
+    links: set[str] = set()
     try:
         with os.scandir(directory) as entries:
             for entry in entries:
@@ -146,16 +148,18 @@ def _scan(directory: str) -> tuple[list[str], list[str], OSError | None]:
                     if entry.is_dir(follow_symlinks=False):
                         dirs.append(entry.name)
                         continue
-                    if entry.is_symlink() and entry.is_dir():
-                        continue
+                    if entry.is_symlink():
+                        if entry.is_dir():
+                            continue
+                        links.add(entry.name)
                 except OSError:
-                    pass
+                    links.add(entry.name)  # unknown: checked again below
                 files.append(entry.name)
     except OSError as error:
-        return [], [], error
+        return [], [], set(), error
     dirs.sort()
     files.sort()
-    return dirs, files, None
+    return dirs, files, links, None
 
 
 def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> Iterator[Candidate]:
@@ -168,7 +172,7 @@ def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> It
     stack: list[tuple[str, str, str, str]] = [(top_text, "", display_path(top, cwd), real_top)]
     while stack:
         dirpath, rel_dir, shown_dir, real_dir = stack.pop()
-        dirnames, filenames, error = _scan(dirpath)
+        dirnames, filenames, links, error = _scan(dirpath)
         if error is not None:
             if dirpath != top_text or not isinstance(error, FileNotFoundError):
                 yield Candidate(shown_dir, "yaml", False, f"folder cannot be listed: {error.strerror or error}",
@@ -191,11 +195,11 @@ def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> It
             kind = classify_name(name)
             if kind is None:
                 continue
-            full = os.path.join(dirpath, name)
+            full = f"{dirpath}/{name}" if os.sep == "/" and not dirpath.endswith("/") else os.path.join(dirpath, name)
             display = name if shown_dir == "." else f"{shown_dir}/{name}"
             if patterns and (_excluded(f"{rel_dir}/{name}".lstrip("/"), patterns) or _excluded(display, patterns)):
                 continue
-            if os.path.islink(full):
+            if name in links and os.path.islink(full):
                 target = os.path.realpath(full)
                 if not os.path.exists(target):
                     yield Candidate(display, kind, False, _link_problem(Path(full)), full)
@@ -205,7 +209,8 @@ def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> It
                     continue
                 key = target
             else:
-                key = os.path.join(real_dir, name)
+                key = f"{real_dir}/{name}" if os.sep == "/" and not real_dir.endswith("/") \
+                    else os.path.join(real_dir, name)
             if key in seen:
                 continue
             seen.add(key)

@@ -35,10 +35,9 @@ get the full context.
 from __future__ import annotations
 
 import os
-import pickle
 import stat
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -48,7 +47,7 @@ try:  # blake2 without importing hashlib (see cache.py)
 except ImportError:  # pragma: no cover - other Python implementations
     from hashlib import blake2b
 
-from kubelint_py.cache import PICKLE_PROTOCOL, ParseCache
+from kubelint_py.cache import ParseCache
 from kubelint_py.models.located import YList, YMap
 
 if TYPE_CHECKING:
@@ -70,8 +69,6 @@ GENERATED_SECRET_KINDS = frozenset({"SealedSecret", "ExternalSecret", "ClusterEx
 ALWAYS_KINDS = frozenset({"CustomResourceDefinition", "LimitRange"})
 SELECTING_KINDS = frozenset({"Service", "PodDisruptionBudget", "NetworkPolicy"})
 
-StatKey = tuple[str, str, str, bool]
-StatValue = tuple[int, int, int, int, int, str]
 Labels = tuple[tuple[str, str], ...]
 
 
@@ -99,72 +96,94 @@ class Summary(NamedTuple):
 
 
 class Store:
-    """One project's stat keys and summaries. Never raises: a broken store is an empty one."""
+    """One project's stat keys and summaries, by read path. Never raises: a broken store is an empty one.
+
+    An entry is (display path, kind, explicit, size, mtime_ns, inode, ctime_ns, device, content key,
+    summary or None): plain builtin values, written with marshal (several times faster than pickle for
+    this shape; the store is rewritten whenever a file of the project changes)."""
 
     def __init__(self, path: Path, stamp: str) -> None:
         self.path = path
         self.stamp = stamp
-        self.stats: dict[StatKey, StatValue] = {}
+        self.entries: dict[str, tuple[Any, ...]] = {}
         self.summaries: dict[str, Summary] = {}
+        """Content key -> summary, for this run's files."""
         self.dirty = False
         try:
-            with open(path, "rb") as handle:
-                stored = pickle.load(handle)
-            if isinstance(stored, dict) and stored.get("stamp") == stamp:
-                stats, summaries = stored["stats"], stored["summaries"]
-                if isinstance(stats, dict) and isinstance(summaries, dict):
-                    self.stats, self.summaries = stats, summaries
+            import marshal
+
+            from kubelint_py.batch import no_gc
+
+            with open(path, "rb") as handle, no_gc():
+                stored = marshal.loads(handle.read())
+            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == stamp and isinstance(stored[1], dict):
+                self.entries = stored[1]
         except Exception:  # missing, truncated, foreign: start empty
-            pass
+            self.entries = {}
 
     def content_keys(self, candidates: Sequence[Candidate], cache: ParseCache) -> list[str | None]:
-        """As batch.content_keys, but files whose stat is unchanged are not read again."""
+        """As batch.content_keys, but files whose stat is unchanged are not read again. Also picks up the
+        summaries of the files whose content key is known."""
         keys: list[str | None] = []
-        now = time.time()
-        fresh: dict[StatKey, StatValue] = {}
+        now_ns = time.time_ns()
+        racy_ns = int(RACY_SECONDS * 1e9)
+        fresh: dict[str, tuple[Any, ...]] = {}
+        entries = self.entries
+        summaries = self.summaries
         for candidate in candidates:
-            ident: StatKey = (candidate.path, candidate.read_path, candidate.kind, candidate.explicit)
+            read_path = candidate.read_path
+            known = entries.get(read_path)
+            if candidate.explicit:
+                # Named on the command line (few, and usually just edited): always hashed, and the file's
+                # entry as context is kept for the runs where it is context again.
+                found = cache.read(candidate)
+                keys.append(found[0] if found is not None else None)
+                if known is not None:
+                    fresh[read_path] = known
+                continue
             info = _stat(candidate)
-            if info is not None:
-                known = self.stats.get(ident)
-                if known is not None and known[:5] == info:
-                    keys.append(known[5])
-                    fresh[ident] = known
-                    continue
+            if info is not None and known is not None and known[3:8] == info \
+                    and known[:3] == (candidate.path, candidate.kind, candidate.explicit):
+                key = known[8]
+                keys.append(key)
+                fresh[read_path] = known
+                if known[9] is not None:
+                    summaries[key] = Summary._make(known[9])
+                continue
             found = cache.read(candidate)
             key = found[0] if found is not None else None
             keys.append(key)
-            # Only a regular file whose stat was taken before the read and is old enough to be stable.
-            if key is not None and info is not None and now - info[1] / 1e9 > RACY_SECONDS \
-                    and _stat(candidate) == info:
-                fresh[ident] = (*info, key)
-        if fresh != self.stats:
+            # Only a regular file whose stat is old enough to be stable and did not change while read.
+            if key is not None and info is not None and now_ns - info[1] > racy_ns and _stat(candidate) == info:
+                fresh[read_path] = (candidate.path, candidate.kind, candidate.explicit, *info, key, None)
+        if fresh.keys() != entries.keys() or any(fresh[p] is not entries[p] for p in fresh):
             self.dirty = True
-        self.stats = fresh
+        self.entries = fresh
         return keys
 
-    def add(self, key: str | None, source: SourceFile) -> None:
+    def add(self, key: str | None, source: SourceFile, read_path: str) -> None:
+        """Record the summary of a loaded file (kept only while its stat entry is)."""
         if key is None or key in self.summaries:
             return
         summary = summarise(source)
-        if summary is not None:
-            self.summaries[key] = summary
+        if summary is None:
+            return
+        self.summaries[key] = summary
+        entry = self.entries.get(read_path)
+        if entry is not None and entry[8] == key:
+            self.entries[read_path] = (*entry[:9], tuple(summary))
             self.dirty = True
 
-    def save(self, keys: Collection[str | None]) -> None:
-        """Write the store (only this run's files' summaries are kept), atomically."""
-        live = {key for key in keys if key is not None}
-        if any(key not in live for key in self.summaries):
-            self.summaries = {key: value for key, value in self.summaries.items() if key in live}
-            self.dirty = True
+    def save(self) -> None:
+        """Write the store when it changed, atomically."""
         if not self.dirty:
             return
         try:
+            import marshal
             import tempfile
 
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            blob = pickle.dumps({"stamp": self.stamp, "stats": self.stats, "summaries": self.summaries},
-                                protocol=PICKLE_PROTOCOL)
+            blob = marshal.dumps((self.stamp, self.entries))
             fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -181,10 +200,12 @@ class Store:
 def _stat(candidate: Candidate) -> tuple[int, int, int, int, int] | None:
     """The stat fields that change when a file does; None when the key must be computed from the bytes
     (not a regular file, or under a templates/ folder, whose key depends on a Chart.yaml beside it)."""
-    if candidate.problem is not None or f"{os.sep}templates{os.sep}" in os.path.abspath(candidate.read_path):
+    read_path = candidate.read_path
+    if candidate.problem is not None or f"{os.sep}templates{os.sep}" in (
+            read_path if os.path.isabs(read_path) else os.path.abspath(read_path)):
         return None
     try:
-        info = os.stat(candidate.read_path)
+        info = os.stat(read_path)
     except OSError:
         return None
     if not stat.S_ISREG(info.st_mode):
@@ -193,12 +214,14 @@ def _stat(candidate: Candidate) -> tuple[int, int, int, int, int] | None:
 
 
 def open_store(cache: ParseCache, project_root: str) -> Store:
+    import sys
+
     from kubelint_py.replay import package_fingerprint
 
     digest = blake2b(os.path.realpath(project_root).encode(), digest_size=16).hexdigest()
     # The parse cache's folder is per loader fingerprint; the stamp adds the package (this module's
-    # summaries) and the store's own format.
-    stamp = f"{STORE_FORMAT}|{package_fingerprint()}|{cache.max_file_size}"
+    # summaries), the store's own format and the Python version (marshal's format is per version).
+    stamp = f"{STORE_FORMAT}|{package_fingerprint()}|{cache.max_file_size}|{sys.version}"
     return Store(cache.directory / "projects" / digest, stamp)
 
 
@@ -352,7 +375,8 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
     from kubelint_py.kustomize import normalise
 
     resources = [r for f in reported for r in f.resources]
-    text = "\n".join(f.text for f in reported)
+    # Every lookup by name takes the name from a field of a reported object: a context object can only
+    # be found by name if its name is one of those scalars.
     scalars: set[str] = set()
     for resource in resources:
         scalars.update(_strings(resource.body))
@@ -366,14 +390,6 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
             images |= _repositories(resource.body)
         with_compose = bool(images) and any(s is not None and images.intersection(s.images) for s in summaries)
 
-    mentioned: dict[str, bool] = {}
-
-    def named(name: str) -> bool:
-        hit = mentioned.get(name)
-        if hit is None:
-            hit = mentioned[name] = name in scalars or name in text
-        return hit
-
     bits = 0
     chosen = [False] * len(summaries)
     for position, summary in enumerate(summaries):
@@ -384,7 +400,7 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
         chosen[position] = (
             summary.always
             or (with_compose and bool(summary.formats & (FORMAT_COMPOSE | FORMAT_DOCKERFILE)))
-            or any(named(name) for name in summary.names)
+            or not scalars.isdisjoint(summary.names)
             or (bool(selectors) and any(s.matches(dict(labels)) for labels in summary.labels for s in selectors))
             or (bool(summary.patches) and not paths.isdisjoint(summary.patches)))
     # Autoscalers of any object loaded so far (PDB eviction counts, fixed replicas under an HPA).
@@ -401,28 +417,30 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
             | (FORMAT_DOCKERFILE if source.dockerfile is not None else 0)
     load = [p for p, wanted in enumerate(chosen) if wanted]
     skipped = [p for p, wanted in enumerate(chosen) if not wanted]
-    return Plan(load, _formats(bits), skipped)
+    # The families of files left out only matter to which rules count as enabled, which only shows in
+    # suppression comments (KL007 judges a suppression of a rule that ran): skip their imports otherwise.
+    pragmas = any(marker in f.text.lower() for f in reported for marker in ("kubelint", "hadolint"))
+    return Plan(load, _formats(bits) if pragmas else set(), skipped)
 
 
 def _strings(node: Any) -> Iterator[str]:
-    """Every string key and value of a YAML tree (names written with escapes the raw text hides)."""
+    """Every scalar key and value of a YAML tree, as text (a name may be written as a number)."""
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, YMap):
             for key, value in item.items():
-                if isinstance(key, str):
-                    yield key
-                if isinstance(value, str):
-                    yield value
-                elif isinstance(value, YMap | YList):
+                if isinstance(value, YMap | YList):
                     stack.append(value)
+                elif value is not None:
+                    yield value if isinstance(value, str) else str(value)
+                yield key if isinstance(key, str) else str(key)
         elif isinstance(item, YList):
             for value in item:
-                if isinstance(value, str):
-                    yield value
-                elif isinstance(value, YMap | YList):
+                if isinstance(value, YMap | YList):
                     stack.append(value)
+                elif value is not None:
+                    yield value if isinstance(value, str) else str(value)
 
 
 def stub(candidate: Candidate, summary: Summary) -> SourceFile:
@@ -447,9 +465,10 @@ def load(candidates: Sequence[Candidate], keys: Sequence[str | None], count: int
     wanted = [count + p for p in chosen.load]
     context = load_sources([candidates[p] for p in wanted], config, workers=workers, cache=cache,
                            keys=[keys[p] for p in wanted])
-    if len(reported) == count and len(context) == len(wanted):
-        for position, source in zip([*range(count), *wanted], [*reported, *context], strict=True):
-            store.add(keys[position], source)
+    if len(context) == len(wanted):
+        # Reported files are summarised when they are next context (their content may change again first).
+        for position, source in zip(wanted, context, strict=True):
+            store.add(keys[position], source, candidates[position].read_path)
     stubs = []
     for position in chosen.skipped:
         summary = summaries[position]
