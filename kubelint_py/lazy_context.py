@@ -461,7 +461,10 @@ def load(candidates: Sequence[Candidate], keys: Sequence[str | None], count: int
 
     reported = load_sources(candidates[:count], config, workers=workers, cache=cache, keys=keys[:count])
     summaries = [store.summaries.get(key) if key is not None else None for key in keys[count:]]
-    chosen = plan(reported, summaries)
+    try:
+        chosen = plan(reported, summaries)
+    except Exception:  # a model shape nobody foresaw: the whole project, as without summaries
+        chosen = Plan(list(range(len(summaries))), set(), [])
     wanted = [count + p for p in chosen.load]
     context = load_sources([candidates[p] for p in wanted], config, workers=workers, cache=cache,
                            keys=[keys[p] for p in wanted])

@@ -261,6 +261,45 @@ services:
     ports: ["8080:8080"]
 """,
     "app/Dockerfile": "FROM nginx:1.27.2\nEXPOSE 9090\nCOPY . /usr/share/nginx/html\n",
+    # Shapes no rule expects: summaries and plans must not crash on them either.
+    "weird/odd.yaml": """\
+apiVersion: v1
+kind: Service
+metadata: {name: 12345, namespace: shop, labels: [a, b]}
+spec:
+  selector: [app, web]
+  ports: 80
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: odd-pdb, namespace: shop}
+spec: {selector: "app=web", minAvailable: 1}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: odd-hpa, namespace: shop}
+spec: {scaleTargetRef: [web]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: true, namespace: shop}
+spec:
+  template: {metadata: {labels: {1: 2, app: null}}, spec: {containers: [{name: x, image: [a]}]}}
+---
+just a string
+---
+- a
+- list
+""",
+    "weird/refs.yaml": """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec:
+  serviceAccountName: 12345
+  containers: [{name: c, image: "nginx:1.27.2", envFrom: [{configMapRef: {name: true}}]}]
+""",
+    "weird/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [unclosed\n",
 }
 
 
@@ -272,6 +311,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     (root / ".kubelint.yaml").write_text("# project marker\n")
+    (root / "weird" / "binary.yaml").write_bytes(b"\xff\xfe\x00kind: \x80\x81")
     settle(root)
     monkeypatch.chdir(root)
     monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
@@ -301,7 +341,8 @@ def full_run(path: str, root: Path) -> Report:
 
 
 def skipped(report: Report) -> int:
-    return sum(1 for f in report.context if not f.text)
+    """Context files left unloaded (stubs: no models and no path on disk)."""
+    return sum(1 for f in report.context if not f.fs_path)
 
 
 def test_every_file_alone_gets_the_findings_of_the_full_context(project: Path) -> None:
@@ -404,7 +445,7 @@ def test_a_fresh_process_counts_the_rules_of_files_it_did_not_load(project: Path
     env = {**os.environ, "KUBELINT_CACHE_DIR": str(tmp_path / "cache")}
     script = ("import sys\nfrom kubelint_py.api import lint\nfrom kubelint_py.config import Config\n"
               "report = lint([sys.argv[1]], Config(project_root='.'))\n"
-              "print(sorted(f.code for f in report.findings), sum(not f.text for f in report.context))\n")
+              "print(sorted(f.code for f in report.findings), sum(not f.fs_path for f in report.context))\n")
     for path in ("shop/account.yaml", "shop/pragma.yaml"):  # the first run summarises every file
         done = subprocess.run([sys.executable, "-c", script, path], cwd=project, env=env, capture_output=True,
                               text=True, check=False)
