@@ -451,3 +451,31 @@ def test_a_fresh_process_counts_the_rules_of_files_it_did_not_load(project: Path
                               text=True, check=False)
     codes, skipped_files = done.stdout.rsplit(" ", 1)
     assert codes == "['KL007']" and int(skipped_files) > 0, done.stdout + done.stderr
+
+
+def test_fixture_files_get_the_findings_of_the_full_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule fixtures (every tricky shape the rules know of) as one project: a seeded sample of single
+    files and of pairs, lazy against the whole project loaded (the switch; the parse cache keeps it quick)."""
+    import random
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "fixtures", root, symlinks=True)
+    (root / ".kubelint.yaml").write_text("# project marker\n")
+    settle(root)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(replay, "load", lambda *args: None)
+    files = files_of(root)
+    rnd = random.Random(20261124)
+    choices = [[path] for path in rnd.sample(files, 24)] + [rnd.sample(files, 2) for _ in range(6)]
+    config = Config(project_root=str(root))
+    lint(choices[0], config)  # summarises every file
+    for paths in choices:
+        lazy = lint(paths, config)
+        monkeypatch.setattr(lazy_context, "ENABLED", False)
+        full = lint(paths, config)
+        monkeypatch.setattr(lazy_context, "ENABLED", True)
+        assert skipped(lazy) > 0 and skipped(full) == 0, paths
+        assert lazy.findings == full.findings, paths
+        assert lazy.internal_errors == full.internal_errors, paths
