@@ -3,12 +3,13 @@
 When lint() is given only some files, every file of the project is context: references from the given
 files resolve against it. Loading every context file's models (unpickling thousands of them) cost
 seconds, yet almost all of them cannot change any finding located in the given files. This module
-keeps, per project, one small store (beside the parse cache, written atomically, ignored when
-unreadable) holding:
+keeps, per project, one small store (beside the parse cache: `<cache>/<loader fingerprint>/projects/<hash of
+the project root>`, written atomically, ignored when unreadable or from another version) holding:
 
-- stat keys: display path, read path, kind, explicit -> (size, mtime, inode, ctime, device, content key),
-  so an unchanged file is not read and hashed again on every run;
-- summaries, by content key: what decides whether a file can matter to other files (see `Summary`).
+- for each context file (by read path): its size, mtime, inode, ctime and device with its content key, so
+  an unchanged file is not read and hashed again on every run (files given on the command line are
+  always hashed; files modified in the last RACY_SECONDS are not recorded);
+- with it, the file's summary: what decides whether it can matter to other files (see `Summary`).
 
 `plan()` then picks the context files to load: those whose summary says they may matter to the
 reported files, and every file without a summary (new or changed: loaded, then summarised). The rules
