@@ -132,7 +132,8 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
         if collecting:
             gc.enable()
     try:
-        report = check_sources(files, config, debug=debug, report_paths=report_paths, formats=formats)
+        report = check_sources(files, config, debug=debug, report_paths=report_paths,
+                                extra_formats=formats)
         report.context.extend(stubs)
         if store is not None and keys is not None:
             store.save()
@@ -205,14 +206,14 @@ def _load_related(files: list[SourceFile], config: Config, cwd: Path,
 
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
-                  report_paths: Collection[str] | None = None, formats: Collection[str] = ()) -> Report:
+                  report_paths: Collection[str] | None = None, extra_formats: Collection[str] = ()) -> Report:
     """Run the rules over already loaded files (the part of lint() after loading).
 
     report_paths: when given, the other files are context only: they feed the project index (so
     references into them resolve) but their own rules do not run and no finding located in them is
     reported. Cross-object findings are located at the referencing field, so a file is reported for
     the references it makes.
-    formats: rule families to enable besides those of the files (the project's, when only part of its
+    extra_formats: rule families to enable besides those of the files (the project's, when only part of its
     context was loaded: the run enables the same rules as with all of it).
     """
     # Companions (compose files merged with a linted one, Dockerfiles it builds) are context too.
@@ -220,15 +221,15 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     wanted = set(report_paths) if report_paths is not None else {f.path for f in files} - companions
     reported = [f for f in files if f.path in wanted and not f.companion]
     context = [f for f in files if f.path not in wanted or f.companion]
-    families = set(formats)
+    formats: set[str] = set(extra_formats)
     if any(f.resources for f in files):
-        families.add("kubernetes")
+        formats.add("kubernetes")
     if any(f.compose is not None for f in files):
-        families.update(("compose", "cross"))  # every cross rule starts from a compose file
+        formats.update(("compose", "cross"))  # every cross rule starts from a compose file
     if any(f.dockerfile is not None for f in files):
-        families.add("dockerfile")
-    load_rules(sorted(families))
-    if families and (config.policies or "kubelint_py.policies" in sys.modules):
+        formats.add("dockerfile")
+    load_rules(sorted(formats))
+    if formats and (config.policies or "kubelint_py.policies" in sys.modules):
         from kubelint_py.policies import use_user_policies
 
         use_user_policies(config.policies)  # swaps in this configuration's policy files (ConfigError: exit 2)
