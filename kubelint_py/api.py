@@ -204,7 +204,9 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         formats.update(("compose", "cross"))  # every cross rule starts from a compose file
     if any(f.dockerfile is not None for f in files):
         formats.add("dockerfile")
-    load_rules(sorted(formats))
+    # The shipped policies are all off by default (a test keeps them so): reading their files is only
+    # worth it when --select/--extend-select could turn one on.
+    load_rules(sorted(formats), builtin_policies=bool(config.select or config.extend_select))
     if formats and (config.policies or "kubelint_py.policies" in sys.modules):
         from kubelint_py.policies import use_user_policies
 

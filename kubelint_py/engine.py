@@ -197,20 +197,22 @@ def _format_of_module(module: str) -> str:
     return "general"
 
 
-def load_rules(formats: Iterable[str] = FORMATS) -> None:
-    """Import the rule modules of the given formats (once each)."""
+def load_rules(formats: Iterable[str] = FORMATS, *, builtin_policies: bool = True) -> None:
+    """Import the rule modules of the given formats (once each) and, unless told not to, register the
+    shipped declarative policies (rules/*.yaml) of those formats."""
     importlib.import_module("kubelint_py.diagnostics")
     for fmt in formats:
-        if fmt in _LOADED_FORMATS or fmt == "general":
+        if fmt == "general":
             continue
-        _LOADED_FORMATS.add(fmt)
-        package_name = f"kubelint_py.checks.{fmt}"
-        package = importlib.import_module(package_name)
-        for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            if not module.name.startswith("_"):
-                importlib.import_module(f"{package_name}.{module.name}")
-        if fmt in ("kubernetes", "compose", "dockerfile"):  # declarative policies (rules/*.yaml)
-            importlib.import_module("kubelint_py.policies").register_builtin(fmt)
+        if fmt not in _LOADED_FORMATS:
+            _LOADED_FORMATS.add(fmt)
+            package_name = f"kubelint_py.checks.{fmt}"
+            package = importlib.import_module(package_name)
+            for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+                if not module.name.startswith("_"):
+                    importlib.import_module(f"{package_name}.{module.name}")
+        if builtin_policies and fmt in ("kubernetes", "compose", "dockerfile"):
+            importlib.import_module("kubelint_py.policies").register_builtin(fmt)  # once per format
 
 
 def all_rules() -> list[Rule]:

@@ -9,8 +9,6 @@ an unmarked parent folder, say the home folder for `check ~/x.yaml`, would read 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,20 +29,13 @@ def common_parent(paths: Sequence[str], cwd: Path) -> Path:
 
 
 def git_toplevel(start: Path) -> Path | None:
-    """The top level of the git work tree holding `start`, asked from git itself (no network)."""
-    marker = next((folder for folder in _ancestors(start) if (folder / ".git").exists()), None)
-    if marker is None:
-        return None  # not in a repository: spare the subprocess
-    git = shutil.which("git")
-    if git is None:
-        return marker
-    try:
-        done = subprocess.run([git, "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True,
-                              timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return marker
-    top = done.stdout.strip()
-    return Path(top) if done.returncode == 0 and top else marker
+    """The top of the git work tree holding `start`: the nearest folder with a `.git` entry (a folder,
+    or the file of a worktree or submodule), which is what git answers without GIT_DIR tricks. Found by
+    looking rather than by asking git: a subprocess costs more than a whole one-file run's rules."""
+    from kubelint_py.report.paths import git_toplevel as nearest_git_folder
+
+    found = nearest_git_folder(str(start))
+    return Path(found) if found is not None else None
 
 
 def find_project_root(paths: Sequence[str], cwd: Path | None = None) -> Path | None:
