@@ -16,7 +16,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from kubelint_py.source import Location
 
@@ -58,14 +58,12 @@ class Target(enum.Enum):
 FORMATS = ("kubernetes", "compose", "dockerfile", "cross", "general")
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(NamedTuple):
     location: Location
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(NamedTuple):
     """What a rule yields: what is wrong and where. The engine adds code and severity."""
 
     message: str
@@ -73,8 +71,7 @@ class Violation:
     related: tuple[Related, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(NamedTuple):
     """Why a finding is silenced. kind follows SARIF: inSource (a comment or annotation) or external
     (config, baseline)."""
 
@@ -82,8 +79,7 @@ class Suppression:
     justification: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     code: str
     name: str
     severity: Severity
@@ -98,8 +94,7 @@ class Finding:
         return (loc.path, loc.line, loc.column, self.code, self.message)
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(NamedTuple):
     default: Any
     help: str
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from kubelint_py.models.located import span_at
 from kubelint_py.source import Span
@@ -354,8 +354,7 @@ def compile_check(schema: Mapping[str, Any], *, strict: bool = True,
 # --- errors for people -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaIssue:
+class SchemaIssue(NamedTuple):
     path: Path
     """Where in the document: the offending value, or for an unknown field the field's own key."""
     span: Span | None
