@@ -10,7 +10,6 @@ import gc
 import os
 import sys
 import time
-import traceback
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,6 +302,8 @@ class _Runner:
         try:
             violations: list[Violation] = list(rule_obj.func(target, self.contexts[rule_obj.code]))
         except Exception as error:  # a buggy rule must not abort the run
+            import traceback
+
             detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {error}"
             self.internal_errors.append(f"{rule_obj.code} on {path or 'project'}: {detail}")
             message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {error}"

@@ -15,7 +15,8 @@ import enum
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from kubelint_py.source import Location
@@ -102,8 +103,7 @@ class Parameter(NamedTuple):
 RuleFunc = Callable[[Any, "RuleContext"], Iterable[Violation]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     format: str
@@ -114,7 +114,7 @@ class Rule:
     fix: str
     tags: tuple[str, ...] = ()
     enabled_by_default: bool = True
-    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    parameters: Mapping[str, Parameter] = MappingProxyType({})
     aliases: tuple[str, ...] = ()
     """Other names users may use for it: retired codes, and peer codes such as hadolint's DL3006."""
     func: RuleFunc | None = None

@@ -13,10 +13,9 @@ import gzip
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from kubelint_py.apiversions import REMOVED_APIS, version_tuple
 from kubelint_py.models.kubernetes import Resource
@@ -43,8 +42,7 @@ def is_tool_config(api_version: str, kind: str) -> bool:
     return (api_version, kind) in TOOL_CONFIG_KINDS or group.startswith(TOOL_CONFIG_GROUPS)
 
 
-@dataclass(frozen=True)
-class _Bundle:
+class _Bundle(NamedTuple):
     versions: tuple[str, ...]
     defs: dict[str, list[tuple[int, int, int]]]
     """Definition name -> (version mask, start, end) of each variant's JSON in `blob`."""

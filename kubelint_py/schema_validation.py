@@ -16,11 +16,9 @@ Two stages, so the common case is cheap:
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -418,14 +416,15 @@ def suggest(word: str, options: Iterable[str]) -> str | None:
     for option in choices:
         if option.lower() == lowered:
             return option
+    import difflib  # only when a key is misspelt
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.7)
     if not close and len(word) > 3:
         close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
-@dataclass(frozen=True)
-class Wording:
+class Wording(NamedTuple):
     """How a format names things in messages."""
 
     where: Callable[[Path], str] = lambda path: dotted(path) or "the top level"

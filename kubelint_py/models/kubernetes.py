@@ -328,8 +328,7 @@ class Ref(NamedTuple):
     key_location: Location | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class ServiceView:
+class ServiceView(NamedTuple):
     resource: Resource
 
     @property
@@ -347,8 +346,7 @@ class ServiceView:
         return [item for _, item in found.maps()] if found is not None else []
 
 
-@dataclass(frozen=True, eq=False)
-class IngressView:
+class IngressView(NamedTuple):
     resource: Resource
 
     def backends(self) -> Iterator[tuple[YMap, str, Any, YMap, str]]:
