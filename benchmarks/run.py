@@ -87,7 +87,9 @@ def run_once(args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float
     assert process.stderr is not None
     error = process.stderr.read().decode(errors="replace")
     process.stderr.close()
-    if process.returncode not in (0, 1):
+    # exit 1 is "findings", but also what an uncaught exception gives: a traceback is never a timing
+    if process.returncode not in (0, 1) or "Traceback (most recent call last)" in error \
+            or "internal error" in error:
         raise SystemExit(f"kubelint-py {' '.join(args)} exited {process.returncode}:\n{error}")
     return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
