@@ -69,7 +69,13 @@ SIZES: dict[str, tuple[int, int | None, bool]] = {
 }
 
 
+CLI: list[str] = []
+"""--cli: the console script to time (e.g. one pip-installed into a fresh venv, as users have it)."""
+
+
 def command() -> list[str]:
+    if CLI:
+        return CLI
     script = Path(sys.executable).with_name("kubelint-py")
     if script.exists():
         return [str(script)]
@@ -87,7 +93,9 @@ def run_once(args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float
     assert process.stderr is not None
     error = process.stderr.read().decode(errors="replace")
     process.stderr.close()
-    if process.returncode not in (0, 1):
+    # exit 1 is "findings", but also what an uncaught exception gives: a traceback is never a timing
+    if process.returncode not in (0, 1) or "Traceback (most recent call last)" in error \
+            or "internal error" in error:
         raise SystemExit(f"kubelint-py {' '.join(args)} exited {process.returncode}:\n{error}")
     return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
@@ -158,7 +166,11 @@ def main() -> None:
                         help="comma-separated scenarios: one, 100, 1k, 10k, precommit")
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (10k cold uses max(1, runs // 2))")
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "kubelint-py-bench")
+    parser.add_argument("--cli", help="the kubelint-py executable to time (default: the one beside this Python; "
+                        "a regular install skips the editable finder's start-up)")
     args = parser.parse_args()
+    if args.cli:
+        CLI[:] = [args.cli]
     wanted = {name.strip() for name in args.only.split(",") if name.strip()}
     workdir: Path = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,6 @@ import gc
 import os
 import sys
 import time
-import traceback
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,7 +227,9 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         formats.update(("compose", "cross"))  # every cross rule starts from a compose file
     if any(f.dockerfile is not None for f in files):
         formats.add("dockerfile")
-    load_rules(sorted(formats))
+    # The shipped policies are all off by default (a test keeps them so): reading their files is only
+    # worth it when --select/--extend-select could turn one on.
+    load_rules(sorted(formats), builtin_policies=bool(config.select or config.extend_select))
     if formats and (config.policies or "kubelint_py.policies" in sys.modules):
         from kubelint_py.policies import use_user_policies
 
@@ -325,6 +326,8 @@ class _Runner:
         try:
             violations: list[Violation] = list(rule_obj.func(target, self.contexts[rule_obj.code]))
         except Exception as error:  # a buggy rule must not abort the run
+            import traceback
+
             detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {error}"
             self.internal_errors.append(f"{rule_obj.code} on {path or 'project'}: {detail}")
             message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {error}"

@@ -7,11 +7,10 @@ Each entry: (apiVersion, kind) -> (deprecated in, removed in, replacement apiVer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class ApiChange:
+class ApiChange(NamedTuple):
     deprecated_in: str
     removed_in: str
     replacement: str

@@ -15,7 +15,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,7 +144,7 @@ def apply_baseline(findings: list[Finding], files: Sequence[SourceFile], baselin
     for index, (digest, _, _) in zip(candidates, prints, strict=True):
         if remaining.get(digest, 0) > 0:
             remaining[digest] -= 1
-            result[index] = replace(findings[index], suppressed=Suppression("external", JUSTIFICATION))
+            result[index] = findings[index]._replace(suppressed=Suppression("external", JUSTIFICATION))
     return result
 
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from kubelint_py.discover import Candidate
     from kubelint_py.load import SourceFile
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 MAX_BUCKET_ENTRIES = 256
 """256 buckets x 256 entries: room for a 65,000-file repository (a few hundred MB at most)."""
 MAX_ENTRY_BYTES = 4 * 1024 * 1024

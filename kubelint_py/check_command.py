@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from kubelint_py.api import Report
@@ -26,8 +25,7 @@ class UsageError(Exception):
     """A bad option or configuration: reported as `kubelint-py: error: ...`, exit 2."""
 
 
-@dataclass
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """The options of `check`, named as the typer command's parameters (a test keeps them equal)."""
 
     paths: list[str] | None = None

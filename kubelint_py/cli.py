@@ -84,7 +84,8 @@ def check(
         "--no-cache", help="Parse every file again instead of reusing unchanged ones from the cache.")] = False,
     project_root: Annotated[str | None, typer.Option(
         "--project-root", help="Resolve references against every file under DIR, but report only the given "
-        "files (default, when only files are given: the folder holding .kubelint.yaml, else the git top level).",
+        "files (default, when only files are given: the folder holding .kubelint.yaml, else the git top level, "
+        "else their common parent folder).",
         metavar="DIR")] = None,
     no_project: Annotated[bool, typer.Option(
         "--no-project", help="Lint the given files on their own, without loading the rest of the project.")] = False,

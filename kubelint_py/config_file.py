@@ -8,7 +8,6 @@ Command-line options override the file; `Config.sources` records where each valu
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -254,6 +253,8 @@ def config_schema() -> dict[str, Any]:
 
 
 def _suggest(word: str, choices: Sequence[str]) -> str:
+    import difflib  # only when a key is misspelt
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not close:
         close = difflib.get_close_matches(word.lower().replace("_", "-"), list(choices), n=1, cutoff=0.6)

@@ -6,9 +6,8 @@ import errno
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Literal, NamedTuple
 
 FileKind = Literal["dockerfile", "compose", "yaml", "json"]
 
@@ -21,8 +20,7 @@ SKIP_DIRS = frozenset({
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: str
     """As displayed: relative to the working directory when inside it, else absolute."""
     kind: FileKind

@@ -15,8 +15,9 @@ import enum
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from kubelint_py.source import Location
 
@@ -58,14 +59,12 @@ class Target(enum.Enum):
 FORMATS = ("kubernetes", "compose", "dockerfile", "cross", "general")
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(NamedTuple):
     location: Location
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(NamedTuple):
     """What a rule yields: what is wrong and where. The engine adds code and severity."""
 
     message: str
@@ -73,8 +72,7 @@ class Violation:
     related: tuple[Related, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(NamedTuple):
     """Why a finding is silenced. kind follows SARIF: inSource (a comment or annotation) or external
     (config, baseline)."""
 
@@ -82,8 +80,7 @@ class Suppression:
     justification: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     code: str
     name: str
     severity: Severity
@@ -98,8 +95,7 @@ class Finding:
         return (loc.path, loc.line, loc.column, self.code, self.message)
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(NamedTuple):
     default: Any
     help: str
 
@@ -107,8 +103,7 @@ class Parameter:
 RuleFunc = Callable[[Any, "RuleContext"], Iterable[Violation]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     format: str
@@ -119,7 +114,7 @@ class Rule:
     fix: str
     tags: tuple[str, ...] = ()
     enabled_by_default: bool = True
-    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    parameters: Mapping[str, Parameter] = MappingProxyType({})
     aliases: tuple[str, ...] = ()
     """Other names users may use for it: retired codes, and peer codes such as hadolint's DL3006."""
     func: RuleFunc | None = None
@@ -197,20 +192,22 @@ def _format_of_module(module: str) -> str:
     return "general"
 
 
-def load_rules(formats: Iterable[str] = FORMATS) -> None:
-    """Import the rule modules of the given formats (once each)."""
+def load_rules(formats: Iterable[str] = FORMATS, *, builtin_policies: bool = True) -> None:
+    """Import the rule modules of the given formats (once each) and, unless told not to, register the
+    shipped declarative policies (rules/*.yaml) of those formats."""
     importlib.import_module("kubelint_py.diagnostics")
     for fmt in formats:
-        if fmt in _LOADED_FORMATS or fmt == "general":
+        if fmt == "general":
             continue
-        _LOADED_FORMATS.add(fmt)
-        package_name = f"kubelint_py.checks.{fmt}"
-        package = importlib.import_module(package_name)
-        for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            if not module.name.startswith("_"):
-                importlib.import_module(f"{package_name}.{module.name}")
-        if fmt in ("kubernetes", "compose", "dockerfile"):  # declarative policies (rules/*.yaml)
-            importlib.import_module("kubelint_py.policies").register_builtin(fmt)
+        if fmt not in _LOADED_FORMATS:
+            _LOADED_FORMATS.add(fmt)
+            package_name = f"kubelint_py.checks.{fmt}"
+            package = importlib.import_module(package_name)
+            for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+                if not module.name.startswith("_"):
+                    importlib.import_module(f"{package_name}.{module.name}")
+        if builtin_policies and fmt in ("kubernetes", "compose", "dockerfile"):
+            importlib.import_module("kubelint_py.policies").register_builtin(fmt)  # once per format
 
 
 def all_rules() -> list[Rule]:

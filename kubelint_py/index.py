@@ -6,7 +6,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kubelint_py.models.kubernetes import LabelSelector, Resource, Workload
 
@@ -16,8 +16,7 @@ if TYPE_CHECKING:  # type-only: a Kubernetes-only run does not import the Docker
     from kubelint_py.models.dockerfile import Dockerfile
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectKey:
+class ObjectKey(NamedTuple):
     kind: str
     namespace: str | None
     name: str

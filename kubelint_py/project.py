@@ -1,16 +1,14 @@
 """Where a run's cross-file references are resolved when it is given only some files (pre-commit).
 
-The project root is the nearest folder holding a kubelint configuration file, else the git top level.
-A tree with neither gets no extra context: the given files are linted on their own, as before (walking
-an unmarked parent folder, say the home folder for `check ~/x.yaml`, would read far too much); pass
-`--project-root DIR` to choose one.
+The project root is the nearest folder holding a kubelint configuration file, else the git top level,
+else the common parent folder of the given files. The last is refused when it is the file system root,
+the home folder or the temporary folder (walking those for context would read far too much): the
+given files are then linted on their own. `--project-root DIR` chooses one; `--no-project` turns it off.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,30 +29,31 @@ def common_parent(paths: Sequence[str], cwd: Path) -> Path:
 
 
 def git_toplevel(start: Path) -> Path | None:
-    """The top level of the git work tree holding `start`, asked from git itself (no network)."""
-    marker = next((folder for folder in _ancestors(start) if (folder / ".git").exists()), None)
-    if marker is None:
-        return None  # not in a repository: spare the subprocess
-    git = shutil.which("git")
-    if git is None:
-        return marker
-    try:
-        done = subprocess.run([git, "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True,
-                              timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return marker
-    top = done.stdout.strip()
-    return Path(top) if done.returncode == 0 and top else marker
+    """The top of the git work tree holding `start`: the nearest folder with a `.git` entry (a folder,
+    or the file of a worktree or submodule), which is what git answers without GIT_DIR tricks. Found by
+    looking rather than by asking git: a subprocess costs more than a whole one-file run's rules."""
+    from kubelint_py.report.paths import git_toplevel as nearest_git_folder
+
+    found = nearest_git_folder(str(start))
+    return Path(found) if found is not None else None
 
 
 def find_project_root(paths: Sequence[str], cwd: Path | None = None) -> Path | None:
-    """The root to load as context for the given files, or None when they are not inside a project."""
+    """The root to load as context for the given files, or None when there is no sensible one."""
     cwd = cwd or Path.cwd()
     start = common_parent(paths, cwd)
     for folder in _ancestors(start):
         if any((folder / name).is_file() for name in CONFIG_NAMES):
             return folder
-    return git_toplevel(start)
+    top = git_toplevel(start)
+    if top is not None:
+        return top
+    return None if _too_broad(start) else start
+
+
+def _too_broad(folder: Path) -> bool:
+    broad = {Path(folder.anchor), Path.home(), Path(os.environ.get("TMPDIR") or "/tmp")}
+    return any(folder == Path(os.path.realpath(candidate)) for candidate in broad)
 
 
 def only_files(paths: Sequence[str], cwd: Path | None = None) -> bool:

@@ -16,13 +16,11 @@ Two stages, so the common case is cheap:
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from kubelint_py.models.located import span_at
 from kubelint_py.source import Span
@@ -354,8 +352,7 @@ def compile_check(schema: Mapping[str, Any], *, strict: bool = True,
 # --- errors for people -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaIssue:
+class SchemaIssue(NamedTuple):
     path: Path
     """Where in the document: the offending value, or for an unknown field the field's own key."""
     span: Span | None
@@ -419,14 +416,15 @@ def suggest(word: str, options: Iterable[str]) -> str | None:
     for option in choices:
         if option.lower() == lowered:
             return option
+    import difflib  # only when a key is misspelt
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.7)
     if not close and len(word) > 3:
         close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
-@dataclass(frozen=True)
-class Wording:
+class Wording(NamedTuple):
     """How a format names things in messages."""
 
     where: Callable[[Path], str] = lambda path: dotted(path) or "the top level"

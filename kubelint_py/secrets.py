@@ -8,7 +8,7 @@ told apart so a name like DB_PASSWORD_FILE or a value like `$(cat /run/secrets/x
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Words that mark a variable as holding a secret, matched as whole segments of the name.
 SECRET_NAME_WORDS = ("PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "API_KEY",
@@ -58,8 +58,7 @@ def is_literal_secret_value(value: str | None) -> bool:
     return not (text.startswith("/") and " " not in text)  # a path to a mounted secret file
 
 
-@dataclass(frozen=True, slots=True)
-class SecretMatch:
+class SecretMatch(NamedTuple):
     kind: str
     start: int
     end: int

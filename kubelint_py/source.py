@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 
@@ -27,21 +26,27 @@ class Span(NamedTuple):
         return (tuple.__new__, (Span, tuple(self)))
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
-    """A span in a named file; the path is as the user gave it (relative where possible)."""
-
+class _LocationFields(NamedTuple):
     path: str
     line: int
     column: int = 1
     end_line: int = 0
     end_column: int = 0
 
-    def __post_init__(self) -> None:
-        if self.end_line < self.line:
-            object.__setattr__(self, "end_line", self.line)
-        if self.end_line == self.line and self.end_column < self.column:
-            object.__setattr__(self, "end_column", self.column)
+
+class Location(_LocationFields):
+    """A span in a named file; the path is as the user gave it (relative where possible). A named tuple,
+    like Span: built for every finding and reference, and a frozen dataclass costs a millisecond of
+    start-up per class (its methods are compiled from source at import)."""
+
+    __slots__ = ()
+
+    def __new__(cls, path: str, line: int, column: int = 1, end_line: int = 0, end_column: int = 0) -> Location:
+        if end_line < line:
+            end_line = line
+        if end_line == line and end_column < column:
+            end_column = column
+        return super().__new__(cls, path, line, column, end_line, end_column)
 
     @staticmethod
     def of(path: str, span: Span | None) -> Location:

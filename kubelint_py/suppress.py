@@ -18,7 +18,7 @@ import bisect
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -282,7 +282,7 @@ def _mark_inline(findings: list[Finding], indexes: dict[str, PragmaIndex],
                 if _entry_matches(entry, finding.code, rule_obj):
                     pragma.used.add(entry)
                     if marked is finding:
-                        marked = replace(finding, suppressed=Suppression("inSource", pragma.reason))
+                        marked = finding._replace(suppressed=Suppression("inSource", pragma.reason))
         result.append(marked)
     return result
 
@@ -341,7 +341,7 @@ def _mark_per_path(findings: list[Finding], files: Sequence[SourceFile], config:
             rule_obj = rules.get(finding.code)
             for glob, pattern, entries in compiled:
                 if pattern.fullmatch(rel) and any(_entry_matches(e, finding.code, rule_obj) for e in entries):
-                    marked = replace(finding, suppressed=Suppression("external", f"per-path-ignores: {glob}"))
+                    marked = finding._replace(suppressed=Suppression("external", f"per-path-ignores: {glob}"))
                     break
         result.append(marked)
     return result

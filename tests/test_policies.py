@@ -221,6 +221,22 @@ def test_builtin_catalogue_is_valid_and_uses_the_reserved_codes() -> None:
         assert rule_obj is not None and rule_obj.name == policy.name and "policy" in rule_obj.tags
 
 
+def test_builtin_policies_are_all_off_by_default() -> None:
+    # api.check_sources registers them only when --select/--extend-select could enable one: a shipped
+    # policy on by default would silently never run.
+    for policy in policies.builtin_policies():
+        rule_obj = find_rule(policy.code)
+        assert rule_obj is not None and not rule_obj.enabled_by_default, policy.code
+
+
+def test_builtin_policy_runs_when_selected_by_tag_or_extend_select(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  type: NodePort\n"
+    assert not {code for _, _, code, _ in _findings(tmp_path, "svc.yaml", text, Config())} & {"KS703"}
+    for config in (Config(extend_select=("KS703",)), Config(select=("policy",))):
+        codes = {code for _, _, code, _ in _findings(tmp_path, "svc.yaml", text, config)}
+        assert "KS703" in codes, config
+
+
 def test_builtin_policies_come_from_the_repository_rules_folder() -> None:
     assert policies.builtin_catalogue() == ROOT / "rules"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -95,13 +96,28 @@ def test_the_cli_finds_the_project_by_itself(project: Path) -> None:
     assert runner.invoke(app, ["check", "--project-root", "missing", "services/api.yaml"]).exit_code == 2
 
 
-def test_project_root_is_the_config_folder_else_git_else_none(tmp_path: Path) -> None:
+def test_project_root_is_the_config_folder_else_git_else_the_common_parent(tmp_path: Path) -> None:
     nested = tmp_path / "repo" / "deploy" / "app"
     nested.mkdir(parents=True)
     (nested / "x.yaml").write_text("kind: ConfigMap\n")
-    assert find_project_root([str(nested / "x.yaml")]) is None
+    (nested.parent / "y.yaml").write_text("kind: ConfigMap\n")
+    real = Path(os.path.realpath(tmp_path))
+    assert find_project_root([str(nested / "x.yaml")]) == real / "repo" / "deploy" / "app"
+    assert find_project_root([str(nested / "x.yaml"), str(nested.parent / "y.yaml")]) == real / "repo" / "deploy"
     if shutil.which("git") is not None:
         subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
         assert find_project_root([str(nested / "x.yaml")]) == (tmp_path / "repo").resolve()
     (tmp_path / "repo" / "deploy" / ".kubelint.yaml").write_text("")
     assert find_project_root([str(nested / "x.yaml")]) == tmp_path / "repo" / "deploy"
+
+
+def test_no_common_parent_context_from_the_home_or_temporary_folder(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "x.yaml").write_text("kind: ConfigMap\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert find_project_root([str(tmp_path / "x.yaml")]) is None
+    monkeypatch.setenv("HOME", "/nonexistent")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert find_project_root([str(tmp_path / "x.yaml")]) is None
+    monkeypatch.setenv("TMPDIR", "/nonexistent")
+    assert find_project_root([str(tmp_path / "x.yaml")]) == Path(os.path.realpath(tmp_path))

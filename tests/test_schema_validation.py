@@ -340,3 +340,32 @@ def test_shipped_kubernetes_versions_and_package_data() -> None:
     shipped = sorted(p.name for p in (ROOT / "kubelint_py/schemas").iterdir() if p.is_file())
     assert {"SOURCES.md", "compose-spec.json", "kubernetes.schemas.gz"} <= set(shipped)
     assert all(any(fnmatch.fnmatch(f"schemas/{name}", g) for g in globs) for name in shipped)
+
+
+def _walk_refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = []
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                found.append(value[len("#/$defs/"):])
+            else:
+                found.extend(_walk_refs(value))
+        return found
+    if isinstance(node, list):
+        return [ref for item in node for ref in _walk_refs(item)]
+    return []
+
+
+def test_definition_closures_found_in_the_raw_bundle_match_a_walk_of_the_decoded_schemas() -> None:
+    for version in k8s_schemas.supported_versions()[::4]:
+        for name in ("io.k8s.api.apps.v1.Deployment", "io.k8s.api.core.v1.Pod", k8s_schemas.OBJECT_META,
+                     "io.k8s.api.networking.v1.Ingress", "io.k8s.api.batch.v1.CronJob"):
+            expected: dict[str, Any] = {}
+            pending = [name]
+            while pending:
+                current = pending.pop()
+                if current not in expected:
+                    expected[current] = k8s_schemas.definition(version, current) or {}
+                    pending.extend(_walk_refs(expected[current]))
+            assert k8s_schemas.definitions_for(version, [name]) == expected, (version, name)
+            assert len(expected) > 3

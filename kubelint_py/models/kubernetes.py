@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from kubelint_py.models.located import YList, YMap
 from kubelint_py.source import Location, Span
@@ -268,8 +268,7 @@ class Workload:
         return self.resource.spec.get_map("selector")
 
 
-@dataclass(frozen=True, slots=True)
-class LabelSelector:
+class LabelSelector(NamedTuple):
     """A parsed label selector: matchLabels plus matchExpressions, or a Service's plain map."""
 
     match_labels: tuple[tuple[str, str], ...]
@@ -315,8 +314,7 @@ class LabelSelector:
 # --- typed views of the kinds that cross-object rules read ---------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+class Ref(NamedTuple):
     """A reference by name from a pod spec to another object, with where it is written."""
 
     kind: str
@@ -330,8 +328,7 @@ class Ref:
     key_location: Location | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class ServiceView:
+class ServiceView(NamedTuple):
     resource: Resource
 
     @property
@@ -349,8 +346,7 @@ class ServiceView:
         return [item for _, item in found.maps()] if found is not None else []
 
 
-@dataclass(frozen=True, eq=False)
-class IngressView:
+class IngressView(NamedTuple):
     resource: Resource
 
     def backends(self) -> Iterator[tuple[YMap, str, Any, YMap, str]]:

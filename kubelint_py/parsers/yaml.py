@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -44,8 +44,7 @@ MIN_EXPANSION_BUDGET = 250_000
 """Aliases may expand a document to this many nodes, or four times its event count if larger."""
 
 
-@dataclass(frozen=True, slots=True)
-class YamlProblem:
+class YamlProblem(NamedTuple):
     kind: Literal["syntax", "duplicate-key", "alias-bomb", "too-deep", "too-large"]
     message: str
     span: Span

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +64,8 @@ def write_atomically(path: str, content: str) -> None:
     """Write via a temporary file in the same folder and rename: readers never see half a report."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only when a report goes to a file
+
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
@@ -19,7 +19,9 @@ _SECTIONS = {"services": "service", "volumes": "volume", "networks": "network", 
 
 @lru_cache(maxsize=1)
 def compose_validator() -> SchemaValidator:
-    text = resources.files("kubelint_py").joinpath("schemas/compose-spec.json").read_text(encoding="utf-8")
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(package, "schemas", "compose-spec.json"), encoding="utf-8") as handle:
+        text = handle.read()
     # `${PORT}` where an integer is wanted passes the fast check; `_skip` drops the same errors in detail.
     return SchemaValidator(json.loads(text), strict=True, unknowable=is_interpolated)
 
