@@ -24,7 +24,9 @@ What a reported file R can depend on, from the rules (kubelint_py/checks):
   with a pod template or a custom resource whose labels one of those selectors matches (any namespace);
 - autoscalers of those workloads or of R's own (KS506/KS507) -> files whose HPA targets a name of any
   object loaded so far;
-- kinds read project-wide: CustomResourceDefinitions (schemas, cluster scope) and LimitRanges -> always;
+- LimitRanges (read by namespace for every container) -> always;
+- CustomResourceDefinitions (schemas, served versions, cluster scope, hence the namespace of every object of
+  their kind) -> those defining a kind named in R or held by any context file loaded for R;
 - kustomize patches (is_patch) -> kustomizations naming a reported file;
 - compose, Dockerfile and cross-format rules -> every compose file and Dockerfile when R holds one, or
   when R runs an image whose repository a compose file names (XF103/XF104).
@@ -60,14 +62,14 @@ if TYPE_CHECKING:
 ENABLED = True
 """Internal switch: False loads the whole project as context (the behaviour before this module)."""
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 RACY_SECONDS = 2.0
 """A file modified this recently may change again within the same mtime tick: its stat key is not kept."""
 
 FORMAT_KUBERNETES, FORMAT_COMPOSE, FORMAT_DOCKERFILE = 1, 2, 4
 GENERATED_SECRET_KINDS = frozenset({"SealedSecret", "ExternalSecret", "ClusterExternalSecret", "VaultStaticSecret",
                                     "VaultDynamicSecret", "OnePasswordItem", "InfisicalSecret", "Certificate"})
-ALWAYS_KINDS = frozenset({"CustomResourceDefinition", "LimitRange"})
+ALWAYS_KINDS = frozenset({"LimitRange"})
 SELECTING_KINDS = frozenset({"Service", "PodDisruptionBudget", "NetworkPolicy"})
 
 Labels = tuple[tuple[str, str], ...]
@@ -86,7 +88,11 @@ class Summary(NamedTuple):
     """Pod template labels of its workloads; labels of its other objects (operators label their pods so)."""
     hpa_targets: tuple[str, ...]
     always: bool
-    """Holds a kind that rules read project-wide (CRD, LimitRange): always loaded."""
+    """Holds a kind that rules read project-wide (LimitRange): always loaded."""
+    kinds: tuple[str, ...]
+    """The kinds of its objects."""
+    defines: tuple[str, ...]
+    """The kinds its CustomResourceDefinitions define."""
     patches: tuple[str, ...]
     """For a kustomization: the normalised paths of the files it uses as patches."""
     images: tuple[str, ...]
@@ -302,6 +308,8 @@ def _summarise(source: SourceFile) -> Summary:
     labels: set[Labels] = set()
     targets: set[str] = set()
     always = False
+    kinds: set[str] = set()
+    defines: set[str] = set()
     for resource in source.resources:
         kind = resource.kind
         if resource.name:
@@ -314,9 +322,18 @@ def _summarise(source: SourceFile) -> Summary:
             if ref is not None and isinstance(ref.get("name"), str):
                 targets.add(ref["name"])
         always = always or kind in ALWAYS_KINDS
+        kinds.add(kind)
+        if kind == "CustomResourceDefinition":
+            crd_names = resource.spec.get_map("names")
+            defined = crd_names.get("kind") if crd_names is not None else None
+            if isinstance(defined, str):
+                defines.add(defined)
+            else:  # a CRD whose kind cannot be read: keep it in every run rather than guess
+                always = True
     patches = sorted(patch_files([source])) if os.path.basename(source.path) in KUSTOMIZATION_NAMES else []
     images = sorted(_repositories(source.compose.data)) if source.compose is not None else []
     return Summary(source.kind, formats, tuple(sorted(names)), tuple(sorted(labels)), tuple(sorted(targets)), always,
+                   tuple(sorted(kinds)), tuple(sorted(defines)),
                    tuple(patches), tuple(images))
 
 
@@ -411,6 +428,14 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
             names.update(summary.names)
     for position, summary in enumerate(summaries):
         if not chosen[position] and summary is not None and not names.isdisjoint(summary.hpa_targets):
+            chosen[position] = True
+    # The CRDs of every kind the loaded objects have or the reported ones name (scaleTargetRef, roleRef...).
+    kinds = set(scalars)
+    for position, summary in enumerate(summaries):
+        if chosen[position] and summary is not None:
+            kinds.update(summary.kinds)
+    for position, summary in enumerate(summaries):
+        if not chosen[position] and summary is not None and not kinds.isdisjoint(summary.defines):
             chosen[position] = True
     for source in reported:
         bits |= (FORMAT_KUBERNETES if source.resources else 0) \

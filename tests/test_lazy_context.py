@@ -234,6 +234,31 @@ apiVersion: example.org/v1
 kind: Gadget
 metadata: {name: g1}
 """,
+    # A cluster-scoped custom kind: its objects have no namespace, so this one is no operator for "shop"
+    # (known only from the CRD, which the Service's file neither names nor selects).
+    "crd/gizmos.yaml": """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gizmos.example.org}
+spec:
+  group: example.org
+  scope: Cluster
+  names: {kind: Gizmo, plural: gizmos}
+  versions: [{name: v1, served: true, storage: true}]
+""",
+    "gizmo/gizmo.yaml": """\
+apiVersion: example.org/v1
+kind: Gizmo
+metadata: {name: g, namespace: shop, labels: {app: gizmo}}
+""",
+    "gizmo/svc.yaml": """\
+apiVersion: v1
+kind: Service
+metadata: {name: gizmo, namespace: shop}
+spec:
+  selector: {app: gizmo}
+  ports: [{port: 80}]
+""",
     "dup/a.yaml": "---\n".join(
         f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: shop}}\ndata: {{v: a}}\n"
         for name in ("dup", "a1", "a2", "a3", "a4")),
@@ -380,6 +405,7 @@ def test_the_scenarios_really_depend_on_other_files(project: Path) -> None:
     services = [f for f in lazy_run("shop/svc.yaml", project).findings if f.code == "KS501"]
     assert [f.message.split("'")[1] for f in services] == ["ghost"] and services[0].related
     assert "KS503" in codes("shop/ingress.yaml")
+    assert "KS501" in codes("gizmo/svc.yaml")  # the Gizmo's CRD says it has no namespace
     assert {"KS901", "KS902"} <= codes("crd/widget.yaml")  # validated against the CRD in another file
     assert "KS901" in codes("kust/patch.yaml", scoped=False) - codes("kust/patch.yaml")  # a patch
     assert "KS608" in codes("shop/db.yaml", scoped=False) - codes("shop/db.yaml")
