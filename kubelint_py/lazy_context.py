@@ -149,13 +149,15 @@ class Store:
                     fresh[read_path] = known
                 continue
             info = _stat(candidate)
-            if info is not None and known is not None and known[3:8] == info \
-                    and known[:3] == (candidate.path, candidate.kind, candidate.explicit):
+            if info is not None and type(known) is tuple and len(known) == 10 and known[3:8] == info \
+                    and known[:3] == (candidate.path, candidate.kind, candidate.explicit) \
+                    and isinstance(known[8], str):
                 key = known[8]
+                summary = _summary_of(known[9])
                 keys.append(key)
-                fresh[read_path] = known
-                if known[9] is not None:
-                    summaries[key] = Summary._make(known[9])
+                fresh[read_path] = known if summary is not None or known[9] is None else (*known[:9], None)
+                if summary is not None:
+                    summaries[key] = summary
                 continue
             found = cache.read(candidate)
             key = found[0] if found is not None else None
@@ -202,6 +204,13 @@ class Store:
         except Exception:  # never fatal: the next run reads and summarises again
             return
         self.dirty = False
+
+
+def _summary_of(stored: Any) -> Summary | None:
+    """A stored summary, or None when there is none or it does not have the expected shape."""
+    if type(stored) is not tuple or len(stored) != len(Summary._fields):
+        return None
+    return Summary._make(stored)
 
 
 def _stat(candidate: Candidate) -> tuple[int, int, int, int, int] | None:

@@ -505,3 +505,18 @@ def test_fixture_files_get_the_findings_of_the_full_context(tmp_path: Path, monk
         assert skipped(lazy) > 0 and skipped(full) == 0, paths
         assert lazy.findings == full.findings, paths
         assert lazy.internal_errors == full.internal_errors, paths
+
+
+def test_a_store_of_the_wrong_shape_is_ignored(project: Path, tmp_path: Path) -> None:
+    import marshal
+
+    expected = full_run("shop/web.yaml", project).findings
+    lazy_run("shop/svc.yaml", project)
+    store = next((tmp_path / "cache").glob("*/projects/*"))
+    stamp, entries = marshal.loads(store.read_bytes())
+    mangled = {path: ((*entry[:3], "x", *entry[4:]) if n % 3 == 0 else (*entry[:9], (1, 2)) if n % 3 == 1
+                      else entry[:5]) for n, (path, entry) in enumerate(entries.items())}
+    store.write_bytes(marshal.dumps((stamp, mangled)))
+    assert lazy_run("shop/web.yaml", project).findings == expected
+    store.write_bytes(marshal.dumps((stamp, {"a": 1, "b": None, "c": "d"})))
+    assert lazy_run("shop/web.yaml", project).findings == expected
