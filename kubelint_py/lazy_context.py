@@ -152,12 +152,11 @@ class Store:
             if info is not None and type(known) is tuple and len(known) == 10 and known[3:8] == info \
                     and known[:3] == (candidate.path, candidate.kind, candidate.explicit) \
                     and isinstance(known[8], str):
-                key = known[8]
                 summary = _summary_of(known[9])
-                keys.append(key)
+                keys.append(known[8])
                 fresh[read_path] = known if summary is not None or known[9] is None else (*known[:9], None)
                 if summary is not None:
-                    summaries[key] = summary
+                    summaries[known[8]] = summary
                 continue
             found = cache.read(candidate)
             key = found[0] if found is not None else None
