@@ -79,6 +79,20 @@ def test_a_new_broken_reference_in_the_changed_file_is_reported(project: Path) -
     assert [(f.location.path, f.location.line) for f in found] == [("services/api.yaml", 5)]
 
 
+def configmaps(*names: str, level: str = "info") -> str:
+    return "---\n".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: shop}}\n"
+                         f"data: {{LOG_LEVEL: {level}}}\n" for name in names)
+
+
+@pytest.mark.parametrize("name", ["aaa.yaml", "zzz.yaml"])
+def test_a_duplicate_added_in_the_changed_file_is_reported_wherever_it_sorts(project: Path, name: str) -> None:
+    (project / "services" / "settings.yaml").write_text(configmaps("one", "two", "three", "four", "five"))
+    (project / "services" / name).write_text(configmaps("six", "seven", "eight", "nine", "one", level="debug"))
+    scoped = lint([f"services/{name}"], Config(project_root=str(project)))
+    found = [(f.location.path, f.location.line) for f in scoped.findings if f.code == "KS612"]
+    assert found == [(f"services/{name}", 23)]
+
+
 def test_findings_of_unchanged_files_are_not_reported(project: Path) -> None:
     everything = lint(["."], Config())
     assert ("services/legacy.yaml", "KS501") in codes_by_file(everything.findings)

@@ -274,6 +274,10 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
     for ((_, kind, namespace, name), _), found in groups.items():
         if len(found) < 2:
             continue
+        # Both sides are reported, each pointing at the other: a pre-commit run reports only the changed
+        # file, and the duplicate it adds must fail the commit whichever file comes first.
+        found.sort(key=lambda r: (r.path, r.doc_index))
+        answered: set[int] = set()
         for position, other in enumerate(found[1:], 1):
             # An identical re-declaration (the Namespace repeated in each file) is harmless.
             first = next((f for f in found[:position] if f.body != other.body and (
@@ -285,3 +289,7 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
             yield Violation(f"{kind} '{name}'{where} is defined again (first at {first.path}:"
                             f"{first.location.line}); remove one definition", other.location,
                             (Related(first.location, "first definition"),))
+            if id(first) not in answered:
+                answered.add(id(first))
+                yield Violation(f"{kind} '{name}'{where} is defined again at {other.path}:{other.location.line}; "
+                                "remove one definition", first.location, (Related(other.location, "other definition"),))
