@@ -31,6 +31,7 @@ from kubelint_py.engine import (
 from kubelint_py.index import ProjectIndex
 from kubelint_py.kustomize import patch_files
 from kubelint_py.load import SourceFile, load_source
+from kubelint_py.parallel_rules import choose_workers, run_files
 from kubelint_py.source import Location
 
 
@@ -113,7 +114,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
         if collecting:
             gc.enable()
     try:
-        report = check_sources(files, config, debug=debug, report_paths=report_paths)
+        report = check_sources(files, config, debug=debug, report_paths=report_paths, workers=workers)
         if cache is not None and run_key is not None:
             replay.store(cache, run_key, report, [f.path for f in related])
     finally:
@@ -183,13 +184,14 @@ def _load_related(files: list[SourceFile], config: Config, cwd: Path,
 
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
-                  report_paths: Collection[str] | None = None) -> Report:
+                  report_paths: Collection[str] | None = None, workers: int | None = None) -> Report:
     """Run the rules over already loaded files (the part of lint() after loading).
 
     report_paths: when given, the other files are context only: they feed the project index (so
     references into them resolve) but their own rules do not run and no finding located in them is
     reported. Cross-object findings are located at the referencing field, so a file is reported for
-    the references it makes.
+    the references it makes. workers: processes for the per-file rules (None chooses, 1 forces serial;
+    see parallel_rules).
     """
     # Companions (compose files merged with a linted one, Dockerfiles it builds) are context too.
     companions = {f.path for f in files if f.companion}
@@ -228,9 +230,11 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     runner = _Runner(enabled, config, index, debug)
     findings: list[Finding] = []
     enabled_codes = {r.code for r in enabled}
-    for source in reported:
-        findings.extend(f for f in source.findings if f.code in enabled_codes)
-        findings.extend(runner.run_file(source))
+
+    def check_file(source: SourceFile) -> list[Finding]:
+        return [*(f for f in source.findings if f.code in enabled_codes), *runner.run_file(source)]
+
+    findings.extend(run_files(check_file, reported, runner, choose_workers(reported, workers)))
     project_findings = runner.run_project()
     if report_paths is None:
         findings.extend(f for f in project_findings if f.location.path not in companions)
