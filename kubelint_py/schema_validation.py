@@ -216,7 +216,7 @@ class _Compiler:
                             return False
                     elif not sub(item):
                         return False
-                for name in required:
+                for name in required:  # noqa: SIM110  (no generator per object)
                     if name not in value:
                         return False
                 return True
