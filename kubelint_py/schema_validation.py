@@ -259,6 +259,13 @@ def _k_type(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
         return lambda value: value is None or isinstance(value, dict)
     if set(names) == {"array", "null"}:
         return lambda value: value is None or isinstance(value, list)
+    if names == ("object",):  # the most common type of all in Kubernetes schemas
+        return lambda value: isinstance(value, dict)
+    if names == ("array",):
+        return lambda value: isinstance(value, list)
+    if len(names) == 1:
+        name = names[0]
+        return lambda value: _is_type(value, name)
     return lambda value: any(_is_type(value, name) for name in names)
 
 
