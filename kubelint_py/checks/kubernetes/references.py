@@ -279,12 +279,16 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
     # and of those only ones in the same file or in files that are not variants of each other.
     groups: dict[tuple[_Key, str], list[Resource]] = defaultdict(list)
     keys_of_file: dict[str, set[_Key]] = defaultdict(set)
+    folders: dict[str, str] = {}
     for resource in index.resources:
         if not resource.name or resource.metadata.get("name") is None:
             continue  # generateName objects are unique by construction
         key = (resource.group, resource.kind, index.namespace_of(resource), resource.name)
         keys_of_file[resource.path].add(key)
-        groups[(key, os.path.dirname(os.path.abspath(resource.path)))].append(resource)
+        folder = folders.get(resource.path)
+        if folder is None:  # one path per file, many objects per path
+            folder = folders[resource.path] = os.path.dirname(os.path.abspath(resource.path))
+        groups[(key, folder)].append(resource)
     for ((_, kind, namespace, name), _), found in groups.items():
         if len(found) < 2:
             continue
