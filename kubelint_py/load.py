@@ -68,9 +68,20 @@ def _is_chart_dir(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "Chart.yaml"))
 
 
+@lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
 def is_helm_template_path(path: str) -> bool:
     """A file under a chart's templates/ folder (a folder whose parent holds Chart.yaml)."""
-    parts = Path(os.path.realpath(path)).parts
+    # The folder's real path is resolved once per folder (realpath costs an lstat per component);
+    # only a file that is itself a symlink needs its own.
+    real = os.path.realpath(path) if os.path.islink(path) else \
+        os.path.join(_real_folder(os.path.dirname(path) or "."), os.path.basename(path))
+    if "templates" not in real:
+        return False
+    parts = Path(real).parts
     for index in range(len(parts) - 1, 0, -1):
         if parts[index] == "templates" and _is_chart_dir(str(Path(*parts[:index]))):
             return True
