@@ -42,8 +42,8 @@ def choose_workers(files: Sequence[SourceFile], workers: int | None) -> int:
         return workers
     if len(files) < MIN_FILES or sum(len(f.text or "") for f in files) < MIN_BYTES:
         return 1
-    idle = _idle_cpus_now()
-    if idle is None:
+    idle = idle_cpus_now()
+    if idle is None:  # not Linux
         from kubelint_py.batch import worker_count
 
         return worker_count()
@@ -53,7 +53,7 @@ def choose_workers(files: Sequence[SourceFile], workers: int | None) -> int:
 MAX_WORKERS = 8
 
 
-def _idle_cpus_now() -> int | None:
+def idle_cpus_now() -> int | None:
     """CPUs no other process wants right now, from the kernel's count of runnable tasks (the fourth
     field of /proc/loadavg, which includes this process); None where there is no such count.
 

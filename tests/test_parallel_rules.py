@@ -66,3 +66,15 @@ def test_shares_cover_every_file_once_in_order() -> None:
         assert shares[0][0] == 0 and shares[-1][1] == len(fakes)
         assert all(a[1] == b[0] for a, b in itertools.pairwise(shares))
         assert all(start < end for start, end in shares) and len(shares) <= count
+
+
+def test_parsing_shared_between_this_process_and_a_worker_gives_the_same_models(
+        files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py import batch
+    from tests.test_cache_parallel import models
+
+    candidates = list(discover(["."]))
+    monkeypatch.setattr(batch, "_auto_workers", lambda todo: batch.SHARED)
+    shared = load_sources(candidates, Config(use_cache=False))
+    assert len(shared) == len(files) > 40
+    assert models(shared) == models(files)
