@@ -31,6 +31,7 @@ from kubelint_py.engine import (
 from kubelint_py.index import ProjectIndex
 from kubelint_py.kustomize import patch_files
 from kubelint_py.load import SourceFile, load_source
+from kubelint_py.parallel_rules import choose_workers, run_files
 from kubelint_py.source import Location
 
 
@@ -132,7 +133,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
             gc.enable()
     try:
         report = check_sources(files, config, debug=debug, report_paths=report_paths,
-                                extra_formats=formats)
+                                extra_formats=formats, workers=workers)
         report.context.extend(stubs)
         if store is not None and keys is not None:
             store.save()
@@ -205,7 +206,8 @@ def _load_related(files: list[SourceFile], config: Config, cwd: Path,
 
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
-                  report_paths: Collection[str] | None = None, extra_formats: Collection[str] = ()) -> Report:
+                  report_paths: Collection[str] | None = None, extra_formats: Collection[str] = (),
+                  workers: int | None = None) -> Report:
     """Run the rules over already loaded files (the part of lint() after loading).
 
     report_paths: when given, the other files are context only: they feed the project index (so
@@ -214,6 +216,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     the references it makes.
     extra_formats: rule families to enable besides those of the files (the project's, when only part of its
     context was loaded: the run enables the same rules as with all of it).
+    workers: processes for the per-file rules (None chooses, 1 forces serial; see parallel_rules).
     """
     # Companions (compose files merged with a linted one, Dockerfiles it builds) are context too.
     companions = {f.path for f in files if f.companion}
@@ -252,9 +255,11 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     runner = _Runner(enabled, config, index, debug)
     findings: list[Finding] = []
     enabled_codes = {r.code for r in enabled}
-    for source in reported:
-        findings.extend(f for f in source.findings if f.code in enabled_codes)
-        findings.extend(runner.run_file(source))
+
+    def check_file(source: SourceFile) -> list[Finding]:
+        return [*(f for f in source.findings if f.code in enabled_codes), *runner.run_file(source)]
+
+    findings.extend(run_files(check_file, reported, runner, choose_workers(reported, workers)))
     project_findings = runner.run_project()
     if report_paths is None:
         findings.extend(f for f in project_findings if f.location.path not in companions)
@@ -309,10 +314,20 @@ class _Runner:
             yield Target.DOCKERFILE, source.dockerfile
 
     def run_file(self, source: SourceFile) -> list[Finding]:
+        # _call inlined: this loop runs about 25 rules per Kubernetes object, and most find nothing.
         findings: list[Finding] = []
+        path = source.path
+        by_target, contexts = self.by_target, self.contexts
         for target_kind, target in self._targets(source):
-            for rule_obj in self.by_target.get(target_kind, ()):
-                findings.extend(self._call(rule_obj, target, source.path))
+            for rule_obj in by_target.get(target_kind, ()):
+                try:
+                    violations: list[Violation] = list(rule_obj.func(target, contexts[rule_obj.code]))  # type: ignore[misc]
+                except Exception as error:  # a buggy rule must not abort the run
+                    findings.append(self._failed(rule_obj, error, path))
+                    continue
+                if violations:
+                    findings.extend(Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location,
+                                            v.related) for v in violations)
         return findings
 
     def run_project(self) -> list[Finding]:
@@ -326,15 +341,19 @@ class _Runner:
         try:
             violations: list[Violation] = list(rule_obj.func(target, self.contexts[rule_obj.code]))
         except Exception as error:  # a buggy rule must not abort the run
-            import traceback
-
-            detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {error}"
-            self.internal_errors.append(f"{rule_obj.code} on {path or 'project'}: {detail}")
-            message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {error}"
-            return [Finding(diag.INTERNAL_ERROR.code, diag.INTERNAL_ERROR.name, diag.INTERNAL_ERROR.severity,
-                            message, Location(path or ".", 1, 1))]
+            return [self._failed(rule_obj, error, path)]
         return [Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location, v.related)
                 for v in violations]
+
+    def _failed(self, rule_obj: Rule, error: Exception, path: str | None) -> Finding:
+        """Record a rule's crash (called while handling it, for the traceback) as an internal error."""
+        import traceback
+
+        detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {error}"
+        self.internal_errors.append(f"{rule_obj.code} on {path or 'project'}: {detail}")
+        message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {error}"
+        return Finding(diag.INTERNAL_ERROR.code, diag.INTERNAL_ERROR.name, diag.INTERNAL_ERROR.severity,
+                       message, Location(path or ".", 1, 1))
 
 
 def lint_candidates(candidates: Iterable[Candidate], config: Config) -> Report:

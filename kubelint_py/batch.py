@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,11 @@ PARALLEL_MIN_FILES = 200
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 """Below either, workers cost more than they save: a file parsed in a worker is pickled there and
 unpickled here, about 40% more CPU in total than parsing it here (measured on 10,000 files)."""
+PARALLEL_MIN_WORKERS = 3
+"""Since the YAML builder got faster, pickling a model in a worker and unpickling it here costs about as
+much as parsing it (1k corpus: parse 0.58 s, dumps 0.38 s, loads 0.25 s; the loads all in this process):
+two workers took 2.2 times the CPU and more wall time than parsing serially. From three idle CPUs on,
+parallel parsing wins again. (Per-file rules still use two: see parallel_rules.)"""
 MAX_WORKERS = 8
 
 Job = tuple[int, "Candidate", "str | None"]
@@ -92,7 +97,16 @@ def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: in
             todo.append((position, candidate, key))
         count = workers if workers is not None else _auto_workers(todo)
         cache_root = cache.root if cache is not None else None
-        if count > 1 and len(todo) > 1:
+        if count == SHARED and len(todo) > 1:
+            # Two idle CPUs: one worker parses the tail while this process parses the head.
+            split = int(len(todo) * PARENT_SHARE)
+
+            def head() -> None:
+                for job in todo[:split]:
+                    _store(results, job, config.max_file_size, cache)
+
+            _parallel(todo[split:], results, config.max_file_size, cache_root, 1, here=head)
+        elif count > 1 and len(todo) > 1:
             _parallel(todo, results, config.max_file_size, cache_root, count)
         else:
             for position, candidate, key in todo:
@@ -111,6 +125,13 @@ def refresh_listing(source: SourceFile) -> None:
     source.build_context = scan_context(os.path.dirname(on_disk) or ".", os.path.basename(on_disk))
 
 
+SHARED = -2
+"""_auto_workers' answer for two idle CPUs: one worker, and this process parses a share itself."""
+PARENT_SHARE = 0.55
+"""The head this process parses while the worker parses (and pickles) the rest; this process then
+unpickles the worker's files, so it takes a little more than half (10k corpus: 10.9 -> 8.9 s)."""
+
+
 def _auto_workers(todo: list[Job]) -> int:
     if len(todo) < PARALLEL_MIN_FILES:
         return 1
@@ -121,8 +142,19 @@ def _auto_workers(todo: list[Job]) -> int:
         except OSError:
             continue
         if total >= PARALLEL_MIN_BYTES:
-            return worker_count()
+            from kubelint_py.parallel_rules import idle_cpus_now
+
+            idle = idle_cpus_now()
+            count = worker_count() if idle is None else max(1, min(idle, MAX_WORKERS))
+            if count >= PARALLEL_MIN_WORKERS:
+                return count
+            return SHARED if count == 2 else 1
     return 1
+
+
+def _store(results: list[SourceFile | None], job: Job, max_size: int, cache: ParseCache | None) -> None:
+    position, candidate, key = job
+    results[position] = _load_one(candidate, key, max_size, cache)
 
 
 def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: ParseCache | None) -> SourceFile:
@@ -135,7 +167,9 @@ def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: Parse
 
 
 def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, cache_root: Path | None,
-              count: int) -> None:
+              count: int, here: Callable[[], object] | None = None) -> None:
+    """Parse `todo` in `count` workers; `here`, when given, runs in this process meanwhile (its files
+    are not in `todo`)."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -146,14 +180,19 @@ def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, 
     try:
         with ProcessPoolExecutor(max_workers=min(count, len(chunks))) as pool:
             jobs = [[(candidate, key) for _, candidate, key in chunk] for chunk in chunks]
-            for chunk, blobs in zip(chunks, pool.map(_load_chunk, jobs, [max_size] * len(jobs),
-                                                     [cache_root] * len(jobs)), strict=True):
+            mapped = pool.map(_load_chunk, jobs, [max_size] * len(jobs), [cache_root] * len(jobs))
+            if here is not None:
+                here()
+                here = None
+            for chunk, blobs in zip(chunks, mapped, strict=True):
                 for (position, candidate, _), blob in zip(chunk, blobs, strict=True):
                     source = loads_source(blob)
                     results[position] = source if source is not None else load_source(candidate, max_size)
                     done.add(position)
     except (OSError, BrokenProcessPool, RuntimeError):
         pass  # no processes here (a sandbox, a broken worker): finish serially below
+    if here is not None:  # the pool could not even start
+        here()
     for position, candidate, _ in todo:
         if position not in done:
             results[position] = load_source(candidate, max_size)

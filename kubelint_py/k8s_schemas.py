@@ -73,6 +73,7 @@ def supported_versions() -> tuple[str, ...]:
     return _bundle().versions
 
 
+@lru_cache(maxsize=64)  # asked twice per object (KS901, KS902) with the same configured version
 def resolve_version(version: str) -> str:
     """The supported version used for a target: itself, else the nearest (1.24 -> 1.25, 1.40 -> 1.37)."""
     versions = _bundle().versions

@@ -68,9 +68,40 @@ def _is_chart_dir(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "Chart.yaml"))
 
 
+_REAL_FOLDERS: dict[str, str] = {}
+"""Absolute folder -> its real path (folders do not move during a run; a long-lived process that
+lints again re-reads them once the table is full)."""
+
+
+def _real_folder(folder: str) -> str:
+    """os.path.realpath of an absolute folder, from its parent's (cached) when it is not itself a link:
+    one lstat per folder instead of one per path component of every file."""
+    found = _REAL_FOLDERS.get(folder)
+    if found is not None:
+        return found
+    parent, name = os.path.split(folder)
+    if name and name not in (".", "..") and parent and parent != folder and not os.path.islink(folder):
+        parent_real = _REAL_FOLDERS.get(parent)
+        if parent_real is None:
+            parent_real = _REAL_FOLDERS[parent] = os.path.realpath(parent)
+        real = os.path.join(parent_real, name)
+    else:
+        real = os.path.realpath(folder)
+    if len(_REAL_FOLDERS) >= 65536:
+        _REAL_FOLDERS.clear()
+    _REAL_FOLDERS[folder] = real
+    return real
+
+
 def is_helm_template_path(path: str) -> bool:
     """A file under a chart's templates/ folder (a folder whose parent holds Chart.yaml)."""
-    parts = Path(os.path.realpath(path)).parts
+    # Only a file that is itself a symlink needs its own realpath; its folder's comes from the table.
+    absolute = os.path.abspath(path)
+    real = os.path.realpath(absolute) if os.path.islink(absolute) else \
+        os.path.join(_real_folder(os.path.dirname(absolute)), os.path.basename(absolute))
+    if "templates" not in real:
+        return False
+    parts = Path(real).parts
     for index in range(len(parts) - 1, 0, -1):
         if parts[index] == "templates" and _is_chart_dir(str(Path(*parts[:index]))):
             return True
@@ -87,9 +118,14 @@ def read_regular_bytes(path: str, limit: int) -> bytes | None:
     try:
         fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
         with open(fd, "rb", closefd=True) as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 return None
-            return handle.read(limit + 1)
+            want = min(limit, info.st_size) + 1  # not read(limit + 1): see read_text
+            data = handle.read(want)
+            if len(data) == want and want <= limit:  # it grew after fstat: read on to the limit
+                data += handle.read(limit + 1 - want)
+            return data
     except OSError:
         return None
 
@@ -116,7 +152,12 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
                 source.report(diag.UNREADABLE, f"file is {_mib(info.st_size)}, over the {_mib(max_size)} limit "
                               "(max-file-size); it was not linted", None)
                 return None
-            data = handle.read(max_size + 1)
+            # Read the size fstat gave, plus one byte to notice growth: read(max_size + 1) allocated (and
+            # then shrank) a max-size buffer for every file, about as slow as parsing a small manifest.
+            want = min(max_size, info.st_size) + 1
+            data = handle.read(want)
+            if len(data) == want and want <= max_size:  # it grew after fstat: read on to the limit
+                data += handle.read(max_size + 1 - want)
     except IsADirectoryError:
         source.report(diag.UNREADABLE, "is a directory where a file was expected", None)
         return None

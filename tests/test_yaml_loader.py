@@ -128,10 +128,28 @@ def test_values_pickle_with_their_positions() -> None:
 
 
 @pytest.mark.skipif(not yaml_parser.HAVE_C_PARSER, reason="the C parser is not installed")
-@pytest.mark.parametrize("text", [DOC, "a: &x [1, {b: c}]\nd: *x\ne: |\n  text\n  more\n", "- yes\n- '1'\n- 0o17\n"])
-def test_c_and_pure_parsers_give_the_same_model(text: str) -> None:
+@pytest.mark.parametrize("text", [
+    DOC, "a: &x [1, {b: c}]\nd: *x\ne: |\n  text\n  more\n", "- yes\n- '1'\n- 0o17\n",
+    # the builder's slower paths: duplicate keys (scalar and container values), merge keys, anchors on
+    # keys and scalars, tags, complex keys, ambiguous scalars, an undefined alias, a broken document
+    "a: 1\na: {b: 2}\nc: [x]\nc: y\n",
+    "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nn: {<<: [*b, {z: 4}]}\n",
+    "&k key: &v value\nother: *v\nt: !!int '7'\nu: !custom text\n? {complex: key}\n: value\n",
+    "on: yes\nlist: [no, 0x1F, 1_000, ~, 3.5e3]\n---\n- *missing\n---\nok: true\n",
+    "a: [1, 2\nb: 3\n---\nc: d\n",
+])
+@pytest.mark.parametrize("tuple_events", [True, False], ids=["tuple-events", "event-objects"])
+def test_c_and_pure_parsers_give_the_same_model(text: str, tuple_events: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not tuple_events:  # the fallback for a ruamel.yaml.clib whose events the tuple factories do not fit
+        monkeypatch.setattr(yaml_parser, "tuple_events_work", lambda: False)
     fast, pure = load_yaml(text), load_yaml(text, pure=True)
     assert [d.value for d in fast.documents] == [d.value for d in pure.documents]
+    assert [d.span for d in fast.documents] == [d.span for d in pure.documents]
+    assert [(p.kind, p.span, p.related) for p in fast.problems] == \
+        [(p.kind, p.span, p.related) for p in pure.problems]
+    assert [[(a.key, a.raw, a.span) for a in d.ambiguities] for d in fast.documents] == \
+        [[(a.key, a.raw, a.span) for a in d.ambiguities] for d in pure.documents]
+    assert fast.complex_keys == pure.complex_keys
 
     def spans(node: object) -> list[object]:
         if isinstance(node, YMap):
@@ -141,3 +159,20 @@ def test_c_and_pure_parsers_give_the_same_model(text: str) -> None:
         return []
 
     assert [spans(d.value) for d in fast.documents] == [spans(d.value) for d in pure.documents]
+
+
+@pytest.mark.skipif(not yaml_parser.HAVE_C_PARSER, reason="the C parser is not installed")
+def test_the_installed_c_parser_takes_the_tuple_event_path() -> None:
+    assert yaml_parser.tuple_events_work()
+
+
+@pytest.mark.skipif(not yaml_parser.HAVE_C_PARSER, reason="the C parser is not installed")
+@pytest.mark.parametrize("text", ["a: b\n", "a: [1, 2\n", "- *missing\n"])
+def test_the_c_parsers_event_classes_are_restored_after_a_parse(text: str) -> None:
+    import _ruamel_yaml
+    from ruamel.yaml import events
+
+    load_yaml(text)
+    assert _ruamel_yaml.ScalarEvent is events.ScalarEvent
+    assert _ruamel_yaml.MappingEndEvent is events.MappingEndEvent
+    assert _ruamel_yaml.StreamEndEvent is events.StreamEndEvent

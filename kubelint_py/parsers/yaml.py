@@ -13,7 +13,9 @@ import math
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 from ruamel.yaml import events as ev
@@ -244,89 +246,155 @@ class _Builder:
         self.doc_value: Any = None
         self.doc_start: Span | None = None
         self.doc_ambiguities: list[Ambiguity] = []
-        self.doc_events = 0
         self.doc_has_value = False
         self.failed_document = False
         self.complex_keys = 0
         self.line_offset = 0
-        self.events_left = MAX_NODES
         """Lines before the text being parsed (when reading on after a fatal error, chunk by chunk)."""
+        self.max_events = MAX_NODES
+        self.events_seen = 0
+        self.doc_first_event = 0
 
     def _span(self, start: Any, end: Any) -> Span:
         offset = self.line_offset + 1
         return Span(start.line + offset, start.column + 1, end.line + offset, end.column + 1)
 
-    def feed(self, events: Iterator[Any]) -> None:
-        # The hot loop of every run: dispatch on the exact event class and build spans in C
-        # (tuple.__new__ skips the named tuple's Python-level __new__).
-        scalar, alias = ev.ScalarEvent, ev.AliasEvent
-        map_start, map_end = ev.MappingStartEvent, ev.MappingEndEvent
-        seq_start, seq_end = ev.SequenceStartEvent, ev.SequenceEndEvent
-        doc_start, doc_end = ev.DocumentStartEvent, ev.DocumentEndEvent
-        stream_end = ev.StreamEndEvent
+    def feed(self, events: Iterator[tuple[Any, ...]]) -> None:
+        # The hot loop of every run. Events are flat tuples led by a code (see _EVENT_FACTORIES), the
+        # common cases (a key, a plain scalar value, a container opening or closing inside another) are
+        # handled inline, and spans are built in C (tuple.__new__ skips the named tuple's __new__).
         new, span_type = tuple.__new__, Span
-        add, resolve, maybe = self._add, _resolve_scalar, _MAYBE_NOT_STRING
-        no_key, ymap, intern = _NO_KEY, YMap, sys.intern
+        resolve, maybe, schema = _resolve_scalar, _MAYBE_NOT_STRING, self.schema
+        no_key, ymap, ylist, frame_type, intern = _NO_KEY, YMap, YList, _Frame, sys.intern
+        budget = MIN_EXPANSION_BUDGET
         offset = self.line_offset + 1  # lines before this chunk when reading on after a fatal error
-        for event in events:
-            cls = type(event)
-            self.doc_events += 1
-            self.events_left -= 1
-            if self.events_left < 0:
-                raise _TooLarge
-            if self.failed_document and cls is not doc_end and cls is not doc_start:
-                continue
-            if cls is scalar:
-                text: str = event.value
-                start, end = event.start_mark, event.end_mark
-                span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
-                ctag = event.ctag
-                stack = self.stack
-                if stack and event.anchor is None:
-                    frame = stack[-1]
-                    if frame.pending_key is no_key and type(frame.container) is ymap \
-                            and frame.size < MIN_EXPANSION_BUDGET:
-                        # A mapping key: keys keep their text (see _add), so there is nothing to resolve.
-                        frame.size += 1
-                        frame.end = span
-                        frame.pending_key = intern(text)  # one string per distinct key: less memory,
-                        frame.pending_key_span = span      # and the cache's pickles share them
-                        continue
-                if ctag is None and not event.style and (not text or text[0] not in maybe):
-                    add(text or None, span, 1, event.anchor, None, text)  # the common case: a plain string
-                else:
-                    value, ambiguity = resolve(text, None if ctag is None else str(ctag), event.style, self.schema)
-                    add(value, span, 1, event.anchor, ambiguity, text)
-            elif cls is map_end or cls is seq_end:
-                self._close(event)
-            elif cls is map_start or cls is seq_start:
-                start, end = event.start_mark, event.end_mark
-                span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
-                self._open(event, YMap(span) if cls is map_start else YList(span))
-            elif cls is alias:
-                self._alias(event)
-            elif cls is doc_start:
-                self._start_document(event)
-            elif cls is doc_end:
-                self._end_document(event)
-            elif cls is stream_end:
-                return
+        seen, limit = self.events_seen, self.max_events
+        try:
+            for event in events:
+                code = event[0]
+                seen += 1
+                if seen > limit:
+                    raise _TooLarge
+                if self.failed_document and code < _DOC_START_EVENT:
+                    continue
+                if code == _SCALAR_EVENT:
+                    _, text, start, end, anchor, tag, style = event
+                    span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
+                    stack = self.stack
+                    if stack and anchor is None:
+                        frame = stack[-1]
+                        if frame.size < budget:
+                            container: Any = frame.container  # YMap | YList, told apart by type()
+                            if type(container) is ymap and frame.pending_key is no_key:
+                                # A mapping key: keys keep their text (see _add), nothing to resolve.
+                                frame.size += 1
+                                frame.end = span
+                                frame.pending_key = intern(text)  # one string per distinct key: less
+                                frame.pending_key_span = span      # memory, and pickles share them
+                                continue
+                            if tag is None and not style and (not text or text[0] not in maybe):
+                                value, ambiguity = text or None, None  # the common case: a plain string
+                            else:
+                                value, ambiguity = resolve(text, tag, style, schema)
+                            if ambiguity is None:
+                                if type(container) is ylist:
+                                    frame.size += 1
+                                    frame.end = span
+                                    container.append(value)
+                                    container.item_spans.append(span)
+                                    continue
+                                key = frame.pending_key
+                                key_spans = container.key_spans
+                                if key not in key_spans:  # a duplicate key is reported by _add
+                                    frame.size += 1
+                                    frame.end = span
+                                    frame.pending_key = no_key
+                                    container[key] = value
+                                    key_spans[key] = frame.pending_key_span or span
+                                    container.value_spans[key] = span
+                                    continue
+                            self.events_seen = seen
+                            self._add(value, span, 1, None, ambiguity, text)
+                            continue
+                    if tag is None and not style and (not text or text[0] not in maybe):
+                        value, ambiguity = text or None, None
+                    else:
+                        value, ambiguity = resolve(text, tag, style, schema)
+                    self.events_seen = seen
+                    self._add(value, span, 1, anchor, ambiguity, text)
+                elif code == _END_EVENT:
+                    stack = self.stack
+                    frame = stack.pop()
+                    container = frame.container
+                    if frame.merges and type(container) is ymap:
+                        self._apply_merges(container, frame.merges)
+                    start, last = container.span, frame.end
+                    span = container.span = new(span_type, (start[0], start[1], last[2], last[3]))
+                    if stack and frame.anchor is None:
+                        parent = stack[-1]
+                        size = parent.size + frame.size
+                        if size <= budget:
+                            into: Any = parent.container
+                            if type(into) is ylist:
+                                parent.size = size
+                                parent.end = span
+                                into.append(container)
+                                into.item_spans.append(span)
+                                continue
+                            key = parent.pending_key
+                            key_spans = into.key_spans
+                            if key is not no_key and key != "<<" and key not in key_spans:
+                                parent.size = size
+                                parent.end = span
+                                parent.pending_key = no_key
+                                into[key] = container
+                                key_spans[key] = parent.pending_key_span or span
+                                into.value_spans[key] = span
+                                continue
+                    self.events_seen = seen
+                    self._add(container, span, frame.size, frame.anchor, None, None)
+                elif code in (_MAP_START_EVENT, _SEQ_START_EVENT):
+                    _, anchor, start, end = event
+                    span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
+                    opened = ymap(span) if code == _MAP_START_EVENT else ylist(span)
+                    if len(self.stack) >= MAX_DEPTH:
+                        self.events_seen = seen
+                        self._open(anchor, opened)
+                    else:
+                        self.stack.append(frame_type(opened, anchor))
+                elif code == _ALIAS_EVENT:
+                    self.events_seen = seen
+                    self._alias(event[1], event[2], event[3])
+                elif code == _DOC_START_EVENT:
+                    self.events_seen = seen
+                    self._start_document(event[1])
+                elif code == _DOC_END_EVENT:
+                    self.events_seen = seen
+                    self._end_document(event[1], event[2])
+                elif code == _STREAM_END_EVENT:
+                    return
+        finally:
+            self.events_seen = seen
+
+    @property
+    def doc_events(self) -> int:
+        """Events read since the current document started."""
+        return self.events_seen - self.doc_first_event
 
     # documents
 
-    def _start_document(self, event: Any) -> None:
+    def _start_document(self, mark: Any) -> None:
         self.anchors = {}
         self.stack = []
         self.doc_value = None
         self.doc_has_value = False
-        self.doc_start = self._span(event.start_mark, event.start_mark)
+        self.doc_start = self._span(mark, mark)
         self.doc_ambiguities = []
-        self.doc_events = 0
+        self.doc_first_event = self.events_seen
         self.failed_document = False
 
-    def _end_document(self, event: Any) -> None:
-        start = self.doc_start or self._span(event.start_mark, event.start_mark)
-        end = event.end_mark
+    def _end_document(self, first: Any, end: Any) -> None:
+        start = self.doc_start or self._span(first, first)
         span = Span(start.line, start.column, end.line + 1 + self.line_offset, end.column + 1)
         value = None if self.failed_document else self.doc_value
         self.documents.append(YamlDocument(len(self.documents), value, span, self.doc_ambiguities))
@@ -348,31 +416,22 @@ class _Builder:
 
     # values
 
-    def _alias(self, event: Any) -> None:
-        span = self._span(event.start_mark, event.end_mark)
-        found = self.anchors.get(event.anchor)
+    def _alias(self, anchor: str, start: Any, end: Any) -> None:
+        span = self._span(start, end)
+        found = self.anchors.get(anchor)
         if found is None:
-            self._fail_document(YamlProblem("syntax", f"found undefined alias '*{event.anchor}'", span))
+            self._fail_document(YamlProblem("syntax", f"found undefined alias '*{anchor}'", span))
             return
         value, size, _ = found
         self._add(value, span, size, None, None, None)
 
-    def _open(self, event: Any, container: YMap | YList) -> None:
+    def _open(self, anchor: str | None, container: YMap | YList) -> None:
         if len(self.stack) >= MAX_DEPTH:
             self._fail_document(YamlProblem(
                 "too-deep", f"nesting deeper than {MAX_DEPTH} levels; the document is not linted",
                 container.span), stop=True)
             return
-        self.stack.append(_Frame(container, event.anchor))
-
-    def _close(self, event: Any) -> None:
-        frame = self.stack.pop()
-        container = frame.container
-        if frame.merges and isinstance(container, YMap):
-            self._apply_merges(container, frame.merges)
-        start = container.span
-        container.span = Span(start.line, start.column, frame.end.end_line, frame.end.end_column)
-        self._add(container, container.span, frame.size, frame.anchor, None, None)
+        self.stack.append(_Frame(container, anchor))
 
     def _apply_merges(self, target: YMap, sources: list[YMap]) -> None:
         # Explicit keys win over merged ones; earlier merge sources win over later ones (YAML 1.1 merge).
@@ -441,13 +500,95 @@ class _Builder:
             self.doc_ambiguities.append(Ambiguity(container, key, raw, ambiguity[0], ambiguity[1], span))
 
 
-def _events(text: str, *, pure: bool) -> Iterator[Any]:
+# Events as the builder reads them: flat tuples led by one of these codes. The C parser builds its event
+# objects by calling the event classes it finds in its module; while we parse, those names point at the
+# factories below, so no ruamel Event object (three Python __init__ calls each) is ever made.
+_SCALAR_EVENT, _END_EVENT, _MAP_START_EVENT, _SEQ_START_EVENT, _ALIAS_EVENT = 0, 1, 2, 3, 4
+_STREAM_END_EVENT, _STREAM_START_EVENT, _DOC_START_EVENT, _DOC_END_EVENT = 5, 6, 7, 8
+"""Codes below _DOC_START_EVENT are skipped inside a document that failed."""
+
+_EVENT_FACTORIES: dict[str, Any] = {
+    "ScalarEvent": lambda anchor, tag, implicit, value, start, end, style: (
+        _SCALAR_EVENT, value, start, end, anchor, tag, style),
+    "MappingStartEvent": lambda anchor, tag, implicit, start, end, flow: (_MAP_START_EVENT, anchor, start, end),
+    "SequenceStartEvent": lambda anchor, tag, implicit, start, end, flow: (_SEQ_START_EVENT, anchor, start, end),
+    "MappingEndEvent": lambda start, end: (_END_EVENT, start, end),
+    "SequenceEndEvent": lambda start, end: (_END_EVENT, start, end),
+    "AliasEvent": lambda anchor, start, end: (_ALIAS_EVENT, anchor, start, end),
+    "DocumentStartEvent": lambda start, end, explicit, version, tags: (_DOC_START_EVENT, start, end),
+    "DocumentEndEvent": lambda start, end, explicit: (_DOC_END_EVENT, start, end),
+    "StreamStartEvent": lambda start, end, encoding: (_STREAM_START_EVENT,),
+    "StreamEndEvent": lambda start, end: (_STREAM_END_EVENT,),
+}
+
+
+@contextmanager
+def _tuple_events() -> Iterator[None]:
+    """Point the C parser's event classes at the tuple factories for the duration of one parse."""
+    import _ruamel_yaml
+
+    saved = {name: getattr(_ruamel_yaml, name) for name in _EVENT_FACTORIES}
+    for name, factory in _EVENT_FACTORIES.items():
+        setattr(_ruamel_yaml, name, factory)
+    try:
+        yield
+    finally:
+        for name, original in saved.items():
+            setattr(_ruamel_yaml, name, original)
+
+
+@lru_cache(maxsize=1)
+def tuple_events_work() -> bool:
+    """Whether this ruamel.yaml.clib builds its events as _EVENT_FACTORIES expect (the argument order of
+    its event classes is its own business): checked once per process on a probe document against its
+    real event objects. When not, the C parser's events are converted one by one (slower, same model)."""
+    if _CParser is None:
+        return False
+    probe = "a: &x [1, 'two', ~]\nb: *x\n? [c]\n: {d: !t e}\n---\n- |\n  f\n...\n"
+
+    def comparable(events: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [tuple((item.line, item.column) if hasattr(item, "line") else item for item in event)
+                for event in events]
+
+    try:
+        with _tuple_events():
+            fast = list(iter(_CParser(probe).get_event, None))
+        slow = [_as_tuple(event) for event in iter(_CParser(probe).get_event, None)]
+    except Exception:
+        return False
+    return comparable(fast) == comparable(slow)
+
+
+def _as_tuple(event: Any) -> tuple[Any, ...]:
+    """A pure-Python parser event in the tuple form the C parser gives (see _EVENT_FACTORIES)."""
+    cls = type(event)
+    if cls is ev.ScalarEvent:
+        return (_SCALAR_EVENT, event.value, event.start_mark, event.end_mark, event.anchor,
+                None if event.ctag is None else str(event.ctag), event.style)
+    if cls is ev.MappingStartEvent or cls is ev.SequenceStartEvent:
+        code = _MAP_START_EVENT if cls is ev.MappingStartEvent else _SEQ_START_EVENT
+        return (code, event.anchor, event.start_mark, event.end_mark)
+    if cls is ev.MappingEndEvent or cls is ev.SequenceEndEvent:
+        return (_END_EVENT, event.start_mark, event.end_mark)
+    if cls is ev.AliasEvent:
+        return (_ALIAS_EVENT, event.anchor, event.start_mark, event.end_mark)
+    if cls is ev.DocumentStartEvent:
+        return (_DOC_START_EVENT, event.start_mark, event.end_mark)
+    if cls is ev.DocumentEndEvent:
+        return (_DOC_END_EVENT, event.start_mark, event.end_mark)
+    if cls is ev.StreamEndEvent:
+        return (_STREAM_END_EVENT,)
+    return (_STREAM_START_EVENT,)
+
+
+def _events(text: str, *, pure: bool) -> Iterator[tuple[Any, ...]]:
     if HAVE_C_PARSER and not pure:
-        # A C-level iterator, no generator frame per event; feed() stops at the stream end.
+        # A C-level iterator, no generator frame per event; feed() stops at the stream end. The caller
+        # holds _tuple_events() around the iteration.
         return iter(_CParser(text).get_event, None)
     from ruamel.yaml import YAML
 
-    return iter(YAML(typ="safe", pure=True).parse(text))
+    return map(_as_tuple, YAML(typ="safe", pure=True).parse(text))
 
 
 def _count_breaks(text: str, start: int = 0, end: int | None = None) -> int:
@@ -466,7 +607,13 @@ def _parse(builder: _Builder, text: str, pure: bool, line_offset: int) -> int | 
     """
     builder.line_offset = line_offset
     try:
-        builder.feed(_events(text, pure=pure))
+        if HAVE_C_PARSER and not pure and tuple_events_work():
+            with _tuple_events():
+                builder.feed(_events(text, pure=False))
+        elif HAVE_C_PARSER and not pure:
+            builder.feed(map(_as_tuple, _events(text, pure=False)))
+        else:
+            builder.feed(_events(text, pure=True))
     except _Stop as stop:
         return stop.line
     except _TooLarge:
@@ -513,7 +660,7 @@ def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False,
     if text.startswith("\ufeff"):
         text = text[1:]
     builder = _Builder(schema)
-    builder.events_left = max_nodes
+    builder.max_events = max_nodes
     try:
         return _load(builder, text, pure)
     except _TooLarge:

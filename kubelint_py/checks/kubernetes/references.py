@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from kubelint_py.checks.kubernetes._references import (
     CERT_MANAGER_ANNOTATIONS,
@@ -19,7 +20,20 @@ from kubelint_py.checks.kubernetes._references import (
 )
 from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.index import ProjectIndex
-from kubelint_py.models.kubernetes import IngressView, Resource, Workload, data_keys, pod_spec_references
+from kubelint_py.models.kubernetes import IngressView, Ref, Resource, Workload, data_keys, pod_spec_references
+
+_LAST_REFS: list[Any] = [None, []]
+"""The last workload's references (all kinds): six rules here read them one after the other."""
+
+
+def _references(workload: Workload, kind: str) -> list[Ref]:
+    """pod_spec_references(workload, kind), read once per workload: the same list, filtered by kind
+    (the kind-only reading gives exactly the references of that kind, in the same order)."""
+    if _LAST_REFS[0] is not workload:
+        _LAST_REFS[1] = pod_spec_references(workload)
+        _LAST_REFS[0] = workload
+    return [ref for ref in _LAST_REFS[1] if ref.kind == kind]
+
 
 _EXTERNAL_HINT = "define it, or list it under external-objects in .kubelint.yaml if it is created outside these files"
 
@@ -28,7 +42,7 @@ def _missing(workload: Workload, ctx: RuleContext, kind: str,
              provided: frozenset[str] = frozenset()) -> Iterator[Violation]:
     namespace = ctx.index.namespace_of(workload.resource)
     reported: set[tuple[str, str]] = set()
-    for ref in pod_spec_references(workload, kind):
+    for ref in _references(workload, kind):
         if ref.optional or ref.name in provided or (ref.name, ref.via) in reported:
             continue
         if object_exists(ctx.index, kind, namespace, ref.name):
@@ -81,7 +95,7 @@ def secret_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation
 
 def _missing_keys(workload: Workload, ctx: RuleContext, kind: str) -> Iterator[Violation]:
     namespace = ctx.index.namespace_of(workload.resource)
-    for ref in pod_spec_references(workload, kind):
+    for ref in _references(workload, kind):
         if ref.key is None or ref.optional:
             continue
         defined = ctx.index.get(kind, namespace, ref.name)
@@ -265,12 +279,16 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
     # and of those only ones in the same file or in files that are not variants of each other.
     groups: dict[tuple[_Key, str], list[Resource]] = defaultdict(list)
     keys_of_file: dict[str, set[_Key]] = defaultdict(set)
+    folders: dict[str, str] = {}
     for resource in index.resources:
         if not resource.name or resource.metadata.get("name") is None:
             continue  # generateName objects are unique by construction
         key = (resource.group, resource.kind, index.namespace_of(resource), resource.name)
         keys_of_file[resource.path].add(key)
-        groups[(key, os.path.dirname(os.path.abspath(resource.path)))].append(resource)
+        folder = folders.get(resource.path)
+        if folder is None:  # one path per file, many objects per path
+            folder = folders[resource.path] = os.path.dirname(os.path.abspath(resource.path))
+        groups[(key, folder)].append(resource)
     for ((_, kind, namespace, name), _), found in groups.items():
         if len(found) < 2:
             continue
