@@ -57,40 +57,41 @@ def _str_map(node: Any) -> dict[str, str]:
 
 @dataclass(frozen=True, eq=False)
 class Resource:
-    """One Kubernetes object from one YAML document (or one item of a `kind: List`)."""
+    """One Kubernetes object from one YAML document (or one item of a `kind: List`). Models are not
+    changed after loading, so what rules ask of every object (kind, name, ...) is worked out once."""
 
     path: str
     doc_index: int
     body: YMap
     doc_span: Span
 
-    @property
+    @cached_property
     def api_version(self) -> str:
         value = self.body.get("apiVersion")
         return value if isinstance(value, str) else ""
 
-    @property
+    @cached_property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
 
-    @property
+    @cached_property
     def kind(self) -> str:
         value = self.body.get("kind")
         return value if isinstance(value, str) else ""
 
-    @property
+    @cached_property
     def metadata(self) -> YMap:
         found = self.body.get_map("metadata")
         return found if found is not None else YMap(self.body.span)
 
-    @property
+    @cached_property
     def name(self) -> str:
         value = self.metadata.get("name")
         if value is None:
             value = self.metadata.get("generateName")
         return "" if value is None else str(value)
 
-    @property
+    @cached_property
     def raw_namespace(self) -> str | None:
         value = self.metadata.get("namespace")
         return None if value is None else str(value)
@@ -107,7 +108,7 @@ class Resource:
     def annotations(self) -> dict[str, str]:
         return _str_map(self.metadata.get("annotations"))
 
-    @property
+    @cached_property
     def spec(self) -> YMap:
         found = self.body.get_map("spec")
         return found if found is not None else YMap(self.body.span)
