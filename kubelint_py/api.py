@@ -259,8 +259,9 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     def check_file(source: SourceFile) -> list[Finding]:
         return [*(f for f in source.findings if f.code in enabled_codes), *runner.run_file(source)]
 
-    findings.extend(run_files(check_file, reported, runner, choose_workers(reported, workers)))
-    project_findings = runner.run_project()
+    file_findings, project_findings = run_files(check_file, reported, runner, choose_workers(reported, workers),
+                                                also_here=runner.run_project)
+    findings.extend(file_findings)
     if report_paths is None:
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:

@@ -78,14 +78,19 @@ def idle_cpus_now() -> int | None:
     return cpus - max(0, min(runnable) - 1)
 
 
-def run_files(run_file: RunFile, files: Sequence[SourceFile], sink: ErrorSink, workers: int) -> list[Finding]:
-    """run_file over every file, in order. run_file appends internal errors to sink.internal_errors;
-    they end up there in the order a serial run gives."""
+def run_files(run_file: RunFile, files: Sequence[SourceFile], sink: ErrorSink, workers: int,
+              also_here: Callable[[], list[Finding]] | None = None) -> tuple[list[Finding], list[Finding]]:
+    """run_file over every file, in order, and `also_here()` once (the project-level rules): their
+    findings apart. With children, `also_here` runs in this process while they work (its share of the
+    files is smaller for it). run_file and also_here append internal errors to sink.internal_errors;
+    they end up there in the order a serial run gives (the files', then also_here's)."""
     if workers > 1 and len(files) > 1 and _can_fork():
-        result = _run_forked(run_file, files, sink, _shares(files, workers))
+        result = _run_forked(run_file, files, sink, _shares(files, workers, lighter_first=also_here is not None),
+                             also_here)
         if result is not None:
             return result
-    return _run_range(run_file, files, 0, len(files))
+    findings = _run_range(run_file, files, 0, len(files))
+    return findings, also_here() if also_here is not None else []
 
 
 def _run_range(run_file: RunFile, files: Sequence[SourceFile], start: int, end: int) -> list[Finding]:
@@ -103,26 +108,34 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _shares(files: Sequence[SourceFile], count: int) -> list[tuple[int, int]]:
-    """Contiguous (start, end) ranges of about equal text size (the rules' cost follows it)."""
+FIRST_SHARE_WEIGHT = 0.7
+"""With other work for this process (the project rules), its own share of the files is this much of a
+child's: project rules cost about a sixth of the per-file rules on large generated trees."""
+
+
+def _shares(files: Sequence[SourceFile], count: int, *, lighter_first: bool = False) -> list[tuple[int, int]]:
+    """Contiguous (start, end) ranges of about equal text size (the rules' cost follows it); the first
+    smaller when lighter_first."""
     sizes = [len(f.text or "") + 200 for f in files]
-    total = sum(sizes)
     count = min(count, len(files))
+    weights = [FIRST_SHARE_WEIGHT if lighter_first else 1.0] + [1.0] * (count - 1)
+    total = sum(sizes)
+    bounds = [total * sum(weights[:i + 1]) / sum(weights) for i in range(count - 1)]
     ranges: list[tuple[int, int]] = []
     start, running = 0, 0
     for position, size in enumerate(sizes):
         running += size
-        if len(ranges) < count - 1 and running * count >= total * (len(ranges) + 1):
+        if len(ranges) < count - 1 and running >= bounds[len(ranges)]:
             ranges.append((start, position + 1))
             start = position + 1
     ranges.append((start, len(files)))
     return [r for r in ranges if r[0] < r[1]]
 
 
-def _run_forked(run_file: RunFile, files: Sequence[SourceFile], sink: ErrorSink,
-                shares: list[tuple[int, int]]) -> list[Finding] | None:
-    """The first share runs here while children run the others; None when no child could be run
-    (nothing has been run then either)."""
+def _run_forked(run_file: RunFile, files: Sequence[SourceFile], sink: ErrorSink, shares: list[tuple[int, int]],
+                also_here: Callable[[], list[Finding]] | None) -> tuple[list[Finding], list[Finding]] | None:
+    """The first share and `also_here` run here while children run the other shares; None when no child
+    could be run (nothing has been run then either)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -132,12 +145,19 @@ def _run_forked(run_file: RunFile, files: Sequence[SourceFile], sink: ErrorSink,
     global _STATE
     _STATE = (run_file, files, sink)
     errors_before = len(sink.internal_errors)
+    extra: list[Finding] | None = None
+    extra_errors: list[str] = []
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=len(shares) - 1, mp_context=context) as pool:
             futures = [pool.submit(_child_share, start, end) for start, end in shares[1:]]
             try:
                 findings = _run_range(run_file, files, *shares[0])
+                if also_here is not None:
+                    mark = len(sink.internal_errors)
+                    extra = also_here()
+                    extra_errors = sink.internal_errors[mark:]
+                    del sink.internal_errors[mark:]
                 results = [future.result() for future in futures]
             except BaseException:
                 for future in futures:
@@ -145,13 +165,19 @@ def _run_forked(run_file: RunFile, files: Sequence[SourceFile], sink: ErrorSink,
                 raise
     except (OSError, BrokenProcessPool, RuntimeError):
         del sink.internal_errors[errors_before:]
-        return None  # no processes here (a sandbox, a killed child): the caller runs them serially
+        if extra is None:
+            return None  # no processes here (a sandbox, a killed child): the caller runs them serially
+        # also_here has run: only the files are checked again, here
+        findings = _run_range(run_file, files, 0, len(files))
+        sink.internal_errors.extend(extra_errors)
+        return findings, extra
     finally:
         _STATE = None
     for share_findings, share_errors in results:
         findings.extend(share_findings)
         sink.internal_errors.extend(share_errors)
-    return findings
+    sink.internal_errors.extend(extra_errors)
+    return findings, extra if extra is not None else []
 
 
 def _child_share(start: int, end: int) -> tuple[list[Finding], list[str]]:

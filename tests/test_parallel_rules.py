@@ -61,11 +61,41 @@ def test_shares_cover_every_file_once_in_order() -> None:
             self.text = "x" * size
 
     fakes = [Fake(size) for size in (10, 5000, 10, 10, 3000, 10, 10, 10)]
-    for count in (1, 2, 3, 8, 20):
-        shares = parallel_rules._shares(fakes, count)  # type: ignore[arg-type]
+    for count, lighter in itertools.product((1, 2, 3, 8, 20), (False, True)):
+        shares = parallel_rules._shares(fakes, count, lighter_first=lighter)  # type: ignore[arg-type]
         assert shares[0][0] == 0 and shares[-1][1] == len(fakes)
         assert all(a[1] == b[0] for a, b in itertools.pairwise(shares))
         assert all(start < end for start, end in shares) and len(shares) <= count
+
+
+def test_the_first_share_is_lighter_when_this_process_also_runs_the_project_rules() -> None:
+    class Fake:
+        text = "x" * 1000
+
+    fakes = [Fake() for _ in range(1000)]
+    even = parallel_rules._shares(fakes, 2)  # type: ignore[arg-type]
+    lighter = parallel_rules._shares(fakes, 2, lighter_first=True)  # type: ignore[arg-type]
+    assert even[0] == (0, 500)
+    assert lighter[0][1] == pytest.approx(1000 * 0.7 / 1.7, abs=2)
+
+
+@needs_fork
+def test_project_rule_errors_follow_the_file_errors_as_in_a_serial_run(
+        files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_file(self: api._Runner, source: SourceFile) -> list[Finding]:
+        self.internal_errors.append(f"failed on {source.path}")
+        return []
+
+    def failing_project(self: api._Runner) -> list[Finding]:
+        self.internal_errors.append("project failed")
+        return []
+
+    monkeypatch.setattr(api._Runner, "run_file", failing_file)
+    monkeypatch.setattr(api._Runner, "run_project", failing_project)
+    serial = check_sources(files, Config(use_cache=False), workers=1)
+    forked = check_sources(files, Config(use_cache=False), workers=2)
+    assert forked.internal_errors == serial.internal_errors
+    assert forked.internal_errors[-1] == "project failed" and len(forked.internal_errors) == len(files) + 1
 
 
 def test_parsing_shared_between_this_process_and_a_worker_gives_the_same_models(
