@@ -79,6 +79,41 @@ def test_a_new_broken_reference_in_the_changed_file_is_reported(project: Path) -
     assert [(f.location.path, f.location.line) for f in found] == [("services/api.yaml", 5)]
 
 
+DEPLOYMENT_WITH_SECRET = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: shop}
+spec:
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers:
+        - name: worker
+          image: registry.example.org/worker:2.0.1
+          env:
+            - name: DB_PASSWORD
+              valueFrom: {secretKeyRef: {name: SECRET_NAME, key: password}}
+"""
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_a_deployment_changed_alone_resolves_its_secret_in_an_unchanged_file(
+        project: Path, use_cache: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(project / ".cache"))
+    (project / "secrets.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: worker-db, namespace: shop}\nstringData: {password: x}\n")
+    (project / "workloads" / "worker.yaml").write_text(DEPLOYMENT_WITH_SECRET.replace("SECRET_NAME", "worker-db"))
+    config = Config(project_root=str(project), use_cache=use_cache)
+    for _ in range(2):  # the second run with the context summarised (lazy context) when the cache is on
+        changed = lint(["workloads/worker.yaml"], config)
+        assert not {"KS603", "KS605"} & {f.code for f in changed.findings}
+    (project / "workloads" / "worker.yaml").write_text(DEPLOYMENT_WITH_SECRET.replace("SECRET_NAME", "worker-dbb"))
+    broken = lint(["workloads/worker.yaml"], config)
+    assert [(f.code, f.location.path, f.location.line) for f in broken.findings if f.code == "KS603"] == \
+        [("KS603", "workloads/worker.yaml", 14)]
+
+
 def configmaps(*names: str, level: str = "info") -> str:
     return "---\n".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: shop}}\n"
                          f"data: {{LOG_LEVEL: {level}}}\n" for name in names)
