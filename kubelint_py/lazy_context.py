@@ -40,7 +40,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -430,21 +430,9 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
             or (bool(selectors) and any(s.matches(dict(labels)) for labels in summary.labels for s in selectors))
             or (bool(summary.patches) and not paths.isdisjoint(summary.patches)))
     # Autoscalers of any object loaded so far (PDB eviction counts, fixed replicas under an HPA).
-    names = set(own_names)
-    for position, summary in enumerate(summaries):
-        if chosen[position] and summary is not None:
-            names.update(summary.names)
-    for position, summary in enumerate(summaries):
-        if not chosen[position] and summary is not None and not names.isdisjoint(summary.hpa_targets):
-            chosen[position] = True
+    _widen(chosen, summaries, set(own_names), lambda s: s.names, lambda s: s.hpa_targets)
     # The CRDs of every kind the loaded objects have or the reported ones name (scaleTargetRef, roleRef...).
-    kinds = set(scalars)
-    for position, summary in enumerate(summaries):
-        if chosen[position] and summary is not None:
-            kinds.update(summary.kinds)
-    for position, summary in enumerate(summaries):
-        if not chosen[position] and summary is not None and not kinds.isdisjoint(summary.defines):
-            chosen[position] = True
+    _widen(chosen, summaries, set(scalars), lambda s: s.kinds, lambda s: s.defines)
     for source in reported:
         bits |= (FORMAT_KUBERNETES if source.resources else 0) \
             | (FORMAT_COMPOSE if source.compose is not None else 0) \
@@ -455,6 +443,18 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
     # suppression comments (KL007 judges a suppression of a rule that ran): skip their imports otherwise.
     pragmas = any(marker in f.text.lower() for f in reported for marker in ("kubelint", "hadolint"))
     return Plan(load, _formats(bits) if pragmas else set(), skipped)
+
+
+def _widen(chosen: list[bool], summaries: Sequence[Summary | None], seed: set[str],
+           offered: Callable[[Summary], Iterable[str]], wanted: Callable[[Summary], Iterable[str]]) -> None:
+    """Also choose the files that want something (`wanted`) the chosen files offer (`offered`) or `seed` has."""
+    pool = set(seed)
+    for position, summary in enumerate(summaries):
+        if chosen[position] and summary is not None:
+            pool.update(offered(summary))
+    for position, summary in enumerate(summaries):
+        if not chosen[position] and summary is not None and not pool.isdisjoint(wanted(summary)):
+            chosen[position] = True
 
 
 def _strings(node: Any) -> Iterator[str]:
