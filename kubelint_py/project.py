@@ -28,16 +28,6 @@ def common_parent(paths: Sequence[str], cwd: Path) -> Path:
     return Path(os.path.commonpath(folders)) if folders else cwd
 
 
-def git_toplevel(start: Path) -> Path | None:
-    """The top of the git work tree holding `start`: the nearest folder with a `.git` entry (a folder,
-    or the file of a worktree or submodule), which is what git answers without GIT_DIR tricks. Found by
-    looking rather than by asking git: a subprocess costs more than a whole one-file run's rules."""
-    from kubelint_py.report.paths import git_toplevel as nearest_git_folder
-
-    found = nearest_git_folder(str(start))
-    return Path(found) if found is not None else None
-
-
 def find_project_root(paths: Sequence[str], cwd: Path | None = None) -> Path | None:
     """The root to load as context for the given files, or None when there is no sensible one."""
     cwd = cwd or Path.cwd()
@@ -45,9 +35,13 @@ def find_project_root(paths: Sequence[str], cwd: Path | None = None) -> Path | N
     for folder in _ancestors(start):
         if any((folder / name).is_file() for name in CONFIG_NAMES):
             return folder
-    top = git_toplevel(start)
+    # The nearest folder with a `.git` entry (a folder, or a worktree's or submodule's file) is what git
+    # answers without GIT_DIR tricks; looking costs less than a git subprocess.
+    from kubelint_py.report.paths import git_toplevel
+
+    top = git_toplevel(str(start))
     if top is not None:
-        return top
+        return Path(top)
     return None if _too_broad(start) else start
 
 
