@@ -1,7 +1,7 @@
 """Build hook: ship the built-in policy catalogue (rules/*.yaml) inside the package.
 
 rules/ stays at the top of the repository (where users look for the shipped policies and copy them);
-a wheel carries it as kubelint_py/data/rules/, where kubelint_py.policies.builtin_catalogue() finds it.
+a wheel carries it as kubelint_py/data/rules/, where kubelint_py.engine.policies.builtin_catalogue() finds it.
 Everything else is configured in pyproject.toml.
 """
 

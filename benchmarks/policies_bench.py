@@ -41,8 +41,8 @@ def _cli_ms(variants: list[list[str]], repeat: int = 5) -> list[float]:
 
 def _rules_ms(corpus: str, configs: list[object], repeat: int = 7) -> list[float]:
     from kubelint_py.api import check_sources
-    from kubelint_py.discover import discover
-    from kubelint_py.load import load_source
+    from kubelint_py.discovery.walk import discover
+    from kubelint_py.loading.source_file import load_source
 
     files = [load_source(c, 10 * 1024 * 1024) for c in discover([corpus], ())]
     best = [float("inf")] * len(configs)
@@ -55,14 +55,14 @@ def _rules_ms(corpus: str, configs: list[object], repeat: int = 7) -> list[float
 
 
 def main(corpora: list[str]) -> None:
-    from kubelint_py import policies
+    from kubelint_py.engine import policies
 
     policies.builtin_policies(validate=True)  # warm imports (jsonschema) so only the work is timed
     count = len(policies.builtin_policies())
     plain = _median_ms(lambda: [policies.to_rule(p) for p in policies.builtin_policies()])
     checked = _median_ms(lambda: [policies.to_rule(p) for p in policies.builtin_policies(validate=True)])
     print(f"built-in catalogue ({count} policies): load {plain:.1f} ms, load + validate {checked:.1f} ms")
-    from kubelint_py.config import Config
+    from kubelint_py.engine.config import Config
 
     for corpus in corpora:
         if not Path(corpus).exists():

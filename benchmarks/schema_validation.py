@@ -60,11 +60,11 @@ spec:
 def main(argv: list[str]) -> None:
     count = int(argv[1]) if len(argv) > 1 else 2000
     started = time.process_time()
-    from kubelint_py import k8s_schemas
+    from kubelint_py.schemas import kubernetes as k8s_schemas
 
     k8s_schemas.definitions("1.34")
     print(f"load and unpack the schemas of 13 versions, select 1.34: {time.process_time() - started:.3f}s")
-    from kubelint_py.parsers.yaml import load_yaml
+    from kubelint_py.parsing.yaml import load_yaml
 
     text = "---\n".join(DEPLOYMENT.format(i=i, ns=i % 7) for i in range(count // 2))
     objects = [doc.value for doc in load_yaml(text).documents]
@@ -87,7 +87,7 @@ def main(argv: list[str]) -> None:
         list((full_d if body["kind"] == "Deployment" else full_s).iter_errors(body))
     print(f"validate {len(objects)} objects (jsonschema alone, for comparison): {time.process_time() - started:.3f}s")
     from kubelint_py.api import lint
-    from kubelint_py.config import Config
+    from kubelint_py.engine.config import Config
 
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "all.yaml").write_text(text)

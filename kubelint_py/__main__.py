@@ -1,3 +1,3 @@
-from kubelint_py.launcher import main
+from kubelint_py.cli.launcher import main
 
 main()

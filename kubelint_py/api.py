@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kubelint_py import diagnostics as diag
-from kubelint_py.config import Config
-from kubelint_py.discover import Candidate, discover
-from kubelint_py.engine import (
+from kubelint_py.building.kustomize import patch_files
+from kubelint_py.discovery.walk import Candidate, discover
+from kubelint_py.engine import diagnostics as diag
+from kubelint_py.engine.config import Config
+from kubelint_py.engine.index import ProjectIndex
+from kubelint_py.engine.parallel import choose_workers, run_files
+from kubelint_py.engine.registry import (
     Finding,
     Rule,
     RuleContext,
@@ -28,11 +31,8 @@ from kubelint_py.engine import (
     load_rules,
     loaded_rules,
 )
-from kubelint_py.index import ProjectIndex
-from kubelint_py.kustomize import patch_files
-from kubelint_py.load import SourceFile, load_source
-from kubelint_py.parallel_rules import choose_workers, run_files
-from kubelint_py.source import Location
+from kubelint_py.loading.source_file import SourceFile, load_source
+from kubelint_py.parsing.source import Location
 
 
 @dataclass
@@ -79,8 +79,8 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     Files come from the parse cache when unchanged (config.use_cache) and are parsed in worker
     processes for large trees (`workers`: None chooses, 1 forces serial).
     """
-    from kubelint_py import replay
-    from kubelint_py.batch import content_keys, load_sources, open_cache
+    from kubelint_py.cache import replay
+    from kubelint_py.loading.batch import content_keys, load_sources, open_cache
 
     config = config or Config()
     started = time.perf_counter()
@@ -95,7 +95,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     if cache is not None and report_paths is not None and config.project_root is not None:
         # Project context (pre-commit): stat keys and per-file summaries, so unchanged files are neither
         # hashed again nor loaded unless they can matter to the given files (see lazy_context.py).
-        from kubelint_py import lazy_context
+        from kubelint_py.cache import lazy_context
 
         store = lazy_context.open_store(cache, config.project_root)
     keys = None
@@ -184,8 +184,8 @@ def _load_related(files: list[SourceFile], config: Config, cwd: Path,
     """Compose files a linted compose file is merged with (as companions) and the Dockerfiles compose
     builds, when discovery did not yield them. Companions can name further files: a few rounds.
     Only files inside `roots` are read (None: no limit)."""
-    from kubelint_py.compose_files import related_candidates
-    from kubelint_py.discover import is_compose_name
+    from kubelint_py.discovery.walk import is_compose_name
+    from kubelint_py.loading.compose_files import related_candidates
 
     added: list[SourceFile] = []
     for _ in range(4):
@@ -233,8 +233,8 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     # The shipped policies are all off by default (a test keeps them so): reading their files is only
     # worth it when --select/--extend-select could turn one on.
     load_rules(sorted(formats), builtin_policies=bool(config.select or config.extend_select))
-    if formats and (config.policies or "kubelint_py.policies" in sys.modules):
-        from kubelint_py.policies import use_user_policies
+    if formats and (config.policies or "kubelint_py.engine.policies" in sys.modules):
+        from kubelint_py.engine.policies import use_user_policies
 
         use_user_policies(config.policies)  # swaps in this configuration's policy files (ConfigError: exit 2)
     enabled = [r for r in loaded_rules() if config.is_enabled(r)]
@@ -249,7 +249,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
     index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})
     if any(r.code == "XF107" for r in enabled):
-        from kubelint_py.compose_files import scan_compose_contexts
+        from kubelint_py.loading.compose_files import scan_compose_contexts
 
         index.derived["compose_contexts"] = scan_compose_contexts(index)
     runner = _Runner(enabled, config, index, debug)
@@ -267,7 +267,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     else:
         findings.extend(f for f in project_findings if f.location.path in wanted)
     findings = [_with_severity(f, config, runner.by_code) for f in findings]
-    from kubelint_py.suppress import apply_suppressions
+    from kubelint_py.results.suppress import apply_suppressions
 
     findings = apply_suppressions(findings, reported, config)
     findings.sort(key=Finding.sort_key)

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from kubelint_py import engine
-from kubelint_py.engine import Parameter, Rule, RuleContext, Severity, Target, Violation
-from kubelint_py.source import Location
+from kubelint_py.engine import registry as engine
+from kubelint_py.engine.registry import Parameter, Rule, RuleContext, Severity, Target, Violation
+from kubelint_py.parsing.source import Location
 
 
 def _run_violations(target: Any, ctx: RuleContext) -> Iterable[Violation]:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kubelint_py.api import Report, lint
-from kubelint_py.baseline import write_baseline
-from kubelint_py.cli import app
-from kubelint_py.config import Config
+from kubelint_py.cli.app import app
+from kubelint_py.engine.config import Config
+from kubelint_py.results.baseline import write_baseline
 from tests.rule_support import temporary_rule
 
 runner = CliRunner()

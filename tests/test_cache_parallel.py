@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from kubelint_py.api import Report, lint
-from kubelint_py.batch import content_keys, load_sources, open_cache
-from kubelint_py.cache import MAX_BUCKET_ENTRIES, ParseCache
-from kubelint_py.config import Config
-from kubelint_py.discover import discover
-from kubelint_py.load import SourceFile
+from kubelint_py.cache.parse_cache import MAX_BUCKET_ENTRIES, ParseCache
+from kubelint_py.discovery.walk import discover
+from kubelint_py.engine.config import Config
+from kubelint_py.loading.batch import content_keys, load_sources, open_cache
+from kubelint_py.loading.source_file import SourceFile
 from kubelint_py.models.located import YList, YMap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,7 +199,7 @@ def test_a_chart_appearing_around_a_cached_file_is_noticed(tmp_path: Path, monke
     (tmp_path / "chart" / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
     assert [f.kind for f in lint(["chart"], Config()).files] == ["kubernetes"]
     (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 1.0.0\n")
-    from kubelint_py.load import _is_chart_dir
+    from kubelint_py.loading.source_file import _is_chart_dir
 
     _is_chart_dir.cache_clear()  # the loader memoises chart folders for one run
     assert "template" in [f.kind for f in lint(["chart"], Config()).files]

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kubelint_py import __version__
-from kubelint_py.cli import app
+from kubelint_py.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo"
@@ -162,16 +162,16 @@ def test_console_script_is_installed() -> None:
 
 
 def test_readme_rule_table_is_current() -> None:
-    from kubelint_py.docs import BEGIN, END, rule_table
+    from kubelint_py.report.rule_docs import BEGIN, END, rule_table
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     current = readme.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert current == rule_table(), "README rule table is stale: run `python -m kubelint_py.docs README.md`"
+    assert current == rule_table(), "README rule table is stale: run `python -m kubelint_py.report.rule_docs README.md`"
 
 
 def test_lint_with_another_cwd_reads_the_right_files(tmp_path: Path) -> None:
     from kubelint_py.api import lint
-    from kubelint_py.config import Config
+    from kubelint_py.engine.config import Config
 
     (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: x:1\n    depends_on: [b]\n")
     report = lint(["."], Config(select=("DC101", "KL003")), cwd=tmp_path)

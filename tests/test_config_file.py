@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kubelint_py.cli import app
-from kubelint_py.config import ConfigError
-from kubelint_py.config_file import (
+from kubelint_py.cli.app import app
+from kubelint_py.engine.config import ConfigError
+from kubelint_py.engine.config_file import (
     STARTER,
     build_config,
     find_config_file,
@@ -20,7 +20,7 @@ from kubelint_py.config_file import (
     show_config,
     validate,
 )
-from kubelint_py.engine import Parameter, Severity
+from kubelint_py.engine.registry import Parameter, Severity
 from tests.rule_support import temporary_rule
 
 runner = CliRunner()
@@ -122,7 +122,7 @@ def test_rule_parameters_are_validated(tmp_path: Path) -> None:
         write(tmp_path / ".kubelint.yaml", "parameters:\n  test-run-end: {registries: [ghcr.io/acme]}\n")
         config = build_config(["."], cwd=tmp_path)
         assert config.rule_params == {"DF999": {"registries": ["ghcr.io/acme"]}}
-        from kubelint_py.engine import find_rule
+        from kubelint_py.engine.registry import find_rule
 
         found = find_rule("DF999")
         assert found is not None

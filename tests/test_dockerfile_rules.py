@@ -9,11 +9,11 @@ import pytest
 
 from kubelint_py.api import lint
 from kubelint_py.checks.dockerfile._common import run_commands
-from kubelint_py.config import Config
-from kubelint_py.discover import Candidate
-from kubelint_py.engine import all_rules
-from kubelint_py.load import load_source
-from kubelint_py.parsers.dockerfile import parse_dockerfile
+from kubelint_py.discovery.walk import Candidate
+from kubelint_py.engine.config import Config
+from kubelint_py.engine.registry import all_rules
+from kubelint_py.loading.source_file import load_source
+from kubelint_py.parsing.dockerfile import parse_dockerfile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,7 +146,7 @@ def test_runs_as_root_without_user_can_be_turned_off(tmp_path: Path) -> None:
 
 def test_secret_prefilter_keeps_up_with_the_shared_patterns() -> None:
     """DF202 skips instructions its prefilter rejects: a new pattern in secrets.py needs it updated."""
-    from kubelint_py import secrets
+    from kubelint_py.checks import secrets
     from kubelint_py.checks.dockerfile.secret_rules import _MAY_HOLD_SECRET
 
     samples = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kubelint_py.buildcontext import is_secret_file, scan_context, secret_files
-from kubelint_py.dockerignore import DockerIgnore
+from kubelint_py.discovery.dockerignore import DockerIgnore
+from kubelint_py.loading.build_context import is_secret_file, scan_context, secret_files
 
 
 def excluded(patterns: str, *paths: str) -> list[bool]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from kubelint_py.cli import app
-from kubelint_py.docs import explain_text, rules_markdown
-from kubelint_py.engine import Parameter, all_rules, find_rule
+from kubelint_py.cli.app import app
+from kubelint_py.engine.registry import Parameter, all_rules, find_rule
+from kubelint_py.report.rule_docs import explain_text, rules_markdown
 from tests.rule_support import temporary_rule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +18,7 @@ runner = CliRunner()
 
 def test_docs_rules_md_is_current() -> None:
     current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert current == rules_markdown(), "docs/rules.md is stale: run `python -m kubelint_py.docs README.md`"
+    assert current == rules_markdown(), "docs/rules.md is stale: run `python -m kubelint_py.report.rule_docs README.md`"
 
 
 def test_rules_md_documents_every_rule_with_its_parts() -> None:

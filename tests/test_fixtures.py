@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kubelint_py.api import lint
-from kubelint_py.config import Config
-from kubelint_py.engine import Target, all_rules
+from kubelint_py.engine.config import Config
+from kubelint_py.engine.registry import Target, all_rules
 from tests.fixture_support import Fixture, all_fixtures, expected_findings
 
 FIXTURES = all_fixtures()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kubelint_py.index import ProjectIndex
+from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.models.kubernetes import LabelSelector, Resource
-from kubelint_py.parsers.yaml import load_yaml
+from kubelint_py.parsing.yaml import load_yaml
 
 TEXT = """\
 apiVersion: apps/v1

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from kubelint_py.api import lint
-from kubelint_py.apiversions import REMOVED_APIS, api_change, version_tuple
-from kubelint_py.config import Config
-from kubelint_py.images import split_image
-from kubelint_py.quantity import parse_quantity
-from kubelint_py.secrets import find_secret_values, is_literal_secret_value, is_secret_name
+from kubelint_py.checks.secrets import find_secret_values, is_literal_secret_value, is_secret_name
+from kubelint_py.engine.config import Config
+from kubelint_py.models.images import split_image
+from kubelint_py.models.quantity import parse_quantity
+from kubelint_py.schemas.apiversions import REMOVED_APIS, api_change, version_tuple
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -255,8 +255,8 @@ def test_rules_survive_malformed_objects(tmp_path: Path) -> None:
 
 
 def test_typed_lists_are_unwrapped_but_custom_list_kinds_are_not(tmp_path: Path) -> None:
-    from kubelint_py.discover import Candidate
-    from kubelint_py.load import load_source
+    from kubelint_py.discovery.walk import Candidate
+    from kubelint_py.loading.source_file import load_source
 
     path = tmp_path / "lists.yaml"
     path.write_text("apiVersion: v1\nkind: ConfigMapList\nitems:\n"

@@ -12,7 +12,7 @@ from kubelint_py.models.kubernetes import (
     data_keys,
     pod_spec_references,
 )
-from kubelint_py.parsers.yaml import load_yaml
+from kubelint_py.parsing.yaml import load_yaml
 
 POD_SPEC = """\
       serviceAccountName: api

@@ -13,8 +13,10 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from kubelint_py import check_command, cli, launcher
-from kubelint_py.check_command import CheckOptions
+from kubelint_py.cli import app as cli
+from kubelint_py.cli import check as check_command
+from kubelint_py.cli import launcher
+from kubelint_py.cli.check import CheckOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,13 +95,13 @@ def test_fast_path_does_not_import_typer_and_matches_typer_output(tmp_path: Path
     (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
                                        "  containers:\n  - name: c\n    image: nginx\n")
     probe = ("import sys, runpy\nsys.argv = ['kubelint-py', 'check', 'pod.yaml', '--no-cache', '-q']\n"
-             "import kubelint_py.check_command as c\n"
+             "import kubelint_py.cli.check as c\n"
              "real = c.run_check\n"
              "def spy(options):\n"
              "    code = real(options)\n"
              "    print('TYPER' if 'typer' in sys.modules else 'NO-TYPER', file=sys.stderr)\n"
              "    return code\n"
-             "import kubelint_py.launcher as l\nl.run_check = spy\nl.main()\n")
+             "import kubelint_py.cli.launcher as l\nl.run_check = spy\nl.main()\n")
     fast = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert "NO-TYPER" in fast.stderr, fast.stderr
     # the same command line made unusual enough for typer to parse it

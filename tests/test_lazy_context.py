@@ -1,4 +1,4 @@
-"""Pre-commit context loaded lazily (kubelint_py/lazy_context.py) gives exactly the findings of the full context.
+"""Pre-commit context loaded lazily (kubelint_py/cache/lazy_context.py) gives exactly the findings of the full context.
 
 The reference is the run with the whole project loaded (`--no-cache`, which cannot use summaries); the lazy
 run uses the per-project store of stat keys and summaries. Both report only the given file.
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kubelint_py import lazy_context, replay
 from kubelint_py.api import Report, lint
-from kubelint_py.cache import ParseCache
-from kubelint_py.config import Config
-from kubelint_py.discover import discover
+from kubelint_py.cache import lazy_context, replay
+from kubelint_py.cache.parse_cache import ParseCache
+from kubelint_py.discovery.walk import discover
+from kubelint_py.engine.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from corpus import generate
@@ -469,7 +469,7 @@ def test_a_fresh_process_counts_the_rules_of_files_it_did_not_load(project: Path
     import subprocess
 
     env = {**os.environ, "KUBELINT_CACHE_DIR": str(tmp_path / "cache")}
-    script = ("import sys\nfrom kubelint_py.api import lint\nfrom kubelint_py.config import Config\n"
+    script = ("import sys\nfrom kubelint_py.api import lint\nfrom kubelint_py.engine.config import Config\n"
               "report = lint([sys.argv[1]], Config(project_root='.'))\n"
               "print(sorted(f.code for f in report.findings), sum(not f.fs_path for f in report.context))\n")
     for path in ("shop/account.yaml", "shop/pragma.yaml"):  # the first run summarises every file

@@ -13,13 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from kubelint_py.api import Report
-from kubelint_py.cli import app
-from kubelint_py.config import Config
-from kubelint_py.engine import Finding, Related, Severity, Suppression
-from kubelint_py.load import SourceFile
+from kubelint_py.cli.app import app
+from kubelint_py.engine.config import Config
+from kubelint_py.engine.registry import Finding, Related, Severity, Suppression
+from kubelint_py.loading.source_file import SourceFile
+from kubelint_py.parsing.source import Location
 from kubelint_py.report import github
 from kubelint_py.report import json as json_report
-from kubelint_py.source import Location
 from tests.sarif_support import check_sarif
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from kubelint_py import api, parallel_rules
+from kubelint_py import api
 from kubelint_py.api import check_sources
-from kubelint_py.batch import load_sources
-from kubelint_py.config import Config
-from kubelint_py.discover import discover
-from kubelint_py.engine import Finding
-from kubelint_py.load import SourceFile
+from kubelint_py.discovery.walk import discover
+from kubelint_py.engine import parallel as parallel_rules
+from kubelint_py.engine.config import Config
+from kubelint_py.engine.registry import Finding
+from kubelint_py.loading.batch import load_sources
+from kubelint_py.loading.source_file import SourceFile
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -100,7 +101,7 @@ def test_project_rule_errors_follow_the_file_errors_as_in_a_serial_run(
 
 def test_parsing_shared_between_this_process_and_a_worker_gives_the_same_models(
         files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:
-    from kubelint_py import batch
+    from kubelint_py.loading import batch
     from tests.test_cache_parallel import models
 
     candidates = list(discover(["."]))

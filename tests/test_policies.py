@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kubelint_py import policies
 from kubelint_py.api import lint
-from kubelint_py.cli import app
-from kubelint_py.config import Config, ConfigError
-from kubelint_py.docs import explain_text
-from kubelint_py.engine import Severity, all_rules, find_rule
-from kubelint_py.images import canonical_repository
+from kubelint_py.cli.app import app
+from kubelint_py.engine import policies
+from kubelint_py.engine.config import Config, ConfigError
+from kubelint_py.engine.registry import Severity, all_rules, find_rule
+from kubelint_py.models.images import canonical_repository
+from kubelint_py.report.rule_docs import explain_text
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -198,8 +198,8 @@ def test_cli_reports_policy_errors_with_exit_2(tmp_path: Path) -> None:
     """A broken policy file stops the run with a usage error (exit 2), not a traceback."""
     _write(tmp_path, "deploy.yaml", DEPLOYMENT)
     bad = _write(tmp_path / "pol", "p.yaml", USER_POLICY.replace("severity: error", "severity: fatal"))
-    script = ("import sys\nfrom kubelint_py.cli import app\nfrom kubelint_py import api\n"
-              "from kubelint_py.config import Config\n"
+    script = ("import sys\nfrom kubelint_py.cli.app import app\nfrom kubelint_py import api\n"
+              "from kubelint_py.engine.config import Config\n"
               "original = api.lint\n"
               f"api.lint = lambda paths, config, **kw: original(paths, Config(policies=({str(bad)!r},)), **kw)\n"
               "app(['check', sys.argv[1]])\n")
@@ -447,11 +447,11 @@ def test_policy_loading_is_lazy() -> None:
     script = textwrap.dedent(f"""\
         import sys
         from kubelint_py.api import lint
-        from kubelint_py.config import Config
+        from kubelint_py.engine.config import Config
         lint([{str(ROOT / "README.md")!r}], Config())
-        print("kubelint_py.policies" in sys.modules, "jsonschema" in sys.modules)
+        print("kubelint_py.engine.policies" in sys.modules, "jsonschema" in sys.modules)
         lint([{str(ROOT / "fixtures" / "kubernetes" / "KS102")!r}], Config(select=("KS102",)))
-        print("kubelint_py.policies" in sys.modules, "jsonschema" in sys.modules)
+        print("kubelint_py.engine.policies" in sys.modules, "jsonschema" in sys.modules)
         """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.split() == ["False", "False", "True", "False"]

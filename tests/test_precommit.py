@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kubelint_py.discover import classify_name
+from kubelint_py.discovery.walk import classify_name
 from kubelint_py.models.located import YMap
-from kubelint_py.parsers.yaml import load_yaml
+from kubelint_py.parsing.yaml import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kubelint_py.api import lint
-from kubelint_py.cli import app
-from kubelint_py.config import Config
-from kubelint_py.project import find_project_root
+from kubelint_py.cli.app import app
+from kubelint_py.discovery.project_root import find_project_root
+from kubelint_py.engine.config import Config
 
 runner = CliRunner()
 

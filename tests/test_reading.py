@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kubelint_py.load import SourceFile, is_helm_template_path, read_regular_bytes, read_text
+from kubelint_py.loading.source_file import SourceFile, is_helm_template_path, read_regular_bytes, read_text
 
 
 def test_a_file_at_the_limit_is_read_whole_and_one_byte_over_is_refused(tmp_path: Path) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from kubelint_py import load
 from kubelint_py.api import Report, lint_candidates
 from kubelint_py.api import lint as lint_all
-from kubelint_py.config import Config, parse_size
-from kubelint_py.discover import Candidate
-from kubelint_py.parsers.yaml import MAX_DEPTH
+from kubelint_py.discovery.walk import Candidate
+from kubelint_py.engine.config import Config, parse_size
+from kubelint_py.loading import source_file as load
+from kubelint_py.parsing.yaml import MAX_DEPTH
 from kubelint_py.report import escape_control
 from kubelint_py.report.json import render as render_json
 from kubelint_py.report.text import render as render_text
@@ -254,7 +254,7 @@ def test_deeply_nested_folders_do_not_end_the_run(tmp_path: Path) -> None:
 
 
 def test_unlistable_folder_is_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kubelint_py import discover
+    from kubelint_py.discovery import walk as discover
 
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / "deploy.yaml").write_text(hostile.NO_PROBE)
@@ -351,7 +351,7 @@ def test_dockerfile_line_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_shell_analysis_is_bounded() -> None:
-    from kubelint_py.shell import MAX_COMMANDS, split_commands
+    from kubelint_py.parsing.shell import MAX_COMMANDS, split_commands
 
     commands = split_commands("echo a && " * (MAX_COMMANDS + 500) + "true")
     assert MAX_COMMANDS <= len(commands) <= MAX_COMMANDS + 1

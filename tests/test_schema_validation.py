@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from kubelint_py import k8s_schemas
 from kubelint_py.api import lint
 from kubelint_py.checks.compose.schema import compose_validator
-from kubelint_py.config import Config
-from kubelint_py.engine import Finding
+from kubelint_py.engine.config import Config
+from kubelint_py.engine.registry import Finding
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsers.yaml import load_yaml
-from kubelint_py.schema_validation import SchemaValidator, compile_check, suggest
+from kubelint_py.parsing.yaml import load_yaml
+from kubelint_py.schemas import kubernetes as k8s_schemas
+from kubelint_py.schemas.validation import SchemaValidator, compile_check, suggest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,7 +177,7 @@ def test_compose_findings_skip_interpolated_values(tmp_path: Path) -> None:
 
 def test_jsonschema_is_not_imported_when_everything_is_valid(tmp_path: Path) -> None:
     (tmp_path / "ok.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n")
-    code = ("import sys; from kubelint_py.api import lint; from kubelint_py.config import Config; "
+    code = ("import sys; from kubelint_py.api import lint; from kubelint_py.engine.config import Config; "
             f"r = lint([{str(tmp_path)!r}], Config(select=('KS9',))); "
             "assert not r.active, r.active; print('jsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
@@ -337,7 +337,7 @@ def test_shipped_kubernetes_versions_and_package_data() -> None:
     assert versions[0] == "1.25" and versions[-1] == "1.37" and len(versions) == 13
     # Every schema file must be declared as package data, or `pip install .` ships a linter without them.
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["kubelint_py"]
-    shipped = sorted(p.name for p in (ROOT / "kubelint_py/schemas").iterdir() if p.is_file())
+    shipped = sorted(p.name for p in (ROOT / "kubelint_py/schemas").iterdir() if p.is_file() and p.suffix != ".py")
     assert {"SOURCES.md", "compose-spec.json", "kubernetes.schemas.gz"} <= set(shipped)
     assert all(any(fnmatch.fnmatch(f"schemas/{name}", g) for g in globs) for name in shipped)
 

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from kubelint_py.shell import (
+from kubelint_py.parsing.shell import (
     SimpleCommand,
     command_args,
     command_name,

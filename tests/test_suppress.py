@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kubelint_py.api import Report, lint
-from kubelint_py.cli import app
-from kubelint_py.config import Config
-from kubelint_py.suppress import yaml_comment_start, yaml_pragmas
+from kubelint_py.cli.app import app
+from kubelint_py.engine.config import Config
+from kubelint_py.results.suppress import yaml_comment_start, yaml_pragmas
 from tests.rule_support import temporary_rule
 
 runner = CliRunner()

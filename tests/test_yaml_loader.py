@@ -7,9 +7,9 @@ import pickle
 import pytest
 
 from kubelint_py.models.located import YList, YMap, span_at
-from kubelint_py.parsers import yaml as yaml_parser
-from kubelint_py.parsers.yaml import load_yaml, resolve_plain
-from kubelint_py.source import Span
+from kubelint_py.parsing import yaml as yaml_parser
+from kubelint_py.parsing.source import Span
+from kubelint_py.parsing.yaml import load_yaml, resolve_plain
 
 DOC = """\
 apiVersion: apps/v1

@@ -1,4 +1,4 @@
-"""Typed model of a parsed Dockerfile. Pure data: built by ``kubelint_py.parsers.dockerfile``."""
+"""Typed model of a parsed Dockerfile. Pure data: built by ``kubelint_py.parsing.dockerfile``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import shlex
 from dataclasses import dataclass, field
 
-from kubelint_py.source import Span
+from kubelint_py.parsing.source import Span
 
 # Instructions whose argument text is run by the shell (or exec'd directly in JSON form).
 SHELL_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT"})

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.source import Location, Span
+from kubelint_py.parsing.source import Location, Span
 
 # Where the pod template sits in each workload kind.
 POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {

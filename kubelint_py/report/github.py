@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kubelint_py.engine import Severity
+from kubelint_py.engine.registry import Severity
 from kubelint_py.report import escape_control
 from kubelint_py.report.paths import PathMapper, project_root
 

@@ -6,9 +6,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py import __version__
-from kubelint_py.engine import Severity
+from kubelint_py.engine.registry import Severity
+from kubelint_py.parsing.source import Location
 from kubelint_py.report import terminal_safe_json
-from kubelint_py.source import Location
 
 if TYPE_CHECKING:
     from kubelint_py.api import Report

@@ -29,11 +29,11 @@ import attr
 import sarif_om as om
 
 from kubelint_py import __version__
-from kubelint_py import diagnostics as diag
-from kubelint_py.engine import Finding, Rule, Severity, all_rules, find_rule
+from kubelint_py.engine import diagnostics as diag
+from kubelint_py.engine.registry import Finding, Rule, Severity, all_rules, find_rule
+from kubelint_py.parsing.source import Location
 from kubelint_py.report import terminal_safe_json
 from kubelint_py.report.paths import PathMapper, project_root
-from kubelint_py.source import Location
 
 if TYPE_CHECKING:
     from kubelint_py.api import Report

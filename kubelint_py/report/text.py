@@ -6,7 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from kubelint_py.engine import Severity
+from kubelint_py.engine.registry import Severity
 from kubelint_py.report import escape_control
 
 if TYPE_CHECKING:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubelint_py.compose_ports import PortMapping, parse_port
-from kubelint_py.compose_project import MergedService, compose_model, per_service, unique
-from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
-from kubelint_py.index import ProjectIndex
+from kubelint_py.building.compose_project import MergedService, compose_model, per_service, unique
+from kubelint_py.engine.index import ProjectIndex
+from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.compose import is_interpolated
+from kubelint_py.models.compose_ports import PortMapping, parse_port
 from kubelint_py.models.located import YList, YMap
 
 

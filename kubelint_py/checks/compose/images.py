@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kubelint_py.compose_project import MergedService, per_service
-from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
-from kubelint_py.images import image_tag
-from kubelint_py.index import ProjectIndex
+from kubelint_py.building.compose_project import MergedService, per_service
+from kubelint_py.engine.index import ProjectIndex
+from kubelint_py.engine.registry import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.compose import ComposeFile, is_interpolated
+from kubelint_py.models.images import image_tag
 from kubelint_py.models.located import YList
 
 

@@ -6,7 +6,6 @@ import fnmatch
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kubelint_py.buildcontext import copy_sources, is_whole_context_copy
 from kubelint_py.checks.dockerfile._common import (
     APT,
     Command,
@@ -20,9 +19,10 @@ from kubelint_py.checks.dockerfile._common import (
     run_commands,
     subcommand,
 )
-from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.loading.build_context import copy_sources, is_whole_context_copy
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
-from kubelint_py.shell import SHELLS
+from kubelint_py.parsing.shell import SHELLS
 
 # --------------------------------------------------------------------------- DF101
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kubelint_py.buildcontext import copy_sources
 from kubelint_py.checks.dockerfile._common import (
     Command,
     ancestry,
@@ -21,7 +20,8 @@ from kubelint_py.checks.dockerfile._common import (
     stage_label,
     subcommand,
 )
-from kubelint_py.engine import Parameter, Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine.registry import Parameter, Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.loading.build_context import copy_sources
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
 
 

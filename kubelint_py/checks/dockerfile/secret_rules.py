@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kubelint_py.buildcontext import copy_sources, is_secret_file, is_whole_context_copy
 from kubelint_py.checks.dockerfile._common import (
     Command,
     at,
     at_command,
     run_commands,
 )
-from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.checks.secrets import find_secret_values, is_literal_secret_value, is_secret_name
+from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.loading.build_context import copy_sources, is_secret_file, is_whole_context_copy
 from kubelint_py.models.dockerfile import Dockerfile, Instruction
-from kubelint_py.secrets import find_secret_values, is_literal_secret_value, is_secret_name
-from kubelint_py.source import Location
+from kubelint_py.parsing.source import Location
 
 _MOUNT_ADVICE = "pass it with `RUN --mount=type=secret,id=...` (docker build --secret) instead"
 
@@ -81,7 +81,7 @@ def secret_value_in_dockerfile(dockerfile: Dockerfile, ctx: RuleContext) -> Iter
 _SCANNED = frozenset({"ENV", "ARG", "LABEL", "RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK", "ONBUILD"})
 
 
-# One pass that every pattern of kubelint_py.secrets needs to match somewhere (its fixed part), so the
+# One pass that every pattern of kubelint_py.checks.secrets needs to match somewhere (its fixed part), so the
 # eleven patterns only run on the few instructions that could hold a credential. Keep in step with
 # secrets._VALUE_PATTERNS (a test counts them).
 _MAY_HOLD_SECRET = re.compile(r"PRIVATE KEY|A[KS]IA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|_live_"

@@ -3,7 +3,7 @@ configured external objects, or because something in the files or the cluster cr
 
 from __future__ import annotations
 
-from kubelint_py.index import ProjectIndex
+from kubelint_py.engine.index import ProjectIndex
 
 # Objects every cluster (or the usual add-ons) creates in each namespace.
 ALWAYS_PRESENT: dict[str, frozenset[str]] = {

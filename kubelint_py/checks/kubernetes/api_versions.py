@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubelint_py.apiversions import ApiChange, api_change, version_tuple
-from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine.registry import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Resource
+from kubelint_py.schemas.apiversions import ApiChange, api_change, version_tuple
 
 
 def _change(resource: Resource, ctx: RuleContext) -> tuple[ApiChange, tuple[int, int]] | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubelint_py.engine import RuleContext, Severity, Target, Violation, rule
+from kubelint_py.checks.secrets import find_secret_values, is_literal_secret_value, is_secret_name
+from kubelint_py.engine.registry import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container, Resource
-from kubelint_py.secrets import find_secret_values, is_literal_secret_value, is_secret_name
 
 
 @rule(

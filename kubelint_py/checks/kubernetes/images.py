@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import is_template_text
-from kubelint_py.engine import Parameter, RuleContext, Severity, Target, Violation, rule
-from kubelint_py.images import split_image
+from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.models.images import split_image
 from kubelint_py.models.kubernetes import Container
 
 

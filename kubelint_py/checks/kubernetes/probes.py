@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import declared_ports, is_long_running, is_patch_fragment
-from kubelint_py.engine import Parameter, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container
 
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")

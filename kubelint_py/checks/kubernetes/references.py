@@ -18,8 +18,8 @@ from kubelint_py.checks.kubernetes._references import (
     CERT_MANAGER_ANNOTATIONS,
     object_exists,
 )
-from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
-from kubelint_py.index import ProjectIndex
+from kubelint_py.engine.index import ProjectIndex
+from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import IngressView, Ref, Resource, Workload, data_keys, pod_spec_references
 
 _LAST_REFS: list[Any] = [None, []]

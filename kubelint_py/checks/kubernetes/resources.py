@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from kubelint_py.checks.kubernetes._common import is_patch_fragment, missing_field_location
-from kubelint_py.engine import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container
 from kubelint_py.models.located import YMap
-from kubelint_py.quantity import parse_quantity
+from kubelint_py.models.quantity import parse_quantity
 
 
 def _section(container: Container, name: str) -> YMap | None:

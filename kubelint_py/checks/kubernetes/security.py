@@ -15,7 +15,7 @@ from kubelint_py.checks.kubernetes._common import (
     pod_spec_of,
     security_value,
 )
-from kubelint_py.engine import Parameter, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container, Workload
 from kubelint_py.models.located import YList, YMap
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import declared_ports
-from kubelint_py.engine import Parameter, Related, RuleContext, Severity, Target, Violation, rule
-from kubelint_py.index import ProjectIndex
+from kubelint_py.engine.index import ProjectIndex
+from kubelint_py.engine.registry import Parameter, Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import WORKLOAD_KINDS, IngressView, LabelSelector, Resource, ServiceView, Workload
 
 # Built-in kinds: objects of any other kind (custom resources) may be operators that create pods.

@@ -1,0 +1,217 @@
+"""`kubelint-py check`: what the command does once its options are parsed.
+
+Kept apart from cli.py, which declares the options with typer: the console script parses the usual
+`check` command lines itself (kubelint_py.cli.launcher) and calls run_check without importing typer,
+which alone costs more start-up than linting one small file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from kubelint_py.api import Report
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+KEEP_ALIVE: list[object] = []
+"""Non-empty under the console script: holds the report, freed by the operating system at exit rather
+than object by object (see launcher.main). Empty when the command runs in-process (tests, CliRunner)."""
+
+
+class UsageError(Exception):
+    """A bad option or configuration: reported as `kubelint-py: error: ...`, exit 2."""
+
+
+class CheckOptions(NamedTuple):
+    """The options of `check`, named as the typer command's parameters (a test keeps them equal)."""
+
+    paths: list[str] | None = None
+    format: list[str] | None = None
+    output: str | None = None
+    fail_on: str | None = None
+    select: list[str] | None = None
+    extend_select: list[str] | None = None
+    ignore: list[str] | None = None
+    exclude: list[str] | None = None
+    namespace: str | None = None
+    k8s_version: str | None = None
+    config_file: str | None = None
+    no_config: bool = False
+    show_config: bool = False
+    baseline: str | None = None
+    write_baseline: str | None = None
+    max_file_size: str | None = None
+    quiet: bool = False
+    sarif_all_rules: bool = False
+    sarif_suppressed: bool = False
+    debug: bool = False
+    no_cache: bool = False
+    project_root: str | None = None
+    no_project: bool = False
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _parse_outputs(formats: list[str], output: str | None) -> list[tuple[str, str | None]]:
+    """`--format text --format sarif:results.sarif` -> [(text, None), (sarif, results.sarif)]."""
+    from kubelint_py.report import FORMATS
+
+    outputs: list[tuple[str, str | None]] = []
+    for entry in formats or ["text"]:
+        name, _, path = entry.partition(":")
+        name = name.strip().lower()
+        if name not in FORMATS:
+            raise UsageError(f"unknown format '{name}' (choose from {', '.join(FORMATS)})")
+        outputs.append((name, path or None))
+    if output is not None:
+        first_name, first_path = outputs[0]
+        if first_path is None:
+            outputs[0] = (first_name, output)
+    _check_distinct_outputs(outputs)
+    return outputs
+
+
+def _check_distinct_outputs(outputs: list[tuple[str, str | None]]) -> None:
+    from kubelint_py.report import escape_control
+
+    seen: set[str] = set()
+    for _, path in outputs:
+        if path is None:
+            continue
+        if os.path.isdir(path):
+            raise UsageError(f"output '{escape_control(path)}' is a folder; give a file name")
+        key = os.path.realpath(path)
+        if key in seen:
+            raise UsageError(f"two reports would be written to '{path}'")
+        seen.add(key)
+
+
+def _check_outputs_are_not_inputs(outputs: list[tuple[str, str | None]], linted: list[str]) -> None:
+    """A report written over a linted file would destroy it: refuse before writing anything."""
+    from kubelint_py.report import escape_control
+
+    targets = {os.path.realpath(path): path for _, path in outputs if path is not None}
+    if not targets:
+        return
+    for source in linted:
+        clash = targets.get(os.path.realpath(source))
+        if clash is not None:
+            raise UsageError(f"output file '{escape_control(clash)}' is one of the linted files; choose another path")
+
+
+def run_check(options: CheckOptions) -> int:
+    """Lint, write the reports, and return the exit code (UsageError: a usage error, exit 2)."""
+    from kubelint_py.api import lint
+    from kubelint_py.engine.config import ConfigError, parse_size
+    from kubelint_py.engine.config_file import build_config
+    from kubelint_py.engine.registry import Severity, all_rules, rule_matches
+    from kubelint_py.report import escape_control
+
+    outputs = _parse_outputs(list(options.format or []), options.output)
+    overrides: dict[str, object] = {}
+    fail_on = options.fail_on
+    if fail_on is not None:
+        try:
+            overrides["fail_on"] = None if fail_on.strip().lower() == "none" else Severity.parse(fail_on)
+        except ValueError as error:
+            raise UsageError(f"--fail-on: {error}") from None
+    given = {"select": tuple(options.select or ()), "ignore": tuple(options.ignore or ()),
+             "extend_select": tuple(options.extend_select or ()), "exclude": tuple(options.exclude or ()),
+             "default_namespace": options.namespace, "k8s_version": options.k8s_version,
+             "baseline": options.baseline}
+    overrides.update({key: value for key, value in given.items() if value})
+    if options.max_file_size is not None:
+        try:
+            overrides["max_file_size"] = parse_size(options.max_file_size)
+        except ValueError as error:
+            raise UsageError(f"--max-file-size: {error}") from None
+    target_paths = list(options.paths or ["."])
+    try:
+        config = build_config(target_paths, config_path=options.config_file, isolated=options.no_config,
+                              overrides=overrides)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    # after the configuration: its policies are rules that --select/--ignore may name
+    selectors = [*(options.select or []), *(options.ignore or []), *(options.extend_select or [])]
+    if selectors:
+        known = all_rules()
+        for entry in selectors:
+            if not any(rule_matches(r, entry) for r in known):
+                raise UsageError(f"no rule matches '{entry}' (see `kubelint-py rules`)")
+    if options.no_cache:
+        config.use_cache = False
+    if options.project_root is not None:
+        if not os.path.isdir(options.project_root):
+            raise UsageError(f"--project-root: '{options.project_root}' is not a folder")
+        config.project_root = options.project_root
+    elif not options.no_project and config.project_root is None:
+        from kubelint_py.discovery.project_root import find_project_root, only_files
+
+        if only_files(target_paths):  # the pre-commit case: check these files, in the context of their project
+            found = find_project_root(target_paths)
+            config.project_root = str(found) if found is not None else None
+    if options.show_config:
+        from kubelint_py.engine.config_file import show_config as render_config
+
+        sys.stdout.write(render_config(config))
+        return EXIT_OK
+    if options.write_baseline is not None:
+        config.baseline = None  # record everything that is not silenced in the source or the configuration
+    try:
+        report = lint(target_paths, config, debug=options.debug)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    except Exception as error:  # the last line of defence: no traceback unless asked
+        if options.debug:
+            raise
+        _stderr(f"kubelint-py: internal error: {type(error).__name__}: {escape_control(str(error))} "
+                "(rerun with --debug)")
+        return EXIT_USAGE
+    if options.write_baseline is not None:
+        from kubelint_py.results.baseline import write_baseline as store_baseline
+
+        count = store_baseline(report.findings, report.files, options.write_baseline)
+        _stderr(f"kubelint-py: recorded {count} finding{'s' if count != 1 else ''} in {options.write_baseline}")
+        return EXIT_OK
+    if KEEP_ALIVE:  # run by the console script, which exits without freeing (see launcher.main)
+        import gc
+
+        KEEP_ALIVE[:] = [report]
+        gc.freeze()  # nothing the reporters allocate needs the models rescanned
+    _write_reports(report, outputs, options)
+    if options.debug and report.internal_errors:
+        for detail in report.internal_errors:
+            _stderr(escape_control(detail).replace("\\n", "\n"))
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _write_reports(report: Report, outputs: list[tuple[str, str | None]], options: CheckOptions) -> None:
+    from kubelint_py.report import escape_control, get_renderer, write_atomically
+
+    for name, path in outputs:
+        if (name, path) == outputs[0]:  # before the first report is written
+            _check_outputs_are_not_inputs(outputs, [f.path for f in report.files])
+        if name == "text":
+            from kubelint_py.report.text import render as render_text
+            from kubelint_py.report.text import use_colour
+
+            content = render_text(report, colour=path is None and use_colour(), quiet=options.quiet)
+        elif name == "sarif":
+            from kubelint_py.report.sarif import render as render_sarif
+
+            content = render_sarif(report, all_rules=options.sarif_all_rules, suppressions=options.sarif_suppressed)
+        else:
+            content = get_renderer(name)(report)
+        if path is None:
+            sys.stdout.write(content)
+        else:
+            try:
+                write_atomically(path, content)
+            except OSError as error:
+                raise UsageError(f"cannot write {escape_control(path)}: {error.strerror or error}") from None

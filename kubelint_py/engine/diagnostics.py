@@ -1,0 +1,55 @@
+"""The tool's own findings (KL codes): files that could not be read or parsed, internal errors.
+
+They have no check function: the loader and the engine emit them. Declaring them here gives them the
+same metadata as every other rule, so they can be listed, explained, selected and put in SARIF.
+"""
+
+from __future__ import annotations
+
+from kubelint_py.engine.registry import Rule, Severity, Target, register
+
+
+def _tool_rule(code: str, name: str, severity: Severity, summary: str, rationale: str, fix: str) -> Rule:
+    return register(Rule(code=code, name=name, format="general", target=Target.NONE, severity=severity,
+                         summary=summary, rationale=rationale, fix=fix, tags=("tool",)))
+
+
+PARSE_ERROR = _tool_rule(
+    "KL001", "parse-error", Severity.ERROR,
+    "File could not be parsed",
+    "A file that does not parse is rejected by kubectl, docker compose or docker build, and nothing in it "
+    "can be checked.",
+    "Fix the syntax error at the reported line; the message says what the parser expected.")
+TEMPLATE_SKIPPED = _tool_rule(
+    "KL002", "template-skipped", Severity.INFO,
+    "Helm or Go template skipped",
+    "Template files only become manifests after rendering; linting the raw template would report "
+    "nonsense.",
+    "Render the chart (`helm template . | kubelint-py check -`, or to a folder) and lint the output.")
+UNREADABLE = _tool_rule(
+    "KL003", "unreadable-file", Severity.ERROR,
+    "File could not be read",
+    "A file the linter cannot read (permissions, a broken link, binary content, too large) is not checked, "
+    "and a CI run that skips it silently gives false confidence.",
+    "Fix the file or its permissions, or exclude it with --exclude.")
+DUPLICATE_KEY = _tool_rule(
+    "KL004", "duplicate-key", Severity.ERROR,
+    "Duplicate key in a YAML mapping",
+    "kubectl and docker compose reject duplicate keys; other tools silently keep one of the values, so what "
+    "is deployed depends on the tool.",
+    "Remove one of the two keys (both lines are reported).")
+INTERNAL_ERROR = _tool_rule(
+    "KL005", "internal-error", Severity.ERROR,
+    "A rule failed on this file",
+    "A bug in kubelint-py stopped one rule on one file; the other rules and files were still checked.",
+    "Report it with the file (or a reduced copy) and the output of --debug.")
+ENCODING = _tool_rule(
+    "KL006", "encoding-problem", Severity.WARNING,
+    "File is not valid UTF-8",
+    "Kubernetes, Compose and BuildKit read files as UTF-8; other bytes are replaced or rejected.",
+    "Save the file as UTF-8.")
+UNUSED_SUPPRESSION = _tool_rule(
+    "KL007", "unused-suppression", Severity.INFO,
+    "A suppression comment or annotation suppresses nothing",
+    "Stale suppressions hide future problems on that line and make reviewers think something is wrong.",
+    "Remove the suppression, or the codes in it that no longer fire.")

@@ -1,0 +1,159 @@
+"""The project index: every object of every linted file, for cross-object and cross-format rules."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from kubelint_py.models.kubernetes import LabelSelector, Resource, Workload
+
+if TYPE_CHECKING:  # type-only: a Kubernetes-only run does not import the Dockerfile and compose models
+    from kubelint_py.loading.build_context import ContextListing
+    from kubelint_py.models.compose import ComposeFile
+    from kubelint_py.models.dockerfile import Dockerfile
+
+
+class ObjectKey(NamedTuple):
+    kind: str
+    namespace: str | None
+    name: str
+
+
+def _pattern_matches(pattern: str, value: str | None) -> bool:
+    return pattern == "*" or pattern == (value or "")
+
+
+@dataclass
+class ProjectIndex:
+    """Lookups by kind, namespace, name and labels. Built once per run; rules only read it."""
+
+    default_namespace: str = "default"
+    external_objects: tuple[str, ...] = ()
+    """`Kind/namespace/name` or `Kind/name` (cluster-scoped) patterns of objects that exist outside
+    the linted files; `*` matches any namespace or name."""
+    resources: list[Resource] = field(default_factory=list)
+    patch_files: frozenset[str] = frozenset()
+    """Normalised paths of files used as kustomize patches (partial objects): see kubelint_py.building.kustomize."""
+    compose_files: list[ComposeFile] = field(default_factory=list)
+    dockerfiles: list[Dockerfile] = field(default_factory=list)
+    build_contexts: dict[str, ContextListing] = field(default_factory=dict)
+    """Dockerfile path -> its build context listing (only for Dockerfiles that copy the whole context)."""
+    _by_key: dict[ObjectKey, list[Resource]] = field(default_factory=lambda: defaultdict(list))
+    _by_kind: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))
+    _workloads_by_ns: dict[str | None, list[Workload]] = field(default_factory=lambda: defaultdict(list))
+    _label_index: dict[tuple[str | None, str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    _workloads: list[Workload] = field(default_factory=list)
+    _cluster_scoped_kinds: set[str] = field(default_factory=set)
+    derived: dict[str, Any] = field(default_factory=dict)
+    """Views that helper modules build from the index once per run (e.g. compose projects)."""
+
+    @classmethod
+    def build(cls, resources: Iterable[Resource], compose_files: Iterable[ComposeFile] = (),
+              dockerfiles: Iterable[Dockerfile] = (), *, default_namespace: str = "default",
+              external_objects: Iterable[str] = (), patch_files: Iterable[str] = ()) -> ProjectIndex:
+        index = cls(default_namespace=default_namespace, external_objects=tuple(external_objects),
+                    patch_files=frozenset(patch_files))
+        resource_list = list(resources)
+        # CRDs in the tree declare the scope of their kinds.
+        for resource in resource_list:
+            if resource.kind == "CustomResourceDefinition" and resource.spec.get("scope") == "Cluster":
+                names = resource.spec.get_map("names")
+                if names is not None and isinstance(names.get("kind"), str):
+                    index._cluster_scoped_kinds.add(names["kind"])
+        for resource in resource_list:
+            index._add(resource)
+        index.compose_files.extend(compose_files)
+        index.dockerfiles.extend(dockerfiles)
+        return index
+
+    def _add(self, resource: Resource) -> None:
+        self.resources.append(resource)
+        namespace = self.namespace_of(resource)
+        self._by_key[ObjectKey(resource.kind, namespace, resource.name)].append(resource)
+        self._by_kind[resource.kind].append(resource)
+        workload = resource.workload
+        if workload is not None:
+            position = len(self._workloads)
+            self._workloads.append(workload)
+            self._workloads_by_ns[namespace].append(workload)
+            for key, value in workload.pod_labels.items():
+                self._label_index[(namespace, key, value)].add(position)
+
+    def is_patch(self, resource: Resource) -> bool:
+        """True when the object's file is a kustomize patch: a partial object, not a whole one."""
+        return bool(self.patch_files) and os.path.normpath(resource.path) in self.patch_files
+
+    def is_cluster_scoped(self, resource: Resource) -> bool:
+        return resource.cluster_scoped or resource.kind in self._cluster_scoped_kinds
+
+    def namespace_of(self, resource: Resource) -> str | None:
+        """The namespace the object lands in: its own, else the default; None when cluster-scoped."""
+        if self.is_cluster_scoped(resource):
+            return None
+        return resource.raw_namespace or self.default_namespace
+
+    def get(self, kind: str, namespace: str | None, name: str) -> list[Resource]:
+        return list(self._by_key.get(ObjectKey(kind, namespace, name), ()))
+
+    def exists(self, kind: str, namespace: str | None, name: str) -> bool:
+        """Defined in the linted files, or declared as an external object in the configuration."""
+        return bool(self._by_key.get(ObjectKey(kind, namespace, name))) or self.is_external(kind, namespace, name)
+
+    def is_external(self, kind: str, namespace: str | None, name: str) -> bool:
+        for entry in self.external_objects:
+            parts = entry.split("/")
+            if len(parts) == 3:
+                ext_kind, ext_ns, ext_name = parts
+            elif len(parts) == 2:
+                ext_kind, ext_name = parts
+                ext_ns = "*"
+            else:
+                continue
+            if (ext_kind == kind and _pattern_matches(ext_ns, namespace) and _pattern_matches(ext_name, name)):
+                return True
+        return False
+
+    def of_kind(self, kind: str, namespace: str | None = None) -> list[Resource]:
+        found = self._by_kind.get(kind, [])
+        if namespace is None:
+            return list(found)
+        return [r for r in found if self.namespace_of(r) == namespace]
+
+    @property
+    def workloads(self) -> list[Workload]:
+        return list(self._workloads)
+
+    def workloads_selected(self, namespace: str | None, selector: LabelSelector) -> list[Workload]:
+        """Workloads in the namespace whose pod template labels the selector matches.
+
+        Uses the label index: the candidates are those carrying the selector's first matchLabels pair,
+        so cost follows the number of matches, not the number of workloads.
+        """
+        if selector.match_labels:
+            key, value = selector.match_labels[0]
+            positions: set[int] = set(self._label_index.get((namespace, key, value), ()))
+            for key, value in selector.match_labels[1:]:
+                positions &= self._label_index.get((namespace, key, value), set())
+                if not positions:
+                    return []
+            candidates: Iterator[Workload] = (self._workloads[i] for i in sorted(positions))
+        else:
+            candidates = iter(self._workloads_by_ns.get(namespace, ()))
+        return [w for w in candidates if selector.matches(w.pod_labels)]
+
+    def workloads_selected_anywhere(self, selector: LabelSelector) -> list[Workload]:
+        """Workloads in any namespace whose pod template labels the selector matches, in index order
+        (through the label index too: a per-Service scan of every workload is quadratic)."""
+        if not selector.match_labels:
+            return [w for w in self._workloads if selector.matches(w.pod_labels)]
+        positions: set[int] = set()
+        for namespace in self._workloads_by_ns:
+            key, value = selector.match_labels[0]
+            found = set(self._label_index.get((namespace, key, value), ()))
+            for key, value in selector.match_labels[1:]:
+                found &= self._label_index.get((namespace, key, value), set())
+            positions |= found
+        return [self._workloads[i] for i in sorted(positions) if selector.matches(self._workloads[i].pod_labels)]

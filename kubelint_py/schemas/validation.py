@@ -1,0 +1,659 @@
+"""Validate located YAML (YMap/YList) against a JSON Schema and say, for people, what is wrong and where.
+
+Two stages, so the common case is cheap:
+
+1. A validity check compiled from the schema into plain closures (`compile_check`). It handles the
+   keywords Kubernetes and Compose schemas use and answers only "certainly valid" or "not proven
+   valid": a schema with a keyword it does not know compiles to "not proven". Validating thousands of
+   valid objects this way costs a small fraction of what jsonschema costs, and jsonschema is not even
+   imported when every object is valid.
+2. For objects not proven valid, jsonschema (imported lazily, one validator per schema, cached by the
+   caller) lists the errors; each is reduced (oneOf/anyOf noise down to the branch that fits the value
+   best), located with `span_at` (the key for unknown fields, the value for wrong types and values, the
+   mapping's own key for missing required fields) and rewritten as one sentence. Exactly one issue per
+   location.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from kubelint_py.models.located import span_at
+from kubelint_py.parsing.source import Span
+
+Check = Callable[[Any], bool]
+Path = tuple[Any, ...]
+
+# Keywords that only annotate: jsonschema ignores them for validation, and so do we. `format` is only
+# asserted when a format checker is passed, which we never do.
+_ANNOTATIONS = frozenset({
+    "$schema", "$id", "$comment", "$defs", "definitions", "$anchor", "$vocabulary", "title", "description",
+    "default", "examples", "example", "deprecated", "readOnly", "writeOnly", "format", "contentMediaType",
+    "contentEncoding", "contentSchema", "nullable", "discriminator", "externalDocs",
+})
+# Keywords jsonschema asserts (Draft 2020-12) that the fast check does not implement: a schema using
+# one of them is never proven valid by the fast check, so jsonschema decides.
+_UNSUPPORTED = frozenset({
+    "if", "then", "else", "dependentSchemas", "dependentRequired", "prefixItems", "contains", "minContains",
+    "maxContains", "unevaluatedProperties", "unevaluatedItems", "propertyNames", "$dynamicRef",
+    "$recursiveRef", "dependencies", "additionalItems",
+})
+
+
+def _never(_: Any) -> bool:
+    return False
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if name == "string":
+        return isinstance(value, str)
+    if name == "object":
+        return isinstance(value, dict)
+    if name == "array":
+        return isinstance(value, list)
+    if name == "null":
+        return value is None
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "integer":
+        if isinstance(value, bool):
+            return False
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if name == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return False
+
+
+def _strict_equal(left: Any, right: Any) -> bool:
+    """JSON equality: true is not 1, and 1 equals 1.0 (as jsonschema compares for enum and const)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, str) or isinstance(right, str):
+        return isinstance(left, str) and isinstance(right, str) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_strict_equal(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_strict_equal(a, b) for a, b in zip(left, right, strict=True))
+    return bool(type(left) is type(right) or (isinstance(left, int | float) and isinstance(right, int | float))) \
+        and left == right
+
+
+class _Compiler:
+    """Turns a schema into a predicate; `$ref`s into the same document are compiled once (cycles too)."""
+
+    def __init__(self, root: Mapping[str, Any], strict: bool, unknowable: Callable[[Any], bool] | None) -> None:
+        self.root = root
+        self.strict = strict
+        self.unknowable = unknowable
+        self.refs: dict[str, Check] = {}
+
+    def ref(self, pointer: str) -> Check:
+        found = self.refs.get(pointer)
+        if found is not None:
+            return found
+        target = self._resolve(pointer)
+        if target is None:
+            self.refs[pointer] = _never
+            return _never
+        cell: list[Check] = []
+
+        def deferred(value: Any) -> bool:  # stands in while a recursive definition is compiled
+            return cell[0](value)
+
+        self.refs[pointer] = deferred
+        compiled = self.compile(target)
+        cell.append(compiled)
+        self.refs[pointer] = compiled
+        return compiled
+
+    def _resolve(self, pointer: str) -> Any:
+        if not pointer.startswith("#"):
+            return None
+        node: Any = self.root
+        for part in pointer[1:].split("/")[1:]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, Mapping) and part in node:
+                node = node[part]
+            else:
+                return None
+        return node
+
+    def compile(self, schema: Any) -> Check:
+        check = self._compile(schema)
+        unknowable = self.unknowable
+        if unknowable is None or check is _always:
+            return check
+        return lambda value: check(value) or unknowable(value)
+
+    def _compile(self, schema: Any) -> Check:
+        if schema is True or schema == {}:
+            return _always
+        if schema is False:
+            return _never
+        if not isinstance(schema, Mapping):
+            return _never
+        checks: list[Check] = []
+        for key, arg in schema.items():
+            if key in _ANNOTATIONS or key.startswith("x-") or key in ("properties", "patternProperties",
+                                                                       "additionalProperties", "required"):
+                continue
+            if key in _UNSUPPORTED:
+                return _never
+            maker = _KEYWORDS.get(key)
+            if maker is None:
+                continue  # jsonschema ignores keywords it does not know
+            check = maker(self, arg, schema)
+            if check is _never:
+                return _never
+            if check is not _always:
+                checks.append(check)
+        if any(k in schema for k in ("properties", "patternProperties", "additionalProperties", "required")):
+            checks.append(self._object(schema))
+        if not checks:
+            return _always
+        if len(checks) == 1:
+            return checks[0]
+        if len(checks) == 2:
+            first, second = checks
+            return lambda value: first(value) and second(value)
+        return lambda value: all(check(value) for check in checks)
+
+    def lazy(self, schema: Any) -> Check:
+        """Compiled on first use: big CRD schemas have thousands of fields an object never uses."""
+        if schema is True or schema == {}:
+            return _always
+        cell: list[Check] = []
+
+        def check(value: Any) -> bool:
+            if not cell:
+                cell.append(self.compile(schema))
+            return cell[0](value)
+
+        return check
+
+    def _lazy_entry(self, table: dict[str, Check], name: str, schema: Any) -> Check:
+        """Like lazy(), for a check looked up in `table` on every use: once compiled, the compiled
+        check replaces the stand-in there (one call less per field on every later object)."""
+        if schema is True or schema == {}:
+            return _always
+
+        def first(value: Any) -> bool:
+            compiled = table[name] = self.compile(schema)
+            return compiled(value)
+
+        return first
+
+    def _object(self, schema: Mapping[str, Any]) -> Check:
+        props: dict[str, Check] = {}
+        for name, sub in (schema.get("properties") or {}).items():
+            props[name] = self._lazy_entry(props, name, sub)
+        patterns = [(re.compile(p), self.lazy(sub)) for p, sub in (schema.get("patternProperties") or {}).items()]
+        extra_schema = schema.get("additionalProperties", True)
+        if extra_schema is False and not self.strict:
+            extra_schema = True
+        extra = _never if extra_schema is False else self.lazy(extra_schema)
+        open_extra = extra is _always
+        required = tuple(schema.get("required") or ())
+
+        if not patterns:
+            # The usual Kubernetes object schema: named properties, maybe additionalProperties.
+            def check_plain(value: Any) -> bool:
+                if not isinstance(value, dict):
+                    return True
+                get = props.get
+                for key, item in value.items():
+                    sub = get(key)
+                    if sub is None:
+                        if not open_extra and not extra(item):
+                            return False
+                    elif not sub(item):
+                        return False
+                for name in required:  # noqa: SIM110  (no generator per object)
+                    if name not in value:
+                        return False
+                return True
+
+            return check_plain
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return True
+            for key, item in value.items():
+                sub = props.get(key)
+                if sub is not None and not sub(item):
+                    return False
+                matched = sub is not None
+                for pattern, pattern_check in patterns:
+                    if isinstance(key, str) and pattern.search(key):
+                        matched = True
+                        if not pattern_check(item):
+                            return False
+                if not matched and not open_extra and not extra(item):
+                    return False
+            return all(name in value for name in required)
+
+        return check
+
+
+def _k_ref(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
+    if not isinstance(arg, str):
+        return _never
+    return compiler.ref(arg)
+
+
+def _k_type(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
+    names = (arg,) if isinstance(arg, str) else tuple(arg)
+    if names == ("string",):
+        return lambda value: isinstance(value, str)
+    if set(names) == {"string", "null"}:
+        return lambda value: value is None or isinstance(value, str)
+    if set(names) == {"object", "null"}:
+        return lambda value: value is None or isinstance(value, dict)
+    if set(names) == {"array", "null"}:
+        return lambda value: value is None or isinstance(value, list)
+    if names == ("object",):  # the most common type of all in Kubernetes schemas
+        return lambda value: isinstance(value, dict)
+    if names == ("array",):
+        return lambda value: isinstance(value, list)
+    if len(names) == 1:
+        name = names[0]
+        return lambda value: _is_type(value, name)
+    return lambda value: any(_is_type(value, name) for name in names)
+
+
+def _k_items(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
+    if isinstance(arg, list):  # draft 4 tuple form: not 2020-12
+        return _never
+    sub = compiler.lazy(arg)
+    if sub is _always:
+        return _always
+    return lambda value: not isinstance(value, list) or all(sub(item) for item in value)
+
+
+def _k_enum(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
+    options = list(arg) if isinstance(arg, list) else []
+    plain = {o for o in options if isinstance(o, str)}
+    if len(plain) == len(options):
+        return lambda value: isinstance(value, str) and value in plain
+    return lambda value: any(_strict_equal(value, option) for option in options)
+
+
+def _k_const(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
+    return lambda value: _strict_equal(value, arg)
+
+
+def _k_any_of(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
+    subs = [compiler.compile(sub) for sub in arg]
+    return lambda value: any(sub(value) for sub in subs)
+
+
+def _k_one_of(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
+    subs = [compiler.compile(sub) for sub in arg]
+    return lambda value: sum(1 for sub in subs if sub(value)) == 1
+
+
+def _k_all_of(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
+    subs = [compiler.compile(sub) for sub in arg]
+    return lambda value: all(sub(value) for sub in subs)
+
+
+def _k_not(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
+    sub = compiler.compile(arg)
+    return lambda value: not sub(value)
+
+
+def _k_pattern(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
+    try:
+        pattern = re.compile(arg)
+    except (re.error, TypeError):
+        return _never
+    return lambda value: not isinstance(value, str) or pattern.search(value) is not None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _bound(compare: Callable[[Any, Any], bool]) -> Callable[[_Compiler, Any, Mapping[str, Any]], Check]:
+    def make(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
+        if not _number(arg):
+            return _never  # draft 4 boolean exclusiveMinimum and the like: let jsonschema decide
+        return lambda value: not _number(value) or compare(value, arg)
+    return make
+
+
+_Maker = Callable[["_Compiler", Any, Mapping[str, Any]], Check]
+
+
+def _length(kind: type[Any], compare: Callable[[int, Any], bool]) -> _Maker:
+    def make(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
+        if not _number(arg):
+            return _never
+        return lambda value: not isinstance(value, kind) or compare(len(value), arg)
+    return make
+
+
+def _k_unique(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
+    if arg is not True:
+        return _always
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, list):
+            return True
+        for i, item in enumerate(value):
+            for other in value[i + 1:]:
+                if _strict_equal(item, other):
+                    return False
+        return True
+
+    return check
+
+
+def _k_multiple_of(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
+    if not _number(arg) or arg <= 0:
+        return _never
+    if isinstance(arg, int):
+        return lambda value: not _number(value) or (isinstance(value, int) and value % arg == 0)
+    return _never_float_multiple
+
+
+def _never_float_multiple(value: Any) -> bool:
+    return not _number(value)
+
+
+_KEYWORDS: dict[str, Callable[[_Compiler, Any, Mapping[str, Any]], Check]] = {
+    "$ref": _k_ref, "type": _k_type, "items": _k_items, "enum": _k_enum, "const": _k_const,
+    "anyOf": _k_any_of, "oneOf": _k_one_of, "allOf": _k_all_of, "not": _k_not, "pattern": _k_pattern,
+    "minimum": _bound(lambda v, a: v >= a), "maximum": _bound(lambda v, a: v <= a),
+    "exclusiveMinimum": _bound(lambda v, a: v > a), "exclusiveMaximum": _bound(lambda v, a: v < a),
+    "minLength": _length(str, lambda n, a: n >= a), "maxLength": _length(str, lambda n, a: n <= a),
+    "minItems": _length(list, lambda n, a: n >= a), "maxItems": _length(list, lambda n, a: n <= a),
+    "minProperties": _length(dict, lambda n, a: n >= a), "maxProperties": _length(dict, lambda n, a: n <= a),
+    "uniqueItems": _k_unique, "multipleOf": _k_multiple_of,
+}
+
+
+def compile_check(schema: Mapping[str, Any], *, strict: bool = True,
+                  unknowable: Callable[[Any], bool] | None = None) -> Check:
+    """A predicate that is True only when `schema` certainly accepts the value (False: ask jsonschema).
+
+    `unknowable(value)` marks values the caller cannot judge (Compose's `${VAR}`): they pass any check.
+    """
+    return _Compiler(schema, strict, unknowable).compile(schema)
+
+
+# --- errors for people -------------------------------------------------------------------------
+
+
+class SchemaIssue(NamedTuple):
+    path: Path
+    """Where in the document: the offending value, or for an unknown field the field's own key."""
+    span: Span | None
+    message: str
+    validator: str
+    """The JSON Schema keyword that failed (additionalProperties, required, type, enum, ...)."""
+
+
+def dotted(path: Iterable[Any]) -> str:
+    """`spec.template.spec.containers[0].image`"""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif text:
+            text += f".{step}"
+        else:
+            text = str(step)
+    return text if len(text) <= 120 else "..." + text[-117:]
+
+
+def _describe_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {'true' if value else 'false'}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return "number" if math.isnan(value) or math.isinf(value) else f"number {value:g}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string '{shown}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+_ARTICLE = {"integer": "an integer", "object": "a mapping", "array": "a list", "string": "a string",
+            "boolean": "a boolean (true or false)", "number": "a number", "null": "null"}
+
+
+def _type_names(schema_type: Any) -> list[str]:
+    names = [schema_type] if isinstance(schema_type, str) else list(schema_type or ())
+    return [n for n in names if n != "null"] or names
+
+
+def _join(words: list[str], last: str = "or") -> str:
+    unique = list(dict.fromkeys(words))
+    if len(unique) <= 1:
+        return "".join(unique)
+    return ", ".join(unique[:-1]) + f" {last} " + unique[-1]
+
+
+def suggest(word: str, options: Iterable[str]) -> str | None:
+    """The closest option to a misspelt key: same letters in another case first, then difflib."""
+    choices = [o for o in options if isinstance(o, str)]
+    lowered = word.lower()
+    for option in choices:
+        if option.lower() == lowered:
+            return option
+    import difflib  # only when a key is misspelt
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.7)
+    if not close and len(word) > 3:
+        close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+class Wording(NamedTuple):
+    """How a format names things in messages."""
+
+    where: Callable[[Path], str] = lambda path: dotted(path) or "the top level"
+    """A noun phrase for the mapping or value at a path ('spec.template.spec', "service 'web'")."""
+    field: str = "field"
+    """What a mapping key is called: 'field' (Kubernetes) or 'key' (Compose)."""
+    unknown: Callable[[Path, str], str] | None = None
+    """Optional: the whole 'unknown ...' phrase for an unknown key under a path (without the suggestion)."""
+
+
+_DEFAULT_WORDING = Wording()
+
+
+class SchemaValidator:
+    """One schema, its compiled fast check and (built on first need) its jsonschema validator."""
+
+    def __init__(self, schema: Mapping[str, Any], *, strict: bool = True,
+                 unknowable: Callable[[Any], bool] | None = None) -> None:
+        self.schema = schema
+        self.strict = strict
+        self.unknowable = unknowable
+        """Values that pass the fast check whatever the schema says; `issues` must be given a matching
+        `skip`, or it reports them."""
+        self._fast: Check | None = None
+        self._full: Any = None
+
+    def is_valid(self, instance: Any) -> bool:
+        """Fast; False means "not proven valid" (then `issues` asks jsonschema)."""
+        if self._fast is None:
+            try:
+                self._fast = compile_check(self.schema, strict=self.strict, unknowable=self.unknowable)
+            except (re.error, TypeError, ValueError, AttributeError, RecursionError):
+                self._fast = _never  # a malformed schema (from a CRD): jsonschema decides, or nothing
+        try:
+            return self._fast(instance)
+        except RecursionError:  # pathologically deep documents (the loader allows 400 levels)
+            return False
+
+    def _validator(self) -> Any:
+        if self._full is None:
+            self._full = _validator_class(self.strict)(self.schema)
+        return self._full
+
+    def issues(self, instance: Any, *, wording: Wording = _DEFAULT_WORDING,
+               skip: Callable[[Any, str], bool] | None = None) -> list[SchemaIssue]:
+        """Every problem with `instance`, one per location, in document order.
+
+        `skip(value, keyword)` drops errors on values the caller cannot judge (e.g. `${VAR}` in Compose).
+        """
+        if self.is_valid(instance):
+            return []
+        found: dict[tuple[Path, bool], SchemaIssue] = {}
+        try:
+            errors = list(self._validator().iter_errors(instance))
+        except Exception:
+            # A schema jsonschema cannot apply (a CRD pattern in a regex dialect Python rejects, a
+            # dangling $ref): judge nothing rather than guess.
+            return []
+        for error in errors:
+            for issue in _explain(error, instance, wording, skip):
+                key = (issue.path, issue.validator in ("additionalProperties", "required"))
+                found.setdefault(key, issue)
+        return sorted(found.values(), key=lambda i: (i.span.line, i.span.column) if i.span else (0, 0))
+
+
+@lru_cache(maxsize=2)
+def _validator_class(strict: bool) -> Any:
+    from jsonschema import Draft202012Validator, validators
+
+    if strict:
+        return Draft202012Validator
+    base = Draft202012Validator.VALIDATORS["additionalProperties"]
+
+    def additional_properties(validator: Any, extra: Any, instance: Any, schema: Any) -> Any:
+        if extra is False:
+            return  # non-strict: unknown fields are allowed (the API server drops them)
+        yield from base(validator, extra, instance, schema)
+
+    return validators.extend(Draft202012Validator, {"additionalProperties": additional_properties})
+
+
+def _branch_errors(error: Any) -> dict[int, list[Any]]:
+    branches: dict[int, list[Any]] = {}
+    for sub in error.context or ():
+        index = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+        branches.setdefault(index, []).append(sub)
+    return branches
+
+
+def _type_failed_at_root(errors: list[Any], depth: int) -> bool:
+    return any(e.validator in ("type", "enum", "const") and len(e.absolute_path) == depth for e in errors)
+
+
+def _reduce(error: Any) -> list[Any]:
+    """oneOf/anyOf: keep the errors of the branch that fits the value best, recursively."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    depth = len(error.absolute_path)
+    branches = _branch_errors(error)
+    fitting = {i: errs for i, errs in branches.items() if not _type_failed_at_root(errs, depth)}
+    if not fitting:
+        return [error]  # no branch takes this type of value: one "must be X or Y" error
+    best = max(fitting.values(), key=lambda errs: (max(len(e.absolute_path) for e in errs), -len(errs)))
+    reduced: list[Any] = []
+    for sub in best:
+        reduced.extend(_reduce(sub))
+    return reduced
+
+
+def _extra_keys(instance: Mapping[Any, Any], schema: Mapping[str, Any]) -> list[Any]:
+    props = schema.get("properties") or {}
+    patterns = [re.compile(p) for p in (schema.get("patternProperties") or {})]
+    return [k for k in instance
+            if k not in props and not any(isinstance(k, str) and p.search(k) for p in patterns)]
+
+
+def _allowed_types(error: Any) -> list[str]:
+    if error.validator == "type":
+        return _type_names(error.validator_value)
+    names: list[str] = []
+    for sub in error.validator_value or ():
+        if isinstance(sub, Mapping) and "type" in sub:
+            names.extend(_type_names(sub["type"]))
+        elif isinstance(sub, Mapping) and "enum" in sub:
+            names.extend(f"'{v}'" for v in sub["enum"])
+        elif isinstance(sub, Mapping) and "const" in sub:
+            names.append(f"'{sub['const']}'")
+        else:
+            return []
+    return names
+
+
+def _explain(error: Any, root: Any, wording: Wording, skip: Callable[[Any, str], bool] | None
+             ) -> list[SchemaIssue]:
+    issues: list[SchemaIssue] = []
+    for err in _reduce(error):
+        path: Path = tuple(err.absolute_path)
+        value = err.instance
+        keyword = str(err.validator)
+        if skip is not None and skip(value, keyword):
+            continue
+        where = wording.where(path)
+        if keyword == "additionalProperties" and isinstance(value, Mapping):
+            allowed = list((err.schema.get("properties") or {}).keys())
+            for key in _extra_keys(value, err.schema):
+                phrase = (wording.unknown(path, str(key)) if wording.unknown is not None
+                          else f"unknown {wording.field} '{key}' {'in' if path else 'at'} {where}")
+                hint = suggest(str(key), allowed)
+                message = f"{phrase}, did you mean '{hint}'?" if hint else f"{phrase}"
+                issues.append(SchemaIssue((*path, key), span_at(root, (*path, key), key=True), message, keyword))
+            continue
+        if keyword == "required" and isinstance(value, Mapping):
+            missing = [name for name in err.validator_value if name not in value]
+            fields = _join([f"'{name}'" for name in missing], "and")
+            plural = "s" if len(missing) > 1 else ""
+            message = f"missing required {wording.field}{plural} {fields} {'in' if path else 'at'} {where}"
+            issues.append(SchemaIssue(path, span_at(root, path, key=True), message, keyword))
+            continue
+        span = span_at(root, path)
+        got = _describe_value(value)
+        if keyword in ("type", "oneOf", "anyOf"):
+            names = _allowed_types(err)
+            if names:
+                wanted = _join([_ARTICLE.get(n, n) for n in names])
+                message = f"{where} must be {wanted}, got {got}"
+            elif keyword == "oneOf" and len(_branch_errors(err)) < len(err.validator_value):
+                message = f"{where} matches more than one of the allowed forms"
+            else:
+                message = f"{where} has an invalid value ({got}): it fits none of the allowed forms"
+        elif keyword in ("enum", "const"):
+            options = err.validator_value if keyword == "enum" else [err.validator_value]
+            shown = _join([f"'{o}'" for o in list(options)[:12] if o is not None])
+            message = f"{where} must be {shown}, got {got}"
+        elif keyword == "pattern":
+            message = f"{where} must match the pattern '{err.validator_value}', got {got}"
+        elif keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+            relation = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most",
+                        "exclusiveMaximum": "less than"}[keyword]
+            message = f"{where} must be {relation} {err.validator_value}, got {got}"
+        elif keyword in ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"):
+            unit = {"Length": "characters", "Items": "items", "Properties": "entries"}[keyword[3:]]
+            relation = "at least" if keyword.startswith("min") else "at most"
+            message = f"{where} must have {relation} {err.validator_value} {unit}"
+        elif keyword == "uniqueItems":
+            message = f"{where} has duplicate items"
+        elif keyword == "not":
+            message = f"{where} has a value that is not allowed here ({got})"
+        else:
+            message = f"{where}: {err.message}"
+        issues.append(SchemaIssue(path, span, message, keyword))
+    return issues
