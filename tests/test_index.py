@@ -68,3 +68,50 @@ def test_external_objects_patterns() -> None:
     assert not index.exists("Secret", "dev", "tls-cert")
     assert index.exists("ServiceAccount", "anything", "default")
     assert index.exists("ClusterRole", None, "view")
+
+
+def test_autoscaler_map_is_built_once_per_index() -> None:
+    """KS506 asks whether each selected workload is autoscaled for every PodDisruptionBudget: the map of
+    autoscaler targets must be built once per run, not once per question (it was O(PDBs x HPAs))."""
+    from kubelint_py.checks.kubernetes import selectors
+    from kubelint_py.engine.config import Config
+    from kubelint_py.engine.registry import RuleContext
+
+    parts = []
+    for n in range(20):
+        parts.append(f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{n}}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: app{n}}}}}
+  template:
+    metadata: {{labels: {{app: app{n}}}}}
+    spec: {{containers: [{{name: c, image: "c:1"}}]}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: pdb{n}}}
+spec: {{minAvailable: 1, selector: {{matchLabels: {{app: app{n}}}}}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: hpa{n}}}
+spec: {{scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: other{n}}}, maxReplicas: 3}}
+""")
+    stream = load_yaml("---\n".join(parts))
+    index = ProjectIndex.build([Resource("x.yaml", d.index, d.value, d.span) for d in stream.documents])
+    calls = []
+    original = index.of_kind
+
+    def counting(kind: str) -> object:
+        if kind == "HorizontalPodAutoscaler":
+            calls.append(kind)
+        return original(kind)
+
+    index.of_kind = counting  # type: ignore[method-assign]
+    found = list(selectors.pdb_blocks_eviction(index, RuleContext(index, Config(), {})))
+    assert not found  # minAvailable 1 of 2 replicas each: evictions allowed
+    # One walk over the autoscalers for the map, plus the cheap emptiness checks per workload.
+    assert calls.count("HorizontalPodAutoscaler") <= 21
+    assert "hpa_targets" in index.derived

@@ -299,11 +299,17 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
 
 
 def _hpa_targets(index: ProjectIndex) -> dict[tuple[str, str | None, str], Resource]:
-    found: dict[tuple[str, str | None, str], Resource] = {}
+    """(kind, namespace, name) of every autoscaled object -> its autoscaler, built once per index: KS506
+    asks for it per workload of each PodDisruptionBudget (it was rebuilt each time: O(PDBs x HPAs))."""
+    found: dict[tuple[str, str | None, str], Resource] | None = index.derived.get("hpa_targets")
+    if found is not None:
+        return found
+    found = {}
     for hpa in index.of_kind("HorizontalPodAutoscaler"):
         ref = hpa.spec.get_map("scaleTargetRef")
         if ref is not None and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
             found[(ref["kind"], index.namespace_of(hpa), ref["name"])] = hpa
+    index.derived["hpa_targets"] = found
     return found
 
 
