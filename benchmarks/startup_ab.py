@@ -1,4 +1,4 @@
-"""Compare the start-up of two kubelint-py installs (e.g. two typer versions), runs interleaved.
+"""Compare the start-up of two kubelint-py installs (e.g. two dependency versions), runs interleaved.
 
     python benchmarks/startup_ab.py /venv-a/bin/kubelint-py /venv-b/bin/kubelint-py -- check one.yaml
 """

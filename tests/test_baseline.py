@@ -5,15 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from kubelint_py.api import Report, lint
-from kubelint_py.cli.app import app
 from kubelint_py.engine.config import Config
 from kubelint_py.results.baseline import write_baseline
+from tests.cli_support import invoke
 from tests.rule_support import temporary_rule
-
-runner = CliRunner()
 
 CONTAINER = "        - name: {name}\n          image: {name}:1.0.0\n"
 
@@ -106,21 +102,21 @@ def test_fixed_findings_drop_out_and_the_file_holds_no_content(tmp_path: Path) -
 def test_cli_write_then_use_baseline(tmp_path: Path) -> None:
     src(tmp_path, "compose.yaml", "services:\n  a:\n    image: x:1\n    depends_on: [b]\n")
     target = tmp_path / "known.json"
-    written = runner.invoke(app, ["check", str(tmp_path / "src"), "--write-baseline", str(target)])
+    written = invoke(["check", str(tmp_path / "src"), "--write-baseline", str(target)])
     assert written.exit_code == 0, written.output
     assert "recorded 1 finding in" in written.output
-    assert runner.invoke(app, ["check", str(tmp_path / "src"), "--baseline", str(target)]).exit_code == 0
+    assert invoke(["check", str(tmp_path / "src"), "--baseline", str(target)]).exit_code == 0
     src(tmp_path, "compose.yaml", "services:\n  a:\n    image: x:1\n    depends_on: [b]\n"
                                   "  c:\n    image: x:1\n    depends_on: [d]\n")
-    result = runner.invoke(app, ["check", str(tmp_path / "src"), "--baseline", str(target), "-q"])
+    result = invoke(["check", str(tmp_path / "src"), "--baseline", str(target), "-q"])
     assert result.exit_code == 1
     assert result.output.count("DC101") == 1 and "compose.yaml:7:" in result.output
 
 
 def test_missing_or_invalid_baseline_is_a_usage_error(tmp_path: Path) -> None:
     src(tmp_path, "Dockerfile", "FROM alpine:3.20\n")
-    result = runner.invoke(app, ["check", str(tmp_path / "src"), "--baseline", str(tmp_path / "none.json")])
+    result = invoke(["check", str(tmp_path / "src"), "--baseline", str(tmp_path / "none.json")])
     assert result.exit_code == 2 and "does not exist" in result.output
     (tmp_path / "bad.json").write_text('{"findings": 3}')
-    result = runner.invoke(app, ["check", str(tmp_path / "src"), "--baseline", str(tmp_path / "bad.json")])
+    result = invoke(["check", str(tmp_path / "src"), "--baseline", str(tmp_path / "bad.json")])
     assert result.exit_code == 2 and "is not a kubelint-py baseline" in result.output

@@ -1,4 +1,4 @@
-"""The CLI: exit codes, options and outputs, through typer's runner and a real subprocess."""
+"""The CLI: exit codes, options and outputs, in this process (tests/cli_support.py) and in a real subprocess."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from kubelint_py import __version__
-from kubelint_py.cli.app import app
+from tests.cli_support import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo"
-runner = CliRunner()
 
 CLEAN_DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -42,13 +40,13 @@ spec:
 
 
 def test_version() -> None:
-    result = runner.invoke(app, ["--version"])
+    result = invoke(["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"kubelint-py {__version__}"
 
 
 def test_demo_project_has_findings_and_fails() -> None:
-    result = runner.invoke(app, ["check", str(DEMO)])
+    result = invoke(["check", str(DEMO)])
     assert result.exit_code == 1, result.output
     assert "Dockerfile:1:1: DF301 [warning]" in result.output
     assert "compose.yaml:10:9: DC101 [error]" in result.output
@@ -57,14 +55,14 @@ def test_demo_project_has_findings_and_fails() -> None:
 
 def test_fail_on_threshold(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: nginx:1.27\n    depends_on: [db]\n")
-    assert runner.invoke(app, ["check", str(tmp_path), "--fail-on", "error"]).exit_code == 1
-    assert runner.invoke(app, ["check", str(tmp_path), "--fail-on", "none"]).exit_code == 0
-    assert runner.invoke(app, ["check", str(tmp_path), "--ignore", "DC101"]).exit_code == 0
+    assert invoke(["check", str(tmp_path), "--fail-on", "error"]).exit_code == 1
+    assert invoke(["check", str(tmp_path), "--fail-on", "none"]).exit_code == 0
+    assert invoke(["check", str(tmp_path), "--ignore", "DC101"]).exit_code == 0
 
 
 def test_clean_tree_exits_zero(tmp_path: Path) -> None:
     (tmp_path / "deploy.yaml").write_text(CLEAN_DEPLOYMENT)
-    result = runner.invoke(app, ["check", str(tmp_path)])
+    result = invoke(["check", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Found 0 problems" in result.output
 
@@ -72,37 +70,37 @@ def test_clean_tree_exits_zero(tmp_path: Path) -> None:
 def test_warning_only_passes_with_fail_on_error(tmp_path: Path) -> None:
     no_probe = CLEAN_DEPLOYMENT.replace("          readinessProbe: {httpGet: {path: /, port: 80}}\n", "")
     (tmp_path / "deploy.yaml").write_text(no_probe)
-    assert runner.invoke(app, ["check", str(tmp_path)]).exit_code == 1
-    assert runner.invoke(app, ["check", str(tmp_path), "--fail-on", "error"]).exit_code == 0
+    assert invoke(["check", str(tmp_path)]).exit_code == 1
+    assert invoke(["check", str(tmp_path), "--fail-on", "error"]).exit_code == 0
 
 
 def test_select_by_name_and_unknown_selector(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["check", str(DEMO), "--select", "missing-readiness-probe", "-q"])
+    result = invoke(["check", str(DEMO), "--select", "missing-readiness-probe", "-q"])
     assert result.exit_code == 1
     assert {line.split()[1] for line in result.output.splitlines()} == {"KS102"}
-    bad = runner.invoke(app, ["check", str(DEMO), "--select", "no-such-rule"])
+    bad = invoke(["check", str(DEMO), "--select", "no-such-rule"])
     assert bad.exit_code == 2
     assert "no rule matches 'no-such-rule'" in bad.output
 
 
 def test_usage_errors_exit_2() -> None:
-    assert runner.invoke(app, ["check", "--fail-on", "sometimes"]).exit_code == 2
-    assert runner.invoke(app, ["check", "--format", "xml"]).exit_code == 2
-    assert runner.invoke(app, ["explain", "NOPE999"]).exit_code == 2
-    assert runner.invoke(app, ["check", "--no-such-option"]).exit_code == 2
+    assert invoke(["check", "--fail-on", "sometimes"]).exit_code == 2
+    assert invoke(["check", "--format", "xml"]).exit_code == 2
+    assert invoke(["explain", "NOPE999"]).exit_code == 2
+    assert invoke(["check", "--no-such-option"]).exit_code == 2
 
 
 def test_exclude_glob(tmp_path: Path) -> None:
     (tmp_path / "vendor2").mkdir()
     (tmp_path / "vendor2" / "compose.yaml").write_text("services:\n  a:\n    image: x:1\n    depends_on: [b]\n")
-    assert runner.invoke(app, ["check", str(tmp_path)]).exit_code == 1
-    assert runner.invoke(app, ["check", str(tmp_path), "--exclude", "vendor2"]).exit_code == 0
-    assert runner.invoke(app, ["check", str(tmp_path), "--exclude", "vendor2/**"]).exit_code == 0
+    assert invoke(["check", str(tmp_path)]).exit_code == 1
+    assert invoke(["check", str(tmp_path), "--exclude", "vendor2"]).exit_code == 0
+    assert invoke(["check", str(tmp_path), "--exclude", "vendor2/**"]).exit_code == 0
 
 
 def test_json_output_to_file(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    result = runner.invoke(app, ["check", str(DEMO), "--format", "json", "--output", str(out)])
+    result = invoke(["check", str(DEMO), "--format", "json", "--output", str(out)])
     assert result.exit_code == 1
     document = json.loads(out.read_text())
     assert document["version"] == 1
@@ -111,21 +109,21 @@ def test_json_output_to_file(tmp_path: Path) -> None:
 
 
 def test_rules_and_explain() -> None:
-    listing = runner.invoke(app, ["rules"])
+    listing = invoke(["rules"])
     assert listing.exit_code == 0
     assert "KS102" in listing.output and "missing-readiness-probe" in listing.output
-    as_json = json.loads(runner.invoke(app, ["rules", "--format", "json"]).output)
+    as_json = json.loads(invoke(["rules", "--format", "json"]).output)
     assert any(r["code"] == "DF301" and r["format"] == "dockerfile" for r in as_json)
-    explained = runner.invoke(app, ["explain", "missing-readiness-probe"])
+    explained = invoke(["explain", "missing-readiness-probe"])
     assert explained.exit_code == 0
     assert "Why is this bad?" in explained.output and "Example (bad)" in explained.output
-    assert runner.invoke(app, ["explain", "DL3007"]).exit_code == 0  # hadolint alias
+    assert invoke(["explain", "DL3007"]).exit_code == 0  # hadolint alias
 
 
 def test_parse_error_is_a_finding_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: ConfigMap\ndata: {a: 1\n")
     (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: x:1\n    depends_on: [b]\n")
-    result = runner.invoke(app, ["check", str(tmp_path)])
+    result = invoke(["check", str(tmp_path)])
     assert result.exit_code == 1
     assert "KL001 [error] invalid YAML" in result.output
     assert "DC101" in result.output  # the other file is still linted

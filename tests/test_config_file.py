@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from kubelint_py.cli.app import app
 from kubelint_py.engine.config import ConfigError
 from kubelint_py.engine.config_file import (
     STARTER,
@@ -21,9 +19,8 @@ from kubelint_py.engine.config_file import (
     validate,
 )
 from kubelint_py.engine.registry import Parameter, Severity
+from tests.cli_support import invoke
 from tests.rule_support import temporary_rule
-
-runner = CliRunner()
 
 
 @pytest.fixture
@@ -172,49 +169,49 @@ def test_command_line_overrides_the_file(tmp_path: Path) -> None:
 def test_cli_config_typo_exits_2_with_line(in_tmp: Path) -> None:
     write(in_tmp / ".kubelint.yaml", "# settings\nignore: [KS501]\nfail-onn: error\n")
     write(in_tmp / "compose.yaml", "services:\n  a:\n    image: x:1\n")
-    result = runner.invoke(app, ["check", "."])
+    result = invoke(["check", "."])
     assert result.exit_code == 2
     assert ".kubelint.yaml:3:1: unknown key 'fail-onn' (did you mean 'fail-on'?)" in result.output
-    assert runner.invoke(app, ["check", ".", "--no-config"]).exit_code == 0
+    assert invoke(["check", ".", "--no-config"]).exit_code == 0
 
 
 def test_cli_explicit_config_and_show_config(in_tmp: Path) -> None:
     write(in_tmp / "ci" / "strict.yaml", "fail-on: info\nseverity: {KS102: error}\n")
     write(in_tmp / ".kubelint.yaml", "fail-on: none\n")
-    result = runner.invoke(app, ["check", ".", "--config", "ci/strict.yaml", "--show-config", "--ignore", "KS501"])
+    result = invoke(["check", ".", "--config", "ci/strict.yaml", "--show-config", "--ignore", "KS501"])
     assert result.exit_code == 0, result.output
     assert "# configuration file: " in result.output and "strict.yaml" in result.output
     assert "fail-on: info" in result.output and "ci/strict.yaml:1:1" in result.output
     assert 'severity: {"KS102": "error"}' in result.output
     assert 'ignore: ["KS501"]' in result.output
-    missing = runner.invoke(app, ["check", ".", "--config", "nope.yaml"])
+    missing = invoke(["check", ".", "--config", "nope.yaml"])
     assert missing.exit_code == 2 and "nope.yaml does not exist" in missing.output
 
 
 def test_config_drives_the_run(in_tmp: Path) -> None:
     write(in_tmp / "compose.yaml", "services:\n  a:\n    image: x:1\n    depends_on: [b]\n")
-    assert runner.invoke(app, ["check", "."]).exit_code == 1
+    assert invoke(["check", "."]).exit_code == 1
     write(in_tmp / ".kubelint.yaml", "severity: {depends-on-undefined-service: info}\n")
-    assert runner.invoke(app, ["check", "."]).exit_code == 0
-    assert runner.invoke(app, ["check", ".", "--fail-on", "info"]).exit_code == 1
+    assert invoke(["check", "."]).exit_code == 0
+    assert invoke(["check", ".", "--fail-on", "info"]).exit_code == 1
     write(in_tmp / ".kubelint.yaml", "ignore: [compose]\n")
-    assert runner.invoke(app, ["check", "."]).exit_code == 0
+    assert invoke(["check", "."]).exit_code == 0
 
 
 def test_exclude_globs_are_relative_to_the_config_folder(in_tmp: Path) -> None:
     write(in_tmp / ".kubelint.yaml", "exclude: [apps/generated/**]\n")
     write(in_tmp / "apps" / "generated" / "compose.yaml", "services:\n  a:\n    image: x:1\n    depends_on: [b]\n")
-    assert runner.invoke(app, ["check", "."]).exit_code == 0
+    assert invoke(["check", "."]).exit_code == 0
     os.chdir(in_tmp / "apps")
-    assert runner.invoke(app, ["check", "."]).exit_code == 0
-    assert runner.invoke(app, ["check", ".", "--no-config"]).exit_code == 1
+    assert invoke(["check", "."]).exit_code == 0
+    assert invoke(["check", ".", "--no-config"]).exit_code == 1
 
 
 def test_init_writes_once(in_tmp: Path) -> None:
-    result = runner.invoke(app, ["init"])
+    result = invoke(["init"])
     assert result.exit_code == 0, result.output
     assert (in_tmp / ".kubelint.yaml").read_text() == STARTER
-    again = runner.invoke(app, ["init"])
+    again = invoke(["init"])
     assert again.exit_code == 2 and "already exists" in again.output
     assert (in_tmp / ".kubelint.yaml").read_text() == STARTER
-    assert runner.invoke(app, ["check", "."]).exit_code == 0
+    assert invoke(["check", "."]).exit_code == 0

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from kubelint_py.cli.app import app
 from kubelint_py.engine.registry import Parameter, all_rules, find_rule
 from kubelint_py.report.rule_docs import explain_text, rules_markdown
+from tests.cli_support import invoke
 from tests.rule_support import temporary_rule
 
 ROOT = Path(__file__).resolve().parent.parent
-runner = CliRunner()
 
 
 def test_docs_rules_md_is_current() -> None:
@@ -40,7 +37,7 @@ def test_explain_shows_options_suppression_and_examples() -> None:
         assert "`parameters:` > `test-run-end`" in text
         doc = rules_markdown()
         assert '| `registries` | `["docker.io"]` | registries base images may come from |' in doc
-        listing = json.loads(runner.invoke(app, ["rules", "--format", "json"]).output)
+        listing = json.loads(invoke(["rules", "--format", "json"]).output)
         entry = next(r for r in listing if r["code"] == "DF999")
         assert entry["parameters"] == {"registries": {"default": ["docker.io"],
                                                       "help": "registries base images may come from"}}
@@ -53,7 +50,7 @@ def test_explain_shows_options_suppression_and_examples() -> None:
 
 
 def test_explain_cli_by_alias_and_name() -> None:
-    result = runner.invoke(app, ["explain", "DL3007"])
+    result = invoke(["explain", "DL3007"])
     assert result.exit_code == 0 and result.output.startswith("DF301 base-image-unpinned")
-    result = runner.invoke(app, ["explain", "unused-suppression"])
+    result = invoke(["explain", "unused-suppression"])
     assert result.exit_code == 0 and "KL007" in result.output

@@ -10,22 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from kubelint_py.api import Report
-from kubelint_py.cli.app import app
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Finding, Related, Severity, Suppression
 from kubelint_py.loading.source_file import SourceFile
 from kubelint_py.parsing.source import Location
 from kubelint_py.report import github
 from kubelint_py.report import json as json_report
+from tests.cli_support import invoke
 from tests.sarif_support import check_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo"
 JSON_SCHEMA = ROOT / "schemas" / "kubelint-report.schema.json"
-runner = CliRunner()
 BAD_COMPOSE = "services:\n  web:\n    image: nginx:1.27\n    depends_on: [db]\n"
 
 
@@ -76,7 +74,7 @@ def test_github_paths_are_relative_to_the_repository(tmp_path: Path, monkeypatch
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy" / "compose.yaml").write_text(BAD_COMPOSE)
     monkeypatch.chdir(tmp_path / "deploy")
-    result = runner.invoke(app, ["check", "compose.yaml", "--format", "github"])
+    result = invoke(["check", "compose.yaml", "--format", "github"])
     assert result.exit_code == 1
     assert result.output.startswith("::error file=deploy/compose.yaml,line=4,col=18,endLine=4,endColumn=19,")
 
@@ -99,7 +97,7 @@ def test_json_document_matches_its_schema() -> None:
 
 
 def test_json_of_the_demo_matches_its_schema() -> None:
-    result = runner.invoke(app, ["check", str(DEMO), "--format", "json"])
+    result = invoke(["check", str(DEMO), "--format", "json"])
     _validate_json(json.loads(result.output))
 
 
@@ -107,7 +105,7 @@ def test_json_of_the_demo_matches_its_schema() -> None:
 
 def test_several_outputs_in_one_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["check", str(DEMO), "-f", "text", "-f", f"sarif:{out}/r.sarif",
+    result = invoke(["check", str(DEMO), "-f", "text", "-f", f"sarif:{out}/r.sarif",
                                  "-f", f"json:{out}/r.json", "-f", f"github:{out}/annotations.txt"])
     assert result.exit_code == 1
     assert "DC101 [error]" in result.output and "Failing:" in result.output
@@ -121,14 +119,14 @@ def test_output_over_a_linted_file_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "compose.yaml"
     target.write_text(BAD_COMPOSE)
     for option in (["--format", f"sarif:{target}"], ["--format", "json", "--output", str(target)]):
-        result = runner.invoke(app, ["check", str(tmp_path), *option])
+        result = invoke(["check", str(tmp_path), *option])
         assert result.exit_code == 2
         assert "is one of the linted files" in result.output
         assert target.read_text() == BAD_COMPOSE
 
 
 def test_two_outputs_to_one_file_are_refused(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["check", str(DEMO), "-f", f"json:{tmp_path}/a", "-f", f"sarif:{tmp_path}/./a"])
+    result = invoke(["check", str(DEMO), "-f", f"json:{tmp_path}/a", "-f", f"sarif:{tmp_path}/./a"])
     assert result.exit_code == 2 and "two reports" in result.output
     assert not (tmp_path / "a").exists()
 
@@ -139,19 +137,19 @@ def test_exit_codes_do_not_depend_on_the_format(tmp_path: Path, fmt: str) -> Non
     (tmp_path / "Dockerfile").write_text("FROM python:latest\n")
     out = str(tmp_path / "out.txt")
     for fail_on, expected in (("error", 1), ("warning", 1), ("info", 1), ("none", 0)):
-        assert runner.invoke(app, ["check", str(tmp_path), "-f", f"{fmt}:{out}", "--fail-on", fail_on]
+        assert invoke(["check", str(tmp_path), "-f", f"{fmt}:{out}", "--fail-on", fail_on]
                              ).exit_code == expected
-    assert runner.invoke(app, ["check", str(tmp_path / "Dockerfile"), "-f", fmt, "--fail-on", "error"]
+    assert invoke(["check", str(tmp_path / "Dockerfile"), "-f", fmt, "--fail-on", "error"]
                          ).exit_code == 0
 
 
 def test_sarif_options_on_the_cli(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM python:latest\n")
     out = tmp_path / "r.sarif"
-    assert runner.invoke(app, ["check", str(tmp_path), "-f", f"sarif:{out}", "--sarif-all-rules"]).exit_code == 1
+    assert invoke(["check", str(tmp_path), "-f", f"sarif:{out}", "--sarif-all-rules"]).exit_code == 1
     rules = check_sarif(out.read_text())["runs"][0]["tool"]["driver"]["rules"]
     assert len(rules) > 1 and "DC101" in {r["id"] for r in rules}
-    assert runner.invoke(app, ["check", str(tmp_path), "-f", f"sarif:{out}", "--sarif-suppressed"]).exit_code == 1
+    assert invoke(["check", str(tmp_path), "-f", f"sarif:{out}", "--sarif-suppressed"]).exit_code == 1
     assert check_sarif(out.read_text())["runs"][0]["results"][0]["suppressions"] == []
 
 

@@ -10,18 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from kubelint_py.api import lint
-from kubelint_py.cli.app import app
 from kubelint_py.engine import policies
 from kubelint_py.engine.config import Config, ConfigError
 from kubelint_py.engine.registry import Severity, all_rules, find_rule
 from kubelint_py.models.images import canonical_repository
 from kubelint_py.report.rule_docs import explain_text
+from tests.cli_support import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
-runner = CliRunner()
 
 USER_POLICY = """\
 code: ACME001
@@ -198,11 +196,11 @@ def test_cli_reports_policy_errors_with_exit_2(tmp_path: Path) -> None:
     """A broken policy file stops the run with a usage error (exit 2), not a traceback."""
     _write(tmp_path, "deploy.yaml", DEPLOYMENT)
     bad = _write(tmp_path / "pol", "p.yaml", USER_POLICY.replace("severity: error", "severity: fatal"))
-    script = ("import sys\nfrom kubelint_py.cli.app import app\nfrom kubelint_py import api\n"
+    script = ("import sys\nfrom kubelint_py.cli.app import run\nfrom kubelint_py import api\n"
               "from kubelint_py.engine.config import Config\n"
               "original = api.lint\n"
               f"api.lint = lambda paths, config, **kw: original(paths, Config(policies=({str(bad)!r},)), **kw)\n"
-              "app(['check', sys.argv[1]])\n")
+              "sys.exit(run(['check', sys.argv[1]]))\n")
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "deploy.yaml")],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2, result.stderr
@@ -423,17 +421,17 @@ def test_missing_field_points_at_the_key_that_should_hold_it(tmp_path: Path) -> 
 
 
 def test_rules_lists_builtin_policies() -> None:
-    result = runner.invoke(app, ["rules"])
+    result = invoke(["rules"])
     assert result.exit_code == 0
     assert any(line.startswith("KS703") and "nodeport-service" in line for line in result.output.splitlines())
-    listed = json.loads(runner.invoke(app, ["rules", "--format", "json"]).output)
+    listed = json.loads(invoke(["rules", "--format", "json"]).output)
     by_code = {entry["code"]: entry for entry in listed}
     assert by_code["KS705"]["enabled"] is False and "policy" in by_code["KS705"]["tags"]
     assert by_code["DF701"]["format"] == "dockerfile"
 
 
 def test_explain_shows_policy_docs_and_examples() -> None:
-    result = runner.invoke(app, ["explain", "missing-required-labels"])
+    result = invoke(["explain", "missing-required-labels"])
     assert result.exit_code == 0
     assert "KS701 missing-required-labels" in result.output
     assert "labels (default" in result.output and "app.kubernetes.io/name" in result.output
@@ -558,19 +556,19 @@ def _project(tmp_path: Path, policy: str = USER_POLICY) -> Path:
 def test_config_file_policies_with_cli_select_severity_and_parameters(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(_project(tmp_path))
-    result = runner.invoke(app, ["check", "k8s", "--select", "ACME001"])
+    result = invoke(["check", "k8s", "--select", "ACME001"])
     assert result.exit_code == 1, result.output
     assert ("k8s/deploy.yaml:5:3: ACME001 [warning] Deployment 'web' in namespace 'default' lacks annotation "
             "acme.io/owner") in result.output
-    listed = runner.invoke(app, ["rules"])
+    listed = invoke(["rules"])
     assert any(line.startswith("ACME001") for line in listed.output.splitlines())
-    explained = runner.invoke(app, ["explain", "ACME001"])
+    explained = invoke(["explain", "ACME001"])
     assert explained.exit_code == 0 and "On-call needs to know whom to page." in explained.output
 
 
 def test_config_file_with_a_broken_policy_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(_project(tmp_path, USER_POLICY.replace("target: object", "target: objekt")))
-    result = runner.invoke(app, ["check", "k8s"])
+    result = invoke(["check", "k8s"])
     assert result.exit_code == 2
     assert ("policies/team.yaml:14:9: policy error: target: 'objekt' is not one of ['object', 'podSpec', "
             "'container', 'service', 'instruction']") in result.output.replace(str(tmp_path) + "/", "")

@@ -85,7 +85,7 @@ def _package_index_reachable() -> str | None:
         try:
             done = subprocess.run(
                 [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--timeout", "10",
-                 "--retries", "0", "--dest", scratch, "typer>=0.19,<0.29"],
+                 "--retries", "0", "--dest", scratch, "dockerfile-parse>=2.0,<3"],
                 capture_output=True, text=True, timeout=90, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
             return f"pip could not be run: {error}"

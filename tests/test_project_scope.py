@@ -8,14 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from kubelint_py.api import lint
-from kubelint_py.cli.app import app
 from kubelint_py.discovery.project_root import find_project_root
 from kubelint_py.engine.config import Config
-
-runner = CliRunner()
+from tests.cli_support import invoke
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -137,12 +134,12 @@ def test_findings_of_unchanged_files_are_not_reported(project: Path) -> None:
 
 def test_the_cli_finds_the_project_by_itself(project: Path) -> None:
     (project / "services" / "api.yaml").write_text(service("api", "api"))
-    assert runner.invoke(app, ["check", "services/api.yaml"]).exit_code == 0
-    isolated = runner.invoke(app, ["check", "--no-project", "services/api.yaml"])
+    assert invoke(["check", "services/api.yaml"]).exit_code == 0
+    isolated = invoke(["check", "--no-project", "services/api.yaml"])
     assert isolated.exit_code == 1 and "services/api.yaml:5:3: KS501" in isolated.output
-    explicit = runner.invoke(app, ["check", "--project-root", str(project / "workloads"), "services/api.yaml"])
+    explicit = invoke(["check", "--project-root", str(project / "workloads"), "services/api.yaml"])
     assert explicit.exit_code == 0
-    assert runner.invoke(app, ["check", "--project-root", "missing", "services/api.yaml"]).exit_code == 2
+    assert invoke(["check", "--project-root", "missing", "services/api.yaml"]).exit_code == 2
 
 
 def test_project_root_is_the_config_folder_else_git_else_the_common_parent(tmp_path: Path) -> None:

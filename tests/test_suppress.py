@@ -8,15 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from kubelint_py.api import Report, lint
-from kubelint_py.cli.app import app
 from kubelint_py.engine.config import Config
 from kubelint_py.results.suppress import yaml_comment_start, yaml_pragmas
+from tests.cli_support import invoke
 from tests.rule_support import temporary_rule
-
-runner = CliRunner()
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -235,7 +232,7 @@ def test_per_path_ignores_are_relative_to_the_config_folder(tmp_path: Path) -> N
 def test_json_report_carries_suppressions(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("# kubelint: ignore=DF301 -- base image pinned by renovate\nFROM ubuntu\n"
                                          "USER app\n")
-    result = runner.invoke(app, ["check", str(tmp_path), "--format", "json"])
+    result = invoke(["check", str(tmp_path), "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert document["findings"][0]["suppressed"] == {"kind": "inSource",
@@ -250,8 +247,8 @@ def test_suppressions_through_the_cli_with_a_config(tmp_path: Path) -> None:
     cwd = os.getcwd()
     os.chdir(tmp_path / "third_party")  # the globs are relative to the config file, not the working folder
     try:
-        assert runner.invoke(app, ["check", "."]).exit_code == 0
-        assert runner.invoke(app, ["check", ".", "--no-config"]).exit_code == 1
+        assert invoke(["check", "."]).exit_code == 0
+        assert invoke(["check", ".", "--no-config"]).exit_code == 1
     finally:
         os.chdir(cwd)
 
@@ -259,7 +256,7 @@ def test_suppressions_through_the_cli_with_a_config(tmp_path: Path) -> None:
 def test_sarif_carries_the_reason(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("# kubelint: ignore=DF301 -- pinned by renovate\nFROM ubuntu\n"
                                          "FROM debian\nUSER app\n")
-    result = runner.invoke(app, ["check", str(tmp_path), "--format", "sarif", "--sarif-suppressed"])
+    result = invoke(["check", str(tmp_path), "--format", "sarif", "--sarif-suppressed"])
     assert result.exit_code == 1, result.output
     results = json.loads(result.output)["runs"][0]["results"]
     assert [r.get("suppressions") for r in results] == [

@@ -1,110 +1,170 @@
-"""Command line: `kubelint-py check|rules|explain`. Option parsing only; the work is in api.lint()."""
+"""The command line: one argparse parser for `kubelint-py check|rules|explain|init`.
+
+Option parsing and dispatch only; the work is in cli.check.run_check (and api.lint). argparse costs
+about 2 ms to import where typer/click cost 30-40 ms, a quarter of a one-file run (benchmarks/README.md).
+`run(argv)` returns the exit code and never ends the process; the console script (cli.launcher) does.
+
+To add an option to `check`: one `add_argument` in `_check_arguments` whose dest is a new field of
+cli.check.CheckOptions (a test keeps the two equal), then use it in run_check.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from kubelint_py import __version__
-from kubelint_py.cli.check import EXIT_OK, EXIT_USAGE
+from kubelint_py.cli.check import EXIT_OK, EXIT_USAGE, CheckOptions, UsageError
 
-app = typer.Typer(
-    name="kubelint-py",
-    help="Lint Dockerfiles, Docker Compose files and Kubernetes YAML, and check them against each other.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+PROG = "kubelint-py"
 
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"kubelint-py {__version__}")
-        raise typer.Exit(EXIT_OK)
-
-
-@app.callback()
-def root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
-) -> None:
-    """kubelint-py: one linter for Dockerfiles, Compose and Kubernetes YAML."""
-
-
-def _usage_error(message: str) -> typer.Exit:
-    typer.echo(f"kubelint-py: error: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
-
-
-@app.command()
-def check(
-    paths: Annotated[list[str] | None, typer.Argument(help="Files or folders to lint (default: .).")] = None,
-    format: Annotated[list[str] | None, typer.Option(
-        "--format", "-f", help="text, json, sarif or github; repeat for several, FORMAT:FILE writes to a file.")
-    ] = None,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the (first) report to FILE.")] = None,
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Exit 1 when a finding is at or above: error, warning, info or none (default: warning)."
-    )] = None,
-    select: Annotated[list[str] | None, typer.Option(
-        "--select", help="Only these rules (code, name, code prefix, tag); repeatable.")] = None,
-    extend_select: Annotated[list[str] | None, typer.Option(
-        "--extend-select", help="Also run these rules (for rules that are off by default); repeatable.")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(
-        "--ignore", help="Skip these rules (code, name, code prefix, tag); repeatable.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option(
-        "--exclude", help="Skip paths matching this glob; repeatable.")] = None,
-    namespace: Annotated[str | None, typer.Option(
-        "--namespace", help="Namespace of objects that declare none (default: default).")] = None,
-    k8s_version: Annotated[str | None, typer.Option(
-        "--k8s-version", help="Target Kubernetes version, e.g. 1.31.")] = None,
-    config_file: Annotated[str | None, typer.Option(
-        "--config", help="Configuration file (default: the nearest .kubelint.yaml or pyproject.toml "
-        "[tool.kubelint] above the linted paths).")] = None,
-    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore configuration files.")] = False,
-    show_config: Annotated[bool, typer.Option(
-        "--show-config", help="Print the merged configuration and where each value came from, then exit.")] = False,
-    baseline: Annotated[str | None, typer.Option(
-        "--baseline", help="Report only findings that are not recorded in this baseline file.")] = None,
-    write_baseline: Annotated[str | None, typer.Option(
-        "--write-baseline", help="Record the current findings in FILE (JSON) and exit 0.")] = None,
-    max_file_size: Annotated[str | None, typer.Option(
-        "--max-file-size", help="Skip (and report) files larger than this, e.g. 10MB, 512KB (default: 10MB).")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only, no summary.")] = False,
-    sarif_all_rules: Annotated[bool, typer.Option(
-        "--sarif-all-rules", help="SARIF: describe every enabled rule, not only those with results.")] = False,
-    sarif_suppressed: Annotated[bool, typer.Option(
-        "--sarif-suppressed", help="SARIF: include suppressed findings, with their suppressions.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
-    no_cache: Annotated[bool, typer.Option(
-        "--no-cache", help="Parse every file again instead of reusing unchanged ones from the cache.")] = False,
-    project_root: Annotated[str | None, typer.Option(
-        "--project-root", help="Resolve references against every file under DIR, but report only the given "
-        "files (default, when only files are given: the folder holding .kubelint.yaml, else the git top level, "
-        "else their common parent folder).",
-        metavar="DIR")] = None,
-    no_project: Annotated[bool, typer.Option(
-        "--no-project", help="Lint the given files on their own, without loading the rest of the project.")] = False,
-) -> None:
-    """Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."""
-    from kubelint_py.cli.check import CheckOptions, UsageError, run_check
-
-    options = CheckOptions(
-        paths=paths, format=format, output=output, fail_on=fail_on, select=select, extend_select=extend_select,
-        ignore=ignore, exclude=exclude, namespace=namespace, k8s_version=k8s_version, config_file=config_file,
-        no_config=no_config, show_config=show_config, baseline=baseline, write_baseline=write_baseline,
-        max_file_size=max_file_size, quiet=quiet, sarif_all_rules=sarif_all_rules,
-        sarif_suppressed=sarif_suppressed, debug=debug, no_cache=no_cache, project_root=project_root,
-        no_project=no_project)
+def _columns() -> int:
+    """The help width as shutil.get_terminal_size would give it, without importing shutil."""
     try:
-        code = run_check(options)
-    except UsageError as error:
-        raise _usage_error(str(error)) from None
-    raise typer.Exit(code)
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, told the width: left to itself it imports shutil for it (and with it bz2
+    and lzma, ~3 ms of a one-file run), since argparse makes a formatter for every add_argument."""
+
+    def __init__(self, prog: str, *args: Any, **kwargs: Any) -> None:
+        if not args[2:] and kwargs.get("width") is None:
+            kwargs["width"] = _columns()
+        super().__init__(prog, *args, **kwargs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with click's conventions kept: no abbreviated long options (`--no-c` is not `--no-cache`),
+    usage errors exit 2 with `PROG COMMAND: error: ...` and a pointer to the help on stderr."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_abbrev=False, formatter_class=_Formatter, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """One line and a pointer to the help, not the whole usage of a command with 25 options."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nTry '{self.prog} --help' for help.\n")
+
+
+CHECK_HELP = "Lint files and folders; exit 1 when a finding reaches --fail-on, 2 on a usage error."
+
+
+def _check_arguments(parser: _Parser) -> None:
+    add = parser.add_argument
+    add("paths", nargs="*", metavar="PATH", help="Files or folders to lint (default: .).")
+    add("-f", "--format", action="append", metavar="FORMAT",
+        help="text, json, sarif or github; repeat for several, FORMAT:FILE writes to a file.")
+    add("-o", "--output", metavar="FILE", help="Write the (first) report to FILE.")
+    add("--fail-on", metavar="LEVEL",
+        help="Exit 1 when a finding is at or above: error, warning, info or none (default: warning).")
+    add("--select", action="append", metavar="RULE",
+        help="Only these rules (code, name, code prefix, tag); repeatable.")
+    add("--extend-select", action="append", metavar="RULE",
+        help="Also run these rules (for rules that are off by default); repeatable.")
+    add("--ignore", action="append", metavar="RULE",
+        help="Skip these rules (code, name, code prefix, tag); repeatable.")
+    add("--exclude", action="append", metavar="GLOB", help="Skip paths matching this glob; repeatable.")
+    add("--namespace", metavar="NAME", help="Namespace of objects that declare none (default: default).")
+    add("--k8s-version", metavar="VERSION", help="Target Kubernetes version, e.g. 1.31.")
+    add("--config", dest="config_file", metavar="FILE",
+        help="Configuration file (default: the nearest .kubelint.yaml or pyproject.toml [tool.kubelint] "
+        "above the linted paths).")
+    add("--no-config", action="store_true", help="Ignore configuration files.")
+    add("--show-config", action="store_true",
+        help="Print the merged configuration and where each value came from, then exit.")
+    add("--baseline", metavar="FILE", help="Report only findings that are not recorded in this baseline file.")
+    add("--write-baseline", metavar="FILE", help="Record the current findings in FILE (JSON) and exit 0.")
+    add("--max-file-size", metavar="SIZE",
+        help="Skip (and report) files larger than this, e.g. 10MB, 512KB (default: 10MB).")
+    add("-q", "--quiet", action="store_true", help="Print findings only, no summary.")
+    add("--sarif-all-rules", action="store_true",
+        help="SARIF: describe every enabled rule, not only those with results.")
+    add("--sarif-suppressed", action="store_true", help="SARIF: include suppressed findings, with their suppressions.")
+    add("--debug", action="store_true", help="Show tracebacks of internal errors.")
+    add("--no-cache", action="store_true",
+        help="Parse every file again instead of reusing unchanged ones from the cache.")
+    add("--project-root", metavar="DIR",
+        help="Resolve references against every file under DIR, but report only the given files (default, when "
+        "only files are given: the folder holding .kubelint.yaml, else the git top level, else their common "
+        "parent folder).")
+    add("--no-project", action="store_true",
+        help="Lint the given files on their own, without loading the rest of the project.")
+
+
+def _rules_arguments(parser: _Parser) -> None:
+    parser.add_argument("-f", "--format", default="text", metavar="FORMAT", help="text or json (default: text).")
+
+
+def _explain_arguments(parser: _Parser) -> None:
+    parser.add_argument("code_or_name", metavar="RULE", help="A rule code (KS102) or name.")
+
+
+def _init_arguments(parser: _Parser) -> None:
+    parser.add_argument("folder", nargs="?", default=".", help="Where to write .kubelint.yaml (default: .).")
+
+
+COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
+    "check": (CHECK_HELP, _check_arguments),
+    "rules": ("List every rule: code, name, format, default severity, summary.", _rules_arguments),
+    "explain": ("Explain a rule: why it matters, how to fix it, and examples.", _explain_arguments),
+    "init": ("Write a commented starter .kubelint.yaml (never overwrites an existing one).", _init_arguments),
+}
+"""Each command: its one-line help and the function that declares its arguments."""
+
+
+def command_parser(command: str) -> _Parser:
+    """The parser of one command alone: a plain `check` run builds only this one."""
+    summary, declare = COMMANDS[command]
+    parser = _Parser(prog=f"{PROG} {command}", description=summary)
+    declare(parser)
+    return parser
+
+
+def top_parser() -> _Parser:
+    """The whole command line, for the overview (`kubelint-py --help`), --version and unknown commands."""
+    top = _Parser(prog=PROG, description="Lint Dockerfiles, Docker Compose files and Kubernetes YAML, "
+                  "and check them against each other.")
+    top.add_argument("-V", "--version", action="version", version=f"{PROG} {__version__}",
+                     help="Print the version and exit.")
+    commands = top.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=_Parser,
+                                  help="`kubelint-py COMMAND --help` lists its options.")
+    for name, (summary, declare) in COMMANDS.items():
+        declare(commands.add_parser(name, help=summary, description=summary))
+    return top
+
+
+def parse_check(args: Sequence[str]) -> CheckOptions:
+    """The options of `check ARGS` (argparse.ArgumentParser.error -> SystemExit(2) on a mistake).
+
+    Paths and options mix in any order; everything after `--` is a path."""
+    return _check_options(command_parser("check"), list(args))
+
+
+def _check_options(parser: _Parser, args: list[str]) -> CheckOptions:
+    after: list[str] = []
+    if "--" in args:  # parse_intermixed_args mishandles `--` before Python 3.12: split it off here
+        split = args.index("--")
+        args, after = args[:split], args[split + 1:]
+    namespace = parser.parse_intermixed_args(args)
+    values = vars(namespace)
+    values["paths"] = [*values["paths"], *after] or None
+    return CheckOptions(**values)
+
+
+def _usage_error(message: str) -> int:
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    return EXIT_USAGE
 
 
 def _use_configured_policies() -> None:
@@ -115,14 +175,19 @@ def _use_configured_policies() -> None:
     try:
         build_config(["."])  # validating the file registers its policies
     except ConfigError as error:
-        typer.echo(f"kubelint-py: warning: configuration ignored: {error}", err=True)
+        sys.stderr.write(f"{PROG}: warning: configuration ignored: {error}\n")
 
 
-@app.command("rules")
-def list_rules(
-    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
-) -> None:
-    """List every rule: code, name, format, default severity, summary."""
+def _check(options: CheckOptions) -> int:
+    from kubelint_py.cli.check import run_check
+
+    try:
+        return run_check(options)
+    except UsageError as error:
+        return _usage_error(str(error))
+
+
+def _rules(format: str) -> int:
     from kubelint_py.engine.registry import all_rules
 
     _use_configured_policies()
@@ -130,39 +195,35 @@ def list_rules(
     if format == "json":
         import json
 
-        typer.echo(json.dumps([
+        print(json.dumps([
             {"code": r.code, "name": r.name, "format": r.format, "severity": r.severity.label,
              "enabled": r.enabled_by_default, "tags": list(r.tags), "summary": r.summary,
              "aliases": list(r.aliases),
              "parameters": {name: {"default": param.default, "help": param.help}
                             for name, param in r.parameters.items()}} for r in rules], indent=2, default=str))
-        return
+        return EXIT_OK
     if format != "text":
-        raise _usage_error("rules --format takes text or json")
+        return _usage_error("rules --format takes text or json")
     width = max(len(r.name) for r in rules)
     for r in rules:
         flag = "" if r.enabled_by_default else " (off by default)"
-        typer.echo(f"{r.code:7} {r.name:{width}}  {r.format:10} {r.severity.label:7}  {r.summary}{flag}")
+        print(f"{r.code:7} {r.name:{width}}  {r.format:10} {r.severity.label:7}  {r.summary}{flag}")
+    return EXIT_OK
 
 
-@app.command()
-def explain(code_or_name: Annotated[str, typer.Argument(help="A rule code (KS102) or name.")]) -> None:
-    """Explain a rule: why it matters, how to fix it, and examples."""
+def _explain(code_or_name: str) -> int:
     from kubelint_py.engine.registry import find_rule
     from kubelint_py.report.rule_docs import explain_text
 
     _use_configured_policies()
     found = find_rule(code_or_name)
     if found is None:
-        raise _usage_error(f"no rule named '{code_or_name}' (see `kubelint-py rules`)")
-    typer.echo(explain_text(found))
+        return _usage_error(f"no rule named '{code_or_name}' (see `{PROG} rules`)")
+    print(explain_text(found))
+    return EXIT_OK
 
 
-@app.command()
-def init(
-    folder: Annotated[str, typer.Argument(help="Where to write .kubelint.yaml (default: .).")] = ".",
-) -> None:
-    """Write a commented starter .kubelint.yaml (never overwrites an existing one)."""
+def _init(folder: str) -> int:
     from pathlib import Path
 
     from kubelint_py.engine.config import ConfigError
@@ -171,12 +232,42 @@ def init(
     try:
         target = write_starter(Path(folder))
     except ConfigError as error:
-        raise _usage_error(str(error)) from None
-    typer.echo(f"wrote {target}")
+        return _usage_error(str(error))
+    print(f"wrote {target}")
+    return EXIT_OK
 
 
-def main() -> None:
-    """The console script's entry point (kept here for `kubelint_py.cli.app:main` in older installs)."""
-    from kubelint_py.cli.launcher import main as launch
+def _dispatch(argv: list[str]) -> int:
+    if not argv:  # as before: the overview on stderr, a usage error
+        top_parser().print_help(sys.stderr)
+        return EXIT_USAGE
+    command = argv[0]
+    if command not in COMMANDS:
+        top_parser().parse_args(argv)  # --help, --version, or an error: each exits
+        return _usage_error(f"no command given (choose from {', '.join(COMMANDS)})")
+    parser = command_parser(command)
+    if command == "check":
+        return _check(_check_options(parser, argv[1:]))
+    namespace = parser.parse_args(argv[1:])
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "rules": lambda ns: _rules(ns.format),
+        "explain": lambda ns: _explain(ns.code_or_name),
+        "init": lambda ns: _init(ns.folder),
+    }
+    return handlers[command](namespace)
 
-    launch()
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run one command line in this process and return its exit code (0, 1 findings, 2 usage error)."""
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as done:  # argparse: --help, --version (0) and usage errors (2)
+        if isinstance(done.code, str):
+            sys.stderr.write(done.code + "\n")
+            return 1
+        return done.code or 0
+    except BrokenPipeError:  # the reader went away (`kubelint-py check | head`): nothing more to say
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("\nAborted!\n")
+        return 1

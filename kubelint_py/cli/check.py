@@ -1,9 +1,4 @@
-"""`kubelint-py check`: what the command does once its options are parsed.
-
-Kept apart from cli.py, which declares the options with typer: the console script parses the usual
-`check` command lines itself (kubelint_py.cli.launcher) and calls run_check without importing typer,
-which alone costs more start-up than linting one small file.
-"""
+"""`kubelint-py check`: what the command does once its options are parsed (by cli.app)."""
 
 from __future__ import annotations
 
@@ -18,7 +13,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 KEEP_ALIVE: list[object] = []
 """Non-empty under the console script: holds the report, freed by the operating system at exit rather
-than object by object (see launcher.main). Empty when the command runs in-process (tests, CliRunner)."""
+than object by object (see launcher.main). Empty when the command runs in-process (tests, cli.app.run)."""
 
 
 class UsageError(Exception):
@@ -26,7 +21,7 @@ class UsageError(Exception):
 
 
 class CheckOptions(NamedTuple):
-    """The options of `check`, named as the typer command's parameters (a test keeps them equal)."""
+    """The options of `check`, named as the dests of cli.app's `check` parser (a test keeps them equal)."""
 
     paths: list[str] | None = None
     format: list[str] | None = None
