@@ -2,7 +2,9 @@
 
 The parsing and the commands are in cli.app (one argparse parser); this module only owns the process:
 after a large run, tearing down millions of model objects one by one takes longer than writing the
-report, so once the output is flushed the process ends at once (os._exit).
+report, so once the output is flushed the process ends at once (os._exit). Under a profiler or a tracer
+(`python -m cProfile -m kubelint_py ...`, coverage, a debugger) it exits normally instead, so they can
+write what they collected.
 """
 
 from __future__ import annotations
@@ -23,4 +25,6 @@ def main() -> None:
         sys.stderr.flush()
     except OSError:  # a closed pipe (`kubelint-py check | head`)
         code = code or 1
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     os._exit(code)
