@@ -84,7 +84,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
 
     config = config or Config()
     started = time.perf_counter()
-    candidates = list(discover(paths or ["."], config.exclude, cwd=cwd))
+    candidates = list(discover(paths or ["."], config.exclude, cwd=cwd, respect_gitignore=config.respect_gitignore))
     report_paths: set[str] | None = None
     reported_count = len(candidates)
     if config.project_root is not None:
@@ -149,7 +149,8 @@ def _with_context(candidates: list[Candidate], config: Config, cwd: Path) -> lis
     """The given candidates, then every other file of the project (each file once)."""
     assert config.project_root is not None
     seen = {os.path.realpath(cwd / c.path) for c in candidates}
-    return [*candidates, *discover([config.project_root], config.exclude, cwd=cwd, seen=seen)]
+    return [*candidates, *discover([config.project_root], config.exclude, cwd=cwd, seen=seen,
+                                   respect_gitignore=config.respect_gitignore)]
 
 
 def _trusted_roots(paths: Sequence[str], config: Config, cwd: Path | None) -> list[str]:

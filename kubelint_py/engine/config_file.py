@@ -42,6 +42,7 @@ FILE_KEYS: dict[str, str] = {
     "project_root": "project-root",
     "baseline": "baseline",
     "use_cache": "cache",
+    "respect_gitignore": "respect-gitignore",
 }
 # Lists that the command line extends rather than replaces (like ruff's --extend-select).
 EXTENDED_BY_CLI = frozenset({"extend_select", "ignore", "exclude"})
