@@ -10,10 +10,10 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelint_py.building.kustomize import patch_files
 from kubelint_py.discovery.walk import Candidate, discover
@@ -33,6 +33,10 @@ from kubelint_py.engine.registry import (
 )
 from kubelint_py.loading.source_file import SourceFile, load_source
 from kubelint_py.parsing.source import Location
+
+if TYPE_CHECKING:
+    from kubelint_py.cache.parse_cache import ParseCache
+    from kubelint_py.loading.in_memory import Overlay
 
 
 @dataclass
@@ -71,20 +75,28 @@ class Report:
 
 
 def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None = None,
-         debug: bool = False, workers: int | None = None) -> Report:
+         debug: bool = False, workers: int | None = None, contents: Mapping[str, str] | None = None) -> Report:
     """Lint the files under `paths`.
 
     With config.project_root set, every file under that root is loaded as context (references resolve
     against the whole project) but findings are reported only for the files under `paths`.
     Files come from the parse cache when unchanged (config.use_cache) and are parsed in worker
     processes for large trees (`workers`: None chooses, 1 forces serial).
+    contents: text for some paths (relative to cwd, or absolute) that is used instead of what the disk
+    holds there, or where the disk holds nothing yet; see lint_contents.
     """
     from kubelint_py.cache import replay
     from kubelint_py.loading.batch import content_keys, load_sources, open_cache
 
     config = config or Config()
     started = time.perf_counter()
-    candidates = list(discover(paths or ["."], config.exclude, cwd=cwd))
+    candidates = list(discover(paths or ["."], config.exclude, cwd=cwd, respect_gitignore=config.respect_gitignore))
+    overlay = None
+    if contents:
+        from kubelint_py.loading.in_memory import Overlay
+
+        overlay = Overlay(contents, cwd or Path.cwd())
+        candidates = [overlay.adopt(c) if c.explicit else c for c in candidates]
     report_paths: set[str] | None = None
     reported_count = len(candidates)
     if config.project_root is not None:
@@ -92,6 +104,11 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
         candidates = _with_context(candidates, config, cwd or Path.cwd())
     cache = open_cache(config)
     store = None
+    if overlay is not None:
+        # Content from memory: the other files still come from the parse cache, but neither the
+        # whole-run replay nor the per-project store (both keyed by what the disk holds) applies.
+        files = _load_with_overlay(candidates, overlay, config, workers, cache)
+        return _finish(paths, config, cwd, files, report_paths, debug, workers, started)
     if cache is not None and report_paths is not None and config.project_root is not None:
         # Project context (pre-commit): stat keys and per-file summaries, so unchanged files are neither
         # hashed again nor loaded unless they can matter to the given files (see lazy_context.py).
@@ -145,11 +162,48 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     return report
 
 
+def lint_contents(contents: Mapping[str, str], config: Config | None = None, *, cwd: Path | None = None,
+                  debug: bool = False) -> Report:
+    """Lint text held in memory as the files at the given paths (relative to cwd, or absolute): an
+    editor's unsaved buffers, or standard input under --stdin-filename. Only those paths are reported.
+    Each is linted as that file would be: its format comes from its name (else from its content), the
+    configuration and per-path ignores match its path, and with config.project_root set the rest of the
+    project is read from the disk as context (a file that exists on the disk is replaced by the text).
+    """
+    return lint(list(contents), config, cwd=cwd, debug=debug, contents=contents)
+
+
+def _load_with_overlay(candidates: list[Candidate], overlay: Overlay, config: Config, workers: int | None,
+                       cache: ParseCache | None) -> list[SourceFile]:
+    """Load the candidates, those with content in memory from it, the others as usual."""
+    from kubelint_py.loading.batch import load_sources
+
+    given = [overlay.text_for(c) for c in candidates]
+    from_disk = load_sources([c for c, text in zip(candidates, given, strict=True) if text is None], config,
+                             workers=workers, cache=cache)
+    disk = iter(from_disk)
+    files = [next(disk) if text is None else load_source(c, config.max_file_size, text)
+             for c, text in zip(candidates, given, strict=True)]
+    return files
+
+
+def _finish(paths: Sequence[str], config: Config, cwd: Path | None, files: list[SourceFile],
+            report_paths: set[str] | None, debug: bool, workers: int | None, started: float) -> Report:
+    """Rules over loaded files (no cache, no replay): what lint() does after loading."""
+    related = _load_related(files, config, cwd or Path.cwd(), _trusted_roots(paths or ["."], config, cwd)) \
+        if any(f.compose is not None for f in files) else []
+    files.extend(related)
+    report = check_sources(files, config, debug=debug, report_paths=report_paths, workers=workers)
+    report.duration = time.perf_counter() - started
+    return report
+
+
 def _with_context(candidates: list[Candidate], config: Config, cwd: Path) -> list[Candidate]:
     """The given candidates, then every other file of the project (each file once)."""
     assert config.project_root is not None
     seen = {os.path.realpath(cwd / c.path) for c in candidates}
-    return [*candidates, *discover([config.project_root], config.exclude, cwd=cwd, seen=seen)]
+    return [*candidates, *discover([config.project_root], config.exclude, cwd=cwd, seen=seen,
+                                   respect_gitignore=config.respect_gitignore)]
 
 
 def _trusted_roots(paths: Sequence[str], config: Config, cwd: Path | None) -> list[str]:

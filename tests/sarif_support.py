@@ -51,8 +51,9 @@ def check_sarif(content: str | dict[str, Any]) -> dict[str, Any]:
 def _check_run(run: dict[str, Any]) -> None:
     driver = run["tool"]["driver"]
     assert isinstance(driver.get("name"), str) and driver["name"].strip()
-    for key in ("version", "informationUri"):
-        assert isinstance(driver.get(key), str) and driver[key].strip(), f"tool.driver.{key}"
+    assert isinstance(driver.get("version"), str) and driver["version"].strip(), "tool.driver.version"
+    if "informationUri" in driver:  # left out unless a documentation URL is configured
+        assert driver["informationUri"].startswith(("https://", "http://")), "an absolute URL"
     if "semanticVersion" in driver:
         assert re.fullmatch(r"\d+\.\d+\.\d+([-+].+)?", driver["semanticVersion"]), "SemVer 2.0"
     rules = driver.get("rules", [])
@@ -66,6 +67,7 @@ def _check_run(run: dict[str, Any]) -> None:
         assert rule["help"].get("markdown", "").strip(), "help.markdown"
         assert rule["defaultConfiguration"]["level"] in LEVELS
         props = rule.get("properties", {})
+        assert props.get("precision") in {"very-high", "high", "medium", "low"}, "precision per rule"
         assert len(props.get("tags", [])) <= 20, "GitHub keeps at most 20 tags per rule"
         if "security-severity" in props:
             value = props["security-severity"]
@@ -88,6 +90,8 @@ def _check_run(run: dict[str, Any]) -> None:
         _check_location(result["locations"][0], bases)
         related_ids = [r["id"] for r in result.get("relatedLocations", [])]
         assert len(related_ids) == len(set(related_ids))
+        for ident in related_ids[:10]:  # linked from the message, which is how GitHub shows them
+            assert f"]({ident})" in result["message"]["text"], "related location linked from the message"
         for related in result.get("relatedLocations", []):
             _check_location(related, bases)
             _text(related["message"], "relatedLocation.message")
@@ -114,7 +118,8 @@ def _check_location(location: dict[str, Any], bases: dict[str, Any]) -> None:
     region = physical["region"]
     assert region["startLine"] >= 1 and region["startColumn"] >= 1, "1-based regions"
     assert region["endLine"] >= region["startLine"]
-    if "endColumn" in region and region["endLine"] == region["startLine"]:
+    assert "endColumn" in region, "every region has an endColumn"
+    if region["endLine"] == region["startLine"]:
         assert region["endColumn"] > region["startColumn"]
 
 

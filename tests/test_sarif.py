@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sarif_om as om
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -141,7 +140,8 @@ def test_rule_metadata_and_security_severity(tmp_path: Path) -> None:
     assert security["fullDescription"]["text"] == "Secrets leak."
     assert "Use a Secret." in security["help"]["text"] and "Use a Secret." in security["help"]["markdown"]
     assert security["defaultConfiguration"]["level"] == "error"
-    assert security["properties"] == {"tags": ["security", "kubernetes"], "security-severity": "8.0"}
+    assert security["properties"] == {"tags": ["security", "kubernetes"], "precision": "high",
+                                      "security-severity": "8.0"}
     assert "security-severity" not in rules["ZZ902"]["properties"]
     driver = run["tool"]["driver"]
     assert driver["version"] == driver["semanticVersion"]
@@ -277,19 +277,121 @@ def test_result_limit_keeps_the_most_severe_and_warns(tmp_path: Path, capsys: py
     assert sarif.MAX_RESULTS == support.GITHUB_MAX_RESULTS
 
 
-def test_serialiser_keeps_explicit_defaults_and_renames_state() -> None:
-    builder = sarif._Builder()
-    result = builder.make(om.Result, message=builder.make(om.Message, text="m"), level="warning", rule_id="X1")
-    assert sarif.to_json_data(result, builder) == {"ruleId": "X1", "level": "warning", "message": {"text": "m"}}
-    # Without a record of explicit fields only non-default values are written (the stock behaviour).
-    assert sarif.to_json_data(om.Result(message=om.Message(text="m"), level="warning")) == {"message": {"text": "m"}}
-    assert sarif.to_json_data(om.Result(message=om.Message(text="m"), level="error"))["level"] == "error"
-    run = builder.make(om.Run, tool=builder.make(om.Tool, driver=builder.make(om.ToolComponent, name="t")))
-    assert sarif.to_json_data(run, builder) == {"tool": {"driver": {"name": "t"}}}, "unset defaults stay out"
-    suppression = builder.make(om.Suppression, kind="inSource", state="accepted")
-    assert sarif.to_json_data(suppression, builder) == {"kind": "inSource", "status": "accepted"}
-    bag = builder.make(om.PropertyBag, tags=["a"], _extra={"security-severity": "5.5"})
-    assert sarif.to_json_data(bag, builder) == {"tags": ["a"], "security-severity": "5.5"}
+def test_explicit_levels_and_status_not_state(tmp_path: Path) -> None:
+    # Every key is written as given: an explicit "warning" level (SARIF's default) too; SARIF 2.1.0's
+    # suppression property is `status` (sarif-om, used before, called it `state`).
+    quiet = Suppression("inSource")
+    log = _render(_report([_finding(PLAIN_RULE, 4), _finding(PLAIN_RULE, 5, suppressed=quiet)]), tmp_path,
+                  suppressions=True)
+    results = _run(log)["results"]
+    assert [r["level"] for r in results] == ["warning", "warning"]
+    assert results[1]["suppressions"] == [{"kind": "inSource", "status": "accepted"}]
+
+
+def test_no_sarif_om_at_run_time() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from kubelint_py.report import sarif; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sarif_om', 'pbr', 'attr')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_related_locations_are_linked_from_the_message(tmp_path: Path) -> None:
+    related = (Related(Location("repo/cm.yaml", 2, 1, 2, 5), "first [published] here"),
+               Related(Location("repo/cm.yaml", 3, 1), " "))
+    finding = Finding(PLAIN_RULE.code, PLAIN_RULE.name, Severity.WARNING, "dup of a[0] \\ b",
+                      Location("repo/cm.yaml", 4, 3, 4, 9), related)
+    result = _run(_render(_report([finding]), _repo(tmp_path)))["results"][0]
+    assert result["message"]["text"] == ("dup of a\\[0\\] \\\\ b (see [first \\[published\\] here](1), "
+                                         "[related location](2))")
+    assert [r["id"] for r in result["relatedLocations"]] == [1, 2]
+    assert result["relatedLocations"][0]["message"]["text"] == "first [published] here"
+    # Without related locations the message is left as it is (no escaping).
+    plain = Finding(PLAIN_RULE.code, PLAIN_RULE.name, Severity.WARNING, "a[0]", Location("repo/cm.yaml", 4, 3))
+    assert _run(_render(_report([plain]), tmp_path))["results"][0]["message"]["text"] == "a[0]"
+
+
+def test_links_to_many_related_locations_are_capped() -> None:
+    text = sarif.linked_message("m", [f"r{i}" for i in range(15)])
+    assert text.endswith("[r9](10) and 5 more)") and "(11)" not in text
+
+
+def test_every_region_has_an_end_column(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nUSER app\n")
+    report = _lint_in(tmp_path, ["Dockerfile"])
+    run = _run(_render(report, tmp_path))
+    assert run["results"]
+    for result in run["results"]:
+        for loc in [*result["locations"], *result.get("relatedLocations", [])]:
+            region = loc["physicalLocation"]["region"]
+            assert "endColumn" in region
+            if region["endLine"] == region["startLine"]:
+                assert region["endColumn"] > region["startColumn"]
+    df103 = next(r for r in run["results"] if r["ruleId"] == "DF103")
+    region = df103["locations"][0]["physicalLocation"]["region"]
+    line = "RUN apt-get update && apt-get install -y curl"
+    assert (region["startColumn"], region["endColumn"]) == (line.index("apt-get") + 1, line.index(" &&") + 1), \
+        "a RUN command finding covers the command's words"
+    # A point with no text behind it (a file we do not have) still gets one character.
+    point = _report([Finding(PLAIN_RULE.code, PLAIN_RULE.name, Severity.WARNING, "m", Location("repo/x.yaml", 3, 7))],
+                    {"repo/x.yaml": ""})
+    region = _run(_render(point, tmp_path))["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert (region["startColumn"], region["endColumn"]) == (7, 8)
+
+
+def test_rule_help_has_the_explain_examples_and_precision(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:latest\nUSER app\n")
+    run = _run(_render(_lint_in(tmp_path, ["Dockerfile"]), tmp_path))
+    [rule] = run["tool"]["driver"]["rules"]
+    markdown = rule["help"]["markdown"]
+    from kubelint_py.engine.registry import find_rule
+    from kubelint_py.report.rule_docs import fixture_examples
+
+    found = find_rule("DF301")
+    assert found is not None
+    bad, good = fixture_examples(found)
+    assert bad and good
+    assert f"#### Example\n\n```dockerfile\n{bad}\n```" in markdown
+    assert f"#### Use instead\n\n```dockerfile\n{good}\n```" in markdown
+    assert rule["properties"]["precision"] == "high"
+    assert sarif._fence("a ``` b", "yaml")[0] == "````yaml"
+
+
+def test_information_uri_only_from_a_documented_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(sarif.DOCS_URL_VARIABLE, raising=False)
+    run = _run(_render(_report([_finding(PLAIN_RULE, 4)]), tmp_path))
+    assert "informationUri" not in run["tool"]["driver"]
+    assert "helpUri" not in run["tool"]["driver"]["rules"][0]
+    monkeypatch.setenv(sarif.DOCS_URL_VARIABLE, "https://example.org/kubelint-py/blob/main/docs")
+    run = _run(_render(_report([_finding(PLAIN_RULE, 4)]), tmp_path))
+    assert run["tool"]["driver"]["informationUri"] == "https://example.org/kubelint-py/blob/main/docs/rules.md"
+    assert run["tool"]["driver"]["rules"][0]["helpUri"] == (
+        "https://example.org/kubelint-py/blob/main/docs/rules.md#zz902-test-plain")
+    # The anchor is the one docs/rules.md really has.
+    rules_md = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert "### KS102 `missing-readiness-probe`" in rules_md
+    from kubelint_py.report.rule_docs import _anchor
+
+    assert _anchor("KS102 `missing-readiness-probe`") == _anchor("KS102 missing-readiness-probe")
+
+
+def test_leaked_credentials_are_critical(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM alpine:3.20\nENV AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\nUSER app\n")
+    run = _run(_render(_lint_in(tmp_path, ["Dockerfile"]), tmp_path))
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert float(rules["DF202"]["properties"]["security-severity"]) >= 9.0
+    # Lowered by the user: rated by the configured severity instead.
+    from kubelint_py.engine.registry import find_rule
+
+    found = find_rule("DF202")
+    assert found is not None
+    from kubelint_py.report.rule_meta import security_severity
+
+    assert security_severity(found, Severity.WARNING) == "5.5"
 
 
 def test_empty_run_is_valid(tmp_path: Path) -> None:

@@ -138,7 +138,14 @@ def run_check(options: CheckOptions) -> int:
         known = all_rules()
         for entry in selectors:
             if not any(rule_matches(r, entry) for r in known):
-                raise UsageError(f"no rule matches '{entry}' (see `kubelint-py rules`)")
+                from kubelint_py.engine.suggest import closest_rule
+
+                hint = closest_rule(entry, known)
+                shown = escape_control(entry)
+                if hint is not None:
+                    raise UsageError(f"{shown}: did you mean {hint}? (no rule matches '{shown}'; "
+                                     "see `kubelint-py rules`)")
+                raise UsageError(f"no rule matches '{shown}' (see `kubelint-py rules`)")
     if options.no_cache:
         config.use_cache = False
     if options.project_root is not None:

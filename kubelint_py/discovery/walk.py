@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Literal, NamedTuple
 
+from kubelint_py.discovery.gitignore import GitIgnore, Level, ignored
+
 FileKind = Literal["dockerfile", "compose", "yaml", "json"]
 
 SKIP_DIRS = frozenset({
@@ -99,10 +101,12 @@ def _link_problem(link: Path) -> str:
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None = None,
-             seen: set[str] | None = None) -> Iterator[Candidate]:
+             seen: set[str] | None = None, *, respect_gitignore: bool = True) -> Iterator[Candidate]:
     """Yield lintable files under the given paths, in a stable order, each once.
 
     seen: real paths to skip (and to which the yielded files' real paths are added).
+    respect_gitignore: inside a git work tree, skip what git ignores under the given folders (see
+    gitignore.py); files named explicitly are always linted.
     """
     cwd = cwd or Path.cwd()
     patterns = tuple(exclude)
@@ -116,7 +120,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: Path | None
             yield Candidate(display, classify_name(root.name) or "yaml", True, _link_problem(root), str(root))
             continue
         if root.is_dir():
-            yield from _walk(Path(os.path.normpath(root)), cwd, patterns, seen)
+            yield from _walk(Path(os.path.normpath(root)), cwd, patterns, seen, respect_gitignore)
             continue
         if not root.exists():
             yield Candidate(display, classify_name(root.name) or "yaml", True, "no such file or directory",
@@ -160,23 +164,36 @@ def _scan(directory: str) -> tuple[list[str], list[str], set[str], OSError | Non
     return dirs, files, links, None
 
 
-def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> Iterator[Candidate]:
+def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str],
+          respect_gitignore: bool = True) -> Iterator[Candidate]:
     # An explicit stack, not os.walk: os.walk recurses on Python 3.11, so a pull request with a few
     # thousand nested folders would end the run with RecursionError. Paths are plain strings and a
     # folder's real path is its parent's plus its name (links to folders are never entered): on a
     # 10,000-file tree, Path objects and a realpath per file made discovery cost as much as the rules.
     top_text = str(top)
     real_top = os.path.realpath(top)
-    stack: list[tuple[str, str, str, str]] = [(top_text, "", display_path(top, cwd), real_top)]
+    git = GitIgnore.for_folder(real_top) if respect_gitignore else None
+    git_top = git.relative(real_top) if git is not None else ""
+    start_levels: list[Level] = git.levels_above(real_top) if git is not None else []
+    if start_levels and ignored(start_levels, git_top, True):
+        start_levels = []  # a folder named on the command line is linted even when git ignores it
+    # (folder, path relative to the walk's top, as displayed, real path, relative to the git top, ignore levels)
+    stack: list[tuple[str, str, str, str, str, list[Level]]] = [
+        (top_text, "", display_path(top, cwd), real_top, git_top, start_levels)]
     while stack:
-        dirpath, rel_dir, shown_dir, real_dir = stack.pop()
+        dirpath, rel_dir, shown_dir, real_dir, git_dir, levels = stack.pop()
         dirnames, filenames, links, error = _scan(dirpath)
         if error is not None:
             if dirpath != top_text or not isinstance(error, FileNotFoundError):
                 yield Candidate(shown_dir, "yaml", False, f"folder cannot be listed: {error.strerror or error}",
                                 dirpath)
             continue
-        children: list[tuple[str, str, str, str]] = []
+        if git is not None and (".gitignore" in filenames or git_dir == ""):
+            spec = git.spec_of(git_dir, ".gitignore" in filenames)
+            if spec is not None:
+                levels = [*levels, (git_dir, spec)]
+        git_prefix = f"{git_dir}/" if git_dir else ""
+        children: list[tuple[str, str, str, str, str, list[Level]]] = []
         for d in dirnames:
             if d in SKIP_DIRS or d.endswith(".egg-info"):
                 continue
@@ -187,11 +204,15 @@ def _walk(top: Path, cwd: Path, patterns: tuple[str, ...], seen: set[str]) -> It
                 shown = d if shown_dir == "." else f"{shown_dir}/{d}"
             if patterns and (_excluded(rel, patterns) or _excluded(shown, patterns)):
                 continue
-            children.append((os.path.join(dirpath, d), rel, shown, os.path.join(real_dir, d)))
+            if levels and ignored(levels, git_prefix + d, True):
+                continue
+            children.append((os.path.join(dirpath, d), rel, shown, os.path.join(real_dir, d), git_prefix + d, levels))
         stack.extend(reversed(children))
         for name in filenames:
             kind = classify_name(name)
             if kind is None:
+                continue
+            if levels and ignored(levels, git_prefix + name, False):
                 continue
             full = f"{dirpath}/{name}" if os.sep == "/" and not dirpath.endswith("/") else os.path.join(dirpath, name)
             display = name if shown_dir == "." else f"{shown_dir}/{name}"

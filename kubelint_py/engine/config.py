@@ -59,6 +59,8 @@ class Config:
     project_root: str | None = None
     """Where cross-file references are resolved; None: found from the linted paths."""
     use_cache: bool = True
+    respect_gitignore: bool = True
+    """Skip what git ignores (.gitignore, .git/info/exclude) when walking folders inside a git work tree."""
     baseline: str | None = None
     config_path: str | None = None
     """The configuration file in use, if any; per-path ignores are relative to its folder."""

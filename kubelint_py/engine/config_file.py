@@ -42,6 +42,7 @@ FILE_KEYS: dict[str, str] = {
     "project_root": "project-root",
     "baseline": "baseline",
     "use_cache": "cache",
+    "respect_gitignore": "respect-gitignore",
 }
 # Lists that the command line extends rather than replaces (like ruff's --extend-select).
 EXTENDED_BY_CLI = frozenset({"extend_select", "ignore", "exclude"})
@@ -261,6 +262,14 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _rule_hint(word: str, rules: list[Rule], vocabulary: Sequence[str]) -> str:
+    """` (did you mean 'KS102'?)` for a misspelt rule code or name: by edit distance, else as for keys."""
+    from kubelint_py.engine.suggest import closest_rule
+
+    found = closest_rule(word, rules)
+    return f" (did you mean '{found}'?)" if found is not None else _suggest(word, vocabulary)
+
+
 def _schema_errors(config_file: ConfigFile) -> list[tuple[tuple[int, int], str]]:
     from jsonschema import Draft202012Validator
 
@@ -324,7 +333,8 @@ def _rule_errors(config_file: ConfigFile, rules: list[Rule]) -> list[tuple[tuple
     def check_selector(entry: str, path: tuple[Any, ...], *, key: bool = False) -> None:
         if not any(rule_matches(r, entry) for r in rules):
             problems.append((config_file.position(path, key=key),
-                             f"no rule matches '{entry}'{_suggest(entry, vocabulary)} (see `kubelint-py rules`)"))
+                             f"no rule matches '{entry}'{_rule_hint(entry, rules, vocabulary)} "
+                             "(see `kubelint-py rules`)"))
 
     # The schema has already reported values of the wrong type: skip them here.
     for file_key in ("select", "extend-select", "ignore"):
@@ -339,7 +349,7 @@ def _rule_errors(config_file: ConfigFile, rules: list[Rule]) -> list[tuple[tuple
         found = find_rule(str(rule_key))
         if found is None:
             problems.append((config_file.position(("parameters", rule_key), key=True),
-                             f"parameters: no rule named '{rule_key}'{_suggest(str(rule_key), vocabulary)}"))
+                             f"parameters: no rule named '{rule_key}'{_rule_hint(str(rule_key), rules, vocabulary)}"))
             continue
         for name, value in _dict(params).items():
             declared = found.parameters.get(name)

@@ -191,14 +191,15 @@ def read_text(source: SourceFile, max_size: int) -> str | None:
         return data.decode("utf-8", errors="replace")
 
 
-def load_source(candidate: Candidate, max_size: int) -> SourceFile:
+def load_source(candidate: Candidate, max_size: int, text: str | None = None) -> SourceFile:
     """Read and parse one candidate file into a SourceFile with its models and load findings.
 
-    Never raises: a bug met while building this file's models costs this file (one KL005 finding),
-    not the run and the other files' findings.
+    text: the file's content when it does not come from the disk (standard input, an editor's unsaved
+    buffer); the size limit still applies. Never raises: a bug met while building this file's models
+    costs this file (one KL005 finding), not the run and the other files' findings.
     """
     try:
-        return _load_source(candidate, max_size)
+        return _load_source(candidate, max_size, text)
     except RecursionError:
         error_text = "RecursionError: the file nests too deeply"
     except Exception as error:
@@ -208,8 +209,18 @@ def load_source(candidate: Candidate, max_size: int) -> SourceFile:
     return source
 
 
-def _load_source(candidate: Candidate, max_size: int) -> SourceFile:
+def _load_source(candidate: Candidate, max_size: int, given: str | None = None) -> SourceFile:
     source = SourceFile(candidate.path, "unreadable", explicit=candidate.explicit, fs_path=candidate.read_path)
+    if given is not None:
+        text = _given_text(source, given, max_size)
+        if text is None:
+            return source
+        source.text = text
+        if candidate.kind == "dockerfile":
+            _load_dockerfile(source, text)
+        else:
+            _load_yaml_file(source, text, candidate, _node_budget(max_size))
+        return source
     if candidate.problem is not None:
         source.report(diag.UNREADABLE, f"cannot read: {candidate.problem}", None)
         return source
@@ -228,6 +239,19 @@ def _load_source(candidate: Candidate, max_size: int) -> SourceFile:
     else:
         _load_yaml_file(source, text, candidate, _node_budget(max_size))
     return source
+
+
+def _given_text(source: SourceFile, text: str, max_size: int) -> str | None:
+    """Content handed over in memory, held to the same limits as a file read from the disk."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_size:
+        source.report(diag.UNREADABLE, f"content is {_mib(size)}, over the {_mib(max_size)} limit "
+                      "(max-file-size); it was not linted", None)
+        return None
+    if "\x00" in text[:8192]:
+        source.report(diag.UNREADABLE, "binary content (contains NUL bytes); it was not linted", None)
+        return None
+    return text.removeprefix("\ufeff")
 
 
 def _node_budget(max_size: int) -> int:

@@ -19,6 +19,8 @@ FORMATS: dict[str, str] = {
     "json": "kubelint_py.report.json",
     "sarif": "kubelint_py.report.sarif",
     "github": "kubelint_py.report.github",
+    "gitlab": "kubelint_py.report.gitlab",
+    "junit": "kubelint_py.report.junit",
 }
 
 

@@ -33,6 +33,8 @@ class Command:
     line: int
     column: int
     index: int
+    end_column: int = 0
+    """After the last of the command's words found on its first line (0: not known)."""
 
 
 _BOUNDARY = " \t;&|(`'\"="
@@ -85,14 +87,37 @@ def _compute_commands(ins: Instruction) -> tuple[Command, ...]:
     line_no, col = ins.span.line, ins.keyword_span.column
     for i, cmd in enumerate(commands):
         first = cmd.assignments[0].split("=", 1)[0] + "=" if cmd.assignments else (cmd.words[0] if cmd.words else "")
+        end_col = 0
         if first and not ins.is_exec_form:
             pos = _find_word(raw, first, cursor, comment_lines)
             if pos >= 0:
                 cursor = pos + len(first)
                 index = bisect_right(line_starts, pos) - 1
                 line_no, col = ins.span.line + index, pos - line_starts[index] + 1
-        result.append(Command(cmd, command_name(cmd), command_args(cmd), line_no, col, i))
+                line_end = line_starts[index + 1] - 1
+                end = _words_end(raw, cmd, cursor, line_end, comment_lines)
+                end_col = end - line_starts[index] + 1
+        result.append(Command(cmd, command_name(cmd), command_args(cmd), line_no, col, i, end_col))
     return tuple(result)
+
+
+_MAX_WORDS_SPANNED = 64
+"""Words of one command followed to find where its text ends (a bound on hostile one-line scripts)."""
+
+
+def _words_end(raw: str, cmd: SimpleCommand, start: int, line_end: int, comment_lines: list[tuple[int, int]]) -> int:
+    """Offset after the last of the command's words that follow `start` on the same line, in order.
+    Quoted or expanded words are not found as written: the span then ends at the last one found."""
+    end = start
+    rest = [*cmd.assignments[1:], *cmd.words] if cmd.assignments else list(cmd.words[1:])
+    for word in rest[:_MAX_WORDS_SPANNED]:
+        if not word:
+            break
+        pos = _find_word(raw, word, end, comment_lines)
+        if pos < 0 or pos + len(word) > line_end or raw[end:pos].strip(" \t") != "":
+            break
+        end = pos + len(word)
+    return end
 
 
 _SHEBANG = re.compile(r"^#!\s*(\S+)(?:\s+(\S+))?")
@@ -128,6 +153,9 @@ def at(dockerfile: Dockerfile, ins: Instruction) -> Location:
 
 
 def at_command(dockerfile: Dockerfile, command: Command) -> Location:
+    """The command's words on the line where it starts."""
+    if command.end_column > command.column:
+        return Location(dockerfile.path, command.line, command.column, command.line, command.end_column)
     return Location(dockerfile.path, command.line, command.column)
 
 
