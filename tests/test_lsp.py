@@ -207,7 +207,8 @@ def test_suppression_edits_silence_the_finding(tmp_path: Path) -> None:
 
 
 def test_dockerfile_suppression_goes_above_the_instruction_and_after_directives() -> None:
-    lines = ["# syntax=docker/dockerfile:1", "FROM python:3.12", "RUN apt-get update && \\", "    apt-get install -y curl"]
+    lines = ["# syntax=docker/dockerfile:1", "FROM python:3.12", "RUN apt-get update && \\",
+             "    apt-get install -y curl"]
     edit = suppress_line_edit("dockerfile", "DF102", lines, 4, first_line=3)
     assert edit.start == Position(2, 0) and edit.new_text == "# kubelint: ignore=DF102\n"
     assert suppress_file_edit("dockerfile", "DF102", lines).start == Position(1, 0)
