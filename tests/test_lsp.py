@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -75,6 +75,18 @@ class ScriptedClient:
         await asyncio.wait_for(wait(), timeout)
         return self.diagnostics[uri]
 
+    async def until(self, uri: str, done: Callable[[list[types.Diagnostic]], bool],
+                    timeout: float = 60.0) -> list[types.Diagnostic]:
+        """Wait for diagnostics of `uri` that satisfy `done` (the workspace loads in the background:
+        a buffer is first linted alone, then again with the workspace as context)."""
+        async def wait() -> None:
+            while uri not in self.diagnostics or not done(self.diagnostics[uri]):
+                self.changed.clear()
+                await self.changed.wait()
+
+        await asyncio.wait_for(wait(), timeout)
+        return self.diagnostics[uri]
+
     def open(self, path: Path, text: str) -> str:
         uri = path.as_uri()
         self.client.text_document_did_open(types.DidOpenTextDocumentParams(
@@ -121,11 +133,12 @@ def test_open_change_code_action_hover_shutdown(tmp_path: Path) -> None:
     async def script() -> None:
         async with language_server(root) as scripted:
             uri = scripted.open(root / "deploy.yaml", DEPLOYMENT)
-            first = await scripted.next_publish(uri, 0)
-            assert "KS603" not in _codes(first)  # the Secret is in secret.yaml, on the disk
+            # Alone, the reference dangles; once the workspace is loaded, the Secret in secret.yaml is seen.
+            await scripted.until(uri, lambda found: "KS603" not in _codes(found))
             # An unsaved edit: a mutable tag on line 14 (0-based 13).
+            count = scripted.counts[uri]
             scripted.replace(uri, DEPLOYMENT.replace("nginx:1.27.2", "nginx:latest"), 2)
-            changed = await scripted.next_publish(uri, 1)
+            changed = await scripted.next_publish(uri, count)
             tag = [d for d in changed if d.code == "KS201"]
             assert tag, _codes(changed)
             diagnostic = tag[0]
@@ -155,7 +168,7 @@ def test_an_unsaved_edit_in_one_buffer_changes_another(tmp_path: Path) -> None:
     async def script() -> None:
         async with language_server(root) as scripted:
             deploy = scripted.open(root / "deploy.yaml", DEPLOYMENT)
-            await scripted.next_publish(deploy, 0)
+            await scripted.until(deploy, lambda found: "KS603" not in _codes(found))
             secret = scripted.open(root / "secret.yaml", SECRET)
             await scripted.next_publish(secret, 0)
             before = scripted.counts[deploy]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -61,12 +62,28 @@ class KubelintServer(LanguageServer):
         found = self.workspaces.get(root)
         if found is None:
             found = Workspace(Path(root))
-            if holding:
-                found.load()
-            else:  # outside every workspace folder: the file alone (no folder walk of, say, ~/Downloads)
-                found.load_config_only()
+            found.load_config_only()
             self.workspaces[root] = found
+            if holding:  # outside every folder the file is linted alone: no walk of, say, ~/Downloads
+                self._load_in_background(found)
         return found
+
+    def _load_in_background(self, workspace: Workspace) -> None:
+        """Load the workspace's files in a thread: until then open buffers are linted on their own, so
+        the first diagnostics do not wait for thousands of files; they are published again once loaded."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not inside the server's loop (tests of the session): load now
+            workspace.load()
+            return
+
+        def load() -> None:
+            try:
+                workspace.load()
+            finally:
+                loop.call_soon_threadsafe(self.publish, workspace)
+
+        threading.Thread(target=load, name="kubelint-py workspace load", daemon=True).start()
 
     # -- publishing ----------------------------------------------------------------------------------
     def publish(self, workspace: Workspace) -> None:

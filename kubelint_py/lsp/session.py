@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from kubelint_py.api import check_sources
+from kubelint_py.cache import lazy_context
 from kubelint_py.discovery.walk import Candidate, classify_name, discover
 from kubelint_py.engine.config import Config, ConfigError
 from kubelint_py.engine.config_file import CONFIG_NAMES, build_config
@@ -40,9 +41,11 @@ class Workspace:
         self.config_error: str | None = None
         self.on_disk: dict[str, SourceFile] = {}
         self._candidates: dict[str, Candidate] = {}
+        self._summaries: dict[str, tuple[SourceFile, lazy_context.Summary | None]] = {}
         self.buffers: dict[str, str] = {}
         self._buffer_models: dict[str, tuple[str, SourceFile]] = {}
         self.truncated = False
+        self.loaded = False
 
     # -- paths ---------------------------------------------------------------------------------------
     def display_path(self, fs_path: str) -> str:
@@ -74,8 +77,12 @@ class Workspace:
                 break
             candidates.append(candidate)
         files = load_sources(candidates, self.config, workers=1, cache=open_cache(self.config))
-        self.on_disk = {source.path: source for source in files}
+        summaries = {source.path: (source, lazy_context.summarise(source)) for source in files}
+        # Swapped in at once: the server may lint open buffers while this runs in a background thread.
+        self._summaries = summaries
         self._candidates = {candidate.path: candidate for candidate in candidates}
+        self.on_disk = {source.path: source for source in files}
+        self.loaded = True
 
     def reload_files(self, fs_paths: Iterable[str]) -> None:
         """Files changed, were created or deleted on the disk (the editor's file watcher says which)."""
@@ -128,16 +135,42 @@ class Workspace:
 
     # -- findings ------------------------------------------------------------------------------------
     def findings(self, paths: Collection[str]) -> dict[str, list[Finding]]:
-        """Active findings located in each of `paths` (display paths), the whole workspace as context."""
+        """Active findings located in each of `paths` (display paths), the whole workspace as context.
+
+        Only the context files that can matter to those files take part (the pre-commit hook's choice,
+        cache/lazy_context.plan, which a property test holds to the findings of the full context): the
+        project rules then run over a few files, not over the workspace."""
         wanted = set(paths)
         result: dict[str, list[Finding]] = {path: [] for path in wanted}
         if not wanted:
             return result
-        report = check_sources(self.sources(), self.config, report_paths=wanted, workers=1)
+        files, formats = self._relevant(wanted)
+        report = check_sources(files, self.config, report_paths=wanted, extra_formats=formats, workers=1)
         for finding in report.active:
             if finding.location.path in result:
                 result[finding.location.path].append(finding)
         return result
+
+    def _relevant(self, wanted: set[str]) -> tuple[list[SourceFile], set[str]]:
+        sources = self.sources()
+        if not lazy_context.applies(self.config):
+            return sources, set()
+        reported = [s for s in sources if s.path in wanted]
+        context = [s for s in sources if s.path not in wanted]
+        summaries = [self._summary(s) for s in context]
+        try:
+            chosen = lazy_context.plan(reported, summaries)
+        except Exception:  # a model shape nobody foresaw: the whole workspace, as without summaries
+            return sources, set()
+        return [*reported, *(context[p] for p in chosen.load)], chosen.formats
+
+    def _summary(self, source: SourceFile) -> lazy_context.Summary | None:
+        known = self._summaries.get(source.path)
+        if known is not None and known[0] is source:
+            return known[1]
+        summary = lazy_context.summarise(source)
+        self._summaries[source.path] = (source, summary)
+        return summary
 
     def text_of(self, display: str) -> str | None:
         """What the editor shows for a file: its buffer, else its text on the disk."""
