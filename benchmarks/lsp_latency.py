@@ -63,8 +63,9 @@ async def measure(root: Path, edits: int) -> None:
         arrived.setdefault(params.uri, asyncio.Event()).set()
 
     await client.start_io(sys.executable, "-m", "kubelint_py", "lsp")
-    await client.initialize_async(types.InitializeParams(
-        capabilities=types.ClientCapabilities(), workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="b")]))
+    folder = types.WorkspaceFolder(uri=root.as_uri(), name="bench")
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
+                                                         workspace_folders=[folder]))
     client.initialized(types.InitializedParams())
     path = root / "edited" / "deployment.yaml"
     path.parent.mkdir(exist_ok=True)
