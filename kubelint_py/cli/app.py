@@ -114,11 +114,18 @@ def _init_arguments(parser: _Parser) -> None:
     parser.add_argument("folder", nargs="?", default=".", help="Where to write .kubelint.yaml (default: .).")
 
 
+def _lsp_arguments(parser: _Parser) -> None:
+    parser.add_argument("--tcp", metavar="HOST:PORT", default=None,
+                        help="Listen on a TCP address instead of standard input and output.")
+    parser.add_argument("--stdio", action="store_true", help="Speak over standard input and output (the default).")
+
+
 COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "check": (CHECK_HELP, _check_arguments),
     "rules": ("List every rule: code, name, format, default severity, summary.", _rules_arguments),
     "explain": ("Explain a rule: why it matters, how to fix it, and examples.", _explain_arguments),
     "init": ("Write a commented starter .kubelint.yaml (never overwrites an existing one).", _init_arguments),
+    "lsp": ("Run the language server (needs the lsp extra: pip install 'kubelint-py[lsp]').", _lsp_arguments),
 }
 """Each command: its one-line help and the function that declares its arguments."""
 
@@ -237,6 +244,17 @@ def _init(folder: str) -> int:
     return EXIT_OK
 
 
+def _lsp(tcp: str | None) -> int:
+    try:
+        from kubelint_py.lsp.server import serve
+    except ImportError as error:
+        return _usage_error(f"the language server needs pygls: pip install 'kubelint-py[lsp]' ({error})")
+    if tcp is not None and not tcp.rpartition(":")[2].isdigit():
+        return _usage_error(f"--tcp: expected HOST:PORT, got '{tcp}'")
+    serve(tcp)
+    return EXIT_OK
+
+
 def _dispatch(argv: list[str]) -> int:
     if not argv:  # as before: the overview on stderr, a usage error
         top_parser().print_help(sys.stderr)
@@ -253,6 +271,7 @@ def _dispatch(argv: list[str]) -> int:
         "rules": lambda ns: _rules(ns.format),
         "explain": lambda ns: _explain(ns.code_or_name),
         "init": lambda ns: _init(ns.folder),
+        "lsp": lambda ns: _lsp(ns.tcp),
     }
     return handlers[command](namespace)
 
