@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 
 import tests.sarif_support as support
 from kubelint_py.api import Report, lint
+from kubelint_py.core.source import Location
+from kubelint_py.discovery.project_root import git_toplevel
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Finding, Related, Rule, Severity, Suppression, Target
 from kubelint_py.loading.source_file import SourceFile
-from kubelint_py.parsing.source import Location
 from kubelint_py.report import sarif
-from kubelint_py.report.paths import PathMapper, git_toplevel
+from kubelint_py.report.paths import PathMapper
 from tests.sarif_support import check_sarif
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubelint_py.core.source import Location, Span
 from kubelint_py.models.compose import ComposeFile, ComposeService, is_interpolated
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location, Span
 
 if TYPE_CHECKING:
     from kubelint_py.engine.index import ProjectIndex

@@ -25,9 +25,9 @@ from kubelint_py.building.compose_project import (
     file_role,
     include_paths,
 )
+from kubelint_py.core.source import Span
 from kubelint_py.models.compose import ComposeFile, is_interpolated
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Span
 
 if TYPE_CHECKING:
     from kubelint_py.building.compose_project import MergedService

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from kubelint_py.building.compose_project import MergedService, compose_model, unique
+from kubelint_py.core.source import Location
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.loading.compose_files import (
@@ -24,7 +25,6 @@ from kubelint_py.models.compose_ports import parse_port
 from kubelint_py.models.dockerfile import Dockerfile, Stage
 from kubelint_py.models.images import image_repository, image_tag
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location
 
 
 def _build_location(service: ComposeService, key: str) -> Location:
