@@ -14,7 +14,7 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kubelint_py.building.compose_project import (
     ANCESTOR_LEVELS,
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from kubelint_py.discovery.walk import Candidate
     from kubelint_py.engine.index import ProjectIndex
     from kubelint_py.loading.build_context import ContextListing
-    from kubelint_py.loading.source_file import SourceFile
     from kubelint_py.models.dockerfile import Dockerfile, Stage
 
 DEFAULT_DOCKERFILES = ("Dockerfile", "dockerfile")
@@ -231,7 +230,24 @@ def _companion_paths(compose: ComposeFile) -> Iterator[str]:
             yield os.path.normpath(os.path.join(directory, extends["file"]))
 
 
-def related_candidates(files: Iterable[SourceFile], exclude: tuple[str, ...],
+class LoadedFile(Protocol):
+    """What related_candidates reads of a loaded file (loading.source_file.SourceFile, which imports this
+    module to probe the paths a compose file names)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def fs_path(self) -> str | None: ...
+
+    @property
+    def compose(self) -> ComposeFile | None: ...
+
+    @property
+    def companion(self) -> bool: ...
+
+
+def related_candidates(files: Iterable[LoadedFile], exclude: tuple[str, ...],
                        cwd: Path) -> Iterator[tuple[Candidate, bool]]:
     """(candidate, companion) for files the linted compose files need but discovery did not yield:
     compose files they are merged with (companions: loaded for context, not reported) and the
