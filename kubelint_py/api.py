@@ -269,7 +269,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
     index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})
     if any(r.code == "XF107" for r in enabled):
-        from kubelint_py.loading.compose_files import scan_compose_contexts
+        from kubelint_py.building.compose_builds import scan_compose_contexts
 
         index.derived["compose_contexts"] = scan_compose_contexts(index)
     runner = _Runner(enabled, config, index, debug)

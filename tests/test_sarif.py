@@ -348,7 +348,7 @@ def test_rule_help_has_the_explain_examples_and_precision(tmp_path: Path) -> Non
     run = _run(_render(_lint_in(tmp_path, ["Dockerfile"]), tmp_path))
     [rule] = run["tool"]["driver"]["rules"]
     markdown = rule["help"]["markdown"]
-    from kubelint_py.engine.registry import find_rule
+    from kubelint_py.engine.catalogue import find_rule
     from kubelint_py.report.rule_docs import fixture_examples
 
     found = find_rule("DF301")
@@ -386,7 +386,7 @@ def test_leaked_credentials_are_critical(tmp_path: Path) -> None:
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert float(rules["DF202"]["properties"]["security-severity"]) >= 9.0
     # Lowered by the user: rated by the configured severity instead.
-    from kubelint_py.engine.registry import find_rule
+    from kubelint_py.engine.catalogue import find_rule
 
     found = find_rule("DF202")
     assert found is not None

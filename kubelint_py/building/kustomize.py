@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from kubelint_py.models.located import YList, YMap
+
+if TYPE_CHECKING:
+    from kubelint_py.loading.source_file import SourceFile
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
@@ -35,15 +38,7 @@ def normalise(path: str) -> str:
     return os.path.normpath(path)
 
 
-class _File(Protocol):  # a loaded file (loading.source_file.SourceFile): loading imports building, not back
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def text(self) -> str | None: ...
-
-
-def patch_files(files: Iterable[_File]) -> frozenset[str]:
+def patch_files(files: Iterable[SourceFile]) -> frozenset[str]:
     """Normalised paths (as the files were named for this run) of every file used as a patch."""
     from kubelint_py.parsing.yaml import load_yaml
 
