@@ -18,10 +18,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kubelint_py.api import Report
+from kubelint_py.core.source import Location
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Finding, Related, Rule, Severity, Target
 from kubelint_py.loading.source_file import SourceFile
-from kubelint_py.parsing.source import Location
 from kubelint_py.report import sarif
 
 

@@ -11,13 +11,14 @@ import os
 import sys
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py.building.kustomize import patch_files
+from kubelint_py.core.source import Location
 from kubelint_py.discovery.walk import Candidate, discover
 from kubelint_py.engine import diagnostics as diag
+from kubelint_py.engine.catalogue import load_rules
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.parallel import choose_workers, run_files
@@ -25,53 +26,18 @@ from kubelint_py.engine.registry import (
     Finding,
     Rule,
     RuleContext,
-    Severity,
     Target,
     Violation,
-    load_rules,
     loaded_rules,
 )
 from kubelint_py.loading.source_file import SourceFile, load_source
-from kubelint_py.parsing.source import Location
+from kubelint_py.results.report import Report
 
 if TYPE_CHECKING:
     from kubelint_py.cache.parse_cache import ParseCache
     from kubelint_py.loading.in_memory import Overlay
 
-
-@dataclass
-class Report:
-    findings: list[Finding]
-    """Sorted by path and position; includes suppressed findings (see Finding.suppressed)."""
-    files: list[SourceFile]
-    duration: float
-    config: Config
-    rules: list[Rule] = field(default_factory=list)
-    """Every rule that was enabled for this run."""
-    internal_errors: list[str] = field(default_factory=list)
-    context: list[SourceFile] = field(default_factory=list)
-    """Files loaded only to resolve references (project scope); nothing is reported for them."""
-    replayed: bool = False
-    """True when an identical earlier run was replayed from the cache (files then carry no models)."""
-
-    @property
-    def active(self) -> list[Finding]:
-        return [f for f in self.findings if f.suppressed is None]
-
-    def counts(self) -> dict[Severity, int]:
-        result = dict.fromkeys(Severity, 0)
-        for finding in self.active:
-            result[finding.severity] += 1
-        return result
-
-    @property
-    def failed(self) -> bool:
-        threshold = self.config.fail_on
-        return threshold is not None and any(f.severity >= threshold for f in self.active)
-
-    @property
-    def linted_files(self) -> list[SourceFile]:
-        return [f for f in self.files if f.kind in ("dockerfile", "compose", "kubernetes")]
+__all__ = ["Report", "check_sources", "lint", "lint_candidates", "lint_contents"]
 
 
 def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None = None,
@@ -288,7 +254,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     # worth it when --select/--extend-select could turn one on.
     load_rules(sorted(formats), builtin_policies=bool(config.select or config.extend_select))
     if formats and (config.policies or "kubelint_py.engine.policies" in sys.modules):
-        from kubelint_py.engine.policies import use_user_policies
+        from kubelint_py.engine.catalogue import use_user_policies
 
         use_user_policies(config.policies)  # swaps in this configuration's policy files (ConfigError: exit 2)
     enabled = [r for r in loaded_rules() if config.is_enabled(r)]
@@ -303,7 +269,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
     index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})
     if any(r.code == "XF107" for r in enabled):
-        from kubelint_py.loading.compose_files import scan_compose_contexts
+        from kubelint_py.building.compose_builds import scan_compose_contexts
 
         index.derived["compose_contexts"] = scan_compose_contexts(index)
     runner = _Runner(enabled, config, index, debug)

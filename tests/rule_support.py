@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from kubelint_py.core.source import Location
 from kubelint_py.engine import registry as engine
+from kubelint_py.engine.catalogue import load_rules
 from kubelint_py.engine.registry import Parameter, Rule, RuleContext, Severity, Target, Violation
-from kubelint_py.parsing.source import Location
 
 
 def _run_violations(target: Any, ctx: RuleContext) -> Iterable[Violation]:
@@ -22,7 +23,7 @@ def _run_violations(target: Any, ctx: RuleContext) -> Iterable[Violation]:
 def temporary_rule(code: str = "DF999", name: str = "test-run-end", *, target: Target = Target.DOCKERFILE,
                    parameters: Mapping[str, Parameter] | None = None, aliases: tuple[str, ...] = ("DL9999",),
                    func: Any = _run_violations) -> Iterator[Rule]:
-    engine.load_rules()
+    load_rules()
     rule_obj = Rule(code=code, name=name, format="dockerfile", target=target, severity=Severity.WARNING,
                     summary="test rule", rationale="test", fix="test", parameters=dict(parameters or {}),
                     aliases=aliases, func=func)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from kubelint_py.api import lint
+from kubelint_py.building.compose_builds import compose_build_args
 from kubelint_py.building.compose_project import ComposeModel, compose_model
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.index import ProjectIndex
-from kubelint_py.loading.compose_files import compose_build_args
 from kubelint_py.models.compose import ComposeFile
 from kubelint_py.models.compose_ports import parse_port
 from kubelint_py.parsing.yaml import load_yaml

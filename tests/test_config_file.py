@@ -119,7 +119,7 @@ def test_rule_parameters_are_validated(tmp_path: Path) -> None:
         write(tmp_path / ".kubelint.yaml", "parameters:\n  test-run-end: {registries: [ghcr.io/acme]}\n")
         config = build_config(["."], cwd=tmp_path)
         assert config.rule_params == {"DF999": {"registries": ["ghcr.io/acme"]}}
-        from kubelint_py.engine.registry import find_rule
+        from kubelint_py.engine.catalogue import find_rule
 
         found = find_rule("DF999")
         assert found is not None

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
+from kubelint_py.core.source import Span
 from kubelint_py.models.dockerfile import Dockerfile, Instruction
 from kubelint_py.parsing.dockerfile import expand_variables, parse_dockerfile
-from kubelint_py.parsing.source import Span
 
 
 def parse(text: str) -> Dockerfile:

@@ -10,8 +10,8 @@ import pytest
 from kubelint_py.api import lint
 from kubelint_py.checks.dockerfile._common import run_commands
 from kubelint_py.discovery.walk import Candidate
+from kubelint_py.engine.catalogue import all_rules
 from kubelint_py.engine.config import Config
-from kubelint_py.engine.registry import all_rules
 from kubelint_py.loading.source_file import load_source
 from kubelint_py.parsing.dockerfile import parse_dockerfile
 

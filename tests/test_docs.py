@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kubelint_py.engine.registry import Parameter, all_rules, find_rule
+from kubelint_py.engine.catalogue import all_rules, find_rule
+from kubelint_py.engine.registry import Parameter
 from kubelint_py.report.rule_docs import explain_text, rules_markdown
 from tests.cli_support import invoke
 from tests.rule_support import temporary_rule

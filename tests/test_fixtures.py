@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from kubelint_py.api import lint
+from kubelint_py.engine.catalogue import all_rules
 from kubelint_py.engine.config import Config
-from kubelint_py.engine.registry import Target, all_rules
+from kubelint_py.engine.registry import Target
 from tests.fixture_support import Fixture, all_fixtures, expected_findings
 
 FIXTURES = all_fixtures()

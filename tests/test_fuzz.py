@@ -350,8 +350,8 @@ def test_fuzz_mutated_fixtures(fixture: Path, mutations: list[Mutation]) -> None
 
 def test_invariant_checker_catches_a_location_outside_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     # The property tests are only as good as check_tree: show it fails on a finding past the end.
+    from kubelint_py.core.source import Span
     from kubelint_py.loading import source_file as load
-    from kubelint_py.parsing.source import Span
 
     real = load._report_yaml_problems
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from kubelint_py.api import Report
+from kubelint_py.core.source import Location
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Finding, Related, Severity, Suppression
 from kubelint_py.loading.source_file import SourceFile
-from kubelint_py.parsing.source import Location
 from kubelint_py.report import github
 from kubelint_py.report import json as json_report
 from tests.cli_support import invoke

@@ -13,8 +13,9 @@ import pytest
 
 from kubelint_py.api import lint
 from kubelint_py.engine import policies
+from kubelint_py.engine.catalogue import all_rules, find_rule, use_user_policies
 from kubelint_py.engine.config import Config, ConfigError
-from kubelint_py.engine.registry import Severity, all_rules, find_rule
+from kubelint_py.engine.registry import Severity
 from kubelint_py.models.images import canonical_repository
 from kubelint_py.report.rule_docs import explain_text
 from tests.cli_support import invoke
@@ -67,7 +68,7 @@ spec:
 def _no_user_policies() -> Iterator[None]:
     """User policies live in the global registry: leave none behind for other tests."""
     yield
-    policies.use_user_policies(())
+    use_user_policies(())
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -173,16 +174,16 @@ def test_duplicate_user_codes_are_rejected(tmp_path: Path) -> None:
     _write(tmp_path / "pol", "a.yaml", USER_POLICY)
     _write(tmp_path / "pol", "b.yaml", USER_POLICY.replace("missing-team-annotation", "other-name"))
     with pytest.raises(ConfigError, match=r"b\.yaml:1:7: policy error: code 'ACME001' is also used by .*a\.yaml:1:7"):
-        policies.use_user_policies([str(tmp_path / "pol")])
+        use_user_policies([str(tmp_path / "pol")])
 
 
 def test_user_policy_may_not_reuse_a_builtin_code_or_name(tmp_path: Path) -> None:
     _write(tmp_path, "p.yaml", USER_POLICY.replace("ACME001", "KS703"))
     with pytest.raises(ConfigError, match="code 'KS703' is already used by the built-in rule KS703"):
-        policies.use_user_policies([str(tmp_path / "p.yaml")])
+        use_user_policies([str(tmp_path / "p.yaml")])
     _write(tmp_path, "p.yaml", USER_POLICY.replace("missing-team-annotation", "missing-readiness-probe"))
     with pytest.raises(ConfigError, match="name 'missing-readiness-probe' is already used by the built-in rule KS102"):
-        policies.use_user_policies([str(tmp_path / "p.yaml")])
+        use_user_policies([str(tmp_path / "p.yaml")])
     assert find_rule("ACME001") is None
 
 

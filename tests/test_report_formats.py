@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from kubelint_py.api import Report, lint
+from kubelint_py.core.source import Location
+from kubelint_py.engine.catalogue import all_rules, load_rules
 from kubelint_py.engine.config import Config
-from kubelint_py.engine.registry import Finding, Related, Rule, Severity, Suppression, all_rules, load_rules
+from kubelint_py.engine.registry import Finding, Related, Rule, Severity, Suppression
 from kubelint_py.loading.source_file import SourceFile
-from kubelint_py.parsing.source import Location
 from kubelint_py.report import get_renderer, github, gitlab, junit, rule_meta
 from kubelint_py.report.paths import PathMapper
 

@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 
 import tests.sarif_support as support
 from kubelint_py.api import Report, lint
+from kubelint_py.core.source import Location
+from kubelint_py.discovery.project_root import git_toplevel
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Finding, Related, Rule, Severity, Suppression, Target
 from kubelint_py.loading.source_file import SourceFile
-from kubelint_py.parsing.source import Location
 from kubelint_py.report import sarif
-from kubelint_py.report.paths import PathMapper, git_toplevel
+from kubelint_py.report.paths import PathMapper
 from tests.sarif_support import check_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,7 +348,7 @@ def test_rule_help_has_the_explain_examples_and_precision(tmp_path: Path) -> Non
     run = _run(_render(_lint_in(tmp_path, ["Dockerfile"]), tmp_path))
     [rule] = run["tool"]["driver"]["rules"]
     markdown = rule["help"]["markdown"]
-    from kubelint_py.engine.registry import find_rule
+    from kubelint_py.engine.catalogue import find_rule
     from kubelint_py.report.rule_docs import fixture_examples
 
     found = find_rule("DF301")
@@ -385,7 +386,7 @@ def test_leaked_credentials_are_critical(tmp_path: Path) -> None:
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert float(rules["DF202"]["properties"]["security-severity"]) >= 9.0
     # Lowered by the user: rated by the configured severity instead.
-    from kubelint_py.engine.registry import find_rule
+    from kubelint_py.engine.catalogue import find_rule
 
     found = find_rule("DF202")
     assert found is not None

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from kubelint_py.engine.catalogue import all_rules, load_rules
 from kubelint_py.engine.config import ConfigError
 from kubelint_py.engine.config_file import build_config
-from kubelint_py.engine.registry import all_rules, load_rules
 from kubelint_py.engine.suggest import closest, closest_rule, edit_distance
 from tests.cli_support import invoke
 

@@ -6,9 +6,9 @@ import pickle
 
 import pytest
 
+from kubelint_py.core.source import Span
 from kubelint_py.models.located import YList, YMap, span_at
 from kubelint_py.parsing import yaml as yaml_parser
-from kubelint_py.parsing.source import Span
 from kubelint_py.parsing.yaml import load_yaml, resolve_plain
 
 DOC = """\

@@ -23,46 +23,31 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kubelint_py.models.compose import ComposeFile, ComposeService, is_interpolated
+from kubelint_py.core.source import Location, Span
+from kubelint_py.models.compose import (
+    ANCESTOR_LEVELS,
+    BASE_NAMES,
+    OVERRIDE_NAMES,
+    ComposeFile,
+    ComposeService,
+    abs_key,
+    file_key,
+    file_role,
+    include_paths,
+    is_interpolated,
+)
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location, Span
 
 if TYPE_CHECKING:
     from kubelint_py.engine.index import ProjectIndex
     from kubelint_py.engine.registry import Violation
 
-BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-OVERRIDE_NAMES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
-                  "docker-compose.override.yaml")
 SECTIONS = ("networks", "volumes", "secrets", "configs")
-ANCESTOR_LEVELS = 3
-"""How far up a layer file looks for the base project it is layered on."""
-
 _REPLACED = frozenset({("command",), ("entrypoint",), ("healthcheck", "test")})
 _BY_NAME = frozenset({("environment",), ("labels",), ("annotations",), ("extra_hosts",), ("sysctls",),
                       ("build", "args"), ("build", "labels"), ("depends_on",), ("networks",), ("links",),
                       ("ulimits",)})
 _BY_TARGET = frozenset({("volumes",), ("secrets",), ("configs",), ("devices",)})
-
-
-def abs_key(path: str) -> str:
-    """The key files are known by: absolute and normalised (display paths are relative to the cwd)."""
-    return os.path.normpath(os.path.abspath(path))
-
-
-def file_key(compose: ComposeFile) -> str:
-    """The key a compose file is known by: its absolute path on disk."""
-    return os.path.normpath(compose.disk_path)
-
-
-def file_role(path: str) -> str:
-    """base, override or layer, from the file name."""
-    name = os.path.basename(path).lower()
-    if name in BASE_NAMES:
-        return "base"
-    if name in OVERRIDE_NAMES:
-        return "override"
-    return "layer"
 
 
 TagLookup = Callable[[str, Span], "str | None"]
@@ -638,26 +623,6 @@ def references(data: YMap) -> dict[str, set[str]]:
     for section in found:
         found[section] = {n for n in found[section] if not is_interpolated(n)}
     return found
-
-
-def include_paths(compose: ComposeFile) -> list[str]:
-    """The files named by top-level `include`, as absolute paths (interpolated ones skipped)."""
-    include = compose.data.get("include")
-    if not isinstance(include, YList):
-        return []
-    folder = os.path.dirname(file_key(compose))
-    names: list[str] = []
-    for item in include:
-        if isinstance(item, str):
-            names.append(item)
-        elif isinstance(item, YMap):
-            path = item.get("path")
-            if isinstance(path, str):
-                names.append(path)
-            elif isinstance(path, YList):
-                names.extend(str(p) for p in path)
-    return [os.path.normpath(os.path.join(folder, n)) for n in names if not is_interpolated(n)
-            and "://" not in n]
 
 
 def compose_model(index: ProjectIndex) -> ComposeModel:

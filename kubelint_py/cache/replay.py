@@ -26,9 +26,9 @@ except ImportError:  # pragma: no cover - other Python implementations
 from kubelint_py.cache.parse_cache import PICKLE_PROTOCOL, ParseCache
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
     from kubelint_py.discovery.walk import Candidate
     from kubelint_py.engine.config import Config
+    from kubelint_py.results.report import Report
 
 RUNS_KEPT = 8
 _PACKAGE_FINGERPRINT: str | None = None
@@ -99,8 +99,9 @@ def _digest(path: str) -> str | None:
 
 
 def load(cache: ParseCache, key: str, config: Config) -> Report | None:
-    from kubelint_py.api import Report
-    from kubelint_py.engine.registry import load_rules, loaded_rules
+    from kubelint_py.engine.catalogue import load_rules
+    from kubelint_py.engine.registry import loaded_rules
+    from kubelint_py.results.report import Report
 
     try:
         with open(_folder(cache) / key, "rb") as handle:

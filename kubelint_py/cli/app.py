@@ -195,7 +195,7 @@ def _check(options: CheckOptions) -> int:
 
 
 def _rules(format: str) -> int:
-    from kubelint_py.engine.registry import all_rules
+    from kubelint_py.engine.catalogue import all_rules
 
     _use_configured_policies()
     rules = all_rules()
@@ -219,7 +219,7 @@ def _rules(format: str) -> int:
 
 
 def _explain(code_or_name: str) -> int:
-    from kubelint_py.engine.registry import find_rule
+    from kubelint_py.engine.catalogue import find_rule
     from kubelint_py.report.rule_docs import explain_text
 
     _use_configured_policies()

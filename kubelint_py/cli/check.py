@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
+    from kubelint_py.results.report import Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -103,9 +103,10 @@ def _check_outputs_are_not_inputs(outputs: list[tuple[str, str | None]], linted:
 def run_check(options: CheckOptions) -> int:
     """Lint, write the reports, and return the exit code (UsageError: a usage error, exit 2)."""
     from kubelint_py.api import lint
+    from kubelint_py.engine.catalogue import all_rules
     from kubelint_py.engine.config import ConfigError, parse_size
     from kubelint_py.engine.config_file import build_config
-    from kubelint_py.engine.registry import Severity, all_rules, rule_matches
+    from kubelint_py.engine.registry import Severity, rule_matches
     from kubelint_py.report import escape_control
 
     outputs = _parse_outputs(list(options.format or []), options.output)
@@ -194,7 +195,8 @@ def run_check(options: CheckOptions) -> int:
 
 
 def _write_reports(report: Report, outputs: list[tuple[str, str | None]], options: CheckOptions) -> None:
-    from kubelint_py.report import escape_control, get_renderer, write_atomically
+    from kubelint_py.core.files import write_atomically
+    from kubelint_py.report import escape_control, get_renderer
 
     for name, path in outputs:
         if (name, path) == outputs[0]:  # before the first report is written

@@ -28,6 +28,29 @@ def common_parent(paths: Sequence[str], cwd: Path) -> Path:
     return Path(os.path.commonpath(folders)) if folders else cwd
 
 
+def git_toplevel(directory: str, cache: dict[str, str | None] | None = None) -> str | None:
+    """The nearest folder at or above `directory` holding `.git`, or None."""
+    cache = {} if cache is None else cache
+    visited: list[str] = []
+    current = directory
+    found: str | None = None
+    while True:
+        if current in cache:
+            found = cache[current]
+            break
+        visited.append(current)
+        if os.path.exists(os.path.join(current, ".git")):
+            found = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for folder in visited:
+        cache[folder] = found
+    return found
+
+
 def find_project_root(paths: Sequence[str], cwd: Path | None = None) -> Path | None:
     """The root to load as context for the given files, or None when there is no sensible one."""
     cwd = cwd or Path.cwd()
@@ -37,8 +60,6 @@ def find_project_root(paths: Sequence[str], cwd: Path | None = None) -> Path | N
             return folder
     # The nearest folder with a `.git` entry (a folder, or a worktree's or submodule's file) is what git
     # answers without GIT_DIR tricks; looking costs less than a git subprocess.
-    from kubelint_py.report.paths import git_toplevel
-
     top = git_toplevel(str(start))
     if top is not None:
         return Path(top)

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubelint_py.engine.registry import Rule, Severity, rule_matches
+from kubelint_py.core.findings import Severity
+from kubelint_py.core.rules import Rule, rule_matches
 
 DEFAULT_K8S_VERSION = "1.34"
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024

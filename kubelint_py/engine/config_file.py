@@ -17,8 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kubelint_py.engine.catalogue import all_rules, find_rule
 from kubelint_py.engine.config import Config, ConfigError
-from kubelint_py.engine.registry import Rule, Severity, all_rules, find_rule, rule_matches
+from kubelint_py.engine.registry import Rule, Severity, rule_matches
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
 PYPROJECT = "pyproject.toml"
@@ -414,7 +415,7 @@ def _register_policies(config_file: ConfigFile) -> None:
     """The file's own policies are rules too: its selectors, severities and parameters may name them."""
     paths = _list(config_file.values.get("policies"))
     if paths:
-        from kubelint_py.engine.policies import use_user_policies
+        from kubelint_py.engine.catalogue import use_user_policies
 
         use_user_policies([_resolve(config_file, path) for path in paths])
 

@@ -6,12 +6,11 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kubelint_py.models.kubernetes import LabelSelector, Resource, Workload
 
 if TYPE_CHECKING:  # type-only: a Kubernetes-only run does not import the Dockerfile and compose models
-    from kubelint_py.loading.build_context import ContextListing
     from kubelint_py.models.compose import ComposeFile
     from kubelint_py.models.dockerfile import Dockerfile
 
@@ -24,6 +23,18 @@ class ObjectKey(NamedTuple):
 
 def _pattern_matches(pattern: str, value: str | None) -> bool:
     return pattern == "*" or pattern == (value or "")
+
+
+class BuildContext(Protocol):
+    """A Dockerfile's build context as the loader listed it (loading.build_context.ContextListing)."""
+
+    @property
+    def secret_candidates(self) -> tuple[str, ...]: ...
+
+    @property
+    def ignore_file(self) -> str | None: ...
+
+    def leaked(self) -> list[str]: ...
 
 
 @dataclass
@@ -39,7 +50,7 @@ class ProjectIndex:
     """Normalised paths of files used as kustomize patches (partial objects): see kubelint_py.building.kustomize."""
     compose_files: list[ComposeFile] = field(default_factory=list)
     dockerfiles: list[Dockerfile] = field(default_factory=list)
-    build_contexts: dict[str, ContextListing] = field(default_factory=dict)
+    build_contexts: dict[str, BuildContext] = field(default_factory=dict)
     """Dockerfile path -> its build context listing (only for Dockerfiles that copy the whole context)."""
     _by_key: dict[ObjectKey, list[Resource]] = field(default_factory=lambda: defaultdict(list))
     _by_kind: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))

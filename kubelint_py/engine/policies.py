@@ -5,7 +5,7 @@ docs/policies.md). Each policy becomes an ordinary engine.Rule, so selection, se
 suppressions, `rules`, `explain` and SARIF treat it like a built-in rule.
 
 - The built-in catalogue (rules/ in a checkout, kubelint_py/data/rules/ in an installed wheel) is read
-  when a run first needs its format (engine.load_rules calls register_builtin).
+  when a run first needs its format (engine.catalogue.load_rules calls register_builtin).
 - User policies (Config.policies: files or folders) are registered by use_user_policies, which the
   pipeline calls; their codes must not clash with built-in ones.
 
@@ -24,12 +24,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kubelint_py.core.source import Location, Span
 from kubelint_py.engine.config import ConfigError
 from kubelint_py.engine.registry import Parameter, Rule, RuleContext, Severity, Target, Violation, register, unregister
 from kubelint_py.models.images import canonical_repository
 from kubelint_py.models.located import YList, YMap, span_at
 from kubelint_py.models.quantity import parse_quantity
-from kubelint_py.parsing.source import Location, Span
 
 if TYPE_CHECKING:  # the models of the other formats are imported only by runs that have such files
     from kubelint_py.models.compose import ComposeService
@@ -800,7 +800,7 @@ def builtin_policies(*, validate: bool = False) -> list[Policy]:
 
 
 def register_builtin(fmt: str) -> None:
-    """Register the built-in policies of one format (engine.load_rules calls this, once per format)."""
+    """Register the built-in policies of one format (catalogue.load_rules calls this, once per format)."""
     global _BUILTIN
     if fmt in _BUILTIN_REGISTERED or fmt not in POLICY_FORMATS:
         return
@@ -823,12 +823,13 @@ def _load_user_file(path: Path) -> list[Policy]:
     return found
 
 
-def use_user_policies(paths: Sequence[str]) -> list[Rule]:
+def activate_user_policies(paths: Sequence[str], *, load_builtin: Callable[[], None]) -> list[Rule]:
     """Make the policies in `paths` (and only those) the registered user policies; returns their rules.
+    (Callers use catalogue.use_user_policies, which passes its load_rules as `load_builtin`.)
 
     A code or name used twice, or one that clashes with a built-in rule or policy, is a ConfigError.
     """
-    from kubelint_py.engine.registry import _REGISTRY, load_rules
+    from kubelint_py.engine.registry import _REGISTRY
 
     wanted: dict[str, Policy] = {}
     names: dict[str, Policy] = {}
@@ -845,7 +846,7 @@ def use_user_policies(paths: Sequence[str]) -> list[Rule]:
         return [rule_obj for _, rule_obj in _USER_ACTIVE.values()]
     _drop_user_policies()
     if wanted:
-        load_rules()  # every built-in rule, so clashes are found whatever formats this run has
+        load_builtin()  # every built-in rule, so clashes are found whatever formats this run has
     builtin_names = {r.name: r for r in _REGISTRY.values()}
     for code, policy in wanted.items():
         clash = _REGISTRY.get(code) or builtin_names.get(policy.name)

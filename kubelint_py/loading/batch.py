@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kubelint_py.cache.parse_cache import ParseCache, default_cache_dir, dumps_source, loads_source
+from kubelint_py.engine.parallel import worker_count
 from kubelint_py.loading.source_file import SourceFile, load_source
 
 if TYPE_CHECKING:
@@ -45,20 +46,6 @@ def no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def worker_count() -> int:
-    """Workers for the CPUs that are idle now. Because of that extra 40%, parallel parsing only wins
-    with two or more idle CPUs: on a busy 2-CPU machine it was twice as slow as parsing serially."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cpus = os.cpu_count() or 1
-    try:
-        idle = cpus - os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on this platform
-        idle = float(cpus)
-    return max(1, min(cpus, MAX_WORKERS, int(idle + 0.5)))
 
 
 def open_cache(config: Config, cache_dir: Path | None = None) -> ParseCache | None:

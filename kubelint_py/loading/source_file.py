@@ -9,13 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from kubelint_py.core.source import Location, Span
 from kubelint_py.discovery.walk import Candidate
 from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.config import DEFAULT_MAX_FILE_SIZE
 from kubelint_py.engine.registry import Finding, Related, Rule
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YMap
-from kubelint_py.parsing.source import Location, Span
 from kubelint_py.parsing.yaml import MAX_NODES, Ambiguity, YamlStream, line_at, load_yaml
 
 if TYPE_CHECKING:

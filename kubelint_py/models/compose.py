@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from kubelint_py.core.source import Location, Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location, Span
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}, ${VAR:+alt}, $VAR; `$$` is a literal $.
 _INTERPOLATION = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
@@ -135,3 +135,52 @@ class ComposeFile:
     @property
     def location(self) -> Location:
         return Location.of(self.path, self.data.span)
+
+
+# --- which files make a project (docker compose's naming rules; see building/compose_project.py) -------
+
+BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+OVERRIDE_NAMES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
+                  "docker-compose.override.yaml")
+ANCESTOR_LEVELS = 3
+"""How far up a layer file looks for the base project it is layered on."""
+
+
+def abs_key(path: str) -> str:
+    """The key files are known by: absolute and normalised (display paths are relative to the cwd)."""
+    return os.path.normpath(os.path.abspath(path))
+
+
+def file_key(compose: ComposeFile) -> str:
+    """The key a compose file is known by: its absolute path on disk."""
+    return os.path.normpath(compose.disk_path)
+
+
+def file_role(path: str) -> str:
+    """base, override or layer, from the file name."""
+    name = os.path.basename(path).lower()
+    if name in BASE_NAMES:
+        return "base"
+    if name in OVERRIDE_NAMES:
+        return "override"
+    return "layer"
+
+
+def include_paths(compose: ComposeFile) -> list[str]:
+    """The files named by top-level `include`, as absolute paths (interpolated ones skipped)."""
+    include = compose.data.get("include")
+    if not isinstance(include, YList):
+        return []
+    folder = os.path.dirname(file_key(compose))
+    names: list[str] = []
+    for item in include:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, YMap):
+            path = item.get("path")
+            if isinstance(path, str):
+                names.append(path)
+            elif isinstance(path, YList):
+                names.extend(str(p) for p in path)
+    return [os.path.normpath(os.path.join(folder, n)) for n in names if not is_interpolated(n)
+            and "://" not in n]

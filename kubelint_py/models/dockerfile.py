@@ -6,7 +6,7 @@ import csv
 import shlex
 from dataclasses import dataclass, field
 
-from kubelint_py.parsing.source import Span
+from kubelint_py.core.source import Span
 
 # Instructions whose argument text is run by the shell (or exec'd directly in JSON form).
 SHELL_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT"})

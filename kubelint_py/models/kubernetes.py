@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
+from kubelint_py.core.source import Location, Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location, Span
 
 # Where the pod template sits in each workload kind.
 POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelint_py.parsing.source import Span
+from kubelint_py.core.source import Span
 
 _NO_SPAN = Span(1, 1, 1, 1)
 

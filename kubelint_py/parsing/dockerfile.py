@@ -10,6 +10,7 @@ import string
 from bisect import bisect_right
 from collections.abc import Mapping
 
+from kubelint_py.core.source import Span
 from kubelint_py.models.dockerfile import (
     Comment,
     Dockerfile,
@@ -19,7 +20,6 @@ from kubelint_py.models.dockerfile import (
     ParseProblem,
     Stage,
 )
-from kubelint_py.parsing.source import Span
 
 __all__ = ["expand_variables", "parse_dockerfile"]
 

@@ -22,8 +22,8 @@ from ruamel.yaml import events as ev
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
+from kubelint_py.core.source import Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Span
 
 try:  # the C parser ships in ruamel.yaml.clib; the pure parser is the fallback and gives the same events
     from _ruamel_yaml import CParser as _CParser

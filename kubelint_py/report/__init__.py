@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
+    from kubelint_py.results.report import Report
 
 Renderer = Callable[["Report"], str]
 
@@ -60,19 +58,3 @@ def terminal_safe_json(text: str) -> str:
     """JSON text with the characters json.dumps(ensure_ascii=False) leaves raw (C1 controls, line
     separators, bidi overrides) written as \\u escapes: the same document, safe to print to a terminal."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def write_atomically(path: str, content: str) -> None:
-    """Write via a temporary file in the same folder and rename: readers never see half a report."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile  # only when a report goes to a file
-
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(content)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -26,7 +26,7 @@ from kubelint_py.report import escape_control
 from kubelint_py.report.paths import PathMapper, project_root
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
+    from kubelint_py.results.report import Report
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 MAX_PER_KIND = 10

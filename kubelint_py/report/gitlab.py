@@ -22,7 +22,7 @@ from kubelint_py.report.paths import PathMapper, project_root
 from kubelint_py.report.rule_meta import is_critical
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
+    from kubelint_py.results.report import Report
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 """kubelint-py's severities on GitLab's scale; `critical` is kept for leaked credentials, `blocker` unused."""

@@ -6,12 +6,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py import __version__
+from kubelint_py.core.source import Location
 from kubelint_py.engine.registry import Severity
-from kubelint_py.parsing.source import Location
 from kubelint_py.report import terminal_safe_json
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
+    from kubelint_py.results.report import Report
 
 SCHEMA_VERSION = 1
 

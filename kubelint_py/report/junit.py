@@ -17,7 +17,7 @@ from kubelint_py.engine.registry import Finding
 from kubelint_py.report import escape_control
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
+    from kubelint_py.results.report import Report
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

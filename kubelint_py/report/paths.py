@@ -14,31 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from kubelint_py.discovery.project_root import git_toplevel
+
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
-
-
-def git_toplevel(directory: str, cache: dict[str, str | None] | None = None) -> str | None:
-    """The nearest folder at or above `directory` holding `.git`, or None."""
-    cache = {} if cache is None else cache
-    visited: list[str] = []
-    current = directory
-    found: str | None = None
-    while True:
-        if current in cache:
-            found = cache[current]
-            break
-        visited.append(current)
-        if os.path.exists(os.path.join(current, ".git")):
-            found = current
-            break
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    for folder in visited:
-        cache[folder] = found
-    return found
+    from kubelint_py.results.report import Report
 
 
 def project_root(report: Report, cwd: Path | None = None) -> str:

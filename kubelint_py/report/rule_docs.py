@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kubelint_py.engine.registry import FORMATS, Rule, all_rules
+from kubelint_py.engine.catalogue import all_rules
+from kubelint_py.engine.registry import FORMATS, Rule
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 

@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py import __version__
+from kubelint_py.core.source import Location
 from kubelint_py.engine import diagnostics as diag
-from kubelint_py.engine.registry import Finding, Rule, Severity, all_rules, find_rule
-from kubelint_py.parsing.source import Location
+from kubelint_py.engine.catalogue import all_rules, find_rule
+from kubelint_py.engine.registry import Finding, Rule, Severity
 from kubelint_py.report import terminal_safe_json
 from kubelint_py.report.fingerprints import LineFingerprints
 from kubelint_py.report.paths import PathMapper, project_root
 from kubelint_py.report.rule_meta import precision, security_severity
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
+    from kubelint_py.results.report import Report
 
 SARIF_VERSION = "2.1.0"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

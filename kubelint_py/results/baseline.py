@@ -166,7 +166,7 @@ def baseline_document(findings: Sequence[Finding], files: Sequence[SourceFile], 
 
 def write_baseline(findings: Sequence[Finding], files: Sequence[SourceFile], path: str) -> int:
     """Write the baseline file; returns the number of findings recorded."""
-    from kubelint_py.report import write_atomically
+    from kubelint_py.core.files import write_atomically
 
     document = baseline_document(findings, files, path)
     write_atomically(path, json.dumps(document, indent=2) + "\n")

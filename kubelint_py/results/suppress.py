@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kubelint_py.core.source import Location
 from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.registry import Finding, Rule, Suppression, loaded_rules, rule_matches
-from kubelint_py.parsing.source import Location
 
 if TYPE_CHECKING:
     from kubelint_py.engine.config import Config

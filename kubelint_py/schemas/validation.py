@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from kubelint_py.core.source import Span
 from kubelint_py.models.located import span_at
-from kubelint_py.parsing.source import Span
 
 Check = Callable[[Any], bool]
 Path = tuple[Any, ...]

@@ -11,12 +11,12 @@ import re
 from collections.abc import Iterator
 
 from kubelint_py.building.compose_project import MergedService, Scope, compose_model, per_service, split_volume
+from kubelint_py.core.source import Location, Span
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.loading.compose_files import env_files, path_state
 from kubelint_py.models.compose import ComposeService, is_interpolated
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location, Span
 
 
 def depends_on_entries(service: ComposeService) -> list[tuple[str, Span]]:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from kubelint_py.core.source import Location
 from kubelint_py.engine.registry import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.compose import ComposeFile, is_interpolated
-from kubelint_py.parsing.source import Location
 from kubelint_py.schemas.validation import Path, SchemaValidator, Wording, dotted
 
 _SECTIONS = {"services": "service", "volumes": "volume", "networks": "network", "secrets": "secret",

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from kubelint_py.building.compose_project import MergedService, per_service, split_volume
 from kubelint_py.checks.secrets import find_secret_values, is_literal_secret_value, is_secret_name
+from kubelint_py.core.source import Location
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.compose import is_interpolated
 from kubelint_py.models.compose_ports import parse_port
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location
 
 
 @rule(

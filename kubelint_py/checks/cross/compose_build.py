@@ -9,22 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kubelint_py.building.compose_builds import BuiltDockerfile, built_dockerfiles
 from kubelint_py.building.compose_project import MergedService, compose_model, unique
+from kubelint_py.core.source import Location
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
-from kubelint_py.loading.compose_files import (
-    BuiltDockerfile,
-    build_paths,
-    built_dockerfiles,
-    dockerfile_names,
-    path_state,
-)
+from kubelint_py.loading.compose_files import build_paths, dockerfile_names, path_state
 from kubelint_py.models.compose import ComposeService, is_interpolated
 from kubelint_py.models.compose_ports import parse_port
 from kubelint_py.models.dockerfile import Dockerfile, Stage
 from kubelint_py.models.images import image_repository, image_tag
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location
 
 
 def _build_location(service: ComposeService, key: str) -> Location:
@@ -309,8 +304,8 @@ def from_arg_not_passed(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
     tags=("security", "secrets", "cross-format"),
 )
 def secret_in_compose_build_context(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
+    from kubelint_py.building.compose_builds import ComposeContext
     from kubelint_py.loading.build_context import is_whole_context_copy
-    from kubelint_py.loading.compose_files import ComposeContext
 
     contexts = index.derived.get("compose_contexts")
     for item in contexts if isinstance(contexts, list) else []:

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kubelint_py.core.source import Location
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
 from kubelint_py.parsing.shell import SHELLS, SimpleCommand, command_args, command_name, split_commands
-from kubelint_py.parsing.source import Location
 
 
 @lru_cache(maxsize=2048)

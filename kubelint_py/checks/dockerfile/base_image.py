@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kubelint_py.core.source import Location
 from kubelint_py.engine.registry import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.dockerfile import Dockerfile
 from kubelint_py.models.images import image_tag
-from kubelint_py.parsing.source import Location
 
 
 @rule(

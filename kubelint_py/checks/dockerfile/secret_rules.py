@@ -12,10 +12,10 @@ from kubelint_py.checks.dockerfile._common import (
     run_commands,
 )
 from kubelint_py.checks.secrets import find_secret_values, is_literal_secret_value, is_secret_name
+from kubelint_py.core.source import Location
 from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.loading.build_context import copy_sources, is_secret_file, is_whole_context_copy
 from kubelint_py.models.dockerfile import Dockerfile, Instruction
-from kubelint_py.parsing.source import Location
 
 _MOUNT_ADVICE = "pass it with `RUN --mount=type=secret,id=...` (docker build --secret) instead"
 

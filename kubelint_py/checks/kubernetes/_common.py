@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubelint_py.core.source import Location
 from kubelint_py.models.kubernetes import Container, Resource, Workload
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Location
 
 # Pods that run to completion: never behind a Service, never restarted on a failing liveness probe.
 RUN_TO_COMPLETION_KINDS = frozenset({"Job", "CronJob"})

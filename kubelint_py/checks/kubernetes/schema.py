@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubelint_py.core.source import Location
 from kubelint_py.engine.config import DEFAULT_K8S_VERSION
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Resource
-from kubelint_py.parsing.source import Location
 from kubelint_py.schemas import kubernetes as schemas
 from kubelint_py.schemas.apiversions import REMOVED_APIS, version_tuple
 from kubelint_py.schemas.validation import SchemaValidator, suggest
