@@ -16,9 +16,9 @@ pytest.importorskip("pygls")
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from kubelint_py.core.source import Location
 from kubelint_py.lsp.edits import Position, lsp_range, suppress_file_edit, suppress_line_edit, utf16_column
 from kubelint_py.lsp.session import Workspace
-from kubelint_py.parsing.source import Location
 
 ROOT = Path(__file__).resolve().parent.parent
 

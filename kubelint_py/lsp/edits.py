@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from kubelint_py.parsing.source import Location
+from kubelint_py.core.source import Location
 from kubelint_py.results.suppress import yaml_comment_start
 
 _PRAGMA = re.compile(r"kubelint:\s*ignore\s*=\s*[\w./-]+(?:\s*,\s*[\w./-]+)*")

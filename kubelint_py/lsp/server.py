@@ -20,7 +20,8 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from kubelint_py import __version__
-from kubelint_py.engine.registry import Finding, Severity, find_rule
+from kubelint_py.core.findings import Finding, Severity
+from kubelint_py.engine.catalogue import find_rule
 from kubelint_py.lsp.edits import Position, TextEdit, lsp_range, suppress_file_edit, suppress_line_edit
 from kubelint_py.lsp.session import Workspace
 

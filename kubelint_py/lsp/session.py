@@ -20,10 +20,10 @@ from pathlib import Path
 
 from kubelint_py.api import check_sources
 from kubelint_py.cache import lazy_context
+from kubelint_py.core.findings import Finding
 from kubelint_py.discovery.walk import Candidate, classify_name, discover
 from kubelint_py.engine.config import Config, ConfigError
 from kubelint_py.engine.config_file import CONFIG_NAMES, build_config
-from kubelint_py.engine.registry import Finding
 from kubelint_py.loading.batch import load_sources, open_cache
 from kubelint_py.loading.in_memory import sniff_kind
 from kubelint_py.loading.source_file import SourceFile, load_source

@@ -1,0 +1,1 @@
+"""The language server (`kubelint-py lsp`); see README.md."""
