@@ -238,3 +238,41 @@ def _apply(lines: list[str], start: Position, end: Position, new_text: str) -> s
         offsets.append(offsets[-1] + len(line) + 1)
     begin, finish = offsets[start.line] + start.character, offsets[end.line] + end.character
     return text[:begin] + new_text + text[finish:]
+
+
+def test_pull_diagnostics_for_clients_that_ask(tmp_path: Path) -> None:
+    """A client that pulls (textDocument/diagnostic) gets the buffer's findings on request, nothing pushed,
+    and workspace/diagnostic covers files that are not open."""
+    root = _workspace(tmp_path)
+    (root / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: other}\n"
+                                   "spec:\n  containers: [{name: c, image: 'nginx:latest'}]\n")
+
+    async def script() -> None:
+        scripted = ScriptedClient()
+        await scripted.client.start_io(sys.executable, "-m", "kubelint_py", "lsp", cwd=str(ROOT))
+        try:
+            result = await asyncio.wait_for(scripted.client.initialize_async(types.InitializeParams(
+                capabilities=types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
+                    diagnostic=types.DiagnosticClientCapabilities(related_document_support=True))),
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")])), 60)
+            provider = result.capabilities.diagnostic_provider
+            assert isinstance(provider, types.DiagnosticOptions) and provider.workspace_diagnostics
+            scripted.client.initialized(types.InitializedParams())
+            uri = scripted.open(root / "deploy.yaml", DEPLOYMENT.replace("nginx:1.27.2", "nginx:latest"))
+            report = await asyncio.wait_for(scripted.client.text_document_diagnostic_async(
+                types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))), 60)
+            assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
+            assert "KS201" in _codes(report.items)
+            everything = await asyncio.wait_for(scripted.client.workspace_diagnostic_async(
+                types.WorkspaceDiagnosticParams(previous_result_ids=[])), 60)
+            by_uri = {item.uri: item for item in everything.items}
+            unopened = by_uri[(root / "pod.yaml").as_uri()]
+            assert isinstance(unopened, types.WorkspaceFullDocumentDiagnosticReport)
+            assert "KS201" in _codes(unopened.items)
+            assert uri not in scripted.diagnostics  # a pulling client is never pushed to
+        finally:
+            await asyncio.wait_for(scripted.client.shutdown_async(None), 30)
+            scripted.client.exit(None)
+            await scripted.client.stop()
+
+    asyncio.run(script())

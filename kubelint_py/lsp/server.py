@@ -53,6 +53,8 @@ class KubelintServer(LanguageServer):
         self.open_uris: dict[str, str] = {}  # file system path -> the client's uri
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self.pull = False
+        self.refresh = False
+        """The pulling client accepts workspace/diagnostic/refresh requests."""
         """The client pulls diagnostics (textDocument/diagnostic): nothing is pushed, it is asked to pull again."""
 
     # -- workspaces ----------------------------------------------------------------------------------
@@ -89,7 +91,8 @@ class KubelintServer(LanguageServer):
     # -- publishing ----------------------------------------------------------------------------------
     def publish(self, workspace: Workspace) -> None:
         if self.pull:
-            self.workspace_diagnostic_refresh(None)
+            if self.refresh:  # ask the client to pull again: a change here may change other files
+                self.workspace_diagnostic_refresh(None)
             return
         open_paths = {workspace.display_path(p): p for p in self.open_uris if self.workspace_for(p) is workspace}
         results = workspace.findings(open_paths)
@@ -167,6 +170,9 @@ def build_server() -> KubelintServer:
         ls.folders = [f for f in folders if f]
         text_document = params.capabilities.text_document
         ls.pull = bool(text_document and text_document.diagnostic)
+        workspace_capabilities = params.capabilities.workspace
+        diagnostics = workspace_capabilities.diagnostics if workspace_capabilities else None
+        ls.refresh = bool(diagnostics and diagnostics.refresh_support)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: KubelintServer, params: types.InitializedParams) -> None:
