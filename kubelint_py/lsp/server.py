@@ -71,6 +71,11 @@ class KubelintServer(LanguageServer):
                 self._load_in_background(found)
         return found
 
+    def locate(self, uri: str) -> tuple[str, Workspace] | None:
+        """The file system path of a document and its workspace (None for documents not in files)."""
+        fs_path = uri_to_path(uri)
+        return None if fs_path is None else (fs_path, self.workspace_for(fs_path))
+
     def _load_in_background(self, workspace: Workspace) -> None:
         """Load the workspace's files in a thread: until then open buffers are linted on their own, so
         the first diagnostics do not wait for thousands of files; they are published again once loaded."""
@@ -188,10 +193,10 @@ def build_server() -> KubelintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KubelintServer, params: types.DidOpenTextDocumentParams) -> None:
-        fs_path = uri_to_path(params.text_document.uri)
-        if fs_path is None:
+        located = ls.locate(params.text_document.uri)
+        if located is None:
             return
-        workspace = ls.workspace_for(fs_path)
+        fs_path, workspace = located
         ls.open_uris[fs_path] = params.text_document.uri
         workspace.open(fs_path, params.text_document.text)
         ls.publish(workspace)
@@ -207,10 +212,10 @@ def build_server() -> KubelintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: KubelintServer, params: types.DidSaveTextDocumentParams) -> None:
-        fs_path = uri_to_path(params.text_document.uri)
-        if fs_path is None:
+        located = ls.locate(params.text_document.uri)
+        if located is None:
             return
-        workspace = ls.workspace_for(fs_path)
+        fs_path, workspace = located
         if workspace.is_config_file(fs_path):
             workspace.load()
         else:
@@ -219,10 +224,10 @@ def build_server() -> KubelintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: KubelintServer, params: types.DidCloseTextDocumentParams) -> None:
-        fs_path = uri_to_path(params.text_document.uri)
-        if fs_path is None:
+        located = ls.locate(params.text_document.uri)
+        if located is None:
             return
-        workspace = ls.workspace_for(fs_path)
+        fs_path, workspace = located
         workspace.close(fs_path)
         ls.open_uris.pop(fs_path, None)
         ls.published.pop(fs_path, None)
@@ -247,10 +252,10 @@ def build_server() -> KubelintServer:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix]))
     def code_action(ls: KubelintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        fs_path = uri_to_path(params.text_document.uri)
-        if fs_path is None:
+        located = ls.locate(params.text_document.uri)
+        if located is None:
             return []
-        workspace = ls.workspace_for(fs_path)
+        fs_path, workspace = located
         display = workspace.display_path(fs_path)
         lines = (workspace.text_of(display) or "").split("\n")
         kind = workspace.kind_of(display)
@@ -273,10 +278,10 @@ def build_server() -> KubelintServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: KubelintServer, params: types.HoverParams) -> types.Hover | None:
-        fs_path = uri_to_path(params.text_document.uri)
-        if fs_path is None:
+        located = ls.locate(params.text_document.uri)
+        if located is None:
             return None
-        workspace = ls.workspace_for(fs_path)
+        fs_path, workspace = located
         lines = (workspace.text_of(workspace.display_path(fs_path)) or "").split("\n")
         for finding in ls.published.get(fs_path, []):
             start, end = lsp_range(finding.location, lines)
@@ -294,10 +299,10 @@ def build_server() -> KubelintServer:
         identifier=SOURCE, inter_file_dependencies=True, workspace_diagnostics=True))
     def document_diagnostic(ls: KubelintServer,
                             params: types.DocumentDiagnosticParams) -> types.RelatedFullDocumentDiagnosticReport:
-        fs_path = uri_to_path(params.text_document.uri)
-        if fs_path is None:
+        located = ls.locate(params.text_document.uri)
+        if located is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        workspace = ls.workspace_for(fs_path)
+        fs_path, workspace = located
         display = workspace.display_path(fs_path)
         findings = workspace.findings([display]).get(display, [])
         return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(workspace, fs_path, findings))
