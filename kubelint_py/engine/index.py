@@ -14,6 +14,17 @@ if TYPE_CHECKING:  # type-only: a Kubernetes-only run does not import the Docker
     from kubelint_py.models.compose import ComposeFile
     from kubelint_py.models.dockerfile import Dockerfile
 
+    class BuildContext(Protocol):
+        """A Dockerfile's build context as the loader listed it (loading.build_context.ContextListing)."""
+
+        @property
+        def secret_candidates(self) -> tuple[str, ...]: ...
+
+        @property
+        def ignore_file(self) -> str | None: ...
+
+        def leaked(self) -> list[str]: ...
+
 
 class ObjectKey(NamedTuple):
     kind: str
@@ -23,18 +34,6 @@ class ObjectKey(NamedTuple):
 
 def _pattern_matches(pattern: str, value: str | None) -> bool:
     return pattern == "*" or pattern == (value or "")
-
-
-class BuildContext(Protocol):
-    """A Dockerfile's build context as the loader listed it (loading.build_context.ContextListing)."""
-
-    @property
-    def secret_candidates(self) -> tuple[str, ...]: ...
-
-    @property
-    def ignore_file(self) -> str | None: ...
-
-    def leaked(self) -> list[str]: ...
 
 
 @dataclass

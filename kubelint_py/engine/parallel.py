@@ -17,23 +17,21 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # type-only, as the Protocol below: a Protocol class costs start-up to create
     from kubelint_py.core.findings import Finding
+
+    class File(Protocol):
+        """What is shared out: a loaded file (loading.source_file.SourceFile); its text size is its weight."""
+
+        @property
+        def text(self) -> str | None: ...
 
 MIN_FILES = 200
 MIN_BYTES = 2 * 1024 * 1024
 """Below either, forking costs more than the rules take."""
 
 
-
-class File(Protocol):
-    """What is shared out: a loaded file (loading.source_file.SourceFile); its text size is its weight."""
-
-    @property
-    def text(self) -> str | None: ...
-
-
-FileT = TypeVar("FileT", bound=File)
+FileT = TypeVar("FileT", bound="File")
 RunFile = Callable[[FileT], "list[Finding]"]
 
 

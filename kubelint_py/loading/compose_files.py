@@ -32,6 +32,22 @@ from kubelint_py.models.located import YList, YMap
 if TYPE_CHECKING:
     from kubelint_py.discovery.walk import Candidate
 
+    class LoadedFile(Protocol):
+        """What related_candidates reads of a loaded file (loading.source_file.SourceFile, which imports this
+        module to probe the paths a compose file names)."""
+
+        @property
+        def path(self) -> str: ...
+
+        @property
+        def fs_path(self) -> str | None: ...
+
+        @property
+        def compose(self) -> ComposeFile | None: ...
+
+        @property
+        def companion(self) -> bool: ...
+
 DEFAULT_DOCKERFILES = ("Dockerfile", "dockerfile")
 
 
@@ -224,23 +240,6 @@ def _companion_paths(compose: ComposeFile) -> Iterator[str]:
         if isinstance(extends, YMap) and isinstance(extends.get("file"), str) \
                 and not is_interpolated(extends["file"]):
             yield os.path.normpath(os.path.join(directory, extends["file"]))
-
-
-class LoadedFile(Protocol):
-    """What related_candidates reads of a loaded file (loading.source_file.SourceFile, which imports this
-    module to probe the paths a compose file names)."""
-
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def fs_path(self) -> str | None: ...
-
-    @property
-    def compose(self) -> ComposeFile | None: ...
-
-    @property
-    def companion(self) -> bool: ...
 
 
 def related_candidates(files: Iterable[LoadedFile], exclude: tuple[str, ...],
