@@ -62,9 +62,10 @@ CHECK_HELP = "Lint files and folders; exit 1 when a finding reaches --fail-on, 2
 
 def _check_arguments(parser: _Parser) -> None:
     add = parser.add_argument
-    add("paths", nargs="*", metavar="PATH", help="Files or folders to lint (default: .).")
+    add("paths", nargs="*", metavar="PATH",
+        help="Files or folders to lint (default: .); `-` reads standard input.")
     add("-f", "--format", action="append", metavar="FORMAT",
-        help="text, json, sarif or github; repeat for several, FORMAT:FILE writes to a file.")
+        help="text, json, sarif, github, gitlab or junit; repeat for several, FORMAT:FILE writes to a file.")
     add("-o", "--output", metavar="FILE", help="Write the (first) report to FILE.")
     add("--fail-on", metavar="LEVEL",
         help="Exit 1 when a finding is at or above: error, warning, info or none (default: warning).")
@@ -100,6 +101,11 @@ def _check_arguments(parser: _Parser) -> None:
         "parent folder).")
     add("--no-project", action="store_true",
         help="Lint the given files on their own, without loading the rest of the project.")
+    add("--stdin-filename", metavar="PATH",
+        help="Lint standard input as the file at PATH (its format, configuration, reported path and project "
+        "context); with `-` or no path.")
+    add("--no-respect-gitignore", action="store_true",
+        help="Also lint files that git ignores (.gitignore, .git/info/exclude) when walking folders.")
 
 
 def _rules_arguments(parser: _Parser) -> None:
