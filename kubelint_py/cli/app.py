@@ -126,12 +126,18 @@ def _lsp_arguments(parser: _Parser) -> None:
     parser.add_argument("--stdio", action="store_true", help="Speak over standard input and output (the default).")
 
 
+def _completion_arguments(parser: _Parser) -> None:
+    parser.add_argument("shell", choices=("bash", "zsh", "fish"), help="bash, zsh or fish.")
+
+
 COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "check": (CHECK_HELP, _check_arguments),
     "rules": ("List every rule: code, name, format, default severity, summary.", _rules_arguments),
     "explain": ("Explain a rule: why it matters, how to fix it, and examples.", _explain_arguments),
     "init": ("Write a commented starter .kubelint.yaml (never overwrites an existing one).", _init_arguments),
     "lsp": ("Run the language server (needs the lsp extra: pip install 'kubelint-py[lsp]').", _lsp_arguments),
+    "completion": ("Print a shell completion script (bash, zsh or fish) to install; see the README.",
+                   _completion_arguments),
 }
 """Each command: its one-line help and the function that declares its arguments."""
 
@@ -261,6 +267,13 @@ def _lsp(tcp: str | None) -> int:
     return EXIT_OK
 
 
+def _completion(shell: str) -> int:
+    from kubelint_py.cli.completion import script
+
+    sys.stdout.write(script(shell))
+    return EXIT_OK
+
+
 def _dispatch(argv: list[str]) -> int:
     if not argv:  # as before: the overview on stderr, a usage error
         top_parser().print_help(sys.stderr)
@@ -278,6 +291,7 @@ def _dispatch(argv: list[str]) -> int:
         "explain": lambda ns: _explain(ns.code_or_name),
         "init": lambda ns: _init(ns.folder),
         "lsp": lambda ns: _lsp(ns.tcp),
+        "completion": lambda ns: _completion(ns.shell),
     }
     return handlers[command](namespace)
 

@@ -44,6 +44,7 @@ class Progress:
         self.text = "starting"
         self.started = time.monotonic()
         self.shown = False
+        self._last = ""
         self._previous: Any = None
 
     def update(self, text: str) -> None:
@@ -52,6 +53,9 @@ class Progress:
     def _draw(self, signum: int, frame: FrameType | None) -> None:
         elapsed = time.monotonic() - self.started
         line = f"\r\x1b[2Kkubelint-py: {self.text} ({elapsed:.0f} s)"
+        if line == self._last:
+            return
+        self._last = line
         try:
             os.write(self.fd, line.encode("utf-8", "replace"))
             self.shown = True
