@@ -171,3 +171,18 @@ def test_progress_line_appears_after_the_delay_and_disappears() -> None:
     os.close(quick_write)
     assert os.read(quick_read, 100) == b""
     os.close(quick_read)
+
+
+def test_progress_off_the_main_thread_is_silent() -> None:
+    import threading
+
+    outcome: list[bool] = []
+
+    def run() -> None:
+        with progress.Progress(True, delay=0.01) as shown:
+            outcome.append(shown.enabled)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(10)
+    assert outcome == [False]

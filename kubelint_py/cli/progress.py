@@ -15,7 +15,6 @@ import contextlib
 import os
 import signal
 import sys
-import threading
 import time
 from types import FrameType, TracebackType
 from typing import Any, TextIO
@@ -30,8 +29,7 @@ def wanted(stream: TextIO | None = None, environ: dict[str, str] | None = None) 
     if env.get("CI") or env.get("TERM") == "dumb":
         return False
     isatty = getattr(target, "isatty", None)
-    return bool(isatty and isatty()) and hasattr(signal, "setitimer") \
-        and threading.current_thread() is threading.main_thread()
+    return bool(isatty and isatty()) and hasattr(signal, "setitimer")
 
 
 class Progress:
@@ -65,7 +63,11 @@ class Progress:
     def __enter__(self) -> Progress:
         if self.enabled:
             self.started = time.monotonic()
-            self._previous = signal.signal(signal.SIGALRM, self._draw)
+            try:
+                self._previous = signal.signal(signal.SIGALRM, self._draw)
+            except ValueError:  # not the main thread (lint called from a thread): no progress line
+                self.enabled = False
+                return self
             signal.setitimer(signal.ITIMER_REAL, self.delay, REDRAW_INTERVAL)
         return self
 
