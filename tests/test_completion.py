@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from kubelint_py.cli.completion import script
 from tests.cli_support import invoke
 
 
@@ -16,7 +15,7 @@ def _complete(tmp_path: Path, words: list[str]) -> list[str]:
     bash = shutil.which("bash")
     if bash is None:
         pytest.skip("no bash")
-    (tmp_path / "completion.bash").write_text(script("bash"))
+    (tmp_path / "completion.bash").write_text(invoke(["completion", "bash"]).stdout)
     (tmp_path / "deploy.yaml").write_text("x: 1\n")
     quoted = " ".join(f"'{w}'" for w in words)
     program = (f"source completion.bash; COMP_WORDS=({quoted}); COMP_CWORD={len(words) - 1}; "

@@ -83,7 +83,7 @@ def test_wheel_carries_licence_metadata_and_data(distributions: tuple[Path, Path
 def test_installed_examples_match_the_fixtures(distributions: tuple[Path, Path], tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """explain's examples from an installed wheel (no fixtures/ folder) are those of a checkout."""
-    from kubelint_py.engine.registry import all_rules, load_rules
+    from kubelint_py.engine.catalogue import all_rules, load_rules
     from kubelint_py.report import rule_docs
 
     _, wheel = distributions

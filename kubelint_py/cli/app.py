@@ -270,7 +270,9 @@ def _lsp(tcp: str | None) -> int:
 def _completion(shell: str) -> int:
     from kubelint_py.cli.completion import script
 
-    sys.stdout.write(script(shell))
+    commands = {name: (summary, [s for action in command_parser(name)._actions for s in action.option_strings])
+                for name, (summary, _) in COMMANDS.items()}
+    sys.stdout.write(script(shell, commands))
     return EXIT_OK
 
 
