@@ -10,7 +10,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,8 @@ __all__ = ["Report", "check_sources", "lint", "lint_candidates", "lint_contents"
 
 
 def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None = None,
-         debug: bool = False, workers: int | None = None, contents: Mapping[str, str] | None = None) -> Report:
+         debug: bool = False, workers: int | None = None, contents: Mapping[str, str] | None = None,
+         progress: Callable[[str], None] | None = None) -> Report:
     """Lint the files under `paths`.
 
     With config.project_root set, every file under that root is loaded as context (references resolve
@@ -50,6 +51,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     processes for large trees (`workers`: None chooses, 1 forces serial).
     contents: text for some paths (relative to cwd, or absolute) that is used instead of what the disk
     holds there, or where the disk holds nothing yet; see lint_contents.
+    progress: told what the run is doing, in a few words (`loading 812 files`), for a progress line.
     """
     from kubelint_py.cache import replay
     from kubelint_py.loading.batch import content_keys, load_sources, open_cache
@@ -68,12 +70,15 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     if config.project_root is not None:
         report_paths = {c.path for c in candidates}
         candidates = _with_context(candidates, config, cwd or Path.cwd())
+    note = progress or _silent
+    note(f"loading {len(candidates)} file{'' if len(candidates) == 1 else 's'}")
     cache = open_cache(config)
     store = None
     if overlay is not None:
         # Content from memory: the other files still come from the parse cache, but neither the
         # whole-run replay nor the per-project store (both keyed by what the disk holds) applies.
         files = _load_with_overlay(candidates, overlay, config, workers, cache)
+        note(f"checking {len(files)} file{'' if len(files) == 1 else 's'}")
         return _finish(paths, config, cwd, files, report_paths, debug, workers, started)
     if cache is not None and report_paths is not None and config.project_root is not None:
         # Project context (pre-commit): stat keys and per-file summaries, so unchanged files are neither
@@ -114,6 +119,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     finally:
         if collecting:
             gc.enable()
+    note(f"checking {len(files)} file{'' if len(files) == 1 else 's'}")
     try:
         report = check_sources(files, config, debug=debug, report_paths=report_paths,
                                 extra_formats=formats, workers=workers)
@@ -126,6 +132,10 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
         gc.unfreeze()
     report.duration = time.perf_counter() - started
     return report
+
+
+def _silent(text: str) -> None:
+    """No progress line."""
 
 
 def lint_contents(contents: Mapping[str, str], config: Config | None = None, *, cwd: Path | None = None,

@@ -34,6 +34,10 @@ settings.register_profile("long", max_examples=4000, deadline=None, suppress_hea
 settings.load_profile("default-quick")
 
 
+# Output is compared as plain text: a developer's FORCE_COLOR must not colour it (tests set it when wanted).
+os.environ.pop("FORCE_COLOR", None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep the tests' parse cache out of the user's cache folder."""

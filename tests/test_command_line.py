@@ -58,6 +58,8 @@ def test_every_option_is_documented_and_has_one_spelling_per_name() -> None:
     (["--output", "first", "--output", "second"], CheckOptions(output="second")),
     (["--format=json", "--fail-on=none", "dir"], CheckOptions(paths=["dir"], format=["json"], fail_on="none")),
     (["-fjson", "-qf", "text", "-"], CheckOptions(paths=["-"], format=["json", "text"], quiet=True)),
+    (["-", "--stdin-filename", "k8s/a.yaml", "--no-respect-gitignore"],
+     CheckOptions(paths=["-"], stdin_filename="k8s/a.yaml", no_respect_gitignore=True)),
 ])
 def test_check_options(args: list[str], expected: CheckOptions) -> None:
     assert parse_check(args) == expected

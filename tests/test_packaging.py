@@ -47,8 +47,10 @@ def test_sdist_contents(distributions: tuple[Path, Path]) -> None:
             "kubelint_py/schemas/SOURCES.md", "kubelint_py/schemas/compose-spec.json"} <= names
     assert any(name.startswith("rules/") and name.endswith(".yaml") for name in names), "the policy catalogue"
     # The tests are left out, with everything only they need: an sdist never holds tests that cannot run.
-    for folder in ("tests/", "fixtures/", "benchmarks/", "schemas/", "docs/", "tools/"):
+    for folder in ("tests/", "benchmarks/", "schemas/", "docs/", "tools/"):
         assert not any(name.startswith(folder) for name in names), folder
+    # The fixtures are there for the rules' examples (setup.py copies them into the wheel).
+    assert "fixtures/dockerfile/DF301/bad-latest.Dockerfile" in names
     assert not any(name.endswith((".pyc", ".pyo")) or "__pycache__" in name for name in names)
 
 
@@ -71,6 +73,29 @@ def test_wheel_carries_licence_metadata_and_data(distributions: tuple[Path, Path
     assert any(n.startswith("kubelint_py/data/rules/") and n.endswith(".yaml") for n in names)
     assert "kubelint_py/schemas/kubernetes.schemas.gz" in names and "kubelint_py/py.typed" in names
     assert not any(n.startswith(("tests/", "fixtures/")) for n in names)
+    # Each rule's first bad and good example, for `explain` and SARIF help in an installed copy.
+    assert "kubelint_py/data/examples/dockerfile/DF301/bad-latest.Dockerfile" in names
+    assert "kubelint_py/data/examples/dockerfile/DF301/good-pinned.Dockerfile" in names
+    examples = [n for n in names if n.startswith("kubelint_py/data/examples/")]
+    assert len(examples) > 150
+
+
+def test_installed_examples_match_the_fixtures(distributions: tuple[Path, Path], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """explain's examples from an installed wheel (no fixtures/ folder) are those of a checkout."""
+    from kubelint_py.engine.catalogue import all_rules, load_rules
+    from kubelint_py.report import rule_docs
+
+    _, wheel = distributions
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path)
+    load_rules()
+    rules = all_rules()
+    expected = {r.code: rule_docs.fixture_examples(r) for r in rules}
+    monkeypatch.setattr(rule_docs, "FIXTURES", tmp_path / "no-fixtures-here")
+    monkeypatch.setattr(rule_docs, "PACKAGED_EXAMPLES", tmp_path / "kubelint_py" / "data" / "examples")
+    assert {r.code: rule_docs.fixture_examples(r) for r in rules} == expected
+    assert sum(1 for bad, good in expected.values() if bad and good) > 100
 
 
 def test_every_runtime_dependency_is_imported() -> None:

@@ -61,12 +61,13 @@ CHECK_HELP = "Lint files and folders; exit 1 when a finding reaches --fail-on, 2
 
 
 def _check_arguments(parser: _Parser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="Files or folders to lint (default: .).")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="Files or folders to lint (default: .); `-` reads standard input.")
     # Declared on a group: argparse checks each parser-level argument by building a help formatter for it,
     # a quarter of the cost of this parser, which a one-file run pays on every start.
     add = parser.add_argument_group("check options").add_argument
     add("-f", "--format", action="append", metavar="FORMAT",
-        help="text, json, sarif or github; repeat for several, FORMAT:FILE writes to a file.")
+        help="text, json, sarif, github, gitlab or junit; repeat for several, FORMAT:FILE writes to a file.")
     add("-o", "--output", metavar="FILE", help="Write the (first) report to FILE.")
     add("--fail-on", metavar="LEVEL",
         help="Exit 1 when a finding is at or above: error, warning, info or none (default: warning).")
@@ -102,6 +103,11 @@ def _check_arguments(parser: _Parser) -> None:
         "parent folder).")
     add("--no-project", action="store_true",
         help="Lint the given files on their own, without loading the rest of the project.")
+    add("--stdin-filename", metavar="PATH",
+        help="Lint standard input as the file at PATH (its format, configuration, reported path and project "
+        "context); with `-` or no path.")
+    add("--no-respect-gitignore", action="store_true",
+        help="Also lint files that git ignores (.gitignore, .git/info/exclude) when walking folders.")
 
 
 def _rules_arguments(parser: _Parser) -> None:
@@ -122,12 +128,18 @@ def _lsp_arguments(parser: _Parser) -> None:
     parser.add_argument("--stdio", action="store_true", help="Speak over standard input and output (the default).")
 
 
+def _completion_arguments(parser: _Parser) -> None:
+    parser.add_argument("shell", choices=("bash", "zsh", "fish"), help="bash, zsh or fish.")
+
+
 COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "check": (CHECK_HELP, _check_arguments),
     "rules": ("List every rule: code, name, format, default severity, summary.", _rules_arguments),
     "explain": ("Explain a rule: why it matters, how to fix it, and examples.", _explain_arguments),
     "init": ("Write a commented starter .kubelint.yaml (never overwrites an existing one).", _init_arguments),
     "lsp": ("Run the language server (needs the lsp extra: pip install 'kubelint-py[lsp]').", _lsp_arguments),
+    "completion": ("Print a shell completion script (bash, zsh or fish) to install; see the README.",
+                   _completion_arguments),
 }
 """Each command: its one-line help and the function that declares its arguments."""
 
@@ -266,6 +278,15 @@ def _lsp(tcp: str | None) -> int:
     return EXIT_OK
 
 
+def _completion(shell: str) -> int:
+    from kubelint_py.cli.completion import script
+
+    commands = {name: (summary, [s for action in command_parser(name)._actions for s in action.option_strings])
+                for name, (summary, _) in COMMANDS.items()}
+    sys.stdout.write(script(shell, commands))
+    return EXIT_OK
+
+
 def _dispatch(argv: list[str]) -> int:
     if not argv:  # as before: the overview on stderr, a usage error
         top_parser().print_help(sys.stderr)
@@ -283,6 +304,7 @@ def _dispatch(argv: list[str]) -> int:
         "explain": lambda ns: _explain(ns.code_or_name),
         "init": lambda ns: _init(ns.folder),
         "lsp": lambda ns: _lsp(ns.tcp),
+        "completion": lambda ns: _completion(ns.shell),
     }
     return handlers[command](namespace)
 

@@ -46,6 +46,8 @@ class CheckOptions(NamedTuple):
     no_cache: bool = False
     project_root: str | None = None
     no_project: bool = False
+    stdin_filename: str | None = None
+    no_respect_gitignore: bool = False
 
 
 def _stderr(message: str) -> None:
@@ -127,7 +129,8 @@ def run_check(options: CheckOptions) -> int:
             overrides["max_file_size"] = parse_size(options.max_file_size)
         except ValueError as error:
             raise UsageError(f"--max-file-size: {error}") from None
-    target_paths = list(options.paths or ["."])
+    stdin = _stdin_mode(options)
+    target_paths = [options.stdin_filename or "-"] if stdin else list(options.paths or ["."])
     try:
         config = build_config(target_paths, config_path=options.config_file, isolated=options.no_config,
                               overrides=overrides)
@@ -149,11 +152,14 @@ def run_check(options: CheckOptions) -> int:
                 raise UsageError(f"no rule matches '{shown}' (see `kubelint-py rules`)")
     if options.no_cache:
         config.use_cache = False
+    if options.no_respect_gitignore:
+        config.respect_gitignore = False
+        config.sources["respect_gitignore"] = "command line"
     if options.project_root is not None:
         if not os.path.isdir(options.project_root):
             raise UsageError(f"--project-root: '{options.project_root}' is not a folder")
         config.project_root = options.project_root
-    elif not options.no_project and config.project_root is None:
+    elif not options.no_project and config.project_root is None and target_paths != ["-"]:
         from kubelint_py.discovery.project_root import find_project_root, only_files
 
         if only_files(target_paths):  # the pre-commit case: check these files, in the context of their project
@@ -166,8 +172,12 @@ def run_check(options: CheckOptions) -> int:
         return EXIT_OK
     if options.write_baseline is not None:
         config.baseline = None  # record everything that is not silenced in the source or the configuration
+    from kubelint_py.cli.progress import Progress, wanted
+
     try:
-        report = lint(target_paths, config, debug=options.debug)
+        contents = {target_paths[0]: _read_stdin(config.max_file_size)} if stdin else None
+        with Progress(not options.quiet and wanted()) as progress:
+            report = lint(target_paths, config, debug=options.debug, contents=contents, progress=progress.update)
     except ConfigError as error:
         raise UsageError(str(error)) from None
     except Exception as error:  # the last line of defence: no traceback unless asked
@@ -188,10 +198,41 @@ def run_check(options: CheckOptions) -> int:
         KEEP_ALIVE[:] = [report]
         gc.freeze()  # nothing the reporters allocate needs the models rescanned
     _write_reports(report, outputs, options)
+    if not report.linted_files and not report.findings and not options.quiet:
+        where = " ".join(escape_control(path) for path in target_paths)
+        _stderr(f"kubelint-py: warning: no Dockerfile, compose or Kubernetes files under {where}")
     if options.debug and report.internal_errors:
         for detail in report.internal_errors:
             _stderr(escape_control(detail).replace("\\n", "\n"))
     return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _stdin_mode(options: CheckOptions) -> bool:
+    """`check -` reads standard input; so does `check --stdin-filename PATH` with no path."""
+    paths = list(options.paths or [])
+    if paths == ["-"] or (options.stdin_filename is not None and not paths):
+        if options.stdin_filename is not None and os.path.isdir(options.stdin_filename):
+            raise UsageError(f"--stdin-filename: '{options.stdin_filename}' is a folder; name a file")
+        return True
+    if "-" in paths:
+        raise UsageError("'-' (standard input) must be the only path")
+    if options.stdin_filename is not None:
+        raise UsageError("--stdin-filename names standard input: give '-' as the only path")
+    return False
+
+
+def _read_stdin(max_size: int) -> str:
+    """Standard input as text, read up to one byte past the size limit (the loader reports the excess)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    data: bytes | str = stream.read(max_size + 1) if stream is not None else sys.stdin.read(max_size + 1)
+    if isinstance(data, str):
+        return data
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    return data.decode("utf-8", errors="replace")
 
 
 def _write_reports(report: Report, outputs: list[tuple[str, str | None]], options: CheckOptions) -> None:

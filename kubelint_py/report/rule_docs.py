@@ -12,6 +12,8 @@ from kubelint_py.engine.catalogue import all_rules
 from kubelint_py.engine.registry import FORMATS, Rule
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
+PACKAGED_EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
+"""The first bad and good fixture of each rule, copied into wheels by setup.py (no fixtures/ there)."""
 
 FORMAT_TITLES = {
     "kubernetes": "Kubernetes",
@@ -36,9 +38,10 @@ def _clean_example(text: str) -> str:
 
 
 def fixture_examples(rule: Rule) -> tuple[str | None, str | None]:
-    """The first bad and good fixture file of a rule, when the fixtures folder is present (a source
-    checkout), with the test markers turned into plain pointers."""
-    folder = FIXTURES / rule.format / rule.code
+    """The first bad and good fixture file of a rule (from the fixtures folder in a source checkout, else
+    from the copies an installed wheel carries), with the test markers turned into plain pointers."""
+    root = FIXTURES if FIXTURES.is_dir() else PACKAGED_EXAMPLES
+    folder = root / rule.format / rule.code
     if not folder.is_dir():
         return None, None
 

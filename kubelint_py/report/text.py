@@ -17,9 +17,13 @@ _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 
 def use_colour(stream: object = None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    """Colour on a terminal; never when NO_COLOR is set (https://no-color.org); always, even into a pipe
+    or a CI log, when FORCE_COLOR is set to anything but an empty string (https://force-color.org).
+    NO_COLOR wins over FORCE_COLOR."""
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     target = stream if stream is not None else sys.stdout
     isatty = getattr(target, "isatty", None)
     return bool(isatty and isatty())
