@@ -498,3 +498,33 @@ def test_a_fix_for_a_finding_located_in_another_file_is_dropped(tmp_path: Path) 
         report = lint([str(tmp_path)], _config(select=("DF999",)))
     fixes = {f.message: f.fix for f in report.findings}
     assert fixes["here"] is not None and fixes["there"] is None
+
+
+def test_no_block_insertion_is_offered_in_json(tmp_path: Path) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+           "spec": {"containers": [{"name": "web", "image": "web:1.2.0",
+                                    "securityContext": {"allowPrivilegeEscalation": True}}]}}
+    import json
+
+    (tmp_path / "pod.json").write_text(json.dumps(pod, indent=2))
+    report = lint([str(tmp_path)], _config(select=("KS302", "KS304")))
+    fixes = {f.code: f.fix for f in report.active}
+    assert fixes["KS304"] is None  # would insert block YAML into a JSON object
+    assert fixes["KS302"] is not None  # true -> false stays JSON
+    run = fix_paths([str(tmp_path)], _config(select=("KS302",)), unsafe=True, workers=1)
+    assert json.loads((tmp_path / "pod.json").read_text())["spec"]["containers"][0]["securityContext"] == {
+        "allowPrivilegeEscalation": False}
+    assert [f.code for f in run.fixed] == ["KS302"]
+
+
+def test_fix_works_on_a_run_replayed_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "compose.yaml").write_text(COMPOSE)
+    config = _config(select=("DC403",), use_cache=True)
+    lint([str(project)], config)
+    assert lint([str(project)], config).replayed
+    run = fix_paths([str(project)], config, workers=1)
+    assert [f.code for f in run.fixed] == ["DC403"]
+    assert "version" not in (project / "compose.yaml").read_text()

@@ -32,6 +32,8 @@ def _set_default(container: Container, path: tuple[str, ...], value: object, des
     steps = ("securityContext", *path)
     for depth, step in enumerate(steps):
         if step not in node:
+            if container.resource.path.endswith(".json"):
+                return None  # block YAML cannot go into a JSON object
             entry: object = value
             for inner in reversed(steps[depth + 1:]):
                 entry = {inner: entry}
