@@ -36,8 +36,9 @@ from kubelint_py.results.report import Report
 if TYPE_CHECKING:
     from kubelint_py.cache.parse_cache import ParseCache
     from kubelint_py.loading.in_memory import Overlay
+    from kubelint_py.results.fixes import FixRun
 
-__all__ = ["Report", "check_sources", "lint", "lint_candidates", "lint_contents"]
+__all__ = ["Report", "check_sources", "fix_paths", "lint", "lint_candidates", "lint_contents"]
 
 
 def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None = None,
@@ -136,6 +137,52 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
 
 def _silent(text: str) -> None:
     """No progress line."""
+def fix_paths(paths: Sequence[str], config: Config, *, unsafe: bool = False, write: bool = True,
+              cwd: Path | None = None, workers: int | None = None, debug: bool = False) -> FixRun:
+    """Lint, apply the fixes (results/fixes.py), write the files, and lint again until nothing more is
+    fixed (at most MAX_PASSES rounds). With write=False (--diff) nothing is written: the later rounds lint
+    the fixed texts from memory, and run.changed holds what --fix would write."""
+    from kubelint_py.results.fixes import MAX_PASSES, FixRun, disk_text, fix_report, write_keeping_mode
+
+    report = lint(paths, config, cwd=cwd, workers=workers, debug=debug)
+    run = FixRun(report)
+    texts: dict[str, str] = {}
+    on_disk: dict[str, str] = {}
+    refused: dict[tuple[str, str, str], tuple[Finding, str]] = {}
+    for _ in range(MAX_PASSES):
+        outcomes = fix_report(report, unsafe=unsafe, texts=texts)
+        changed = [o for o in outcomes if o.new != o.old]
+        for outcome in outcomes:
+            refused.update(((f.location.path, f.code, f.message), (f, why)) for f, why in outcome.refused)
+        if not changed:
+            break
+        run.passes += 1
+        sources = {source.path: source for source in report.files}
+        for outcome in changed:
+            original = run.changed.get(outcome.path, (outcome.old, outcome.old))[0]
+            source = sources[outcome.path]
+            if write:
+                found = disk_text(source)
+                if found is None or found[0] != outcome.old:
+                    run.errors.append(f"{outcome.path}: changed while it was being fixed; left as it is")
+                    continue
+                try:
+                    write_keeping_mode(source.fs_path, found[1] + outcome.new.encode("utf-8"))
+                except OSError as error:
+                    run.errors.append(f"{outcome.path}: cannot write: {error.strerror or error}")
+                    continue
+            else:
+                texts[outcome.path] = outcome.new
+                on_disk[source.fs_path or outcome.path] = outcome.new
+            run.changed[outcome.path] = (original, outcome.new)
+            run.fixed.extend(outcome.fixed)
+        # Again from the disk, or with the fixed texts in place of the files (lint's in-memory overlay).
+        report = lint(paths, config, cwd=cwd, workers=workers, debug=debug, contents=None if write else on_disk)
+        run.report = report
+    run.refused = list(refused.values())
+    run.report.fixed = run.fixed
+    run.report.unsafe_fixes = unsafe
+    return run
 
 
 def lint_contents(contents: Mapping[str, str], config: Config | None = None, *, cwd: Path | None = None,
@@ -311,8 +358,7 @@ def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> 
     severity = config.severity_of(rule_obj)
     if severity == finding.severity:
         return finding
-    return Finding(finding.code, finding.name, severity, finding.message, finding.location,
-                   finding.related, finding.suppressed)
+    return finding._replace(severity=severity)
 
 
 class _Runner:
@@ -357,8 +403,12 @@ class _Runner:
                     findings.append(self._failed(rule_obj, error, path))
                     continue
                 if violations:
+                    # A fix edits the file whose model it was computed from: dropped when the finding points
+                    # elsewhere (a value traced back to another file, such as a rendered or built one).
                     findings.extend(Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location,
-                                            v.related) for v in violations)
+                                            v.related, None,
+                                            v.fix if v.fix is None or v.location.path == path else None)
+                                    for v in violations)
         return findings
 
     def run_project(self) -> list[Finding]:
@@ -373,8 +423,8 @@ class _Runner:
             violations: list[Violation] = list(rule_obj.func(target, self.contexts[rule_obj.code]))
         except Exception as error:  # a buggy rule must not abort the run
             return [self._failed(rule_obj, error, path)]
-        return [Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location, v.related)
-                for v in violations]
+        return [Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location, v.related, None,
+                        v.fix) for v in violations]
 
     def _failed(self, rule_obj: Rule, error: Exception, path: str | None) -> Finding:
         """Record a rule's crash (called while handling it, for the traceback) as an internal error."""

@@ -93,7 +93,7 @@ def test_json_document_matches_its_schema() -> None:
     assert document["findings"][1]["suppressed"] == {"kind": "inSource", "justification": "a reason"}
     assert document["findings"][0]["suppressed"] is None
     assert document["summary"] == {"errors": 1, "warnings": 0, "infos": 0, "suppressed": 1, "files": 1,
-                                   "failed": True, "durationSeconds": 0.25}
+                                   "failed": True, "durationSeconds": 0.25, "fixable": 0, "fixed": None}
 
 
 def test_json_of_the_demo_matches_its_schema() -> None:

@@ -132,7 +132,8 @@ def store(cache: ParseCache, key: str, report: Report, related: Sequence[str] = 
     from kubelint_py.loading.source_file import SourceFile
 
     def stub(source: SourceFile) -> SourceFile:
-        return SourceFile(source.path, source.kind, source.text, source.explicit)
+        # fs_path: --fix edits the files of a replayed run too
+        return SourceFile(source.path, source.kind, source.text, source.explicit, fs_path=source.fs_path)
 
     formats = sorted({r.format for r in report.rules})
     stored = {"findings": report.findings, "files": [stub(f) for f in report.files],

@@ -108,6 +108,14 @@ def _check_arguments(parser: _Parser) -> None:
         "context); with `-` or no path.")
     add("--no-respect-gitignore", action="store_true",
         help="Also lint files that git ignores (.gitignore, .git/info/exclude) when walking folders.")
+    add("--fix", action="store_true",
+        help="Apply the fixes of fixable findings ([*]) in place, then report what remains.")
+    add("--unsafe-fixes", action="store_true",
+        help="Also apply (and mark as fixable) fixes that change behaviour, such as securityContext defaults.")
+    add("--diff", action="store_true",
+        help="Print the fixes as a unified diff instead of writing them; exit 1 when there is something to fix.")
+    add("--fix-only", action="store_true",
+        help="Apply the fixes but report no findings (exit 0 unless a file could not be written).")
 
 
 def _rules_arguments(parser: _Parser) -> None:
@@ -228,7 +236,7 @@ def _rules(format: str) -> int:
         print(json.dumps([
             {"code": r.code, "name": r.name, "format": r.format, "severity": r.severity.label,
              "enabled": r.enabled_by_default, "tags": list(r.tags), "summary": r.summary,
-             "aliases": list(r.aliases),
+             "aliases": list(r.aliases), "autofix": r.autofix or None,
              "parameters": {name: {"default": param.default, "help": param.help}
                             for name, param in r.parameters.items()}} for r in rules], indent=2, default=str))
         return EXIT_OK

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from kubelint_py.engine.config import Config
     from kubelint_py.results.report import Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -48,6 +50,10 @@ class CheckOptions(NamedTuple):
     no_project: bool = False
     stdin_filename: str | None = None
     no_respect_gitignore: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    fix_only: bool = False
 
 
 def _stderr(message: str) -> None:
@@ -172,12 +178,20 @@ def run_check(options: CheckOptions) -> int:
         return EXIT_OK
     if options.write_baseline is not None:
         config.baseline = None  # record everything that is not silenced in the source or the configuration
+    fixing = options.fix or options.fix_only or options.diff
+    if fixing and options.write_baseline is not None:
+        raise UsageError("--write-baseline cannot be combined with --fix, --fix-only or --diff")
+    if fixing and stdin:
+        raise UsageError("--fix, --fix-only and --diff change files: they do not read standard input")
     from kubelint_py.cli.progress import Progress, wanted
 
     try:
+        if fixing:
+            return _run_fixes(target_paths, config, options, outputs)
         contents = {target_paths[0]: _read_stdin(config.max_file_size)} if stdin else None
         with Progress(not options.quiet and wanted()) as progress:
             report = lint(target_paths, config, debug=options.debug, contents=contents, progress=progress.update)
+        report.unsafe_fixes = options.unsafe_fixes
     except ConfigError as error:
         raise UsageError(str(error)) from None
     except Exception as error:  # the last line of defence: no traceback unless asked
@@ -233,6 +247,46 @@ def _read_stdin(max_size: int) -> str:
         except UnicodeDecodeError:
             pass
     return data.decode("utf-8", errors="replace")
+def _run_fixes(paths: list[str], config: Config, options: CheckOptions,
+               outputs: list[tuple[str, str | None]]) -> int:
+    """--fix, --fix-only and --diff: fix (or show the fixes), then report what remains (--fix only).
+
+    --diff prints a unified diff of every file a fix would change, writes nothing and exits 1 when there is
+    something to fix; --fix-only writes the fixes and reports no findings (exit 0 unless it failed)."""
+    from kubelint_py.api import fix_paths
+    from kubelint_py.report import escape_control
+    from kubelint_py.results.fixes import unified_diff
+
+    run = fix_paths(paths, config, unsafe=options.unsafe_fixes, write=not options.diff, debug=options.debug)
+    for problem in run.errors:
+        _stderr(f"kubelint-py: warning: {escape_control(problem)}")
+    count = len(run.fixed)
+    files = len(run.changed)
+    what = f"{count} finding{'' if count == 1 else 's'} in {files} file{'' if files == 1 else 's'}"
+    if options.diff:
+        sys.stdout.write(_escape_diff(unified_diff(run.changed)))
+        sys.stdout.flush()
+        if not options.quiet:
+            _stderr(f"kubelint-py: would fix {what}" if count else "kubelint-py: nothing to fix")
+        return EXIT_FINDINGS if run.changed else EXIT_OK
+    if options.fix_only:
+        if not options.quiet:
+            _stderr(f"kubelint-py: fixed {what}")
+        return EXIT_USAGE if run.errors else EXIT_OK
+    report = run.report
+    if KEEP_ALIVE:
+        KEEP_ALIVE[:] = [report]
+    _write_reports(report, outputs, options)
+    return EXIT_FINDINGS if report.failed or run.errors else EXIT_OK
+
+
+_DIFF_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+
+
+def _escape_diff(diff: str) -> str:
+    """The diff as it is but for characters that could drive a terminal (tabs, line ends and CRLF kept)."""
+    return _DIFF_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                             else f"\\u{ord(m.group()):04x}", diff)
 
 
 def _write_reports(report: Report, outputs: list[tuple[str, str | None]], options: CheckOptions) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
-from kubelint_py.core.source import Location
+from kubelint_py.core.source import Location, Span
 
 
 class Severity(enum.IntEnum):
@@ -31,12 +31,39 @@ class Related(NamedTuple):
     message: str
 
 
+class Edit(NamedTuple):
+    """Replace the text of `span` (in the finding's file) with `text`; an empty span inserts. Inserted
+    line breaks are written "\n" and follow the file's own line endings when applied."""
+
+    span: Span
+    text: str
+
+
+class Fix(NamedTuple):
+    """How to repair one finding: text edits in the finding's file, applied together or not at all
+    (kubelint_py.results.fixes applies them).
+
+    safe: the meaning for the platform is unchanged (applied by --fix); otherwise it changes behaviour
+    and is applied only with --unsafe-fixes.
+    """
+
+    edits: tuple[Edit, ...]
+    safe: bool
+    description: str
+
+
+SAFE, UNSAFE = "safe", "unsafe"
+"""Rule.autofix: the rule attaches safe, or unsafe, fixes to (some of) its findings."""
+
+
 class Violation(NamedTuple):
-    """What a rule yields: what is wrong and where. The engine adds code and severity."""
+    """What a rule yields: what is wrong and where, and how to repair it when the rule knows. The engine
+    adds code and severity."""
 
     message: str
     location: Location
     related: tuple[Related, ...] = ()
+    fix: Fix | None = None
 
 
 class Suppression(NamedTuple):
@@ -56,6 +83,8 @@ class Finding(NamedTuple):
     related: tuple[Related, ...] = ()
     suppressed: Suppression | None = None
     """None when active; otherwise how and why it was suppressed."""
+    fix: Fix | None = None
+    """Edits that repair it (kubelint_py.results.fixes), when the rule knows them."""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

@@ -51,6 +51,8 @@ class Rule(NamedTuple):
     aliases: tuple[str, ...] = ()
     """Other names users may use for it: retired codes, and peer codes such as hadolint's DL3006."""
     func: RuleFunc | None = None
+    autofix: str = ""
+    """"safe" or "unsafe" when the rule attaches fixes to (some of) its findings; "" when it never does."""
 
     @property
     def security(self) -> bool:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from kubelint_py.engine.registry import Rule, Severity, Target, register
 
 
-def _tool_rule(code: str, name: str, severity: Severity, summary: str, rationale: str, fix: str) -> Rule:
+def _tool_rule(code: str, name: str, severity: Severity, summary: str, rationale: str, fix: str,
+               autofix: str = "") -> Rule:
     return register(Rule(code=code, name=name, format="general", target=Target.NONE, severity=severity,
-                         summary=summary, rationale=rationale, fix=fix, tags=("tool",)))
+                         summary=summary, rationale=rationale, fix=fix, tags=("tool",), autofix=autofix))
 
 
 PARSE_ERROR = _tool_rule(
@@ -52,4 +53,4 @@ UNUSED_SUPPRESSION = _tool_rule(
     "KL007", "unused-suppression", Severity.INFO,
     "A suppression comment or annotation suppresses nothing",
     "Stale suppressions hide future problems on that line and make reviewers think something is wrong.",
-    "Remove the suppression, or the codes in it that no longer fire.")
+    "Remove the suppression, or the codes in it that no longer fire.", autofix="safe")

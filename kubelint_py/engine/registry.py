@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kubelint_py.core.findings import Finding, Related, Severity, Suppression, Violation
+from kubelint_py.core.findings import SAFE, UNSAFE, Edit, Finding, Fix, Related, Severity, Suppression, Violation
 from kubelint_py.core.rules import FORMATS, Parameter, Rule, RuleFunc, Target, rule_matches
 
 if TYPE_CHECKING:
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from kubelint_py.engine.index import ProjectIndex
 
 __all__ = [
-    "FORMATS", "Finding", "Parameter", "Related", "Rule", "RuleContext", "RuleFunc", "Severity", "Suppression",
-    "Target", "Violation", "loaded_rules", "register", "registered", "rule", "rule_matches", "unregister",
+    "FORMATS", "SAFE", "UNSAFE", "Edit", "Finding", "Fix", "Parameter", "Related", "Rule", "RuleContext", "RuleFunc",
+    "Severity", "Suppression", "Target", "Violation", "loaded_rules", "register", "registered", "rule",
+    "rule_matches", "unregister",
 ]
 
 
@@ -75,6 +76,7 @@ def rule(
     parameters: Mapping[str, Parameter] | None = None,
     aliases: tuple[str, ...] = (),
     format: str | None = None,
+    autofix: str = "",
 ) -> Callable[[F], F]:
     """Declare a rule; the decorated function yields Violations for one target."""
 
@@ -83,7 +85,7 @@ def rule(
         register(Rule(code=code, name=name, format=fmt, target=target, severity=severity,
                       summary=summary, rationale=rationale, fix=fix, tags=tags,
                       enabled_by_default=enabled_by_default, parameters=dict(parameters or {}),
-                      aliases=aliases, func=func))
+                      aliases=aliases, func=func, autofix=autofix))
         return func
 
     return decorate

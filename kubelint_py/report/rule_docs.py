@@ -54,6 +54,31 @@ def fixture_examples(rule: Rule) -> tuple[str | None, str | None]:
     return first("bad"), first("good")
 
 
+def fix_example(rule: Rule) -> tuple[str, str] | None:
+    """The first before/after fixture pair of a rule's fix (fixtures/<format>/<CODE>/fix-*.before.*), as a
+    unified diff body: (file name shown, diff lines)."""
+    folder = FIXTURES / rule.format / rule.code
+    if not folder.is_dir():
+        return None
+    for before in sorted(folder.glob("fix-*.before.*")):
+        after = before.with_name(before.name.replace(".before.", ".after.", 1))
+        if not after.is_file():
+            continue
+        import difflib
+
+        old = before.read_text(encoding="utf-8", errors="replace").splitlines()
+        new = after.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = [line for line in difflib.unified_diff(old, new, lineterm="", n=1)][2:]
+        if lines:
+            return before.name.replace(".before.", "."), "\n".join(lines)
+    return None
+
+
+_AUTOFIX = {"safe": "safe: `kubelint-py check --fix` applies it (the meaning for the platform is unchanged)",
+            "unsafe": "unsafe: applied only with `kubelint-py check --fix --unsafe-fixes` (it changes behaviour; "
+                      "review the diff, `--diff` shows it first)"}
+
+
 def _default(value: Any) -> str:
     return json.dumps(value, default=str)
 
@@ -88,6 +113,11 @@ def explain_text(rule: Rule) -> str:
         lines += ["", "Options (in .kubelint.yaml under `parameters:` > `" + rule.name + "`)"]
         lines += [f"  {name} (default {_default(param.default)}): {param.help}"
                   for name, param in rule.parameters.items()]
+    if rule.autofix:
+        lines += ["", f"Autofix: {_AUTOFIX.get(rule.autofix, rule.autofix)}. Findings it can fix are marked [*]."]
+        example = fix_example(rule)
+        if example is not None:
+            lines += ["", f"Fix example ({example[0]})", *("  " + row for row in example[1].splitlines())]
     if rule.format != "general" or rule.code == "KL004":
         lines += ["", f"Suppress with {_suppress_hint(rule)}."]
     bad, good = fixture_examples(rule)
@@ -141,6 +171,11 @@ def _rule_section(rule: Rule) -> list[str]:
         lines += [f"| `{name}` | `{_escape_cell(_default(param.default))}` | {_escape_cell(param.help)} |"
                   for name, param in rule.parameters.items()]
         lines.append("")
+    if rule.autofix:
+        lines += [f"**Autofix:** {_AUTOFIX.get(rule.autofix, rule.autofix)}.", ""]
+        example = fix_example(rule)
+        if example is not None:
+            lines += [f"Fix example (`{example[0]}`):", "", "```diff", example[1], "```", ""]
     if rule.format != "general" or rule.code == "KL004":
         lines += [f"**Suppress:** {_suppress_hint(rule)}.", ""]
     bad, good = fixture_examples(rule)

@@ -239,6 +239,23 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
             out["message"] = {"text": message}
         return out
 
+    texts = {f.path: (f.kind, f.text) for f in report.files} if any(f.fix for f in findings) else {}
+
+    def fixes(finding: Finding) -> list[dict[str, Any]]:
+        """SARIF fixes: one artifactChange in the finding's file, a replacement per edit (an insertion is
+        an empty deletedRegion, with both columns given)."""
+        from kubelint_py.results.fixes import report_edits
+
+        assert finding.fix is not None
+        uri, inside = paths.uri(finding.location.path)
+        artifact = {"uri": uri, "uriBaseId": SRCROOT} if inside else {"uri": uri}
+        replacements = [{"deletedRegion": {"startLine": span.line, "startColumn": span.column,
+                                           "endLine": span.end_line, "endColumn": span.end_column},
+                         "insertedContent": {"text": text}} for span, text in report_edits(finding, texts)]
+        kind = "safe" if finding.fix.safe else "unsafe (applied only with --unsafe-fixes)"
+        return [{"description": {"text": f"{finding.fix.description} ({kind} fix)"},
+                 "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}]}]
+
     results = []
     notifications = []
     for finding in findings:
@@ -256,6 +273,8 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
         result["partialFingerprints"] = {"primaryLocationLineHash": fingerprints[id(finding)]}
         if suppressions:
             result["suppressions"] = [] if finding.suppressed is None else [_suppression(finding)]
+        if finding.fix is not None and finding.fix.edits:
+            result["fixes"] = fixes(finding)
         results.append(result)
         if finding.code in EXECUTION_PROBLEMS and finding.suppressed is None:
             reference: dict[str, Any] = {"id": finding.code}

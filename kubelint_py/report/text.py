@@ -6,7 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from kubelint_py.engine.registry import Severity
+from kubelint_py.engine.registry import Finding, Severity
 from kubelint_py.report import escape_control
 
 if TYPE_CHECKING:
@@ -29,25 +29,53 @@ def use_colour(stream: object = None) -> bool:
     return bool(isatty and isatty())
 
 
+def _fixable(finding: Finding, unsafe: bool) -> bool:
+    fix = finding.fix
+    return fix is not None and bool(fix.edits) and (fix.safe or unsafe)
+
+
 def render(report: Report, *, colour: bool = False, quiet: bool = False) -> str:
     lines: list[str] = []
+    unsafe = report.unsafe_fixes
     for finding in report.active:
         loc = finding.location
         severity = finding.severity.label
         head = f"{escape_control(loc.path)}:{loc.line}:{loc.column}:"
         message = escape_control(finding.message)
+        mark = " [*]" if _fixable(finding, unsafe) else ""  # --fix repairs it
         if colour:
-            lines.append(f"{_BOLD}{head}{_RESET} {_COLOURS[finding.severity]}{finding.code} [{severity}]{_RESET} "
-                         f"{message} {_DIM}({finding.name}){_RESET}")
+            lines.append(f"{_BOLD}{head}{_RESET} {_COLOURS[finding.severity]}{finding.code}{_RESET}{mark} "
+                         f"{_COLOURS[finding.severity]}[{severity}]{_RESET} {message} {_DIM}({finding.name}){_RESET}")
         else:
-            lines.append(f"{head} {finding.code} [{severity}] {message} ({finding.name})")
+            lines.append(f"{head} {finding.code}{mark} [{severity}] {message} ({finding.name})")
         for related in finding.related:
             rloc = related.location
             lines.append(f"    {escape_control(rloc.path)}:{rloc.line}:{rloc.column}: "
                          f"{escape_control(related.message)}")
     if not quiet:
         lines.append(summary(report))
+        fixes = fix_summary(report)
+        if fixes:
+            lines.append(fixes)
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def fix_summary(report: Report) -> str:
+    """After --fix: "N fixed, M remaining (K fixable with --unsafe-fixes)."; otherwise, when some findings
+    have fixes: "[*] N fixable with --fix (K more with --unsafe-fixes)."; else ""."""
+    unsafe = report.unsafe_fixes
+    active = report.active
+    now = sum(1 for f in active if _fixable(f, unsafe))
+    more = 0 if unsafe else sum(1 for f in active if _fixable(f, True)) - now
+    hint = f" ({more} fixable with --unsafe-fixes)" if more else ""
+    if report.fixed is not None:
+        return f"{len(report.fixed)} fixed, {len(active)} remaining{hint}."
+    if now:
+        extra = f" ({more} more with --unsafe-fixes)" if more else ""
+        return f"[*] {now} fixable with --fix{extra}."
+    if more:
+        return f"{more} fixable with --fix --unsafe-fixes."
+    return ""
 
 
 def summary(report: Report) -> str:

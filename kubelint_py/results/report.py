@@ -24,6 +24,10 @@ class Report:
     """Files loaded only to resolve references (project scope); nothing is reported for them."""
     replayed: bool = False
     """True when an identical earlier run was replayed from the cache (files then carry no models)."""
+    fixed: list[Finding] | None = None
+    """Findings that --fix repaired before this report was made (None: no fixes were applied)."""
+    unsafe_fixes: bool = False
+    """--unsafe-fixes: findings whose fix changes behaviour count as fixable too."""
 
     @property
     def active(self) -> list[Finding]:

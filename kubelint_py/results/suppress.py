@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kubelint_py.core.source import Location
+from kubelint_py.core.source import Location, Span
 from kubelint_py.engine import diagnostics as diag
-from kubelint_py.engine.registry import Finding, Rule, Suppression, loaded_rules, rule_matches
+from kubelint_py.engine.registry import Edit, Finding, Fix, Rule, Suppression, loaded_rules, rule_matches
 
 if TYPE_CHECKING:
     from kubelint_py.engine.config import Config
@@ -287,13 +287,15 @@ def _mark_inline(findings: list[Finding], indexes: dict[str, PragmaIndex],
     return result
 
 
-def _unused(pragmas: dict[str, list[Pragma]], enabled: list[Rule], config: Config) -> list[Finding]:
+def _unused(pragmas: dict[str, list[Pragma]], enabled: list[Rule], config: Config,
+            texts: dict[str, str] | None = None) -> list[Finding]:
     rule_obj = diag.UNUSED_SUPPRESSION
     severity = config.severity_of(rule_obj)
     found: list[Finding] = []
     matches: dict[str, list[Rule]] = {}
     for path_pragmas in pragmas.values():
         for pragma in path_pragmas:
+            reported: list[tuple[str, str]] = []
             for entry in pragma.codes:
                 if entry in pragma.used or entry.upper() == rule_obj.code or entry.lower() == rule_obj.name:
                     continue
@@ -310,9 +312,53 @@ def _unused(pragmas: dict[str, list[Pragma]], enabled: list[Rule], config: Confi
                                "to; move it onto or directly above the line it should silence, or remove it")
                 else:
                     message = f"suppression of {shown} in this {what} matches no finding; remove it"
+                reported.append((entry, message))
+            unused = {entry for entry, _ in reported}
+            text = texts.get(pragma.path, "") if texts is not None else ""
+            for entry, message in reported:
                 found.append(Finding(rule_obj.code, rule_obj.name, severity, message,
-                                     Location(pragma.path, pragma.line, pragma.column)))
+                                     Location(pragma.path, pragma.line, pragma.column), (), None,
+                                     _removal(pragma, entry, unused, text) if text else None))
     return found
+
+
+# --- the fix of an unused suppression (KL007) ----------------------------------------------------
+# Take its code out of the comment, or the comment out of the file when nothing in it is used. Only
+# kubelint comments are edited: hadolint comments may serve hadolint, and an annotation is part of the object.
+
+# Line breaks other than \n (and \r\n) make lines of the suppression scan and of the parsers disagree.
+_ODD_BREAKS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|\r(?!\n)")
+
+
+def _removal(pragma: Pragma, entry: str, unused: set[str], text: str) -> Fix | None:
+    """Edits that remove `entry` from the pragma's comment (the whole comment when every entry in it is
+    `unused`); None when the comment cannot be found as written."""
+    if pragma.origin != "comment" or not text or _ODD_BREAKS.search(text):
+        return None
+    lines = text.split("\n")
+    if not 0 < pragma.line <= len(lines):
+        return None
+    line = lines[pragma.line - 1].removesuffix("\r")
+    start = yaml_comment_start(line) if pragma.column > 1 else line.find("#")
+    if start is None or start < 0:
+        return None
+    match = _KUBELINT.search(line, start)
+    if match is None or line[start + 1:match.start()].strip():
+        return None
+    codes = split_codes(match.group("codes"))
+    if codes != pragma.codes or entry not in codes:
+        return None
+    number = pragma.line
+    if all(code in unused for code in codes):
+        if not line[:start].strip():
+            edit = Edit(Span(number, 1, number + 1, 1), "")  # a comment line of its own
+        else:
+            keep = len(line[:start].rstrip())
+            edit = Edit(Span(number, keep + 1, number, len(line) + 1), "")
+        return Fix((edit,), True, "remove the unused suppression comment")
+    remaining = [code for code in codes if code != entry]
+    edit = Edit(Span(number, match.start("codes") + 1, number, match.end("codes") + 1), ", ".join(remaining))
+    return Fix((edit,), True, f"remove {entry} from the suppression comment")
 
 
 def _mark_per_path(findings: list[Finding], files: Sequence[SourceFile], config: Config,
@@ -358,7 +404,8 @@ def apply_suppressions(findings: list[Finding], files: Sequence[SourceFile], con
             enabled = [r for r in rules.values() if config.is_enabled(r)]
             # A file that did not parse had no rules run on it: its suppressions prove nothing.
             broken = {f.location.path for f in findings if f.code in _NOT_LINTED}
-            unused = _unused({path: found for path, found in pragmas.items() if path not in broken}, enabled, config)
+            unused = _unused({path: found for path, found in pragmas.items() if path not in broken}, enabled, config,
+                             {source.path: source.text for source in files})
             # A KL007 can itself be silenced (`ignore=KL007`), but never reports on that.
             findings.extend(_mark_inline(unused, indexes, rules))
     if config.per_path_ignores:

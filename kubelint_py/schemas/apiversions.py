@@ -71,6 +71,24 @@ REMOVED_APIS: dict[tuple[str, str], ApiChange] = {
 }
 
 
+PURE_RENAMES = frozenset({
+    *((("rbac.authorization.k8s.io/v1beta1", k)) for k in ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")),
+    ("scheduling.k8s.io/v1beta1", "PriorityClass"),
+    ("storage.k8s.io/v1beta1", "CSIDriver"),
+    ("storage.k8s.io/v1beta1", "StorageClass"),
+    ("storage.k8s.io/v1beta1", "CSIStorageCapacity"),
+    ("coordination.k8s.io/v1beta1", "Lease"),
+    ("apiregistration.k8s.io/v1beta1", "APIService"),
+    ("batch/v1beta1", "CronJob"),
+    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
+    ("node.k8s.io/v1beta1", "RuntimeClass"),
+    ("networking.k8s.io/v1beta1", "IngressClass"),
+})
+"""Moves the migration guide lists with "no notable changes": the same fields with the same meaning, so
+changing apiVersion alone is the whole migration (an autofix). Others rename or re-default fields
+(Ingress, the workload kinds, PodDisruptionBudget's empty selector, FlowSchema's shares, ...)."""
+
+
 def version_tuple(version: str) -> tuple[int, int]:
     """"1.31" or "v1.31.2" -> (1, 31); raises ValueError for anything else."""
     parts = version.strip().lstrip("v").split(".")

@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator
 
 from kubelint_py.building.compose_project import MergedService, per_service
+from kubelint_py.checks.yaml_edits import delete_top_level_entry, quote_plain
 from kubelint_py.engine.index import ProjectIndex
-from kubelint_py.engine.registry import RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine.registry import SAFE, Fix, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.compose import ComposeFile, is_interpolated
 from kubelint_py.models.images import image_tag
 from kubelint_py.models.located import YList
@@ -53,7 +54,7 @@ def _is_plain(text_lines: list[str], line: int, column: int) -> bool:
     rationale="YAML 1.1 readers (docker-compose v1, PyYAML-based tools) turn an unquoted `22:22` into "
               "the number 1342, so the mapping silently publishes the wrong port.",
     fix="Quote port mappings: \"22:22\".",
-    tags=("correctness", "yaml"),
+    tags=("correctness", "yaml"), autofix=SAFE,
 )
 def port_read_as_base_60(compose: ComposeFile, ctx: RuleContext) -> Iterator[Violation]:
     lines: list[str] | None = None
@@ -68,8 +69,10 @@ def port_read_as_base_60(compose: ComposeFile, ctx: RuleContext) -> Iterator[Vio
                 lines = compose.text.splitlines()
             span = ports.item_span(index)
             if _is_plain(lines, span.line, span.column):
+                quotes = quote_plain(span) if span.end_column - span.column == len(item) else None
                 yield Violation(f"service '{service.name}' port '{item}' is unquoted; YAML 1.1 tools read it as "
-                                "a base-60 number: quote it", service.item_at("ports", index))
+                                "a base-60 number: quote it", service.item_at("ports", index),
+                                fix=Fix(quotes, True, f'quote the port: "{item}"') if quotes else None)
 
 
 @rule(
@@ -78,12 +81,14 @@ def port_read_as_base_60(compose: ComposeFile, ctx: RuleContext) -> Iterator[Vio
     rationale="The Compose Specification ignores `version`; docker compose prints a warning for it, and "
               "it suggests features are limited to that old format when they are not.",
     fix="Delete the top-level `version:` line.",
-    tags=("style",),
+    tags=("style",), autofix=SAFE,
 )
 def obsolete_version(compose: ComposeFile, ctx: RuleContext) -> Iterator[Violation]:
     if "version" in compose.data:
+        edit = delete_top_level_entry(compose.data, "version")
         yield Violation("top-level 'version' is obsolete and ignored by docker compose; remove it",
-                        compose.at(compose.data, "version", on_key=True))
+                        compose.at(compose.data, "version", on_key=True),
+                        fix=Fix((edit,), True, "delete the `version:` line") if edit else None)
 
 
 @rule(

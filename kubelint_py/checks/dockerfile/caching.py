@@ -19,7 +19,8 @@ from kubelint_py.checks.dockerfile._common import (
     run_commands,
     subcommand,
 )
-from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.checks.dockerfile._edits import append_command, insert_after_word
+from kubelint_py.engine.registry import SAFE, Fix, Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.loading.build_context import copy_sources, is_whole_context_copy
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
 from kubelint_py.parsing.shell import SHELLS
@@ -265,7 +266,7 @@ _APT_LISTS = "/var/lib/apt/lists"
               "a later RUN does not shrink the earlier layer.",
     fix="End the RUN with `&& rm -rf /var/lib/apt/lists/*`, or use "
         "`RUN --mount=type=cache,target=/var/lib/apt/lists ...`.",
-    tags=("size",), aliases=("DL3009",),
+    tags=("size",), aliases=("DL3009",), autofix=SAFE,
 )
 def apt_lists_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for _stage, ins in _image_runs(dockerfile):
@@ -273,9 +274,30 @@ def apt_lists_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
         update = next((c for c in commands if c.name in APT and subcommand(c.args) == "update"), None)
         if update is None or has_cache_mount(ins, _APT_LISTS) or _removes(commands, _APT_LISTS):
             continue
+        edit = append_command(ins, "rm -rf /var/lib/apt/lists/*")
+        # Safe unless a later RUN installs from the lists this one fetched (then it would fail).
+        safe = not _later_apt_use(dockerfile, ins)
         yield Violation(f"`{update.name} update` leaves the package lists in the layer; add "
                         "`&& rm -rf /var/lib/apt/lists/*` to the same RUN (or use a cache mount)",
-                        at_command(dockerfile, update))
+                        at_command(dockerfile, update),
+                        fix=Fix((edit,), safe, "remove /var/lib/apt/lists at the end of the RUN") if edit else None)
+
+
+def _later_apt_use(dockerfile: Dockerfile, ins: Instruction) -> bool:
+    """A RUN after `ins` runs apt without its own `apt-get update` first (it reads the kept lists)."""
+    later = False
+    for other in dockerfile.instructions:
+        if other is ins:
+            later = True
+            continue
+        if not later or other.keyword != "RUN":
+            continue
+        for command in run_commands(other):
+            if command.name in APT:
+                if subcommand(command.args) == "update":
+                    break
+                return True
+    return False
 
 
 @rule(
@@ -285,7 +307,7 @@ def apt_lists_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
               "size of the Python part of the image.",
     fix="Use `pip install --no-cache-dir ...`, set `ENV PIP_NO_CACHE_DIR=1`, or use "
         "`RUN --mount=type=cache,target=/root/.cache/pip ...`.",
-    tags=("size",), aliases=("DL3042",),
+    tags=("size",), aliases=("DL3042",), autofix=SAFE,
 )
 def pip_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for stage, ins in _image_runs(dockerfile):
@@ -299,11 +321,15 @@ def pip_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
             args = pip_args(command)
             if args is None or subcommand(args) != "install":
                 continue
-            if "--no-cache-dir" in args or any(a.startswith("PIP_NO_CACHE_DIR=") for a in command.cmd.assignments):
+            # pip's option parser takes unambiguous prefixes: `--no-cache` is `--no-cache-dir`.
+            if any(a.startswith("--no-cache") for a in args) or any(
+                    a.startswith("PIP_NO_CACHE_DIR=") for a in command.cmd.assignments):
                 continue
+            edit = insert_after_word(ins, command, "install", " --no-cache-dir")
             yield Violation("`pip install` without `--no-cache-dir` leaves pip's download cache in the layer; "
                             "add --no-cache-dir (or ENV PIP_NO_CACHE_DIR=1, or a cache mount)",
-                            at_command(dockerfile, command))
+                            at_command(dockerfile, command),
+                            fix=Fix((edit,), True, "add --no-cache-dir") if edit else None)
 
 
 @rule(
@@ -312,7 +338,7 @@ def pip_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
     rationale="Without --no-cache, apk keeps its index and package cache under /var/cache/apk in the layer.",
     fix="Use `apk add --no-cache ...` (it also makes `apk update` unnecessary), or a cache mount on "
         "/var/cache/apk.",
-    tags=("size",), aliases=("DL3019",),
+    tags=("size",), aliases=("DL3019",), autofix=SAFE,
 )
 def apk_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for _stage, ins in _image_runs(dockerfile):
@@ -324,8 +350,10 @@ def apk_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
         for command in commands:
             if command.name == "apk" and subcommand(command.args) == "add" and not long_flag(
                     command.args, "--no-cache", "--no-network"):  # --no-network downloads nothing to cache
+                edit = insert_after_word(ins, command, "add", " --no-cache")
                 yield Violation("`apk add` without `--no-cache` keeps the apk cache in the layer; use "
-                                "`apk add --no-cache`", at_command(dockerfile, command))
+                                "`apk add --no-cache`", at_command(dockerfile, command),
+                                fix=Fix((edit,), True, "add --no-cache") if edit else None)
 
 
 _RPM_CACHES = {"yum": ("/var/cache/yum",), "dnf": ("/var/cache/dnf", "/var/cache/libdnf5"),

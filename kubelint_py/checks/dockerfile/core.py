@@ -20,7 +20,26 @@ from kubelint_py.checks.dockerfile._common import (
     stage_label,
     subcommand,
 )
-from kubelint_py.engine.registry import Parameter, Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.checks.dockerfile._edits import (
+    exec_form,
+    insert_after_word,
+    insert_before_word,
+    prepend_to_script,
+    replace_instruction,
+    replace_word,
+)
+from kubelint_py.engine.registry import (
+    SAFE,
+    UNSAFE,
+    Fix,
+    Parameter,
+    Related,
+    RuleContext,
+    Severity,
+    Target,
+    Violation,
+    rule,
+)
 from kubelint_py.loading.build_context import copy_sources
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
 
@@ -160,7 +179,7 @@ _APT_VALUE_OPTIONS = frozenset({"-o", "-c", "-t", "--option", "--config-file", "
     rationale="The build has no terminal: the package manager waits for a confirmation that never comes and "
               "the build aborts.",
     fix="Add `-y` (`apt-get install -y`, `dnf install -y`), or `zypper --non-interactive install`.",
-    tags=("reliability",), aliases=("DL3014", "DL3030", "DL3038", "DL3034"),
+    tags=("reliability",), aliases=("DL3014", "DL3030", "DL3038", "DL3034"), autofix=SAFE,
 )
 def install_without_yes(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for ins in dockerfile.instructions:
@@ -187,15 +206,22 @@ def install_without_yes(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Vi
                 continue
             if not yes:
                 fix = "zypper --non-interactive" if name == "zypper" else "-y"
+                word = subcommand(args, _APT_VALUE_OPTIONS if name in ("apt-get", "apt") else frozenset(
+                    {"-c", "--setopt", "--enablerepo", "--disablerepo", "--installroot", "--root", "-R"}))
+                edit = None
+                if word:
+                    edit = insert_before_word(ins, command, word, "--non-interactive ") if name == "zypper" \
+                        else insert_after_word(ins, command, word, " -y")
                 yield Violation(f"`{name} {subcommand(args, _APT_VALUE_OPTIONS)}` without `{fix}` waits for a "
-                                f"confirmation and fails the build; add {fix}", at_command(dockerfile, command))
+                                f"confirmation and fails the build; add {fix}", at_command(dockerfile, command),
+                                fix=Fix((edit,), True, f"add {fix.split()[-1]}") if edit else None)
 
 
-def _apt_installs(dockerfile: Dockerfile) -> Iterator[Command]:
+def _apt_installs(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Command]]:
     for ins in dockerfile.instructions:
         for command in run_commands(ins):
             if command.name in ("apt-get", "apt") and subcommand(command.args, _APT_VALUE_OPTIONS) == "install":
-                yield command
+                yield ins, command
 
 
 @rule(
@@ -204,7 +230,7 @@ def _apt_installs(dockerfile: Dockerfile) -> Iterator[Command]:
     rationale="Recommended packages are not needed to run the software and often double the size of the "
               "layer (and the attack surface).",
     fix="Add `--no-install-recommends` and list what you really need.",
-    tags=("size",), aliases=("DL3015",),
+    tags=("size",), aliases=("DL3015",), autofix=UNSAFE,
 )
 def apt_install_recommends(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     configured = any(
@@ -213,11 +239,14 @@ def apt_install_recommends(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator
         for word in c.args)
     if configured:
         return
-    for command in _apt_installs(dockerfile):
+    for ins, command in _apt_installs(dockerfile):
         if "--no-install-recommends" in command.args or any("Install-Recommends" in a for a in command.args):
             continue
+        # Unsafe: a package the software needs may have come in only as a recommendation.
+        edit = insert_after_word(ins, command, "install", " --no-install-recommends")
         yield Violation(f"`{command.name} install` without `--no-install-recommends` pulls in recommended packages; "
-                        "add --no-install-recommends", at_command(dockerfile, command))
+                        "add --no-install-recommends", at_command(dockerfile, command),
+                        fix=Fix((edit,), False, "add --no-install-recommends") if edit else None)
 
 
 def _unpinned(command: Command) -> tuple[str, list[str]] | None:
@@ -309,7 +338,7 @@ def _shell_of(dockerfile: Dockerfile, stage: Stage, before: Instruction) -> tupl
               "and the build goes on with a broken or empty download.",
     fix="Set `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN, or start the RUN with "
         "`set -o pipefail &&` (bash, ash, dash >= 0.5.12).",
-    tags=("reliability",), aliases=("DL4006",),
+    tags=("reliability",), aliases=("DL4006",), autofix=UNSAFE,
 )
 def pipe_without_pipefail(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for stage in dockerfile.stages:
@@ -337,8 +366,12 @@ def pipe_without_pipefail(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[
                    for c in commands):
                 continue
             left = commands[risky.index - 1]
+            # Unsafe: /bin/sh may be a shell without pipefail (dash before 0.5.12), and a pipeline that
+            # failed quietly before now fails the build.
+            edit = prepend_to_script(ins, "set -o pipefail && ")
             yield Violation(f"`{left.name} ... | {risky.name}` hides a failure of {left.name}; add "
-                            "`set -o pipefail &&` or a SHELL with -o pipefail", at_command(dockerfile, left))
+                            "`set -o pipefail &&` or a SHELL with -o pipefail", at_command(dockerfile, left),
+                            fix=Fix((edit,), False, "start the RUN with `set -o pipefail &&`") if edit else None)
 
 
 @rule(
@@ -364,13 +397,19 @@ def repeated_cmd_entrypoint_healthcheck(dockerfile: Dockerfile, ctx: RuleContext
     summary="MAINTAINER is deprecated",
     rationale="MAINTAINER has been deprecated since Docker 1.13; tools read the author from labels.",
     fix="Use `LABEL org.opencontainers.image.authors=\"name <email>\"`.",
-    tags=("style",), aliases=("DL4000",),
+    tags=("style",), aliases=("DL4000",), autofix=SAFE,
 )
 def maintainer_deprecated(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for ins in dockerfile.instructions:
         if ins.keyword == "MAINTAINER":
+            author = ins.arguments.strip()
+            # LABEL expands variables and escapes where MAINTAINER took the text as it is: plain text only.
+            edit = replace_instruction(ins, f'LABEL org.opencontainers.image.authors="{author}"') \
+                if author and not any(c in author for c in '"\\$`') else None
             yield Violation("MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=...",
-                            at(dockerfile, ins))
+                            at(dockerfile, ins),
+                            fix=Fix((edit,), True, "replace MAINTAINER by LABEL org.opencontainers.image.authors")
+                            if edit else None)
 
 
 def _from_refs(ins: Instruction) -> list[str]:
@@ -478,7 +517,7 @@ def invalid_expose_port(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Vi
               "`docker stop` and is killed after the grace period. Shell-form ENTRYPOINT also ignores CMD.",
     fix="Use the JSON (exec) form: `CMD [\"gunicorn\", \"app:app\"]` (double quotes), with `exec` in a wrapper "
         "script if you need a shell.",
-    tags=("reliability",), aliases=("DL3025",),
+    tags=("reliability",), aliases=("DL3025",), autofix=UNSAFE,
 )
 def shell_form_cmd(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for ins in dockerfile.instructions:
@@ -488,8 +527,12 @@ def shell_form_cmd(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
             yield Violation(f"{ins.keyword} looks like JSON but is not valid JSON (use double quotes), so it runs in "
                             "shell form", at(dockerfile, ins))
         else:
+            # Unsafe: without the shell, variables are not expanded and a shell-form ENTRYPOINT starts
+            # taking CMD as arguments.
+            edit = exec_form(ins)
             yield Violation(f"{ins.keyword} in shell form runs under /bin/sh and does not receive signals; use the "
-                            "JSON form", at(dockerfile, ins))
+                            "JSON form", at(dockerfile, ins),
+                            fix=Fix((edit,), False, "rewrite in JSON (exec) form") if edit else None)
 
 
 @rule(
@@ -596,14 +639,22 @@ def wget_without_progress(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[
     rationale="`apt` is meant for people at a terminal: its output and options are not stable and it warns "
               "so itself when used in scripts.",
     fix="Use `apt-get` (and `apt-cache` for queries).",
-    tags=("reliability",), aliases=("DL3027",),
+    tags=("reliability",), aliases=("DL3027",), autofix=SAFE,
 )
 def apt_instead_of_apt_get(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for ins in dockerfile.instructions:
         for command in run_commands(ins):
             if command.name == "apt" and command.args:
-                yield Violation(f"`apt {subcommand(command.args, _APT_VALUE_OPTIONS) or ''}` in a script; use "
-                                "apt-get (its interface is stable)", at_command(dockerfile, command))
+                sub = subcommand(command.args, _APT_VALUE_OPTIONS)
+                # apt-get has the same subcommands for these (not list, search, show, ...).
+                edit = replace_word(ins, command, "apt", "apt-get") if sub in _APT_GET_SUBCOMMANDS else None
+                yield Violation(f"`apt {sub or ''}` in a script; use "
+                                "apt-get (its interface is stable)", at_command(dockerfile, command),
+                                fix=Fix((edit,), True, "use apt-get") if edit else None)
+
+
+_APT_GET_SUBCOMMANDS = frozenset({"install", "update", "upgrade", "remove", "purge", "autoremove", "clean",
+                                  "autoclean", "dist-upgrade", "source", "build-dep", "download"})
 
 
 @rule(

@@ -6,7 +6,8 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.checks.yaml_edits import quote_plain, replace_scalar
+from kubelint_py.engine.registry import SAFE, Fix, Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container, LabelSelector, Resource, Workload
 from kubelint_py.models.located import YList, YMap
 
@@ -141,13 +142,17 @@ def selector_does_not_match_template(workload: Workload, ctx: RuleContext) -> It
     rationale="`serviceAccount` is a deprecated alias of `serviceAccountName`; when both are set and "
               "differ, which one applies surprises people, and tools that read only the new field miss it.",
     fix="Rename `serviceAccount` to `serviceAccountName`.",
-    tags=("deprecation",),
+    tags=("deprecation",), autofix=SAFE,
 )
 def deprecated_service_account_field(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     spec = workload.pod_spec
     if "serviceAccount" in spec:
+        # A pure rename only when serviceAccountName is absent (with both, which one wins is the question).
+        edit = replace_scalar(spec.key_span("serviceAccount"), "serviceAccount", "serviceAccountName") \
+            if "serviceAccountName" not in spec else None
         yield Violation(f"{workload.resource.display} uses the deprecated field serviceAccount; rename it to "
-                        "serviceAccountName", workload.resource.at(spec, "serviceAccount", on_key=True))
+                        "serviceAccountName", workload.resource.at(spec, "serviceAccount", on_key=True),
+                        fix=Fix((edit,), True, "rename serviceAccount to serviceAccountName") if edit else None)
 
 
 _HOOK_DELETE_POLICIES = ("helm.sh/hook-delete-policy", "argocd.argoproj.io/hook-delete-policy")
@@ -242,7 +247,7 @@ def _string_fields(resource: Resource) -> Iterator[tuple[YMap | YList, Any, str]
               "are booleans and `0755` is octal 493: `value: no` in env is rejected or becomes `false`, "
               "and a label `version: 010` becomes 8.",
     fix="Quote the value (`value: \"no\"`).",
-    tags=("correctness", "yaml"),
+    tags=("correctness", "yaml"), autofix=SAFE,
 )
 def yaml11_ambiguous_value(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     for node, key, where in _string_fields(resource):
@@ -251,8 +256,11 @@ def yaml11_ambiguous_value(resource: Resource, ctx: RuleContext) -> Iterator[Vio
             continue
         surprise = _yaml11_surprise(node, key, value)
         if surprise is not None:
+            span = node.value_span(key) if isinstance(node, YMap) else node.item_span(key)
+            quotes = quote_plain(span)
             yield Violation(f"{where} in {resource.display} is read by Kubernetes (YAML 1.1) as {surprise}, not "
-                            "as text; quote it", resource.at(node, key))
+                            "as text; quote it", resource.at(node, key),
+                            fix=Fix(quotes, True, "quote the value") if quotes else None)
 
 
 CONFIG_LIMIT = 1024 * 1024

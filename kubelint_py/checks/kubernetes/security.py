@@ -15,13 +15,40 @@ from kubelint_py.checks.kubernetes._common import (
     pod_spec_of,
     security_value,
 )
-from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.checks.yaml_edits import insert_entries, replace_scalar
+from kubelint_py.engine.registry import UNSAFE, Fix, Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container, Workload
 from kubelint_py.models.located import YList, YMap
 
 
 def _container_ctx(container: Container) -> YMap | None:
     return container.get_map("securityContext")
+
+
+def _set_default(container: Container, path: tuple[str, ...], value: object, description: str) -> Fix | None:
+    """An unsafe fix that writes `value` at `path` under the container's securityContext, inserting the
+    missing levels with the file's own indentation, or replacing a wrong boolean."""
+    node = container.data
+    steps = ("securityContext", *path)
+    for depth, step in enumerate(steps):
+        if step not in node:
+            if container.resource.path.endswith(".json"):
+                return None  # block YAML cannot go into a JSON object
+            entry: object = value
+            for inner in reversed(steps[depth + 1:]):
+                entry = {inner: entry}
+            return insert_entries(node, [(step, entry)], container.resource.body, description)
+        child = node.get(step)
+        if depth == len(steps) - 1:
+            if isinstance(child, bool) and isinstance(value, bool) and child is not value:
+                edit = replace_scalar(node.value_span(step), "true" if child else "false",
+                                      "true" if value else "false")
+                return Fix((edit,), False, description) if edit else None
+            return None
+        if not isinstance(child, YMap):
+            return None
+        node = child
+    return None
 
 
 def _is_privileged(container: Container) -> bool:
@@ -50,7 +77,7 @@ def privileged_container(container: Container, ctx: RuleContext) -> Iterator[Vio
     rationale="Unless it is explicitly false, a process can gain more privileges than its parent "
               "(setuid binaries, file capabilities), which turns many container escapes into root.",
     fix="Set `securityContext.allowPrivilegeEscalation: false` on the container.",
-    tags=("security",), aliases=("privilege-escalation-container", "CKV_K8S_20"),
+    tags=("security",), aliases=("privilege-escalation-container", "CKV_K8S_20"), autofix=UNSAFE,
 )
 def privilege_escalation_allowed(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     if is_patch_fragment(container):
@@ -70,7 +97,8 @@ def privilege_escalation_allowed(container: Container, ctx: RuleContext) -> Iter
         location = missing_field_location(container, "securityContext")
         what = "does not set allowPrivilegeEscalation: false"
     yield Violation(f"container '{container.name}' in {container.resource.display} {what}; set it to false",
-                    location)
+                    location, fix=_set_default(container, ("allowPrivilegeEscalation",), False,
+                                               "set securityContext.allowPrivilegeEscalation: false"))
 
 
 @rule(
@@ -112,7 +140,7 @@ def may_run_as_root(container: Container, ctx: RuleContext) -> Iterator[Violatio
     rationale="A writable root filesystem lets an attacker drop tools and modify binaries inside the "
               "container; a read-only one forces writes into declared volumes.",
     fix="Set `securityContext.readOnlyRootFilesystem: true` and mount an emptyDir where the app writes.",
-    tags=("security",), aliases=("no-read-only-root-fs", "CKV_K8S_22"),
+    tags=("security",), aliases=("no-read-only-root-fs", "CKV_K8S_22"), autofix=UNSAFE,
 )
 def writable_root_filesystem(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     if is_patch_fragment(container):
@@ -124,7 +152,9 @@ def writable_root_filesystem(container: Container, ctx: RuleContext) -> Iterator
     location = container.resource.at(sec, "readOnlyRootFilesystem") if sec is not None and value is False \
         else missing_field_location(container, "securityContext")
     yield Violation(f"container '{container.name}' in {container.resource.display} has a writable root "
-                    "filesystem; set readOnlyRootFilesystem: true", location)
+                    "filesystem; set readOnlyRootFilesystem: true", location,
+                    fix=_set_default(container, ("readOnlyRootFilesystem",), True,
+                                     "set securityContext.readOnlyRootFilesystem: true"))
 
 
 def _capabilities(container: Container, key: str) -> YList | None:
@@ -168,7 +198,7 @@ def dangerous_capability_added(container: Container, ctx: RuleContext) -> Iterat
     rationale="NET_RAW is in the default capability set; it allows crafting raw packets (ARP and DNS "
               "spoofing on the pod network) and is rarely needed.",
     fix="Add `NET_RAW` (or `ALL`) to `securityContext.capabilities.drop`.",
-    tags=("security",), aliases=("CKV_K8S_28",),
+    tags=("security",), aliases=("CKV_K8S_28",), autofix=UNSAFE,
 )
 def net_raw_not_dropped(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     if is_patch_fragment(container):
@@ -180,7 +210,9 @@ def net_raw_not_dropped(container: Container, ctx: RuleContext) -> Iterator[Viol
         return
     yield Violation(f"container '{container.name}' in {container.resource.display} keeps NET_RAW; add it (or "
                     "ALL) to capabilities.drop",
-                    missing_field_location(container, "securityContext", "capabilities", "drop"))
+                    missing_field_location(container, "securityContext", "capabilities", "drop"),
+                    fix=_set_default(container, ("capabilities", "drop"), ["ALL"],
+                                     "drop every capability (securityContext.capabilities.drop: [\"ALL\"])"))
 
 
 def _host_namespace(workload: Workload, field: str, what: str) -> Iterator[Violation]:
