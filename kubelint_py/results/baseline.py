@@ -164,10 +164,11 @@ def baseline_document(findings: Sequence[Finding], files: Sequence[SourceFile], 
     }
 
 
-def write_baseline(findings: Sequence[Finding], files: Sequence[SourceFile], path: str) -> int:
-    """Write the baseline file; returns the number of findings recorded."""
+def write_baseline(findings: Sequence[Finding], files: Sequence[SourceFile], path: str, *,
+                   force: bool = False) -> int:
+    """Write the baseline file (a link only with force); returns the number of findings recorded."""
     from kubelint_py.core.files import write_atomically
 
     document = baseline_document(findings, files, path)
-    write_atomically(path, json.dumps(document, indent=2) + "\n")
+    write_atomically(path, json.dumps(document, indent=2) + "\n", force=force)
     return sum(entry["count"] for entry in document["findings"])

@@ -1,0 +1,211 @@
+"""Issue 23: hostile pull requests. One reproducer per item (each failed before its fix), scaled to just
+past the point where the old code blew up, so that the file runs in seconds. The full-size attacks are
+measured by hand (README, "Untrusted input"; the figures are in the issue's report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kubelint_py.api import Report
+from kubelint_py.api import lint as lint_paths
+from kubelint_py.engine.config import Config
+from kubelint_py.report import escape_control, terminal_safe_json
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
+         stdin: int | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "kubelint_py", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=120, check=False, errors="surrogateescape")
+
+
+def lint(paths: list[str], config: Config | None = None) -> Report:
+    config = config or Config()
+    config.use_cache = False
+    return lint_paths(paths, config)
+
+
+def _codes(report: Report) -> list[str]:
+    return [f.code for f in report.active]
+
+
+# --- Outputs: CI workflow commands ---------------------------------------------------------------------
+
+
+def _workflow_commands(output: str) -> list[str]:
+    """Lines GitHub's runner would execute: `::cmd` at a line start (after blanks), `##[` anywhere."""
+    return [line for line in output.splitlines() if line.strip().startswith("::") or "##[" in line]
+
+
+def test_file_names_and_values_cannot_issue_workflow_commands(tmp_path: Path) -> None:
+    (tmp_path / "::stop-commands::x.yaml").write_text("a: 1\na: 2\n")
+    (tmp_path / "values.yaml").write_text('"##[stop-commands]t": 1\n"##[stop-commands]t": 2\n')
+    (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: x:1\n    depends_on: ['::error::forged']\n")
+    result = _run("check", ".", "--format", "text", "--format", "json", "--format", "sarif",
+                  "--format", "github", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    own = ("::error file=", "::warning file=", "::notice file=")
+    forged = [line for line in _workflow_commands(result.stdout + result.stderr) if not line.startswith(own)]
+    assert forged == []
+    # The github format's own commands carry the data escaped too.
+    assert not [line for line in result.stdout.splitlines() if line.startswith(own) and "##[" in line]
+    assert "\\x3a:stop-commands::x.yaml:2:1: KL004" in result.stdout
+    # The JSON documents are the same data: `#\u0023[` is `##[` (SARIF escapes brackets for markdown).
+    documents = [line for line in result.stdout.splitlines() if line.startswith('{"$schema"')]
+    assert any("##\\[stop-commands\\]t" in r["message"]["text"]
+               for r in json.loads(documents[0])["runs"][0]["results"])
+
+
+def test_config_errors_are_escaped_like_findings(tmp_path: Path) -> None:
+    (tmp_path / ".kubelint.yaml").write_text('fail-on: "x\\n::error::forged ##[stop-commands]t \\e[2J"\n')
+    (tmp_path / "a.yaml").write_text("a: 1\n")
+    result = _run("check", str(tmp_path))
+    assert result.returncode == 2
+    assert _workflow_commands(result.stderr) == [] and "\x1b" not in result.stderr
+    assert "forged" in result.stderr
+
+
+def test_show_config_and_rules_are_escaped(tmp_path: Path) -> None:
+    (tmp_path / ".kubelint.yaml").write_text(
+        'exclude: ["::error::x", "##[stop-commands]t"]\n'
+        "policies:\n  - code: KP001\n    name: evil\n    summary: \"::error::forged ##[x] \\e[2J\"\n"
+        "    message: m\n    kind: Pod\n    require: {path: spec}\n")
+    shown = _run("check", str(tmp_path), "--show-config", cwd=tmp_path)
+    assert _workflow_commands(shown.stdout) == [] and "::error::x" not in shown.stdout
+    listed = _run("rules", cwd=tmp_path)
+    assert _workflow_commands(listed.stdout + listed.stderr) == [] and "\x1b" not in listed.stdout
+
+
+@pytest.mark.parametrize("char", ["\u061c", "\u200b", "\u200d", "\u2060", "\ufeff", "\U000e0041", "\u00ad"])
+def test_invisible_and_bidi_characters_are_escaped(char: str) -> None:
+    assert char not in escape_control(f"a{char}b")
+    safe = terminal_safe_json(json.dumps({"m": f"a{char}b"}, ensure_ascii=False))
+    assert char not in safe and json.loads(safe) == {"m": f"a{char}b"}
+
+
+def test_escape_control_neutralises_commands() -> None:
+    assert escape_control("::stop-commands::t") == "\\x3a:stop-commands::t"
+    assert escape_control(" \t::x") == " \t\\x3a:x"
+    assert escape_control("a::b ##[x] ###[") == "a::b #\\x23[x] ##\\x23["
+
+
+# --- Outputs: file names that are not UTF-8 ------------------------------------------------------------
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n"
+
+
+def _non_utf8_tree(tmp_path: Path) -> Path:
+    try:
+        (Path(os.fsdecode(bytes(tmp_path) + b"/bad\xff.yaml"))).write_text(POD)
+    except (OSError, UnicodeError):
+        pytest.skip("the file system refuses names that are not UTF-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_file_name_not_utf8_is_reported_with_surrogate_escapes(tmp_path: Path, fmt: str) -> None:
+    tree = _non_utf8_tree(tmp_path)
+    # As under a UTF-8 locale (LANG=en_US.UTF-8): standard output refuses surrogates.
+    result = _run("check", ".", "--format", fmt, "--no-cache", "--select", "KS201", cwd=tree,
+                  env={"PYTHONIOENCODING": "utf-8:strict"})
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    if fmt == "sarif":
+        log = json.loads(result.stdout)
+        assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] \
+            == "bad%FF.yaml"
+    elif fmt == "json":
+        assert json.loads(result.stdout)["findings"][0]["location"]["path"].endswith("bad\udcff.yaml")
+    else:
+        assert "bad\\udcff.yaml" in result.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="the parse cache's key encodes the path strictly (branch `cache`)")
+def test_file_name_not_utf8_with_the_cache(tmp_path: Path) -> None:
+    tree = _non_utf8_tree(tmp_path)
+    result = _run("check", ".", "--select", "KS201", cwd=tree, env={"PYTHONIOENCODING": "utf-8:strict"})
+    assert result.returncode == 1 and "bad\\udcff.yaml" in result.stdout, result.stderr
+
+
+# --- Outputs: report paths -----------------------------------------------------------------------------
+
+
+def _demo(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "pod.yaml").write_text(POD)
+    return tree
+
+
+def test_report_to_a_device_and_to_standard_output_is_written_through(tmp_path: Path) -> None:
+    tree = _demo(tmp_path)
+    # A device node of our own (as root, the old code replaced the real /dev/null with a regular file).
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (OSError, AttributeError):
+        pytest.skip("cannot create a device node here (not root)")
+    before = os.stat(null)
+    result = _run("check", str(tree), "-o", str(null), "--no-cache")
+    assert result.returncode == 1 and result.stdout == "", result.stderr
+    after = os.lstat(null)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null", "tree"]  # no temporary file left
+    # /dev/fd/1 (like /dev/stdout, a link to the open descriptor): after the text report, appended.
+    result = _run("check", str(tree), "--format", "text", "--format", "json:/dev/fd/1", "--no-cache")
+    assert result.returncode == 1, result.stderr
+    text, _, document = result.stdout.partition("\n{")
+    assert "KS201" in text and json.loads("{" + document)["findings"]
+
+
+def test_report_to_a_fifo_is_written_through(tmp_path: Path) -> None:
+    tree = _demo(tmp_path)
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    result = _run("check", str(tree), "-o", str(fifo), "--no-cache")
+    out, _ = reader.communicate(timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "KS201" in out and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_report_to_a_symlink_is_refused(tmp_path: Path) -> None:
+    tree = _demo(tmp_path)
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep")
+    link = tmp_path / "report.txt"
+    os.symlink(target, link)
+    result = _run("check", str(tree), "-o", str(link), "--no-cache")
+    assert result.returncode == 2 and "symbolic link" in result.stderr
+    assert os.path.islink(link) and target.read_text() == "keep"
+    result = _run("check", str(tree), "-o", str(link), "--no-cache", "--force")
+    assert result.returncode == 1, result.stderr
+    assert os.path.islink(link) and "KS201" in target.read_text()
+    baseline = _run("check", str(tree), "--write-baseline", str(link), "--no-cache")
+    assert baseline.returncode == 2 and "symbolic link" in baseline.stderr
+
+
+def test_new_report_files_follow_the_umask(tmp_path: Path) -> None:
+    from kubelint_py.core.files import write_atomically
+
+    old = os.umask(0o022)
+    try:
+        write_atomically(str(tmp_path / "new.json"), "{}")
+        existing = tmp_path / "existing.json"
+        existing.write_text("")
+        existing.chmod(0o640)
+        write_atomically(str(existing), "{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640 and existing.read_text() == "{}"
