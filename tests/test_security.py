@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,24 @@ def lint(paths: list[str], config: Config | None = None) -> Report:
     config = config or Config()
     config.use_cache = False
     return lint_paths(paths, config)
+
+
+@contextmanager
+def budget(seconds: float) -> Iterator[None]:
+    """Fail (TimeoutError) when the block runs longer: the attacks below took minutes or hours before
+    their fix and take milliseconds after, so a generous bound fails fast instead of hanging the suite.
+    (Python's regex engine checks for signals while it backtracks.)"""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"over the {seconds} s budget")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _codes(report: Report) -> list[str]:
@@ -209,3 +230,44 @@ def test_new_report_files_follow_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644
     assert stat.S_IMODE(existing.stat().st_mode) == 0o640 and existing.read_text() == "{}"
+
+
+# --- Bounds: regular expressions and matching ----------------------------------------------------------
+
+
+def test_dockerignore_with_many_stars_is_linear() -> None:
+    from kubelint_py.discovery.dockerignore import DockerIgnore
+
+    ignore = DockerIgnore.parse("*a" * 30 + "*b\n")
+    with budget(5):  # ten stars took 23 s, thirty would take years
+        assert not ignore.is_excluded("a" * 60 + "c")
+        assert ignore.is_excluded("a" * 30 + "b")
+
+
+def test_long_dockerignore_against_many_paths() -> None:
+    from kubelint_py.discovery.dockerignore import DockerIgnore
+
+    lines = [f"dir{i}/file{i}*.txt" if i % 2 else f"dir{i}/x{i}" for i in range(20_000)]
+    ignore = DockerIgnore.parse("\n".join([*lines, "!keep", "dir7/**"]))
+    with budget(8):  # 20,000 patterns x 1,000 paths: 60 s before (one regex per pattern per path)
+        assert sum(ignore.is_excluded(f"src/pkg{i}/mod{i}.py") for i in range(1_000)) == 0
+    assert ignore.is_excluded("dir3/file3-a.txt") and ignore.is_excluded("dir4/x4/deeper")
+    assert ignore.is_excluded("dir7/a/b") and not ignore.is_excluded("keep")
+
+
+def test_jwt_and_url_patterns_are_linear() -> None:
+    from kubelint_py.checks.secrets import find_secret_values
+
+    with budget(5):  # 300 KB took 16 s (quadratic)
+        assert find_secret_values("eyJ-" * 75_000) == []
+        assert find_secret_values("a." * 150_000 + " ://user:pass@host") == []
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    assert [m.kind for m in find_secret_values(f"Bearer {token}")] == ["JSON web token"]
+
+
+def test_is_interpolated_is_linear() -> None:
+    from kubelint_py.models.compose import is_interpolated
+
+    with budget(5):  # 250,000 `${` took 87 s
+        assert not is_interpolated("${" * 250_000)
+    assert is_interpolated("${A:-${B}}") and is_interpolated("$A") and not is_interpolated("a$$b")
