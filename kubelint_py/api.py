@@ -370,9 +370,12 @@ class _Runner:
         """Record a rule's crash (called while handling it, for the traceback) as an internal error."""
         import traceback
 
-        detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {error}"
+        text = str(error)
+        if len(text) > 300:  # an error may quote a whole value
+            text = text[:300] + f"... ({len(text)} characters)"
+        detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {text}"
         self.internal_errors.append(f"{rule_obj.code} on {path or 'project'}: {detail}")
-        message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {error}"
+        message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {text}"
         return Finding(diag.INTERNAL_ERROR.code, diag.INTERNAL_ERROR.name, diag.INTERNAL_ERROR.severity,
                        message, Location(path or ".", 1, 1))
 

@@ -271,3 +271,93 @@ def test_is_interpolated_is_linear() -> None:
     with budget(5):  # 250,000 `${` took 87 s
         assert not is_interpolated("${" * 250_000)
     assert is_interpolated("${A:-${B}}") and is_interpolated("$A") and not is_interpolated("a$$b")
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: as.b}
+spec:
+  group: b
+  scope: Namespaced
+  names: {kind: A, plural: as}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          s: {type: string, pattern: '^(a+)+$'}
+          u: {type: array, uniqueItems: true, items: {type: object, properties: {k: {type: integer}}}}
+          l: {type: string, pattern: '^(?=x)'}
+---
+apiVersion: b/v1
+kind: A
+metadata: {name: x}
+"""
+
+
+def test_crd_pattern_with_catastrophic_backtracking(tmp_path: Path) -> None:
+    (tmp_path / "crd.yaml").write_text(CRD + "s: '" + "a" * 40 + "b'\nl: zz\n")
+    with budget(8):  # 24 `a`s took 19 s before; 40 would take days
+        report = lint([str(tmp_path)], Config(select=("KS901", "KL")))
+    # The pattern is still checked (by RE2); the lookahead RE2 cannot express is not.
+    assert [(f.code, f.location.line) for f in report.active] == [("KS901", 23)]
+    assert "must match the pattern '^(a+)+$'" in report.active[0].message
+
+
+def test_crd_unique_items_on_a_large_list(tmp_path: Path) -> None:
+    from kubelint_py.schemas.validation import SchemaValidator
+
+    validator = SchemaValidator({"type": "array", "uniqueItems": True})
+    items = [{"k": i, "v": [i, str(i)]} for i in range(20_000)]
+    with budget(8):  # pairwise: 200 million comparisons
+        assert validator.is_valid(items)
+        assert [i.message for i in validator.issues([*items, {"v": [0, "0"], "k": 0}])] == \
+            ["the top level has duplicate items"]
+    assert not validator.is_valid([1, 1.0]) and validator.is_valid([1, True]) and validator.is_valid([0, False])
+
+
+def test_schema_messages_never_repr_the_whole_instance() -> None:
+    import tracemalloc
+
+    from kubelint_py.schemas.validation import SchemaValidator
+
+    validator = SchemaValidator({"type": "object", "properties": {"a": {"type": "integer"},
+                                                                  "b": {"type": "string", "pattern": "^x$"}}})
+    big = "y" * 200_000
+    tracemalloc.start()
+    try:
+        issues = validator.issues({"a": [big] * 200, "b": big})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [i.validator for i in issues] == ["type", "pattern"]
+    assert all(len(i.message) < 300 for i in issues)
+    assert peak < 10_000_000  # the repr of the list alone was 40 MB
+
+
+def test_schema_validation_failures_are_kl005_not_silence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py.schemas import validation
+
+    class Exploding:
+        def __init__(self, schema: object) -> None:
+            pass
+
+        def iter_errors(self, instance: object) -> Iterator[object]:
+            raise RecursionError("maximum recursion depth exceeded")
+            yield
+
+    monkeypatch.setattr(validation, "_validator_class", lambda strict: Exploding)
+    validator = validation.SchemaValidator({"type": "object", "properties": {"a": {"type": "integer"}}})
+    with pytest.raises(Exception, match="RecursionError") as failure:  # it returned [] (silence)
+        validator.issues({"a": "x"})
+    assert type(failure.value).__name__ == "SchemaCheckFailed"
+    # The engine reports a rule that raises as KL005, on the file.
+    (tmp_path / "pod.yaml").write_text(POD.replace("  containers:", "  containerz: 1\n  containers:"))
+    monkeypatch.setattr(validation.SchemaValidator, "issues", lambda self, *a, **k: validator.issues({"a": "x"}))
+    report = lint([str(tmp_path)], Config(select=("KS901", "KL")))
+    assert [f.code for f in report.active] == ["KL005"]
+    assert "KS901" in report.active[0].message and "RecursionError" in report.active[0].message

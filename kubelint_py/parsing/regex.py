@@ -63,3 +63,29 @@ def search(pattern: LinearPattern, text: str) -> bool:
 def fullmatch_prefix(pattern: LinearPattern, text: str) -> bool:
     """`pattern.match` (anchored at the start)."""
     return pattern.match(_text(text)) is not None
+
+
+class Searcher:
+    """`pattern.search(text) is not None` in linear time, remembering short texts (keys repeat a lot)."""
+
+    __slots__ = ("_compiled", "_memo", "pattern")
+
+    def __init__(self, pattern: str, compiled: LinearPattern) -> None:
+        self.pattern = pattern
+        self._compiled = compiled
+        self._memo: dict[str, bool] = {}
+
+    def __call__(self, text: str) -> bool:
+        hit = self._memo.get(text)
+        if hit is None:
+            hit = self._compiled.search(_text(text)) is not None
+            if len(text) <= 256 and len(self._memo) < 4096:
+                self._memo[text] = hit
+        return hit
+
+
+@lru_cache(maxsize=4096)
+def searcher(pattern: str) -> Searcher | None:
+    """A Searcher for the pattern, or None when RE2 cannot express it (lookaround, backreferences)."""
+    compiled = compile_linear(pattern) if isinstance(pattern, str) else None
+    return None if compiled is None else Searcher(pattern, compiled)
