@@ -361,3 +361,22 @@ def test_schema_validation_failures_are_kl005_not_silence(tmp_path: Path, monkey
     report = lint([str(tmp_path)], Config(select=("KS901", "KL")))
     assert [f.code for f in report.active] == ["KL005"]
     assert "KS901" in report.active[0].message and "RecursionError" in report.active[0].message
+
+
+# --- Bounds: memory amplification ----------------------------------------------------------------------
+
+
+def test_aliases_are_counted_by_expanded_bytes(tmp_path: Path) -> None:
+    # Scaled: 100 KB aliased 400 times (the attack: 1 MB x 3,000, 6 GB and a 1.4 GB SARIF before).
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {a: &a \"" + "x" * 100_000 + "\"}}\n"
+        "spec:\n  containers:\n  - name: c\n    image: x:1\n    args: [" + ", ".join(["*a"] * 400) + "]\n")
+    report = lint([str(tmp_path)], Config(select=("KL",)))
+    assert [f.code for f in report.active] == ["KL001"]
+    assert "aliases expand this document" in report.active[0].message
+    # The file's own text is not expansion: a large document without aliases is read as before.
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata:\n"
+        + "".join(f"  k{i}: \"{'x' * 5_000}\"\n" for i in range(2_000)))
+    report = lint([str(tmp_path)], Config(select=("KL",)))
+    assert report.active == [] and len(report.files[0].resources) == 1
