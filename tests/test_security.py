@@ -380,3 +380,34 @@ def test_aliases_are_counted_by_expanded_bytes(tmp_path: Path) -> None:
         + "".join(f"  k{i}: \"{'x' * 5_000}\"\n" for i in range(2_000)))
     report = lint([str(tmp_path)], Config(select=("KL",)))
     assert report.active == [] and len(report.files[0].resources) == 1
+
+
+def test_finding_floods_are_capped_per_rule_and_per_file(tmp_path: Path) -> None:
+    from kubelint_py.engine import caps
+
+    # Scaled: one Pod of 1,200 containers (the attack: 160 Pods x 1,000, 1.76 M findings and 6.9 GB).
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                                       + "".join(f"  - {{name: c{i}, image: x}}\n" for i in range(1_200)))
+    report = lint([str(tmp_path)], Config(select=("KS", "KL")))
+    codes = _codes(report)
+    assert len(codes) - codes.count("KL008") <= caps.MAX_PER_FILE + caps.MAX_PER_RULE
+    capped = [f.message for f in report.active if f.code == "KL008"]
+    assert any("reached 1,000 findings: no rule was run on its other" in m for m in capped)
+    # One rule alone stops at its own cap.
+    report = lint([str(tmp_path)], Config(select=("KS102", "KL")))
+    assert _codes(report).count("KS102") == caps.MAX_PER_RULE
+    assert [f.message for f in report.active if f.code == "KL008"] == [
+        "KS102 (missing-readiness-probe) reached 500 findings in this file: it was not run on the rest of "
+        "the file and its other findings here are not reported"]
+
+
+def test_findings_are_capped_per_rule_in_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py.engine import caps
+    from kubelint_py.engine.registry import Finding, Severity
+    from kubelint_py.core.source import Location
+
+    monkeypatch.setattr(caps, "MAX_PER_RULE_RUN", 10)
+    findings = [Finding("KS102", "x", Severity.WARNING, "m", Location(f"f{i}.yaml", 1, 1)) for i in range(25)]
+    kept = caps.cap_run([*findings, Finding("KS101", "y", Severity.WARNING, "m", Location("a.yaml", 1, 1))])
+    assert [f.code for f in kept] == ["KS102"] * 10 + ["KS101", "KL008"]
+    assert kept[-1].location.path == "f10.yaml" and "15 more were dropped" in kept[-1].message
