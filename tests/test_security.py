@@ -411,3 +411,116 @@ def test_findings_are_capped_per_rule_in_a_run(monkeypatch: pytest.MonkeyPatch) 
     kept = caps.cap_run([*findings, Finding("KS101", "y", Severity.WARNING, "m", Location("a.yaml", 1, 1))])
     assert [f.code for f in kept] == ["KS102"] * 10 + ["KS101", "KL008"]
     assert kept[-1].location.path == "f10.yaml" and "15 more were dropped" in kept[-1].message
+
+
+# --- Bounds: configuration from the pull request -------------------------------------------------------
+
+
+def _limited(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI under 1 GB of address space and 30 s (the old code read /dev/zero until memory ran out,
+    and blocked on a FIFO)."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    return subprocess.run([sys.executable, "-m", "kubelint_py", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=30, check=False, preexec_fn=limit, env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_configuration_may_only_name_paths_inside_the_repository(tmp_path: Path) -> None:
+    from kubelint_py.engine.config import ConfigError
+    from kubelint_py.engine.config_file import build_config
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "sub").mkdir()
+    (repo / "pod.yaml").write_text(POD)
+    for setting in ("project-root: /", "baseline: /dev/zero", "policies: [/etc]", "project-root: ../.."):
+        (repo / ".kubelint.yaml").write_text(setting + "\n")
+        with pytest.raises(ConfigError, match="outside the repository"):
+            build_config([str(repo)])
+    (repo / ".kubelint.yaml").write_text("project-root: sub\n")
+    assert build_config([str(repo)]).project_root == str((repo / "sub").resolve())
+    # A link inside the repository to a folder outside it is outside too.
+    os.symlink("/", repo / "root")
+    (repo / ".kubelint.yaml").write_text("project-root: root\n")
+    with pytest.raises(ConfigError, match="outside the repository"):
+        build_config([str(repo)])
+
+
+def test_baseline_from_a_device_or_a_fifo(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    os.mkfifo(tmp_path / "baseline.fifo")
+    for baseline in ("/dev/zero", str(tmp_path / "baseline.fifo")):
+        result = _limited("check", ".", "--baseline", baseline, "--no-cache", cwd=tmp_path)
+        assert result.returncode == 2, result.stderr[-300:]
+        assert "is not a regular file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_deeply_nested_toml_configuration(tmp_path: Path) -> None:
+    from kubelint_py.engine.config import ConfigError
+    from kubelint_py.engine.config_file import build_config
+
+    (tmp_path / "pyproject.toml").write_text("[tool.kubelint]\nselect = " + "[" * 5_000 + "]" * 5_000 + "\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        build_config([str(tmp_path)])
+
+
+def test_policy_regexes_are_linear_and_lookaround_is_refused(tmp_path: Path) -> None:
+    from kubelint_py.engine.config import ConfigError
+    from kubelint_py.engine.policies import load_policy_file
+
+    policy = tmp_path / "pol" / "p.yaml"
+    policy.parent.mkdir()
+    policy.write_text("code: ACME001\nname: name-shape\nsummary: s\nmatch: {format: kubernetes, kinds: [Pod]}\n"
+                      "target: object\nschema: {properties: {metadata: {properties: {name: {pattern: "
+                      "'^(a+)+$'}}}}}\nmessage: bad name\n")
+    (tmp_path / "pod.yaml").write_text(POD.replace("name: p}", "name: " + "a" * 40 + "b}"))
+    with budget(8):  # thirty `a`s backtracked for minutes
+        report = lint([str(tmp_path / "pod.yaml")], Config(select=("ACME001",), policies=(str(policy.parent),)))
+    assert _codes(report) == ["ACME001"]
+    policy.write_text(policy.read_text().replace("^(a+)+$", "^(?!x)"))
+    with pytest.raises(ConfigError, match="not supported: patterns are matched by RE2"):
+        load_policy_file(policy)
+
+
+# --- Bounds: quadratic Dockerfiles ---------------------------------------------------------------------
+
+
+def test_long_from_chain_is_not_quadratic(tmp_path: Path) -> None:
+    from kubelint_py.checks.dockerfile._common import MAX_ANCESTRY, ancestry
+    from kubelint_py.parsing.dockerfile import parse_dockerfile
+
+    # Scaled: 5,000 stages each built FROM the one before (the attack: 20,000, over 200 s before).
+    text = "FROM alpine:3.20 AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\nRUN true\n" for i in range(1, 5_000))
+    (tmp_path / "Dockerfile").write_text(text)
+    with budget(10):
+        report = lint([str(tmp_path)], Config(select=("DF",)))
+    assert "KL005" not in _codes(report)
+    dockerfile = parse_dockerfile("Dockerfile", text)
+    assert dockerfile.stages[-1].parent_stage == 4_998
+    assert len(ancestry(dockerfile, dockerfile.stages[-1])) == MAX_ANCESTRY
+
+
+def test_chained_args_see_earlier_values_without_copying(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py.parsing import dockerfile as parser
+
+    # 60,000 chained ARGs took 12 s: each instruction copied every variable so far (quadratic). Count the
+    # entries copied; the values must stay right.
+    copied = [0]
+    original = parser._StageBuilder.variables
+
+    def counting(self: object) -> object:
+        found = original(self)  # type: ignore[arg-type]
+        if isinstance(found, dict):
+            copied[0] += len(found)
+        return found
+
+    monkeypatch.setattr(parser._StageBuilder, "variables", counting)
+    text = "FROM alpine:3.20\nARG A0=x\n" + "".join(f"ARG A{i}=${{A{i - 1}}}y\n" for i in range(1, 2_000))
+    text += "ENV E=1 F=$E\nENV E=2 G=$E\n"
+    stage = parser.parse_dockerfile("Dockerfile", text).stages[0]
+    assert copied[0] < 10 * 2_000
+    assert stage.args["A1999"] == "x" + "y" * 1_999
+    assert (stage.env["E"], stage.env["F"], stage.env["G"]) == ("2", "", "1")

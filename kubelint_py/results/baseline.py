@@ -114,12 +114,14 @@ def fingerprints(findings: Sequence[Finding], files: Iterable[SourceFile], base:
 
 
 def load_baseline(path: str) -> Baseline:
+    from kubelint_py.engine.reading import read_text
+
     target = Path(path)
     try:
-        document = json.loads(target.read_text(encoding="utf-8"))
+        document = json.loads(read_text(target, "baseline file"))
     except FileNotFoundError:
         raise ConfigError(f"baseline file {path} does not exist (create it with --write-baseline {path})") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (RecursionError, json.JSONDecodeError) as error:
         raise ConfigError(f"cannot read baseline file {path}: {error}") from None
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list) or document.get("version") != VERSION:

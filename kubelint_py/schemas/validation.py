@@ -636,6 +636,14 @@ class SchemaValidator:
 @lru_cache(maxsize=2)
 def _validator_class(strict: bool) -> Any:
     from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, linear_keywords(strict))
+
+
+def linear_keywords(strict: bool = True) -> dict[str, Any]:
+    """jsonschema keyword functions for pattern, patternProperties, additionalProperties (which matches
+    patternProperties) and uniqueItems that run in linear time and quote no whole instance; a pattern RE2
+    cannot express is not checked. Non-strict: additionalProperties: false allows unknown fields."""
     from jsonschema.exceptions import ValidationError
 
     def pattern(validator: Any, source: Any, instance: Any, schema: Any) -> Any:
@@ -670,9 +678,8 @@ def _validator_class(strict: bool) -> Any:
         if unique and isinstance(instance, list) and not _all_unique(instance):
             yield ValidationError("has non-unique elements")
 
-    return validators.extend(Draft202012Validator, {
-        "pattern": pattern, "patternProperties": pattern_properties,
-        "additionalProperties": additional_properties, "uniqueItems": unique_items})
+    return {"pattern": pattern, "patternProperties": pattern_properties,
+            "additionalProperties": additional_properties, "uniqueItems": unique_items}
 
 
 def _branch_errors(error: Any) -> dict[int, list[Any]]:
