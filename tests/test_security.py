@@ -402,9 +402,9 @@ def test_finding_floods_are_capped_per_rule_and_per_file(tmp_path: Path) -> None
 
 
 def test_findings_are_capped_per_rule_in_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py.core.source import Location
     from kubelint_py.engine import caps
     from kubelint_py.engine.registry import Finding, Severity
-    from kubelint_py.core.source import Location
 
     monkeypatch.setattr(caps, "MAX_PER_RULE_RUN", 10)
     findings = [Finding("KS102", "x", Severity.WARNING, "m", Location(f"f{i}.yaml", 1, 1)) for i in range(25)]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from kubelint_py.core.source import Location
 from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.registry import Finding
-from kubelint_py.core.source import Location
 
 MAX_PER_RULE = 500
 """Findings of one rule in one file; then the rule is not run on the rest of that file."""

@@ -433,8 +433,8 @@ def _resolve_inside(config_file: ConfigFile, value: str, key: str) -> str:
     """A path the configuration names, which must lie in its repository (the git top level above the
     configuration file, else its folder): a configuration sent in a pull request must not make the run
     read `/` as project context, `/dev/zero` as a baseline or policies from elsewhere."""
+    from kubelint_py.discovery.project_root import git_toplevel
     from kubelint_py.engine.reading import inside
-    from kubelint_py.report.paths import git_toplevel
 
     resolved = str((config_file.folder / value).resolve())
     folder = str(config_file.folder.resolve())
