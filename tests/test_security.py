@@ -524,3 +524,29 @@ def test_chained_args_see_earlier_values_without_copying(monkeypatch: pytest.Mon
     assert copied[0] < 10 * 2_000
     assert stage.args["A1999"] == "x" + "y" * 1_999
     assert (stage.env["E"], stage.env["F"], stage.env["G"]) == ("2", "", "1")
+
+
+# --- Templates: each document judged on its own --------------------------------------------------------
+
+PRIVILEGED = POD + "    securityContext: {privileged: true}\n"
+
+
+def test_one_brace_pair_does_not_hide_a_file_with_an_invalid_document(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(PRIVILEGED + "---\nthis: is: invalid: [\n---\n"
+                                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '{{ x }}'}\n")
+    report = lint([str(tmp_path)], Config(select=("KL", "KS301")))
+    assert [(f.code, f.location.line) for f in report.active] == [("KS301", 8), ("KL001", 10)]
+    assert report.failed
+
+
+def test_only_template_documents_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "b.yaml").write_text(PRIVILEGED + "---\n{{- if .Values.x }}\napiVersion: v1\nkind: Pod\n"
+                                     "metadata: {name: {{ .Values.name }}}\n{{- end }}\n")
+    (tmp_path / "c.yaml").write_text("{{- if .Values.x }}\napiVersion: v1\nkind: Pod\n{{- end }}\n")
+    report = lint([str(tmp_path)], Config(select=("KL", "KS301")))
+    assert sorted((Path(f.location.path).name, f.code, f.location.line) for f in report.active) == [
+        ("b.yaml", "KL002", 10), ("b.yaml", "KS301", 8), ("c.yaml", "KL002", 1)]
+    # A mapping used as a key (`{{ x }}: 1` read as flow mappings) in one document skips that one only.
+    (tmp_path / "b.yaml").write_text(PRIVILEGED + "---\n{{ x }}: 1\n")
+    report = lint([str(tmp_path / "b.yaml")], Config(select=("KL", "KS301")))
+    assert [(f.code, f.location.line) for f in report.active] == [("KS301", 8), ("KL002", 10)]

@@ -90,6 +90,8 @@ class YamlStream:
     problems: list[YamlProblem]
     complex_keys: int = 0
     """Mappings used as keys: legal YAML, but in practice the sign of an unrendered `{{ }}` template."""
+    complex_key_lines: list[int] = field(default_factory=list)
+    """Where the first of them are (at most 1,000), so that each document is judged on its own."""
 
 
 # --- scalar resolution -------------------------------------------------------------------------
@@ -255,6 +257,7 @@ class _Builder:
         self.doc_has_value = False
         self.failed_document = False
         self.complex_keys = 0
+        self.complex_key_lines: list[int] = []
         self.line_offset = 0
         """Lines before the text being parsed (when reading on after a fatal error, chunk by chunk)."""
         self.max_events = MAX_NODES
@@ -485,6 +488,8 @@ class _Builder:
                 key = value
             else:
                 self.complex_keys += 1
+                if len(self.complex_key_lines) < 1_000:
+                    self.complex_key_lines.append(span.line)
                 key = str(dict(value) if isinstance(value, YMap) else value)
             frame.pending_key = key
             frame.pending_key_span = span
@@ -703,4 +708,4 @@ def _load(builder: _Builder, text: str, pure: bool) -> YamlStream:
         for problem in builder.problems:
             unique.setdefault((problem.kind, problem.span.line), problem)
         builder.problems = list(unique.values())
-    return YamlStream(builder.documents, builder.problems, builder.complex_keys)
+    return YamlStream(builder.documents, builder.problems, builder.complex_keys, builder.complex_key_lines)
