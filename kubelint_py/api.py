@@ -11,12 +11,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py.building.kustomize import patch_files
 from kubelint_py.core.source import Location
 from kubelint_py.discovery.walk import Candidate, discover
+from kubelint_py.engine import caps
 from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.catalogue import load_rules
 from kubelint_py.engine.config import Config
@@ -343,7 +345,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:
         findings.extend(f for f in project_findings if f.location.path in wanted)
-    findings = [_with_severity(f, config, runner.by_code) for f in findings]
+    findings = [_with_severity(f, config, runner.by_code) for f in caps.cap_run(findings)]
     from kubelint_py.results.suppress import apply_suppressions
 
     findings = apply_suppressions(findings, reported, config)
@@ -392,23 +394,45 @@ class _Runner:
 
     def run_file(self, source: SourceFile) -> list[Finding]:
         # _call inlined: this loop runs about 25 rules per Kubernetes object, and most find nothing.
+        # Findings are capped (engine.caps): a rule stops on this file after MAX_PER_RULE findings, the
+        # file after MAX_PER_FILE, and each cut is a KL012 finding.
         findings: list[Finding] = []
         path = source.path
         by_target, contexts = self.by_target, self.contexts
-        for target_kind, target in self._targets(source):
+        counts: dict[str, int] = {}
+        stopped: set[str] = set()
+        total = 0
+        targets = self._targets(source)
+        for target_kind, target in targets:
             for rule_obj in by_target.get(target_kind, ()):
+                if stopped and rule_obj.code in stopped:
+                    continue
                 try:
-                    violations: list[Violation] = list(rule_obj.func(target, contexts[rule_obj.code]))  # type: ignore[misc]
+                    violations: list[Violation] = list(islice(
+                        rule_obj.func(target, contexts[rule_obj.code]),  # type: ignore[misc]
+                        caps.MAX_PER_RULE + 1))
                 except Exception as error:  # a buggy rule must not abort the run
                     findings.append(self._failed(rule_obj, error, path))
                     continue
                 if violations:
+                    code = rule_obj.code
+                    count = counts[code] = counts.get(code, 0) + len(violations)
+                    if count >= caps.MAX_PER_RULE:
+                        del violations[max(0, len(violations) - (count - caps.MAX_PER_RULE)):]
+                        stopped.add(code)
+                        findings.append(caps.rule_capped(path, code, rule_obj.name))
+                    total += len(violations)
                     # A fix edits the file whose model it was computed from: dropped when the finding points
                     # elsewhere (a value traced back to another file, such as a rendered or built one).
-                    findings.extend(Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location,
+                    findings.extend(Finding(code, rule_obj.name, rule_obj.severity, v.message, v.location,
                                             v.related, None,
                                             v.fix if v.fix is None or v.location.path == path else None)
                                     for v in violations)
+            if total >= caps.MAX_PER_FILE:
+                skipped = sum(1 for _ in targets)
+                if skipped:
+                    findings.append(caps.file_capped(path, skipped))
+                break
         return findings
 
     def run_project(self) -> list[Finding]:
@@ -419,8 +443,9 @@ class _Runner:
 
     def _call(self, rule_obj: Rule, target: Any, path: str | None) -> Iterable[Finding]:
         assert rule_obj.func is not None
-        try:
-            violations: list[Violation] = list(rule_obj.func(target, self.contexts[rule_obj.code]))
+        try:  # one more than the run's cap, so that cap_run says some were dropped
+            violations: list[Violation] = list(islice(rule_obj.func(target, self.contexts[rule_obj.code]),
+                                                      caps.MAX_PER_RULE_RUN + 1))
         except Exception as error:  # a buggy rule must not abort the run
             return [self._failed(rule_obj, error, path)]
         return [Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location, v.related, None,
@@ -430,9 +455,12 @@ class _Runner:
         """Record a rule's crash (called while handling it, for the traceback) as an internal error."""
         import traceback
 
-        detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {error}"
+        text = str(error)
+        if len(text) > 300:  # an error may quote a whole value
+            text = text[:300] + f"... ({len(text)} characters)"
+        detail = traceback.format_exc() if self.debug else f"{type(error).__name__}: {text}"
         self.internal_errors.append(f"{rule_obj.code} on {path or 'project'}: {detail}")
-        message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {error}"
+        message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {text}"
         return Finding(diag.INTERNAL_ERROR.code, diag.INTERNAL_ERROR.name, diag.INTERNAL_ERROR.severity,
                        message, Location(path or ".", 1, 1))
 

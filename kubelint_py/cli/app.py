@@ -69,6 +69,8 @@ def _check_arguments(parser: _Parser) -> None:
     add("-f", "--format", action="append", metavar="FORMAT",
         help="text, json, sarif, github, gitlab or junit; repeat for several, FORMAT:FILE writes to a file.")
     add("-o", "--output", metavar="FILE", help="Write the (first) report to FILE.")
+    add("--force", action="store_true",
+        help="Write reports (and --write-baseline) through a symbolic link; without it a link is refused.")
     add("--fail-on", metavar="LEVEL",
         help="Exit 1 when a finding is at or above: error, warning, info or none (default: warning).")
     add("--select", action="append", metavar="RULE",
@@ -201,7 +203,10 @@ def _check_options(parser: _Parser, args: list[str]) -> CheckOptions:
 
 
 def _usage_error(message: str) -> int:
-    sys.stderr.write(f"{PROG}: error: {message}\n")
+    from kubelint_py.report import escape_control
+
+    # Configuration errors quote the file: escaped like findings (terminal controls, CI commands).
+    sys.stderr.write(f"{PROG}: error: {escape_control(message)}\n")
     return EXIT_USAGE
 
 
@@ -213,7 +218,9 @@ def _use_configured_policies() -> None:
     try:
         build_config(["."])  # validating the file registers its policies
     except ConfigError as error:
-        sys.stderr.write(f"{PROG}: warning: configuration ignored: {error}\n")
+        from kubelint_py.report import escape_control
+
+        sys.stderr.write(f"{PROG}: warning: configuration ignored: {escape_control(str(error))}\n")
 
 
 def _check(options: CheckOptions) -> int:
@@ -233,19 +240,23 @@ def _rules(format: str) -> int:
     if format == "json":
         import json
 
-        print(json.dumps([
+        from kubelint_py.report import terminal_safe_json
+
+        print(terminal_safe_json(json.dumps([
             {"code": r.code, "name": r.name, "format": r.format, "severity": r.severity.label,
              "enabled": r.enabled_by_default, "tags": list(r.tags), "summary": r.summary,
              "aliases": list(r.aliases), "autofix": r.autofix or None,
              "parameters": {name: {"default": param.default, "help": param.help}
-                            for name, param in r.parameters.items()}} for r in rules], indent=2, default=str))
+                            for name, param in r.parameters.items()}} for r in rules], indent=2, default=str)))
         return EXIT_OK
     if format != "text":
         return _usage_error("rules --format takes text or json")
+    from kubelint_py.report import escape_control
+
     width = max(len(r.name) for r in rules)
-    for r in rules:
+    for r in rules:  # policies come from the configuration file: their text is escaped
         flag = "" if r.enabled_by_default else " (off by default)"
-        print(f"{r.code:7} {r.name:{width}}  {r.format:10} {r.severity.label:7}  {r.summary}{flag}")
+        print(escape_control(f"{r.code:7} {r.name:{width}}  {r.format:10} {r.severity.label:7}  {r.summary}{flag}"))
     return EXIT_OK
 
 
@@ -257,7 +268,9 @@ def _explain(code_or_name: str) -> int:
     found = find_rule(code_or_name)
     if found is None:
         return _usage_error(f"no rule named '{code_or_name}' (see `{PROG} rules`)")
-    print(explain_text(found))
+    from kubelint_py.report import escape_lines
+
+    print(escape_lines(explain_text(found)))
     return EXIT_OK
 
 

@@ -54,6 +54,7 @@ class CheckOptions(NamedTuple):
     unsafe_fixes: bool = False
     diff: bool = False
     fix_only: bool = False
+    force: bool = False
 
 
 def _stderr(message: str) -> None:
@@ -115,7 +116,7 @@ def run_check(options: CheckOptions) -> int:
     from kubelint_py.engine.config import ConfigError, parse_size
     from kubelint_py.engine.config_file import build_config
     from kubelint_py.engine.registry import Severity, rule_matches
-    from kubelint_py.report import escape_control
+    from kubelint_py.report import escape_control, escape_lines
 
     outputs = _parse_outputs(list(options.format or []), options.output)
     overrides: dict[str, object] = {}
@@ -174,7 +175,7 @@ def run_check(options: CheckOptions) -> int:
     if options.show_config:
         from kubelint_py.engine.config_file import show_config as render_config
 
-        sys.stdout.write(render_config(config))
+        sys.stdout.write(escape_lines(render_config(config)))
         return EXIT_OK
     if options.write_baseline is not None:
         config.baseline = None  # record everything that is not silenced in the source or the configuration
@@ -203,8 +204,13 @@ def run_check(options: CheckOptions) -> int:
     if options.write_baseline is not None:
         from kubelint_py.results.baseline import write_baseline as store_baseline
 
-        count = store_baseline(report.findings, report.files, options.write_baseline)
-        _stderr(f"kubelint-py: recorded {count} finding{'s' if count != 1 else ''} in {options.write_baseline}")
+        try:
+            count = store_baseline(report.findings, report.files, options.write_baseline, force=options.force)
+        except OSError as error:
+            raise UsageError(f"cannot write {escape_control(options.write_baseline)}: "
+                             f"{error.strerror or error}") from None
+        _stderr(f"kubelint-py: recorded {count} finding{'s' if count != 1 else ''} in "
+                f"{escape_control(options.write_baseline)}")
         return EXIT_OK
     if KEEP_ALIVE:  # run by the console script, which exits without freeing (see launcher.main)
         import gc
@@ -217,7 +223,7 @@ def run_check(options: CheckOptions) -> int:
         _stderr(f"kubelint-py: warning: no Dockerfile, compose or Kubernetes files under {where}")
     if options.debug and report.internal_errors:
         for detail in report.internal_errors:
-            _stderr(escape_control(detail).replace("\\n", "\n"))
+            _stderr(escape_lines(detail))
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
@@ -311,6 +317,6 @@ def _write_reports(report: Report, outputs: list[tuple[str, str | None]], option
             sys.stdout.write(content)
         else:
             try:
-                write_atomically(path, content)
+                write_atomically(path, content, force=options.force)
             except OSError as error:
                 raise UsageError(f"cannot write {escape_control(path)}: {error.strerror or error}") from None

@@ -12,13 +12,21 @@ What Docker (moby/patternmatcher and BuildKit's ignorefile reader) does, and so 
   (``**/x``, ``a/**/b``), and a trailing ``**`` matches everything below;
 * a pattern that matches a parent directory of a path matches the path too (``node_modules`` excludes
   ``node_modules/a/b.js``).
+
+A .dockerignore comes with the pull request, so matching is linear: globs are translated to regular
+expressions matched by RE2 (kubelint_py.parsing.regex; Python's backtracking `re` took minutes on a
+pattern of twenty `*`), and consecutive patterns of one kind (excludes, or `!` exceptions) are matched
+together: literal ones by a set lookup, the others as one alternation. A 70,000-line file checked against
+thousands of paths costs one pass per run of patterns, not one per pattern.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from kubelint_py.parsing.regex import LinearPattern, compile_linear
 
 __all__ = ["DockerIgnore", "IgnorePattern"]
 
@@ -29,11 +37,16 @@ class IgnorePattern:
     """The cleaned pattern, without the leading ``!``."""
     exclusion: bool
     """True for ``!pattern``: it re-includes paths."""
-    regex: re.Pattern[str]
+    body: str
+    """The regular expression (RE2 and Python syntax), without anchors."""
     line: int
 
+    @property
+    def literal(self) -> bool:
+        return not any(c in self.text for c in "*?[\\")
+
     def matches(self, path: str) -> bool:
-        return self.regex.match(path) is not None
+        return _Run.of([self]).hit([path])
 
 
 def _clean(pattern: str) -> str:
@@ -46,8 +59,8 @@ def _clean(pattern: str) -> str:
     return cleaned
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    out: list[str] = ["^"]
+def _translate(pattern: str) -> str:
+    out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
@@ -79,16 +92,53 @@ def _compile(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(c))
         i += 1
-    out.append("$")
-    try:
-        return re.compile("".join(out), re.DOTALL)
-    except re.error:
-        return re.compile(re.escape(pattern) + "$")
+    body = "".join(out)
+    if "[" in pattern and compile_linear(f"^(?:{body})$", dotall=True) is None:
+        return re.escape(pattern)  # a malformed class: the pattern as written
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Consecutive patterns of one kind: one of them matches when its literal set or its regex does."""
+
+    exclusion: bool
+    literals: frozenset[str]
+    regex: LinearPattern | None
+    fallback: tuple[LinearPattern, ...] = field(default=())
+
+    @classmethod
+    def of(cls, patterns: list[IgnorePattern]) -> _Run:
+        literals = frozenset(p.text for p in patterns if p.literal)
+        bodies = [p.body for p in patterns if not p.literal]
+        regex = compile_linear(f"^(?:{'|'.join(bodies)})$", dotall=True) if bodies else None
+        fallback: tuple[LinearPattern, ...] = ()
+        if bodies and regex is None:  # too large for one program: one per pattern
+            fallback = tuple(r for r in (compile_linear(f"^(?:{b})$", dotall=True) for b in bodies)
+                             if r is not None)
+        return cls(patterns[0].exclusion, literals, regex, fallback)
+
+    def hit(self, paths: list[str]) -> bool:
+        if any(p in self.literals for p in paths):
+            return True
+        if self.regex is not None:
+            return any(self.regex.match(p) is not None for p in paths)
+        return any(r.match(p) is not None for r in self.fallback for p in paths)
 
 
 @dataclass(frozen=True, slots=True)
 class DockerIgnore:
     patterns: tuple[IgnorePattern, ...]
+    _runs: tuple[_Run, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        runs: list[list[IgnorePattern]] = []
+        for pattern in self.patterns:
+            if runs and runs[-1][0].exclusion == pattern.exclusion:
+                runs[-1].append(pattern)
+            else:
+                runs.append([pattern])
+        object.__setattr__(self, "_runs", tuple(_Run.of(run) for run in runs))
 
     @classmethod
     def parse(cls, text: str) -> DockerIgnore:
@@ -107,20 +157,20 @@ class DockerIgnore:
                 if not line:
                     continue
             cleaned = _clean(line)
-            patterns.append(IgnorePattern(cleaned, exclusion, _compile(cleaned), number))
+            patterns.append(IgnorePattern(cleaned, exclusion, _translate(cleaned), number))
         return cls(tuple(patterns))
 
     def is_excluded(self, relpath: str) -> bool:
         """True when the path (relative to the context root, ``/``-separated) is not sent to the builder."""
         path = _clean(relpath.replace("\\", "/"))
         parents = path.split("/")[:-1]
-        prefixes = ["/".join(parents[: i + 1]) for i in range(len(parents))]
+        candidates = [path, *("/".join(parents[: i + 1]) for i in range(len(parents)))]
         matched = False
-        for pattern in self.patterns:
-            # An inclusion only matters while not excluded yet, an exception only once excluded.
-            if pattern.exclusion != matched:
+        for run in self._runs:
+            # An inclusion only matters while not excluded yet, an exception only once excluded; within a
+            # run of one kind, the first pattern that matches flips the state and the rest cannot.
+            if run.exclusion != matched:
                 continue
-            hit = pattern.matches(path) or any(pattern.matches(prefix) for prefix in prefixes)
-            if hit:
-                matched = not pattern.exclusion
+            if run.hit(candidates):
+                matched = not run.exclusion
         return matched

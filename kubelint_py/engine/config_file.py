@@ -200,12 +200,12 @@ def find_config_file(paths: Sequence[str], cwd: Path | None = None) -> Path | No
 
 
 def read_config_file(path: Path) -> ConfigFile:
+    from kubelint_py.engine.reading import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, "configuration file")
     except FileNotFoundError:
         raise ConfigError(f"configuration file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read configuration file {path}: {error}") from None
     if path.name == PYPROJECT or path.suffix == ".toml":
         return _read_toml(path, text)
     return _read_yaml(path, text)
@@ -238,6 +238,8 @@ def _read_toml(path: Path, text: str) -> ConfigFile:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses per level of nesting: `a=[[[[...` ten thousand deep
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     tool = document.get("tool", {})
     section = tool.get("kubelint", {}) if isinstance(tool, dict) else {}
     if not isinstance(section, dict):
@@ -417,7 +419,7 @@ def _register_policies(config_file: ConfigFile) -> None:
     if paths:
         from kubelint_py.engine.catalogue import use_user_policies
 
-        use_user_policies([_resolve(config_file, path) for path in paths])
+        use_user_policies([_resolve_inside(config_file, path, "policies") for path in paths])
 
 
 # --- merging -----------------------------------------------------------------------------------
@@ -427,9 +429,20 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value or ())
 
 
-def _resolve(config_file: ConfigFile, value: str) -> str:
-    path = Path(value).expanduser()
-    return str(path if path.is_absolute() else (config_file.folder / path).resolve())
+def _resolve_inside(config_file: ConfigFile, value: str, key: str) -> str:
+    """A path the configuration names, which must lie in its repository (the git top level above the
+    configuration file, else its folder): a configuration sent in a pull request must not make the run
+    read `/` as project context, `/dev/zero` as a baseline or policies from elsewhere."""
+    from kubelint_py.discovery.project_root import git_toplevel
+    from kubelint_py.engine.reading import inside
+
+    resolved = str((config_file.folder / value).resolve())
+    folder = str(config_file.folder.resolve())
+    boundary = git_toplevel(folder) or folder
+    if not inside(resolved, boundary):
+        raise ConfigError(f"{config_file.path}: {key}: '{value}' is outside the repository ({boundary}); a "
+                          "configuration file may only name paths inside it (give it on the command line)")
+    return resolved
 
 
 def _anchor_exclude(pattern: str, config_file: ConfigFile) -> tuple[str, ...]:
@@ -461,7 +474,7 @@ def _apply_file(config: Config, config_file: ConfigFile) -> None:
         elif field_name in ("select", "extend_select", "ignore", "external_objects"):
             setattr(config, field_name, _as_tuple(value))
         elif field_name == "policies":
-            config.policies = tuple(_resolve(config_file, str(v)) for v in value or ())
+            config.policies = tuple(_resolve_inside(config_file, str(v), file_key) for v in value or ())
         elif field_name == "fail_on":
             config.fail_on = None if value == "none" else Severity.parse(value)
         elif field_name == "severity_overrides":
@@ -475,7 +488,7 @@ def _apply_file(config: Config, config_file: ConfigFile) -> None:
         elif field_name == "per_path_ignores":
             config.per_path_ignores = {str(k): _as_tuple(v) for k, v in (value or {}).items()}
         elif field_name in ("project_root", "baseline"):
-            setattr(config, field_name, _resolve(config_file, str(value)))
+            setattr(config, field_name, _resolve_inside(config_file, str(value), file_key))
         elif field_name == "k8s_version":
             config.k8s_version = str(value).lstrip("v")
         else:

@@ -54,3 +54,11 @@ UNUSED_SUPPRESSION = _tool_rule(
     "A suppression comment or annotation suppresses nothing",
     "Stale suppressions hide future problems on that line and make reviewers think something is wrong.",
     "Remove the suppression, or the codes in it that no longer fire.", autofix="safe")
+FINDINGS_CAPPED = _tool_rule(
+    "KL012", "findings-capped", Severity.WARNING,
+    "Too many findings: some were dropped",
+    "A file (or a run) with thousands of findings of one kind is generated or hostile; reporting them all "
+    "would cost gigabytes and hide everything else. At most 500 findings of one rule are reported per "
+    "file, 1,000 findings per file and 10,000 findings of one rule per run; this finding says what was "
+    "dropped and where.",
+    "Fix the repeated problem (or disable or ignore that rule for the file), then run again to see the rest.")

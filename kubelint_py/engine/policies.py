@@ -109,12 +109,13 @@ def policy_files(paths: Iterable[str]) -> list[Path]:
 
 def load_policy_file(path: Path, *, validate: bool = True) -> list[Policy]:
     """Read and check one policy file; every problem is a ConfigError naming file:line:col."""
+    from kubelint_py.engine.reading import read_text
     from kubelint_py.parsing.yaml import load_yaml
 
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_text(path, "policy file")
+    except FileNotFoundError as error:
         raise ConfigError(f"{shown}: cannot read policy file: {error}") from None
     stream = load_yaml(text, "yaml12")
     if stream.problems:
@@ -265,6 +266,12 @@ def _check_regex(policy: Policy, path: tuple[Any, ...], pattern: str, *, key: bo
         hint = f" ({_INLINE_FLAG_HINT})" if "global flags not at the start" in str(error) else ""
         raise _policy_error(policy.source, span_at(policy.doc, path, key=key),
                             f"invalid regular expression {pattern!r}: {error}{hint}") from None
+    from kubelint_py.parsing.regex import available, compile_linear
+
+    if available() and compile_linear(pattern) is None:
+        raise _policy_error(policy.source, span_at(policy.doc, path, key=key),
+                            f"regular expression {pattern!r} is not supported: patterns are matched by RE2, in "
+                            "linear time, which has no lookaround and no backreferences")
 
 
 def _schema_sections(doc: YMap) -> list[tuple[str, ...]]:
@@ -377,7 +384,11 @@ def _validator_class() -> Any:
     """Draft 2020-12 plus quantityMinimum/quantityMaximum, imageRegistryIn and the `quantity` format."""
     from jsonschema import Draft202012Validator, validators
 
+    from kubelint_py.schemas.validation import linear_keywords
+
+    # Patterns (policy files come with the pull request) are matched in linear time by RE2.
     return validators.extend(Draft202012Validator, {
+        **linear_keywords(),
         "quantityMinimum": _quantity_keyword("min"),
         "quantityMaximum": _quantity_keyword("max"),
         "imageRegistryIn": _registry_keyword,

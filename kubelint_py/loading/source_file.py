@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -289,11 +290,20 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nod
         return
     stream = load_yaml(text, "yaml12" if candidate.kind == "compose" else "yaml11", max_nodes=max_nodes)
     if "{{" in text and (stream.complex_keys or any(p.kind == "syntax" for p in stream.problems)):
-        source.kind = "template"
-        line = line_at(text, text.find("{{"))
-        source.report(diag.TEMPLATE_SKIPPED, "Go/Helm template syntax (`{{ }}`) makes this file invalid YAML; "
-                      "it was skipped: lint the rendered output instead", Span.point(line))
-        return
+        templates = _template_documents(text, stream)
+        if templates.whole_file:
+            source.kind = "template"
+            line = line_at(text, text.find("{{"))
+            source.report(diag.TEMPLATE_SKIPPED, "Go/Helm template syntax (`{{ }}`) makes this file invalid "
+                          "YAML; it was skipped: lint the rendered output instead", Span.point(line))
+            return
+        # Only the documents that really are templates are skipped (one KL002 each); the others are
+        # linted, and their own syntax errors reported (a `{{` elsewhere no longer hides them).
+        for line in templates.brace_lines:
+            source.report(diag.TEMPLATE_SKIPPED, "Go/Helm template syntax (`{{ }}`) makes this document invalid "
+                          "YAML; it was skipped: lint the rendered output instead", Span.point(line))
+        stream = YamlStream([d for d in stream.documents if not templates.covers(d.span.line)],
+                            [p for p in stream.problems if p.kind != "syntax" or not templates.covers(p.span.line)])
     _report_yaml_problems(source, stream)
     roots = [doc for doc in stream.documents if isinstance(doc.value, YMap)]
     if any("apiVersion" in doc.value and "kind" in doc.value for doc in roots):
@@ -316,6 +326,45 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nod
             probe_compose_paths(source.compose)
         return
     source.kind = "other"
+
+
+class _Templates:
+    """Which documents of a YAML stream are unrendered templates: those holding `{{` with a syntax error
+    or a mapping used as a key (the sign of `{{ }}` read as flow mappings). Documents are told apart by
+    their `---` lines."""
+
+    def __init__(self, starts: list[int], templated: dict[int, int], documents: int) -> None:
+        self.starts = starts
+        self.templated = templated
+        """Document number -> line of its first `{{`."""
+        self.whole_file = len(templated) == documents
+
+    @property
+    def brace_lines(self) -> list[int]:
+        return sorted(self.templated.values())
+
+    def covers(self, line: int) -> bool:
+        return bisect_right(self.starts, line) - 1 in self.templated
+
+
+def _template_documents(text: str, stream: YamlStream) -> _Templates:
+    lines = text.split("\n")
+    starts = [1] + [number for number, line in enumerate(lines, 1) if line.startswith("---") and number > 1]
+    braces: dict[int, int] = {}
+    for number, line in enumerate(lines, 1):
+        if "{{" in line:
+            braces.setdefault(bisect_right(starts, number) - 1, number)
+    suspects = {p.span.line for p in stream.problems if p.kind == "syntax"} | set(stream.complex_key_lines)
+    if stream.complex_keys > len(stream.complex_key_lines):
+        suspects |= set(range(1, len(lines) + 1))  # too many to place: every document with `{{`
+    # A parser often notices an unclosed document only at the next `---`: that line counts for both.
+    at_start = {line - 1 for line in suspects if line > 1 and line in set(starts)}
+    candidates = {bisect_right(starts, line) - 1 for line in suspects | at_start}
+    templated = {doc: braces[doc] for doc in candidates if doc in braces}
+    documents = sum(1 for number, start in enumerate(starts)
+                    if any(line.strip() and not line.startswith(("#", "---"))
+                           for line in lines[start - 1:starts[number + 1] - 1 if number + 1 < len(starts) else None]))
+    return _Templates(starts, templated, max(documents, 1))
 
 
 def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Span) -> None:

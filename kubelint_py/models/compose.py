@@ -12,7 +12,10 @@ from kubelint_py.core.source import Location, Span
 from kubelint_py.models.located import YList, YMap
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}, ${VAR:+alt}, $VAR; `$$` is a literal $.
-_INTERPOLATION = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+# A `${` is closed by the next `}` before another `$`: a nested default (`${A:-${B}}`) is still found
+# through its inner reference, and `${${${...` is one linear scan (it was quadratic: each `${` scanned to the
+# end of the value).
+_INTERPOLATION = re.compile(r"\$(?:\{[^}$]*\}|[A-Za-z_][A-Za-z0-9_]*)")
 
 
 def is_interpolated(value: Any) -> bool:

@@ -45,6 +45,12 @@ per MB, a hostile 10 MB `[a,a,a,...]` has 5 million, which would take half a min
 MIN_EXPANSION_BUDGET = 250_000
 """Aliases may expand a document to this many nodes, or four times its event count if larger."""
 
+BYTES_PER_NODE = 64
+"""A scalar value counts one node more per this many characters (a shift by 6): aliases are counted by
+what they expand to, bytes included (a 1 MB anchored string aliased 3,000 times was 3,000 nodes, and
+3 GB for every later stage that copies or quotes values: schema messages, reports). The file's own
+text is allowed on top of the node budget, so only expansion can exceed it."""
+
 
 class YamlProblem(NamedTuple):
     kind: Literal["syntax", "duplicate-key", "alias-bomb", "too-deep", "too-large"]
@@ -84,6 +90,8 @@ class YamlStream:
     problems: list[YamlProblem]
     complex_keys: int = 0
     """Mappings used as keys: legal YAML, but in practice the sign of an unrendered `{{ }}` template."""
+    complex_key_lines: list[int] = field(default_factory=list)
+    """Where the first of them are (at most 1,000), so that each document is judged on its own."""
 
 
 # --- scalar resolution -------------------------------------------------------------------------
@@ -249,9 +257,12 @@ class _Builder:
         self.doc_has_value = False
         self.failed_document = False
         self.complex_keys = 0
+        self.complex_key_lines: list[int] = []
         self.line_offset = 0
         """Lines before the text being parsed (when reading on after a fatal error, chunk by chunk)."""
         self.max_events = MAX_NODES
+        self.text_allowance = 0
+        """The file's length in nodes of BYTES_PER_NODE characters (see _add)."""
         self.events_seen = 0
         self.doc_first_event = 0
 
@@ -298,7 +309,7 @@ class _Builder:
                                 value, ambiguity = resolve(text, tag, style, schema)
                             if ambiguity is None:
                                 if type(container) is ylist:
-                                    frame.size += 1
+                                    frame.size += 1 + (len(text) >> 6)
                                     frame.end = span
                                     container.append(value)
                                     container.item_spans.append(span)
@@ -306,7 +317,7 @@ class _Builder:
                                 key = frame.pending_key
                                 key_spans = container.key_spans
                                 if key not in key_spans:  # a duplicate key is reported by _add
-                                    frame.size += 1
+                                    frame.size += 1 + (len(text) >> 6)
                                     frame.end = span
                                     frame.pending_key = no_key
                                     container[key] = value
@@ -314,14 +325,14 @@ class _Builder:
                                     container.value_spans[key] = span
                                     continue
                             self.events_seen = seen
-                            self._add(value, span, 1, None, ambiguity, text)
+                            self._add(value, span, 1 + (len(text) >> 6), None, ambiguity, text)
                             continue
                     if tag is None and not style and (not text or text[0] not in maybe):
                         value, ambiguity = text or None, None
                     else:
                         value, ambiguity = resolve(text, tag, style, schema)
                     self.events_seen = seen
-                    self._add(value, span, 1, anchor, ambiguity, text)
+                    self._add(value, span, 1 + (len(text) >> 6), anchor, ambiguity, text)
                 elif code == _END_EVENT:
                     stack = self.stack
                     frame = stack.pop()
@@ -453,11 +464,12 @@ class _Builder:
         frame = self.stack[-1]
         frame.size += size
         frame.end = span
-        if frame.size > MIN_EXPANSION_BUDGET and frame.size > 4 * self.doc_events:
+        if frame.size > max(MIN_EXPANSION_BUDGET, 4 * self.doc_events) + self.text_allowance:
             self._fail_document(YamlProblem(
                 "alias-bomb",
-                f"aliases expand this document to more than {frame.size:,} nodes (a 'billion laughs' "
-                "pattern); the document is not linted", span), stop=True)
+                f"aliases expand this document to more than {frame.size:,} nodes, counting "
+                f"{BYTES_PER_NODE} characters of text as one (a 'billion laughs' pattern); "
+                "the document is not linted", span), stop=True)
             return
         container = frame.container
         if isinstance(container, YList):
@@ -476,6 +488,8 @@ class _Builder:
                 key = value
             else:
                 self.complex_keys += 1
+                if len(self.complex_key_lines) < 1_000:
+                    self.complex_key_lines.append(span.line)
                 key = str(dict(value) if isinstance(value, YMap) else value)
             frame.pending_key = key
             frame.pending_key_span = span
@@ -661,6 +675,7 @@ def load_yaml(text: str, schema: Schema = "yaml11", *, pure: bool = False,
         text = text[1:]
     builder = _Builder(schema)
     builder.max_events = max_nodes
+    builder.text_allowance = len(text) // BYTES_PER_NODE
     try:
         return _load(builder, text, pure)
     except _TooLarge:
@@ -693,4 +708,4 @@ def _load(builder: _Builder, text: str, pure: bool) -> YamlStream:
         for problem in builder.problems:
             unique.setdefault((problem.kind, problem.span.line), problem)
         builder.problems = list(unique.values())
-    return YamlStream(builder.documents, builder.problems, builder.complex_keys)
+    return YamlStream(builder.documents, builder.problems, builder.complex_keys, builder.complex_key_lines)

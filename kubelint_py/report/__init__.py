@@ -29,9 +29,18 @@ def get_renderer(name: str) -> Renderer:
 
 
 # Every C0/C1 control character but tab (ANSI escapes start with ESC or CSI), line and paragraph
-# separators, and the bidirectional overrides that make a terminal show text in another order.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\r": "\\r"}
+# separators, the bidirectional marks and overrides that make a terminal show text in another order
+# (U+061C, U+200E/F, U+202A-E, U+2066-9), invisible characters that can hide text (soft hyphen,
+# zero-width spaces and joiners, word joiner and invisible operators, BOM, interlinear annotations, the
+# Unicode tag block), lone surrogates (file names that are not valid UTF-8, decoded with
+# surrogateescape), and `##[`, which GitHub's runner reads as a (legacy) workflow command anywhere in a
+# line of a step's output.
+_INVISIBLE = ("\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+              "\u3164\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f")
+_CONTROL = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_INVISIBLE}]|##\\[")
+_NAMED = {"\n": "\\n", "\r": "\\r", "##[": "#\\x23["}
+# `::command::` at the start of a line (after blanks, which the runner trims) is a workflow command.
+_COMMAND_START = re.compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
 
 
 def _escape_one(match: re.Match[str]) -> str:
@@ -40,21 +49,47 @@ def _escape_one(match: re.Match[str]) -> str:
     if named is not None:
         return named
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def escape_control(text: str) -> str:
     """Make control characters visible, so file content and file names cannot drive a terminal.
 
     Newlines are escaped too: one finding stays one line, and a file name cannot forge another finding.
+    Text cannot start a CI workflow command either: `##[` anywhere and `::` at the start (the text may
+    begin a line of output, as paths do) are written with an escaped character.
     """
-    return _CONTROL.sub(_escape_one, text)
+    escaped = _CONTROL.sub(_escape_one, text)
+    if escaped and (escaped[0] == ":" or escaped[0].isspace()):
+        escaped = _COMMAND_START.sub(r"\1\\x3a", escaped, count=1)
+    return escaped
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+def escape_lines(text: str) -> str:
+    """escape_control for a block of lines (keeps the newlines, and neutralises each line's start)."""
+    return "\n".join(escape_control(line) for line in text.split("\n"))
+
+
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_INVISIBLE}]|##\\[")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    text = match.group()
+    if text == "##[":
+        return "#\\u0023["
+    code = ord(text)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xd800 + high:04x}\\u{0xdc00 + low:04x}"
 
 
 def terminal_safe_json(text: str) -> str:
     """JSON text with the characters json.dumps(ensure_ascii=False) leaves raw (C1 controls, line
-    separators, bidi overrides) written as \\u escapes: the same document, safe to print to a terminal."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    separators, bidi marks, invisible characters, lone surrogates from file names that are not UTF-8)
+    and `##[` (a CI workflow command) written as \\u escapes: the same document, safe to print to a
+    terminal or a CI log, and encodable as UTF-8. (JSON lines never start with `::`: strings are quoted.)"""
+    return _JSON_UNSAFE.sub(_json_escape, text)
+

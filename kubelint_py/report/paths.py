@@ -61,7 +61,9 @@ class PathMapper:
             rel, inside = self.relative(path)
             # Percent-encode everything but '/' and unreserved characters; ':' too, so that a first
             # segment such as `a:b.yaml` cannot be read as a URI scheme.
-            hit = self._uris[path] = (quote(rel, safe="/"), True) if inside else (Path(rel).as_uri(), False)
+            # A name that is not valid UTF-8 (decoded with surrogateescape) is quoted from its bytes.
+            hit = self._uris[path] = ((quote(rel.encode("utf-8", "surrogateescape"), safe="/"), True) if inside
+                                      else (Path(rel).as_uri(), False))
         return hit
 
     def root_uri(self) -> str:

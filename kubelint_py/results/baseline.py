@@ -114,12 +114,14 @@ def fingerprints(findings: Sequence[Finding], files: Iterable[SourceFile], base:
 
 
 def load_baseline(path: str) -> Baseline:
+    from kubelint_py.engine.reading import read_text
+
     target = Path(path)
     try:
-        document = json.loads(target.read_text(encoding="utf-8"))
+        document = json.loads(read_text(target, "baseline file"))
     except FileNotFoundError:
         raise ConfigError(f"baseline file {path} does not exist (create it with --write-baseline {path})") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (RecursionError, json.JSONDecodeError) as error:
         raise ConfigError(f"cannot read baseline file {path}: {error}") from None
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list) or document.get("version") != VERSION:
@@ -164,10 +166,11 @@ def baseline_document(findings: Sequence[Finding], files: Sequence[SourceFile], 
     }
 
 
-def write_baseline(findings: Sequence[Finding], files: Sequence[SourceFile], path: str) -> int:
-    """Write the baseline file; returns the number of findings recorded."""
+def write_baseline(findings: Sequence[Finding], files: Sequence[SourceFile], path: str, *,
+                   force: bool = False) -> int:
+    """Write the baseline file (a link only with force); returns the number of findings recorded."""
     from kubelint_py.core.files import write_atomically
 
     document = baseline_document(findings, files, path)
-    write_atomically(path, json.dumps(document, indent=2) + "\n")
+    write_atomically(path, json.dumps(document, indent=2) + "\n", force=force)
     return sum(entry["count"] for entry in document["findings"])

@@ -12,18 +12,29 @@ Two stages, so the common case is cheap:
    best), located with `span_at` (the key for unknown fields, the value for wrong types and values, the
    mapping's own key for missing required fields) and rewritten as one sentence. Exactly one issue per
    location.
+
+Schemas come from the pull request too (CRDs), so both stages are bounded: `pattern` and
+`patternProperties` are matched by RE2 in linear time (kubelint_py.parsing.regex; a pattern RE2 cannot
+express, with lookaround or backreferences, is not checked), `uniqueItems` hashes a canonical form of
+each item (linear, not pairwise), jsonschema sees long strings and containers through a view whose repr
+is short (its messages quote the instance: a 1 MB string aliased 3,000 times made 6 GB of messages), at
+most MAX_ERRORS errors are read per object, and a failure (RecursionError, MemoryError, a bug) raises
+SchemaCheckFailed, which the engine reports as KL005: never silence.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from itertools import islice
 from typing import Any, NamedTuple
 
 from kubelint_py.core.source import Span
 from kubelint_py.models.located import span_at
+from kubelint_py.parsing.regex import Searcher, searcher
 
 Check = Callable[[Any], bool]
 Path = tuple[Any, ...]
@@ -195,7 +206,12 @@ class _Compiler:
         props: dict[str, Check] = {}
         for name, sub in (schema.get("properties") or {}).items():
             props[name] = self._lazy_entry(props, name, sub)
-        patterns = [(re.compile(p), self.lazy(sub)) for p, sub in (schema.get("patternProperties") or {}).items()]
+        patterns: list[tuple[Searcher, Check]] = []
+        for source, sub in (schema.get("patternProperties") or {}).items():
+            found = searcher(source)
+            if found is None:
+                return _never  # RE2 cannot express it: jsonschema (which then skips it) decides
+            patterns.append((found, self.lazy(sub)))
         extra_schema = schema.get("additionalProperties", True)
         if extra_schema is False and not self.strict:
             extra_schema = True
@@ -232,7 +248,7 @@ class _Compiler:
                     return False
                 matched = sub is not None
                 for pattern, pattern_check in patterns:
-                    if isinstance(key, str) and pattern.search(key):
+                    if isinstance(key, str) and pattern(key):
                         matched = True
                         if not pattern_check(item):
                             return False
@@ -311,11 +327,10 @@ def _k_not(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
 
 
 def _k_pattern(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
-    try:
-        pattern = re.compile(arg)
-    except (re.error, TypeError):
-        return _never
-    return lambda value: not isinstance(value, str) or pattern.search(value) is not None
+    pattern = searcher(arg) if isinstance(arg, str) else None
+    if pattern is None:
+        return _always  # not checked (RE2 cannot express it), by jsonschema either
+    return lambda value: not isinstance(value, str) or pattern(value)
 
 
 def _number(value: Any) -> bool:
@@ -345,16 +360,35 @@ def _k_unique(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
     if arg is not True:
         return _always
 
-    def check(value: Any) -> bool:
-        if not isinstance(value, list):
-            return True
-        for i, item in enumerate(value):
-            for other in value[i + 1:]:
-                if _strict_equal(item, other):
-                    return False
-        return True
+    return _all_unique
 
-    return check
+
+def _canonical(value: Any) -> Any:
+    """A hashable form equal for JSON-equal values (true is not 1; 1 equals 1.0), as _strict_equal."""
+    if isinstance(value, bool) or value is None:
+        return (0, value)
+    if isinstance(value, int | float):
+        return (1, int(value) if isinstance(value, float) and value.is_integer() else value)
+    if isinstance(value, str):
+        return (2, str(value))
+    if isinstance(value, dict):
+        return (3, frozenset((_canonical(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return (4, tuple(_canonical(v) for v in value))
+    return (5, id(value))
+
+
+def _all_unique(value: Any) -> bool:
+    """uniqueItems in linear time (it compared every pair: 50,000 items took minutes)."""
+    if not isinstance(value, list):
+        return True
+    seen: set[Any] = set()
+    for item in value:
+        key = _canonical(item)
+        if key in seen:
+            return False
+        seen.add(key)
+    return True
 
 
 def _k_multiple_of(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
@@ -479,6 +513,68 @@ class Wording(NamedTuple):
 _DEFAULT_WORDING = Wording()
 
 
+RECURSION_LIMIT = 12_000
+MAX_ERRORS = 10_000
+"""jsonschema errors read per object (each gives at most one issue per location)."""
+_SHOWN = 80
+
+
+class SchemaCheckFailed(Exception):
+    """Validation could not finish; the rule that asked fails, and the engine reports KL005."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 200 else text[:200] + f"... ({len(text)} characters)"
+
+
+class _ShortStr(str):
+    """A long string as jsonschema sees it: the same text, a short repr."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str.__repr__(self[:_SHOWN]) + f"...({len(self)} characters)"
+
+
+class _ShortMap(dict[Any, Any]):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<mapping of {len(self)} entries>"
+
+
+class _ShortList(list[Any]):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<list of {len(self)} items>"
+
+
+def _view(value: Any, memo: dict[int, Any]) -> Any:
+    """The instance with short reprs (aliased nodes stay shared): jsonschema quotes `instance!r`."""
+    if isinstance(value, str):
+        if len(value) <= _SHOWN:
+            return value
+    elif not isinstance(value, dict | list):
+        return value
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if isinstance(value, str):
+        view: Any = _ShortStr(value)
+    elif isinstance(value, dict):
+        view = _ShortMap()
+        memo[id(value)] = view
+        for key, item in value.items():
+            view[_view(key, memo)] = _view(item, memo)
+    else:
+        view = _ShortList()
+        memo[id(value)] = view
+        view.extend(_view(item, memo) for item in value)
+    memo[id(value)] = view
+    return view
+
+
 class SchemaValidator:
     """One schema, its compiled fast check and (built on first need) its jsonschema validator."""
 
@@ -518,16 +614,22 @@ class SchemaValidator:
         if self.is_valid(instance):
             return []
         found: dict[tuple[Path, bool], SchemaIssue] = {}
+        # jsonschema uses several frames per level: the 400 levels the loader allows need more than the
+        # default limit (Python 3.11 frames of pure-Python calls do not use the C stack).
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
         try:
-            errors = list(self._validator().iter_errors(instance))
-        except Exception:
-            # A schema jsonschema cannot apply (a CRD pattern in a regex dialect Python rejects, a
-            # dangling $ref): judge nothing rather than guess.
-            return []
-        for error in errors:
-            for issue in _explain(error, instance, wording, skip):
-                key = (issue.path, issue.validator in ("additionalProperties", "required"))
-                found.setdefault(key, issue)
+            for error in islice(self._validator().iter_errors(_view(instance, {})), MAX_ERRORS):
+                for issue in _explain(error, instance, wording, skip):
+                    key = (issue.path, issue.validator in ("additionalProperties", "required"))
+                    found.setdefault(key, issue)
+        except Exception as error:
+            # A schema jsonschema cannot apply (a dangling $ref), a document too deep for it, memory:
+            # reported (KL005), never a silent pass.
+            raise SchemaCheckFailed(f"schema validation stopped: {type(error).__name__}: "
+                                    f"{_short(str(error))}") from None
+        finally:
+            sys.setrecursionlimit(limit)
         return sorted(found.values(), key=lambda i: (i.span.line, i.span.column) if i.span else (0, 0))
 
 
@@ -535,16 +637,49 @@ class SchemaValidator:
 def _validator_class(strict: bool) -> Any:
     from jsonschema import Draft202012Validator, validators
 
-    if strict:
-        return Draft202012Validator
-    base = Draft202012Validator.VALIDATORS["additionalProperties"]
+    return validators.extend(Draft202012Validator, linear_keywords(strict))
+
+
+def linear_keywords(strict: bool = True) -> dict[str, Any]:
+    """jsonschema keyword functions for pattern, patternProperties, additionalProperties (which matches
+    patternProperties) and uniqueItems that run in linear time and quote no whole instance; a pattern RE2
+    cannot express is not checked. Non-strict: additionalProperties: false allows unknown fields."""
+    from jsonschema.exceptions import ValidationError
+
+    def pattern(validator: Any, source: Any, instance: Any, schema: Any) -> Any:
+        found = searcher(source) if isinstance(source, str) else None
+        if found is not None and isinstance(instance, str) and not found(instance):
+            yield ValidationError(f"does not match {_short(repr(source))}")
+
+    def pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Any:
+        if not isinstance(instance, dict) or not isinstance(patterns, Mapping):
+            return
+        for source, subschema in patterns.items():
+            found = searcher(source)
+            if found is None:
+                continue
+            for key, item in instance.items():
+                if isinstance(key, str) and found(key):
+                    yield from validator.descend(item, subschema, path=key, schema_path=source)
 
     def additional_properties(validator: Any, extra: Any, instance: Any, schema: Any) -> Any:
-        if extra is False:
+        if not isinstance(instance, dict) or (extra is False and not strict):
             return  # non-strict: unknown fields are allowed (the API server drops them)
-        yield from base(validator, extra, instance, schema)
+        extras = _extra_keys(instance, schema)
+        if extras is None:
+            return  # a patternProperties pattern RE2 cannot express: which keys are extra is unknown
+        if isinstance(extra, Mapping):
+            for key in extras:
+                yield from validator.descend(instance[key], extra, path=key)
+        elif extra is False and extras:
+            yield ValidationError(f"{len(extras)} additional properties are not allowed")
 
-    return validators.extend(Draft202012Validator, {"additionalProperties": additional_properties})
+    def unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+        if unique and isinstance(instance, list) and not _all_unique(instance):
+            yield ValidationError("has non-unique elements")
+
+    return {"pattern": pattern, "patternProperties": pattern_properties,
+            "additionalProperties": additional_properties, "uniqueItems": unique_items}
 
 
 def _branch_errors(error: Any) -> dict[int, list[Any]]:
@@ -575,11 +710,14 @@ def _reduce(error: Any) -> list[Any]:
     return reduced
 
 
-def _extra_keys(instance: Mapping[Any, Any], schema: Mapping[str, Any]) -> list[Any]:
+def _extra_keys(instance: Mapping[Any, Any], schema: Mapping[str, Any]) -> list[Any] | None:
+    """Keys neither named nor matched by a pattern; None when a pattern cannot be matched (RE2)."""
     props = schema.get("properties") or {}
-    patterns = [re.compile(p) for p in (schema.get("patternProperties") or {})]
+    patterns = [searcher(p) for p in (schema.get("patternProperties") or {})]
+    if any(p is None for p in patterns):
+        return None
     return [k for k in instance
-            if k not in props and not any(isinstance(k, str) and p.search(k) for p in patterns)]
+            if k not in props and not any(isinstance(k, str) and p(k) for p in patterns if p is not None)]
 
 
 def _allowed_types(error: Any) -> list[str]:
@@ -610,7 +748,7 @@ def _explain(error: Any, root: Any, wording: Wording, skip: Callable[[Any, str],
         where = wording.where(path)
         if keyword == "additionalProperties" and isinstance(value, Mapping):
             allowed = list((err.schema.get("properties") or {}).keys())
-            for key in _extra_keys(value, err.schema):
+            for key in _extra_keys(value, err.schema) or ():
                 phrase = (wording.unknown(path, str(key)) if wording.unknown is not None
                           else f"unknown {wording.field} '{key}' {'in' if path else 'at'} {where}")
                 hint = suggest(str(key), allowed)
@@ -637,10 +775,10 @@ def _explain(error: Any, root: Any, wording: Wording, skip: Callable[[Any, str],
                 message = f"{where} has an invalid value ({got}): it fits none of the allowed forms"
         elif keyword in ("enum", "const"):
             options = err.validator_value if keyword == "enum" else [err.validator_value]
-            shown = _join([f"'{o}'" for o in list(options)[:12] if o is not None])
+            shown = _join([f"'{_short(str(o))}'" for o in list(options)[:12] if o is not None])
             message = f"{where} must be {shown}, got {got}"
         elif keyword == "pattern":
-            message = f"{where} must match the pattern '{err.validator_value}', got {got}"
+            message = f"{where} must match the pattern '{_short(str(err.validator_value))}', got {got}"
         elif keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
             relation = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most",
                         "exclusiveMaximum": "less than"}[keyword]

@@ -178,12 +178,17 @@ def image_stage_indices(dockerfile: Dockerfile) -> set[int]:
     return result
 
 
+MAX_ANCESTRY = 64
+"""Stages of a FROM chain that rules look through (a Dockerfile of 20,000 stages each built FROM the one
+before made every per-stage rule quadratic: minutes). Real chains are a handful of stages deep."""
+
+
 def ancestry(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stage and the stages it is built FROM, oldest first."""
+    """The stage and the stages it is built FROM, oldest first (at most MAX_ANCESTRY of them)."""
     chain: list[Stage] = []
     seen: set[int] = set()
     current: Stage | None = stage
-    while current is not None and current.index not in seen:
+    while current is not None and current.index not in seen and len(chain) < MAX_ANCESTRY:
         seen.add(current.index)
         chain.append(current)
         current = dockerfile.stages[current.parent_stage] if current.parent_stage is not None else None
