@@ -32,7 +32,7 @@ class FileSpan(Span):
 
     __slots__ = ()
 
-    def __new__(cls, path: str, span: Span) -> FileSpan:  # noqa: D102
+    def __new__(cls, path: str, span: Span) -> FileSpan:
         return tuple.__new__(cls, (span[0], span[1], span[2], span[3], path))
 
     @property

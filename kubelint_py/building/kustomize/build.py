@@ -74,16 +74,23 @@ class Files:
     _bytes: dict[str, bytes] = field(default_factory=dict)
     budget: Budget = field(default_factory=lambda: Budget(20_000_000))
 
-    def real(self, folder: str, relative: str, span: Span) -> str:
+    def real(self, folder: str, relative: str, span: Span, *, below: bool = False) -> str:
+        """The real path of a named file; with below=True it must be in or below `folder` (kustomize's load
+        restriction for files; folders of other kustomizations may be anywhere in the repository)."""
         if os.path.isabs(relative):
             raise BuildError(f"'{relative}' is an absolute path; kustomize only reads inside the tree", span)
         real = os.path.realpath(os.path.join(folder, relative))
         if os.path.commonpath([self.boundary, real]) != self.boundary:
             raise BuildError(f"'{relative}' is outside the repository; it was not read", span)
+        if below and os.path.isfile(real):
+            base = os.path.realpath(folder)
+            if os.path.commonpath([base, real]) != base:
+                raise BuildError(f"file '{relative}' is not in or below the kustomization's folder "
+                                 "(kustomize refuses it)", span)
         return real
 
     def read_bytes(self, folder: str, relative: str, span: Span) -> tuple[bytes, str]:
-        real = self.real(folder, relative, span)
+        real = self.real(folder, relative, span, below=True)
         if real not in self._bytes:
             if not os.path.isfile(real):
                 raise BuildError(f"file '{relative}' not found", span)
@@ -114,8 +121,8 @@ class Files:
                 raise BuildError(f"'{shown}' is not valid YAML (line {problem.span.line}: {problem.message})",
                                  span)
             docs = [(d.index, d.value, d.span) for d in stream.documents]
-        relocated = [(index, copy_tree(value, self.budget, shown), FileSpan(shown, doc_span))
-                     for index, value, doc_span in docs]
+        relocated: list[tuple[int, Any, Span]] = [
+            (index, copy_tree(value, self.budget, shown), FileSpan(shown, doc_span)) for index, value, doc_span in docs]
         loaded = self._yaml[real] = LoadedFile(shown, relocated)
         return loaded
 
@@ -225,7 +232,7 @@ class Builder:
             raise BuildError("a resources entry must be a path", span)
         if _REMOTE.search(entry):
             raise Unsupported("resources", span, f"remote base '{entry}'")
-        real = self.files.real(folder, entry, span)
+        real = self.files.real(folder, entry, span, below=True)
         if os.path.isdir(real):
             target = self._folder(folder, entry, span, stack, "resource")
             added = self._accumulate(target, [], stack, depth + 1)
@@ -273,7 +280,7 @@ class Builder:
         if not isinstance(item, str):
             raise BuildError("a patch must be a path or YAML text", span)
         if "\n" not in item and not item.lstrip().startswith(("{", "[")) and ":" not in item.split("/")[-1]:
-            real = self.files.real(folder, item, span)
+            real = self.files.real(folder, item, span, below=True)
             if not os.path.isfile(real):
                 raise BuildError(f"patch file '{item}' not found", span)
             self.used.add(real)
@@ -285,7 +292,7 @@ class Builder:
         stream = load_yaml(text)
         if stream.problems:
             raise BuildError(f"inline patch is not valid YAML: {stream.problems[0].message}", span)
-        shown = span[4] if len(span) == 5 else self.current_file  # type: ignore[misc]
+        shown = span[4] if len(span) == 5 else self.current_file
         found: list[tuple[Any, Span]] = []
         for doc in stream.documents:
             if doc.value is None:
@@ -328,7 +335,8 @@ class Builder:
             pairs = entry.get_map("pairs")
             if pairs is not None:
                 selectors = entry.get("includeSelectors") is True
-                add_labels(objs, pairs, selectors=selectors, templates=selectors or entry.get("includeTemplates") is True)
+                templates = selectors or entry.get("includeTemplates") is True
+                add_labels(objs, pairs, selectors=selectors, templates=templates)
         annotations = k.get_map("commonAnnotations")
         if annotations is not None:
             add_annotations(objs, annotations)
@@ -408,7 +416,7 @@ def _selects(obj: Obj, target: YMap) -> bool:
     group, _, version = api.rpartition("/")
     for key, have in (("group", group), ("version", version), ("kind", obj.kind)):
         wanted = target.get(key)
-        if wanted not in (None, "") and str(wanted) != have:
+        if wanted not in (None, "") and not _regex(str(wanted), have):
             return False
     name = target.get("name")
     if name not in (None, "") and not any(_regex(str(name), n) for n in obj.names()):

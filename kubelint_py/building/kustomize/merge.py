@@ -95,8 +95,8 @@ def _merge_map(target: YMap, patch: YMap, builtin: bool, budget: Budget) -> None
                 _merge_list(current, value, keys, builtin, budget)
             else:
                 _put(target, key, _strip(value, budget), patch)
-        else:
-            _put(target, key, value, patch)
+        elif key not in target or current != value or type(current) is not type(value):
+            _put(target, key, value, patch)  # a value the patch only restates keeps its first line
 
 
 def _put(target: YMap, key: Any, value: Any, patch: YMap) -> None:
@@ -124,23 +124,28 @@ def _merge_list(target: YList, patch: YList, keys: tuple[str, ...], builtin: boo
         target[:] = [v for v, _ in kept]
         target.item_spans = [s for _, s in kept]
         return
+    # The result (as kustomize gives it): the patch's items in the patch's order (merged into the item
+    # they name when there is one), then the other items in their order.
+    first: list[tuple[Any, Span]] = []
+    used: set[int] = set()
     for index, item in enumerate(patch):
         found = _key_of(item, keys)
         if found is None:
             continue
-        position = next((i for i, have in enumerate(target) if _key_of(have, (found[0],)) == found), None)
+        position = next((i for i, have in enumerate(target) if i not in used and _key_of(have, (found[0],)) == found),
+                        None)
+        if position is not None:
+            used.add(position)
         if isinstance(item, YMap) and item.get("$patch") == "delete":
-            if position is not None:
-                del target[position]
-                if position < len(target.item_spans):
-                    del target.item_spans[position]
             continue
         if position is not None and isinstance(target[position], YMap):
             _merge_map(target[position], item, builtin, budget)
+            first.append((target[position], target.item_span(position)))
         else:
-            spans = _spans(target)
-            target.append(_strip(item, budget))
-            target.item_spans = [*spans, patch.item_span(index)]
+            first.append((_strip(item, budget), patch.item_span(index)))
+    rest = [(v, target.item_span(i)) for i, v in enumerate(target) if i not in used]
+    target[:] = [v for v, _ in first] + [v for v, _ in rest]
+    target.item_spans = [s for _, s in first] + [s for _, s in rest]
 
 
 # --- JSON 6902 --------------------------------------------------------------------------------------

@@ -119,7 +119,8 @@ _TEMPLATE_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
     kind: (("spec", "template", "metadata"),)
     for kind in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "ReplicationController")
 }
-_TEMPLATE_LABELS["CronJob"] = (("spec", "jobTemplate", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata"))
+_TEMPLATE_LABELS["CronJob"] = (("spec", "jobTemplate", "metadata"),
+                               ("spec", "jobTemplate", "spec", "template", "metadata"))
 
 # (path of the selector map, created when absent)
 _SELECTORS: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
@@ -160,7 +161,7 @@ def add_labels(objs: list[Obj], labels: YMap, *, selectors: bool, templates: boo
         return
     for obj in objs:
         _set_all(ensure_map(obj.meta, "labels", labels.span), labels, labels.key_span)
-        if obj.kind == "StatefulSet" and selectors:
+        if obj.kind == "StatefulSet" and (selectors or templates):
             for claim in maps_at(obj.body, ("spec", "volumeClaimTemplates")):
                 _set_all(ensure_map(ensure_map(claim, "metadata", labels.span), "labels", labels.span), labels,
                          labels.key_span)
@@ -387,5 +388,5 @@ def _fix_subject(subject: YMap, candidates: list[Obj], namespace: str | None) ->
     target = found[0]
     if target.name != value:
         set_value(subject, "name", target.name, subject.value_span("name"))
-    if "namespace" in subject and target.namespace is not None and target.namespace != wanted:
+    if target.namespace is not None and target.namespace != wanted:
         set_value(subject, "namespace", target.namespace, subject.value_span("namespace"))
