@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kubelint_py.building.kustomize.build import KUSTOMIZATION_FILES
-from kubelint_py.parsing.source import Location
+from kubelint_py.core.source import Location
 from tests.kustomize_support import KUSTOMIZE_FIXTURES, kubectl, kubectl_build, our_build, our_objects
 
 KUBECTL = kubectl()

@@ -53,3 +53,17 @@ UNUSED_SUPPRESSION = _tool_rule(
     "A suppression comment or annotation suppresses nothing",
     "Stale suppressions hide future problems on that line and make reviewers think something is wrong.",
     "Remove the suppression, or the codes in it that no longer fire.")
+KUSTOMIZE_FAILED = _tool_rule(
+    "KL008", "kustomize-build-failed", Severity.ERROR,
+    "A kustomization cannot be built",
+    "kustomize (and `kubectl apply -k`) fails on a missing resource or patch file, a patch whose target is "
+    "not in the build, a cycle of kustomizations or a resource added twice: nothing of that overlay deploys. "
+    "Its files are then linted one by one.",
+    "Fix the kustomization line reported (the message says what kustomize would complain about).")
+KUSTOMIZE_NOT_BUILT = _tool_rule(
+    "KL009", "kustomize-not-built", Severity.INFO,
+    "A kustomization uses what kubelint-py does not build offline",
+    "Remote bases, helmCharts, vars/replacements and transformer or generator plugins are not built "
+    "in-process (no network, nothing executed); that root's files are linted one by one, as without "
+    "kustomize support.",
+    "Nothing to fix; render it (`kubectl kustomize DIR | kubelint-py check -`) to lint what it deploys.")

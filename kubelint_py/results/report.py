@@ -24,6 +24,8 @@ class Report:
     """Files loaded only to resolve references (project scope); nothing is reported for them."""
     replayed: bool = False
     """True when an identical earlier run was replayed from the cache (files then carry no models)."""
+    extra_inputs: list[str] = field(default_factory=list)
+    """Files read besides the linted ones (kustomize bases and generator files elsewhere)."""
 
     @property
     def active(self) -> list[Finding]:

@@ -29,8 +29,8 @@ from kubelint_py.building.kustomize.transforms import (
     set_namespace,
     set_replicas,
 )
+from kubelint_py.core.source import FileSpan, Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import FileSpan, Span
 from kubelint_py.parsing.yaml import load_yaml
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from kubelint_py.building.kustomize.nodes import BuildError, ensure_map, plain, set_value
 from kubelint_py.building.kustomize.transforms import Obj
+from kubelint_py.core.source import FileSpan, Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import FileSpan, Span
 
 _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 _KEY_NAME = re.compile(r"[-._a-zA-Z0-9]+")

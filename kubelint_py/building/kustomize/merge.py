@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from kubelint_py.building.kustomize.nodes import Budget, BuildError, copy_tree, plain
+from kubelint_py.core.source import Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Span
 
 # List merge keys of the built-in kinds (the `patchMergeKey` of the Kubernetes API types), by field name.
 MERGE_KEYS: dict[str, tuple[str, ...]] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubelint_py.core.source import FileSpan, Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import FileSpan, Span
 
 
 class BuildError(Exception):

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint_py.building.kustomize.nodes import Budget, ensure_map, set_value
+from kubelint_py.core.source import Span
 from kubelint_py.models.kubernetes import CLUSTER_SCOPED_KINDS
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Span
 
 
 @dataclass(eq=False)
