@@ -388,14 +388,19 @@ class Builder:
             namespace = meta.get("namespace") if meta is not None else None
             kind, api = patch.get("kind"), patch.get("apiVersion")
             group = api.rpartition("/")[0] if isinstance(api, str) and "/" in api else ""
-            matched = [o for o in objs if o.kind == kind and o.group == group
-                       and isinstance(name, str) and name in o.names()
-                       and (namespace is None or namespace == o.namespace
-                            or any(namespace == ns for _, ns in o.old_names))]
+            wanted = (name, _namespace(namespace))
+            # kustomize matches the patch's id (a missing namespace is "default") against each object's
+            # current and earlier ids.
+            matched = [o for o in objs if o.kind == kind and o.group == group and isinstance(name, str)
+                       and any((n, _namespace(ns)) == wanted
+                               for n, ns in ((o.name, o.namespace), *o.old_names))]
             if not matched:
                 raise BuildError(f"patch target {kind}/{name} matches no object of the build", span)
             if len(matched) > 1:
                 raise BuildError(f"patch target {kind}/{name} matches {len(matched)} objects", span)
+        if patch.get("$patch") == "delete":  # the whole object leaves the build
+            objs[:] = [o for o in objs if not any(o is m for m in matched)]
+            return
         body = copy_tree(patch, self.budget)
         meta = body.get_map("metadata")
         for key in ("apiVersion", "kind"):
@@ -408,6 +413,10 @@ class Builder:
                 own_meta.pop("namespace", None)
             api = obj.body.get("apiVersion")
             strategic_merge(obj.body, own, is_builtin(api if isinstance(api, str) else ""), self.budget)
+
+
+def _namespace(value: Any) -> str:
+    return "default" if value in (None, "") else str(value)
 
 
 def _selects(obj: Obj, target: YMap) -> bool:
