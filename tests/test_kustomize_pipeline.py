@@ -93,3 +93,20 @@ def test_each_root_is_its_own_project(tmp_path: Path) -> None:
         "      image: nginx:1.27\n      envFrom:\n        - configMapRef:\n            name: c\n")
     found = _run(tmp_path, select=("KS612", "KS602"))
     assert found == [("other/pod.yaml", 11, "KS602")]
+
+
+def test_no_kustomize_flag_and_config_key(tmp_path: Path) -> None:
+    from tests.cli_support import invoke
+
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n  - pod.yaml\nconfigMapGenerator:\n  - name: settings\n    literals: [a=b]\n")
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n"
+        "      image: nginx:1.27\n      envFrom:\n        - configMapRef:\n            name: settings\n")
+    built = invoke(["check", "--no-cache", "--select", "KS602", str(tmp_path)])
+    assert built.exit_code == 0, built.output
+    loose = invoke(["check", "--no-cache", "--no-kustomize", "--select", "KS602", str(tmp_path)])
+    assert loose.exit_code == 1 and "KS602" in loose.output
+    (tmp_path / ".kubelint.yaml").write_text("kustomize: false\n")
+    configured = invoke(["check", "--no-cache", "--select", "KS602", str(tmp_path)])
+    assert configured.exit_code == 1 and "KS602" in configured.output

@@ -100,6 +100,8 @@ def _check_arguments(parser: _Parser) -> None:
         "parent folder).")
     add("--no-project", action="store_true",
         help="Lint the given files on their own, without loading the rest of the project.")
+    add("--no-kustomize", action="store_true",
+        help="Do not build kustomize overlays: lint every file on its own (config key: kustomize).")
 
 
 def _rules_arguments(parser: _Parser) -> None:

@@ -46,6 +46,7 @@ class CheckOptions(NamedTuple):
     no_cache: bool = False
     project_root: str | None = None
     no_project: bool = False
+    no_kustomize: bool = False
 
 
 def _stderr(message: str) -> None:
@@ -122,6 +123,8 @@ def run_check(options: CheckOptions) -> int:
              "default_namespace": options.namespace, "k8s_version": options.k8s_version,
              "baseline": options.baseline}
     overrides.update({key: value for key, value in given.items() if value})
+    if options.no_kustomize:
+        overrides["kustomize"] = False
     if options.max_file_size is not None:
         try:
             overrides["max_file_size"] = parse_size(options.max_file_size)
