@@ -337,7 +337,8 @@ def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Co
                 found.append(finding._replace(related=(*finding.related, overlay)))
             elif position >= 0:
                 first = found[position]
-                if sum(1 for r in first.related if r.message.startswith("as built by")) <= MAX_ALSO_BUILT:
+                if overlay not in first.related and \
+                        sum(1 for r in first.related if r.message.startswith("as built by")) <= MAX_ALSO_BUILT:
                     found[position] = first._replace(related=(*first.related, overlay))
         runner.internal_errors.extend(root_runner.internal_errors)
     return found

@@ -23,7 +23,7 @@ from kubelint_py.building.kustomize.build import (
 )
 from kubelint_py.core.source import Location, Span
 from kubelint_py.engine import diagnostics as diag
-from kubelint_py.engine.registry import Finding
+from kubelint_py.engine.registry import Finding, Related
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YList, YMap
 from kubelint_py.parsing.yaml import load_yaml
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 MAX_ROOTS = 2_000
 """Roots built per run; more are linted as loose files (a KL009 says so)."""
+MAX_RELATED = 10
+"""Other roots named on one build failure."""
 MAX_BUILT_OBJECTS = 400_000
 """Objects built over all roots of one run (each overlay rebuilds its bases)."""
 
@@ -138,6 +140,7 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
     loose: set[str] = set()
     owned: set[str] = set()
     built_objects = 0
+    failures: dict[tuple[str, Location], int] = {}
     for number, source in enumerate(roots):
         real = _real(source)
         if number >= MAX_ROOTS or built_objects >= MAX_BUILT_OBJECTS:
@@ -152,7 +155,16 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
             reader = readers[boundary] = Files(boundary, display, preloaded)
         result = Builder(reader).build(real)
         if result.error is not None or result.unsupported is not None:
-            run.findings.append(_failure(result, source.path))
+            failure = _failure(result, source.path)
+            # One finding per kustomization line, however many roots it breaks: the others are related.
+            position = failures.get((failure.code, failure.location))
+            also = Related(Location(source.path, 1), f"also the root {os.path.dirname(source.path) or '.'}")
+            if position is None:
+                failures[(failure.code, failure.location)] = len(run.findings)
+                run.findings.append(failure)
+            elif len(run.findings[position].related) < MAX_RELATED:
+                first = run.findings[position]
+                run.findings[position] = first._replace(related=(*first.related, also))
             loose |= result.files
             continue
         built_objects += len(result.objects)
