@@ -82,6 +82,15 @@ def _pairs(entry: YMap, folder: str, files: FileSource, span: Span) -> list[tupl
     return found
 
 
+def _base64(data: bytes) -> str:
+    """Base64 as kustomize writes generated values: lines of 70 characters, each ending in a newline,
+    once the text is 70 characters or longer."""
+    text = base64.b64encode(data).decode("ascii")
+    if len(text) < 70:
+        return text
+    return "".join(text[i:i + 70] + "\n" for i in range(0, len(text), 70))
+
+
 def _options(kustomization: YMap, entry: YMap) -> dict[str, Any]:
     merged: dict[str, Any] = {"labels": {}, "annotations": {}, "hash": True, "immutable": None,
                               "label_node": [], "annotation_node": []}
@@ -116,10 +125,9 @@ def _generate_one(kustomization: YMap, entry: YMap, span: Span, kind: str, folde
     if not isinstance(name, str) or not name:
         raise BuildError(f"a {kind} generator needs a name", span)
     name_span = entry.value_span("name")
-    behavior = entry.get("behavior") or "create"
-    if behavior not in ("create", "merge", "replace"):
-        raise BuildError(f"generator behavior '{behavior}' is not create, merge or replace",
-                         entry.value_span("behavior"))
+    behavior = entry.get("behavior")
+    if behavior not in ("merge", "replace"):  # kustomize reads any other value as create
+        behavior = "create"
     options = _options(kustomization, entry)
     pairs = _pairs(entry, folder, files, span)
     namespace = entry.get("namespace") if isinstance(entry.get("namespace"), str) else None
@@ -146,12 +154,12 @@ def _generate_one(kustomization: YMap, entry: YMap, span: Span, kind: str, folde
             raise BuildError(f"'{key}' is not a valid {kind} key", key_span)
         if kind == "Secret":
             raw = value if isinstance(value, bytes) else value.encode("utf-8")
-            section, stored = "data", base64.b64encode(raw).decode("ascii")
+            section, stored = "data", _base64(raw)
         elif isinstance(value, bytes):
             try:
                 section, stored = "data", value.decode("utf-8")
             except UnicodeDecodeError:
-                section, stored = "binaryData", base64.b64encode(value).decode("ascii")
+                section, stored = "binaryData", _base64(value)
         else:
             section, stored = "data", value
         target = ensure_map(body, section, span)
@@ -160,8 +168,8 @@ def _generate_one(kustomization: YMap, entry: YMap, span: Span, kind: str, folde
         set_value(target, key, stored, value_span, key_span=key_span)
     if options["immutable"]:
         set_value(body, "immutable", True, span)
-    if kind == "ConfigMap" and "data" not in body and "binaryData" not in body:
-        pass
+    if kind == "Secret":
+        ensure_map(body, "data", span)  # kustomize writes `data: {}` for an empty Secret
     made = Obj(body, display, 0, span, hash_suffix=options["hash"], generator_span=name_span)
     if behavior == "create":
         for other in objs:
