@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubelint_py.building.kustomize.fieldspecs import Configurations, Var, parse_vars, resolve_vars
 from kubelint_py.building.kustomize.generators import content_hash, generate
 from kubelint_py.building.kustomize.merge import is_builtin, json6902, strategic_merge
 from kubelint_py.building.kustomize.nodes import Budget, BuildError, Unsupported, copy_tree, plain
@@ -41,13 +42,13 @@ MAX_OBJECTS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 # Fields read by the builder; others that change the output are not built offline.
-UNSUPPORTED_FIELDS = ("helmCharts", "helmChartInflationGenerator", "helmGlobals", "vars", "replacements",
-                      "transformers", "generators", "validators", "configurations", "crds", "openapi",
-                      "buildMetadata", "replicas_", "sortOptions_")
+UNSUPPORTED_FIELDS = ("helmCharts", "helmChartInflationGenerator", "helmGlobals", "replacements",
+                      "transformers", "generators", "validators", "crds", "openapi", "buildMetadata")
 _KNOWN_FIELDS = frozenset({
     "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace", "namePrefix",
     "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images", "replicas", "configMapGenerator",
     "secretGenerator", "generatorOptions", "patches", "patchesStrategicMerge", "patchesJson6902", "sortOptions",
+    "vars", "configurations",
     *UNSUPPORTED_FIELDS,
 })
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|(?:github\.com|gitlab\.com|bitbucket\.org)/)|\?ref=|//")
@@ -152,6 +153,8 @@ class Builder:
         self.budget = budget or Budget()
         self.used: set[str] = set()
         self.current_file = ""
+        self.configurations = Configurations()
+        self.vars: list[Var] = []
 
     def build(self, kustomization_path: str) -> BuildResult:
         real = os.path.realpath(kustomization_path)
@@ -161,7 +164,12 @@ class Builder:
             for obj in objs:
                 if obj.hash_suffix:
                     obj.rename(f"{obj.name}-{content_hash(obj.body)}")
-            fix_references(objs, self.budget)
+            fix_references(objs, self.budget, self.configurations.name_references)
+            resolve_vars(objs, self.vars, self.configurations.var_references, self.budget)
+            for obj in objs:  # kustomize drops empty annotations (it stores its own there while building)
+                meta = obj.body.get_map("metadata")
+                if meta is not None and "annotations" in meta and not meta["annotations"]:
+                    del meta["annotations"]
             result.objects = objs
         except BuildError as error:
             result.error, result.error_file = error, self.current_file
@@ -190,6 +198,21 @@ class Builder:
         for key in kustomization:
             if key in UNSUPPORTED_FIELDS:
                 raise Unsupported(str(key), kustomization.key_span(key))
+        configurations = kustomization.get_list("configurations")
+        for index, item in enumerate(configurations or ()):
+            assert configurations is not None
+            span = configurations.item_span(index)
+            if not isinstance(item, str):
+                raise BuildError("a configurations entry must be a path", span)
+            real_config = self.files.real(folder, item, span, below=True)
+            if not os.path.isfile(real_config):
+                raise BuildError(f"configuration file '{item}' not found", span)
+            self.used.add(real_config)
+            for _, document, _ in self.files.yaml(real_config, span).documents:
+                if isinstance(document, YMap):
+                    self.configurations.add(document, span)
+        if "vars" in kustomization and kustomization.get("vars") is not None:
+            self.vars.extend(parse_vars(kustomization.get("vars"), kustomization.key_span("vars")))
         resources = [(kustomization.get_list(key), key) for key in ("resources", "bases")]
         for items, _ in resources:
             for index, entry in enumerate(items or ()):
@@ -318,25 +341,25 @@ class Builder:
             self._patch_entry(folder, entry, span, objs, json_only=False)
         namespace = k.get("namespace")
         if isinstance(namespace, str) and namespace:
-            set_namespace(objs, namespace, k.value_span("namespace"))
+            set_namespace(objs, namespace, k.value_span("namespace"), self.configurations.namespaces)
         for key in ("namePrefix", "nameSuffix"):
             value = k.get(key)
             if isinstance(value, str) and value:
                 for obj in objs:
-                    if obj.kind in ("CustomResourceDefinition", "Namespace", "APIService") or not obj.name:
+                    if obj.kind in ("CustomResourceDefinition", "APIService") or not obj.name:
                         continue
                     new = value + obj.name if key == "namePrefix" else obj.name + value
                     obj.rename(new)
         common = k.get_map("commonLabels")
         if common is not None:
-            add_labels(objs, common, selectors=True, templates=True)
+            add_labels(objs, common, selectors=True, templates=True, extra=self.configurations.labels)
         labels = k.get_list("labels")
         for _, entry in labels.maps() if labels is not None else []:
             pairs = entry.get_map("pairs")
             if pairs is not None:
                 selectors = entry.get("includeSelectors") is True
                 templates = selectors or entry.get("includeTemplates") is True
-                add_labels(objs, pairs, selectors=selectors, templates=templates)
+                add_labels(objs, pairs, selectors=selectors, templates=templates, extra=self.configurations.labels)
         annotations = k.get_map("commonAnnotations")
         if annotations is not None:
             add_annotations(objs, annotations)

@@ -41,7 +41,8 @@ def _strip(node: Any, budget: Budget) -> Any:
     while stack:
         item = stack.pop()
         if isinstance(item, YMap):
-            for key in [k for k in item if isinstance(k, str) and k.startswith("$")]:
+            # Directives, and nulls (a patch's "delete this field") are not data to insert.
+            for key in [k for k, v in item.items() if (isinstance(k, str) and k.startswith("$")) or v is None]:
                 del item[key]
             stack.extend(v for v in item.values() if isinstance(v, YMap | YList))
         elif isinstance(item, YList):

@@ -4,7 +4,7 @@ the span of that field in the kustomization."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,8 +97,14 @@ def maps_at(node: Any, path: tuple[str, ...]) -> Iterator[YMap]:
             yield item
 
 
-def set_namespace(objs: list[Obj], namespace: str, span: Span) -> None:
+def set_namespace(objs: list[Obj], namespace: str, span: Span, extra: Sequence[Any] = ()) -> None:
+    from kubelint_py.building.kustomize.fieldspecs import holders
+
     for obj in objs:
+        for spec in extra:
+            if spec.applies(obj):
+                for holder, key in list(holders(obj.body, spec.path, spec.create, span)):
+                    set_value(holder, key, namespace, span)
         if not cluster_scoped(obj):
             old = obj.namespace
             if old != namespace:
@@ -156,10 +162,22 @@ def _set_all(target: YMap, values: YMap, key_span: Callable[[Any], Span]) -> Non
                   values.value_span(key), key_span=key_span(key))
 
 
-def add_labels(objs: list[Obj], labels: YMap, *, selectors: bool, templates: bool) -> None:
+def add_labels(objs: list[Obj], labels: YMap, *, selectors: bool, templates: bool,
+               extra: Sequence[Any] = ()) -> None:
+    from kubelint_py.building.kustomize.fieldspecs import holders
+
     if not labels:
         return
     for obj in objs:
+        if selectors:
+            for spec in extra:
+                if spec.applies(obj):
+                    for holder, key in list(holders(obj.body, spec.path, spec.create, labels.span)):
+                        target = holder.get(key)
+                        if target is None:
+                            target = ensure_map(holder, key, labels.span)
+                        if isinstance(target, YMap):
+                            _set_all(target, labels, labels.key_span)
         _set_all(ensure_map(obj.meta, "labels", labels.span), labels, labels.key_span)
         if obj.kind == "StatefulSet" and (selectors or templates):
             for claim in maps_at(obj.body, ("spec", "volumeClaimTemplates")):
@@ -328,14 +346,21 @@ def _holders(obj: Obj, scope: str, path: tuple[str, ...]) -> Iterator[YMap]:
         yield from maps_at(obj.body, path)
 
 
-def fix_references(objs: list[Obj], budget: Budget) -> None:
-    """Point name references at the objects' final names (kustomize's name reference transformer)."""
+def fix_references(objs: list[Obj], budget: Budget, extra: Sequence[tuple[str, Any]] = ()) -> None:
+    """Point name references at the objects' final names (kustomize's name reference transformer);
+    `extra`: (referred kind, field spec) pairs from `configurations:` files."""
+    from kubelint_py.building.kustomize.fieldspecs import holders
+
     by_kind: dict[str, list[Obj]] = {}
     for obj in objs:
         by_kind.setdefault(obj.kind, []).append(obj)
     for obj in objs:
         budget.spend(10)
         namespace = obj.namespace
+        for kind, spec in extra:
+            if spec.applies(obj) and kind in by_kind:
+                for holder, key in list(holders(obj.body, spec.path, False, obj.body.span)):
+                    _fix(holder, key, by_kind[kind], namespace)
         for kind, specs in _REFS.items():
             candidates = by_kind.get(kind)
             if not candidates:
@@ -388,5 +413,5 @@ def _fix_subject(subject: YMap, candidates: list[Obj], namespace: str | None) ->
     target = found[0]
     if target.name != value:
         set_value(subject, "name", target.name, subject.value_span("name"))
-    if target.namespace is not None and target.namespace != wanted:
+    if target.namespace is not None and target.namespace != wanted and (target.name != value or wanted is not None):
         set_value(subject, "namespace", target.namespace, subject.value_span("namespace"))
