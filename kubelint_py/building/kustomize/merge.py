@@ -58,8 +58,28 @@ def _spans(items: YList) -> list[Span]:
     return [items.item_span(i) for i in range(len(items))]
 
 
+def drop_empty_nulls(root: YMap, budget: Budget) -> None:
+    """Remove fields written with no value at all (`key:`): kyaml's merge clears them from an object it
+    patches (an explicit `null` or `~` stays)."""
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        budget.spend()
+        if isinstance(node, YMap):
+            for key in [k for k, v in node.items() if v is None and _empty(node.value_spans.get(k))]:
+                del node[key]
+            stack.extend(v for v in node.values() if isinstance(v, YMap | YList))
+        elif isinstance(node, YList):
+            stack.extend(v for v in node if isinstance(v, YMap | YList))
+
+
+def _empty(span: Span | None) -> bool:
+    return span is not None and span[0] == span[2] and span[1] == span[3]
+
+
 def strategic_merge(target: YMap, patch: YMap, builtin: bool, budget: Budget) -> None:
     """Apply a strategic merge patch to target in place (kustomize's kyaml merge)."""
+    drop_empty_nulls(target, budget)
     if patch.get("$patch") == "replace":
         replacement = _strip(patch, budget)
         for key in [k for k in target if k not in ("apiVersion", "kind", "metadata")]:

@@ -413,5 +413,7 @@ def _fix_subject(subject: YMap, candidates: list[Obj], namespace: str | None) ->
     target = found[0]
     if target.name != value:
         set_value(subject, "name", target.name, subject.value_span("name"))
-    if target.namespace is not None and target.namespace != wanted and (target.name != value or wanted is not None):
+    original_namespace = target.old_names[0][1] if target.old_names else target.namespace
+    moved = target.name != value or target.namespace != original_namespace or wanted is not None
+    if target.namespace is not None and target.namespace != wanted and moved:
         set_value(subject, "namespace", target.namespace, subject.value_span("namespace"))
