@@ -106,9 +106,7 @@ def set_namespace(objs: list[Obj], namespace: str, span: Span, extra: Sequence[A
                 for holder, key in list(holders(obj.body, spec.path, spec.create, span)):
                     set_value(holder, key, namespace, span)
         if not cluster_scoped(obj):
-            old = obj.namespace
-            if old != namespace:
-                obj.old_names.append((obj.name, old))
+            obj.old_names.append((obj.name, obj.namespace))  # kustomize keeps the id even when unchanged
             set_value(obj.meta, "namespace", namespace, span)
         if obj.kind in ("RoleBinding", "ClusterRoleBinding"):
             for subject in maps_at(obj.body, ("subjects",)):
@@ -128,18 +126,28 @@ _TEMPLATE_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
 _TEMPLATE_LABELS["CronJob"] = (("spec", "jobTemplate", "metadata"),
                                ("spec", "jobTemplate", "spec", "template", "metadata"))
 
-# (path of the selector map, created when absent)
-_SELECTORS: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
-    "Service": ((("spec", "selector"), True),),
-    "ReplicationController": ((("spec", "selector"), True),),
-    "Deployment": ((("spec", "selector", "matchLabels"), True),),
-    "ReplicaSet": ((("spec", "selector", "matchLabels"), True),),
-    "DaemonSet": ((("spec", "selector", "matchLabels"), True),),
-    "StatefulSet": ((("spec", "selector", "matchLabels"), True),),
-    "Job": ((("spec", "selector", "matchLabels"), False),),
-    "CronJob": ((("spec", "jobTemplate", "spec", "selector", "matchLabels"), False),),
-    "PodDisruptionBudget": ((("spec", "selector", "matchLabels"), False),),
-    "NetworkPolicy": ((("spec", "podSelector", "matchLabels"), False),),
+_AFFINITY = tuple(
+    ("spec", "template", "spec", "affinity", kind, *rest, "labelSelector", "matchLabels")
+    for kind in ("podAffinity", "podAntiAffinity")
+    for rest in (("preferredDuringSchedulingIgnoredDuringExecution", "podAffinityTerm"),
+                 ("requiredDuringSchedulingIgnoredDuringExecution",)))
+_SPREAD = ("spec", "template", "spec", "topologySpreadConstraints", "labelSelector", "matchLabels")
+# kustomize's commonLabels field specs for selectors: kind -> (group or None, path, created when absent)
+_SELECTORS: dict[str, tuple[tuple[str | None, tuple[str, ...], bool], ...]] = {
+    "Service": ((None, ("spec", "selector"), True),),
+    "ReplicationController": ((None, ("spec", "selector"), True),),
+    "Deployment": ((None, ("spec", "selector", "matchLabels"), True),
+                   *(("apps", path, False) for path in (*_AFFINITY, _SPREAD))),
+    "ReplicaSet": ((None, ("spec", "selector", "matchLabels"), True),),
+    "DaemonSet": ((None, ("spec", "selector", "matchLabels"), True),),
+    "StatefulSet": (("apps", ("spec", "selector", "matchLabels"), True),
+                    *(("apps", path, False) for path in (*_AFFINITY, _SPREAD))),
+    "Job": (("batch", ("spec", "selector", "matchLabels"), False),),
+    "CronJob": (("batch", ("spec", "jobTemplate", "spec", "selector", "matchLabels"), False),),
+    "PodDisruptionBudget": (("policy", ("spec", "selector", "matchLabels"), False),),
+    "NetworkPolicy": (("networking.k8s.io", ("spec", "podSelector", "matchLabels"), False),
+                      ("networking.k8s.io", ("spec", "ingress", "from", "podSelector", "matchLabels"), False),
+                      ("networking.k8s.io", ("spec", "egress", "to", "podSelector", "matchLabels"), False)),
 }
 
 
@@ -189,10 +197,15 @@ def add_labels(objs: list[Obj], labels: YMap, *, selectors: bool, templates: boo
                 if meta is not None:
                     _set_all(ensure_map(meta, "labels", labels.span), labels, labels.key_span)
         if selectors:
-            for path, create in _SELECTORS.get(obj.kind, ()):
-                selector = _map_path(obj.body, path, create, labels.span)
-                if selector is not None:
-                    _set_all(selector, labels, labels.key_span)
+            for group, path, create in _SELECTORS.get(obj.kind, ()):
+                if group is not None and obj.group != group:
+                    continue
+                for holder, key in list(holders(obj.body, path, create, labels.span)):
+                    selector = holder.get(key)
+                    if selector is None and create:
+                        selector = ensure_map(holder, key, labels.span)
+                    if isinstance(selector, YMap):
+                        _set_all(selector, labels, labels.key_span)
 
 
 def add_annotations(objs: list[Obj], annotations: YMap) -> None:
@@ -413,7 +426,6 @@ def _fix_subject(subject: YMap, candidates: list[Obj], namespace: str | None) ->
     target = found[0]
     if target.name != value:
         set_value(subject, "name", target.name, subject.value_span("name"))
-    original_namespace = target.old_names[0][1] if target.old_names else target.namespace
-    moved = target.name != value or target.namespace != original_namespace or wanted is not None
+    moved = bool(target.old_names) or wanted is not None  # renamed or namespaced by the build
     if target.namespace is not None and target.namespace != wanted and moved:
         set_value(subject, "namespace", target.namespace, subject.value_span("namespace"))
