@@ -244,7 +244,13 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     if config.kustomize and any(os.path.basename(f.path) in KUSTOMIZATION_NAMES for f in files):
         from kubelint_py.building.kustomize.project import build_roots
 
-        kustomize = build_roots(files, cwd)
+        collecting = gc.isenabled()
+        gc.disable()  # builds allocate many small containers and free none of them: no GC passes meanwhile
+        try:
+            kustomize = build_roots(files, cwd)
+        finally:
+            if collecting:
+                gc.enable()
         if kustomize.owned:  # judged as built: their objects are not linted on their own
             files = [dataclasses.replace(f, resources=[]) if f.path in kustomize.owned else f for f in files]
     # Companions (compose files merged with a linted one, Dockerfiles it builds) are context too.

@@ -60,14 +60,16 @@ def _real(source: SourceFile) -> str:
     return os.path.realpath(source.fs_path or source.path)
 
 
-def _included_folders(text: str, folder: str) -> set[str]:
+def _documents(text: str) -> list[YMap]:
+    return [d.value for d in load_yaml(text, max_nodes=200_000).documents if isinstance(d.value, YMap)]
+
+
+def _included_folders(documents: list[YMap], folder: str) -> set[str]:
     """Real paths of the folders a kustomization includes (resources, bases, components)."""
     found: set[str] = set()
-    for document in load_yaml(text, max_nodes=200_000).documents:
-        if not isinstance(document.value, YMap):
-            continue
+    for document in documents:
         for key in ("resources", "bases", "components"):
-            items = document.value.get(key)
+            items = document.get(key)
             if not isinstance(items, YList):
                 continue
             for item in items[:10_000]:
@@ -78,11 +80,6 @@ def _included_folders(text: str, folder: str) -> set[str]:
     return found
 
 
-def _is_component(text: str) -> bool:
-    for document in load_yaml(text, max_nodes=200_000).documents:
-        if isinstance(document.value, YMap) and document.value.get("kind") == "Component":
-            return True
-    return False
 
 
 def _boundary(real: str, fallback: str) -> str:
@@ -100,16 +97,17 @@ def _boundary(real: str, fallback: str) -> str:
 def find_roots(files: list[SourceFile]) -> list[SourceFile]:
     kustomizations = [f for f in files if os.path.basename(f.path) in KUSTOMIZATION_FILES and f.text]
     included: set[str] = set()
-    for source in kustomizations:
-        included |= _included_folders(source.text, os.path.dirname(_real(source)))
+    parsed = [_documents(source.text) for source in kustomizations]
+    for source, documents in zip(kustomizations, parsed, strict=True):
+        included |= _included_folders(documents, os.path.dirname(_real(source)))
     roots = []
-    for source in kustomizations:
+    for source, documents in zip(kustomizations, parsed, strict=True):
         real = _real(source)
         folder = os.path.dirname(real)
         # The folder's first kustomization file is the one kustomize reads.
         if folder in included or find_kustomization(folder) != os.path.join(folder, os.path.basename(real)):
             continue
-        if _is_component(source.text):
+        if any(document.get("kind") == "Component" for document in documents):
             continue
         roots.append(source)
     return roots
