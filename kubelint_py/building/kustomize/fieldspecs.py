@@ -15,8 +15,8 @@ from typing import Any
 
 from kubelint_py.building.kustomize.nodes import Budget, BuildError, Unsupported, ensure_map, set_value
 from kubelint_py.building.kustomize.transforms import Obj
+from kubelint_py.core.source import Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Span
 
 
 @dataclass(frozen=True)
