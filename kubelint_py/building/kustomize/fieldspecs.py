@@ -9,11 +9,11 @@ configuration are not built (the root is then linted file by file).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubelint_py.building.kustomize.nodes import Budget, BuildError, Unsupported, ensure_map, set_value
+from kubelint_py.building.kustomize.nodes import Budget, BuildError, Unsupported, holders, set_value
 from kubelint_py.building.kustomize.transforms import Obj
 from kubelint_py.core.source import Span
 from kubelint_py.models.located import YList, YMap
@@ -71,38 +71,6 @@ class Configurations:
         self.labels.extend(parse(document.get("commonLabels"), span))
         self.namespaces.extend(parse(document.get("namespace"), span))
         self.var_references.extend(parse(document.get("varReference"), span))
-
-
-def holders(node: Any, path: tuple[str, ...], create: bool, span: Span) -> Iterator[tuple[YMap, str]]:
-    """(mapping, key) of every field at path (lists are stepped through); with create, missing mappings
-    on the way are made (written at span)."""
-    if not path:
-        return
-    frontier: list[Any] = [node]
-    for step in path[:-1]:
-        following: list[Any] = []
-        for item in frontier:
-            if isinstance(item, YList):
-                following.extend(v for v in item if isinstance(v, YMap | YList))
-                continue
-            if not isinstance(item, YMap):
-                continue
-            value = item.get(step)
-            if value is None and create:
-                value = ensure_map(item, step, span)
-            if isinstance(value, YList):
-                following.extend(v for v in value if isinstance(v, YMap | YList))
-            elif isinstance(value, YMap):
-                following.append(value)
-        frontier = following
-    last = path[-1]
-    for item in frontier:
-        if isinstance(item, YList):
-            for inner in item:
-                if isinstance(inner, YMap) and (last in inner or create):
-                    yield inner, last
-        elif isinstance(item, YMap) and (last in item or create):
-            yield item, last
 
 
 # --- vars -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ record where a new value was written."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from kubelint_py.core.source import FileSpan, Span
@@ -129,3 +130,35 @@ def from_plain(value: Any, span: Span) -> Any:
             listed.item_spans.append(span)
         return listed
     return value
+
+
+def holders(node: Any, path: tuple[str, ...], create: bool, span: Span) -> Iterator[tuple[YMap, str]]:
+    """(mapping, key) of every field at path (lists are stepped through); with create, missing mappings
+    on the way are made (written at span)."""
+    if not path:
+        return
+    frontier: list[Any] = [node]
+    for step in path[:-1]:
+        following: list[Any] = []
+        for item in frontier:
+            if isinstance(item, YList):
+                following.extend(v for v in item if isinstance(v, YMap | YList))
+                continue
+            if not isinstance(item, YMap):
+                continue
+            value = item.get(step)
+            if value is None and create:
+                value = ensure_map(item, step, span)
+            if isinstance(value, YList):
+                following.extend(v for v in value if isinstance(v, YMap | YList))
+            elif isinstance(value, YMap):
+                following.append(value)
+        frontier = following
+    last = path[-1]
+    for item in frontier:
+        if isinstance(item, YList):
+            for inner in item:
+                if isinstance(inner, YMap) and (last in inner or create):
+                    yield inner, last
+        elif isinstance(item, YMap) and (last in item or create):
+            yield item, last

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubelint_py.building.kustomize.nodes import Budget, ensure_map, set_value
+from kubelint_py.building.kustomize.nodes import Budget, ensure_map, holders, set_value
 from kubelint_py.core.source import Span
 from kubelint_py.models.kubernetes import CLUSTER_SCOPED_KINDS
 from kubelint_py.models.located import YList, YMap
@@ -98,8 +98,6 @@ def maps_at(node: Any, path: tuple[str, ...]) -> Iterator[YMap]:
 
 
 def set_namespace(objs: list[Obj], namespace: str, span: Span, extra: Sequence[Any] = ()) -> None:
-    from kubelint_py.building.kustomize.fieldspecs import holders
-
     for obj in objs:
         for spec in extra:
             if spec.applies(obj):
@@ -172,8 +170,6 @@ def _set_all(target: YMap, values: YMap, key_span: Callable[[Any], Span]) -> Non
 
 def add_labels(objs: list[Obj], labels: YMap, *, selectors: bool, templates: bool,
                extra: Sequence[Any] = ()) -> None:
-    from kubelint_py.building.kustomize.fieldspecs import holders
-
     if not labels:
         return
     for obj in objs:
@@ -362,8 +358,6 @@ def _holders(obj: Obj, scope: str, path: tuple[str, ...]) -> Iterator[YMap]:
 def fix_references(objs: list[Obj], budget: Budget, extra: Sequence[tuple[str, Any]] = ()) -> None:
     """Point name references at the objects' final names (kustomize's name reference transformer);
     `extra`: (referred kind, field spec) pairs from `configurations:` files."""
-    from kubelint_py.building.kustomize.fieldspecs import holders
-
     by_kind: dict[str, list[Obj]] = {}
     for obj in objs:
         by_kind.setdefault(obj.kind, []).append(obj)
