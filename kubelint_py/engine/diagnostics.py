@@ -63,7 +63,7 @@ KUSTOMIZE_FAILED = _tool_rule(
 KUSTOMIZE_NOT_BUILT = _tool_rule(
     "KL009", "kustomize-not-built", Severity.INFO,
     "A kustomization uses what kubelint-py does not build offline",
-    "Remote bases, helmCharts, vars/replacements and transformer or generator plugins are not built "
+    "Remote bases, helmCharts and transformer, generator or validator plugins are not built "
     "in-process (no network, nothing executed); that root's files are linted one by one, as without "
     "kustomize support.",
     "Nothing to fix; render it (`kubectl kustomize DIR | kubelint-py check -`) to lint what it deploys.")

@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubelint_py.building.kustomize import builtins
 from kubelint_py.building.kustomize.fieldspecs import Configurations, Var, parse_vars, resolve_vars
 from kubelint_py.building.kustomize.generators import content_hash, generate
 from kubelint_py.building.kustomize.merge import is_builtin, json6902, strategic_merge
 from kubelint_py.building.kustomize.nodes import Budget, BuildError, Unsupported, copy_tree, plain
+from kubelint_py.building.kustomize.replacements import apply as replacement_apply
 from kubelint_py.building.kustomize.transforms import (
     Obj,
     add_annotations,
@@ -42,13 +44,13 @@ MAX_OBJECTS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 # Fields read by the builder; others that change the output are not built offline.
-UNSUPPORTED_FIELDS = ("helmCharts", "helmChartInflationGenerator", "helmGlobals", "replacements",
-                      "transformers", "generators", "validators", "crds", "openapi", "buildMetadata")
+UNSUPPORTED_FIELDS = ("helmCharts", "helmChartInflationGenerator", "helmGlobals", "validators", "crds", "openapi",
+                      "buildMetadata")
 _KNOWN_FIELDS = frozenset({
     "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace", "namePrefix",
     "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images", "replicas", "configMapGenerator",
     "secretGenerator", "generatorOptions", "patches", "patchesStrategicMerge", "patchesJson6902", "sortOptions",
-    "vars", "configurations",
+    "vars", "configurations", "replacements", "transformers", "generators",
     *UNSUPPORTED_FIELDS,
 })
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|(?:github\.com|gitlab\.com|bitbucket\.org)/)|\?ref=|//")
@@ -228,6 +230,16 @@ class Builder:
             self._accumulate(target, objs, stack, depth + 1)
         self.current_file = shown
         generate(kustomization, folder, self.files, objs, shown)
+        generators = kustomization.get_list("generators")
+        if generators is not None:
+            for config, span in builtins.documents_of(self._loader(folder), generators):
+                field_name, entry = builtins.generator_entry(config, span)
+                listed = YList(span)
+                listed.append(entry)
+                listed.item_spans.append(span)
+                holder = YMap(span)
+                holder[field_name] = listed
+                generate(holder, folder, self.files, objs, shown)
         self._transform(kustomization, folder, objs)
         if len(objs) > MAX_OBJECTS:
             raise BuildError(f"the build makes more than {MAX_OBJECTS:,} objects; it was not linted as built")
@@ -376,6 +388,36 @@ class Builder:
         images = k.get_list("images")
         if images is not None:
             set_images(objs, images, self.budget)
+        replacements = k.get_list("replacements")
+        if replacements is not None:
+            replacement_apply(objs, self._replacements(folder, replacements), self.budget)
+        transformers = k.get_list("transformers")
+        if transformers is not None:
+            def patch(entry: YMap, span: Span, json_only: bool) -> None:
+                self._patch_entry(folder, entry, span, objs, json_only=json_only)
+
+            for config, span in builtins.documents_of(self._loader(folder), transformers):
+                builtins.transform(config, span, objs, self.budget, patch)
+
+    def _loader(self, folder: str) -> Callable[[Any, Span], list[tuple[Any, Span]]]:
+        def load(item: Any, span: Span) -> list[tuple[Any, Span]]:
+            return self._patch_documents(folder, item, YList(span), 0, span)
+        return load
+
+    def _replacements(self, folder: str, items: YList) -> list[tuple[YMap, Span]]:
+        """Replacement entries, inline or from `path:` files (one or more documents each)."""
+        entries: list[tuple[YMap, Span]] = []
+        for index, item in items.maps():
+            span = items.item_span(index)
+            if "path" in item:
+                for document, _ in self._patch_documents(folder, item["path"], item, "path", item.value_span("path")):
+                    for one in document if isinstance(document, YList) else [document]:
+                        if not isinstance(one, YMap):
+                            raise BuildError("a replacement must be a mapping", span)
+                        entries.append((one, span))
+            else:
+                entries.append((item, span))
+        return entries
 
     def _patch_entry(self, folder: str, entry: YMap, span: Span, objs: list[Obj], *, json_only: bool) -> None:
         if "path" in entry:

@@ -280,7 +280,10 @@ def json6902(target: YMap, operations: Any, span: Span, budget: Budget) -> None:
                     raise BuildError("JSON patch 'test' failed: the value differs", where)
                 continue
             if op == "replace":
-                _remove(target, parts, where)
+                parent = _resolve(target, parts[:-1], where) if parts else None
+                # kustomize's JSON patch replaces a missing mapping key by adding it
+                if not (isinstance(parent, YMap) and parts and _map_key(parent, parts[-1]) is None):
+                    _remove(target, parts, where)
             _add(target, parts, value, value_span, where)
         elif op == "remove":
             _remove(target, parts, where)
