@@ -6,6 +6,7 @@ all call it, so tests exercise parsing and locations end to end.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import sys
@@ -15,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kubelint_py.building.kustomize import patch_files
+from kubelint_py.building.kustomize import KUSTOMIZATION_NAMES, patch_files
 from kubelint_py.core.source import Location
 from kubelint_py.discovery.walk import Candidate, discover
 from kubelint_py.engine import caps
@@ -36,6 +37,7 @@ from kubelint_py.loading.source_file import SourceFile, load_source
 from kubelint_py.results.report import Report
 
 if TYPE_CHECKING:
+    from kubelint_py.building.kustomize.project import KustomizeRun
     from kubelint_py.cache.parse_cache import ParseCache
     from kubelint_py.loading.in_memory import Overlay
     from kubelint_py.results.fixes import FixRun
@@ -125,12 +127,12 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     note(f"checking {len(files)} file{'' if len(files) == 1 else 's'}")
     try:
         report = check_sources(files, config, debug=debug, report_paths=report_paths,
-                                extra_formats=formats, workers=workers)
+                                extra_formats=formats, workers=workers, cwd=str(cwd) if cwd is not None else None)
         report.context.extend(stubs)
         if store is not None and keys is not None:
             store.save()
         if cache is not None and run_key is not None:
-            replay.store(cache, run_key, report, [f.path for f in related])
+            replay.store(cache, run_key, report, [*(f.path for f in related), *report.extra_inputs])
     finally:
         gc.unfreeze()
     report.duration = time.perf_counter() - started
@@ -286,7 +288,7 @@ def _load_related(files: list[SourceFile], config: Config, cwd: Path,
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
                   report_paths: Collection[str] | None = None, extra_formats: Collection[str] = (),
-                  workers: int | None = None) -> Report:
+                  workers: int | None = None, cwd: str | None = None) -> Report:
     """Run the rules over already loaded files (the part of lint() after loading).
 
     report_paths: when given, the other files are context only: they feed the project index (so
@@ -297,13 +299,26 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     context was loaded: the run enables the same rules as with all of it).
     workers: processes for the per-file rules (None chooses, 1 forces serial; see parallel_rules).
     """
+    kustomize = None
+    if config.kustomize and any(os.path.basename(f.path) in KUSTOMIZATION_NAMES for f in files):
+        from kubelint_py.building.kustomize.project import build_roots
+
+        collecting = gc.isenabled()
+        gc.disable()  # builds allocate many small containers and free none of them: no GC passes meanwhile
+        try:
+            kustomize = build_roots(files, cwd)
+        finally:
+            if collecting:
+                gc.enable()
+        if kustomize.owned:  # judged as built: their objects are not linted on their own
+            files = [dataclasses.replace(f, resources=[]) if f.path in kustomize.owned else f for f in files]
     # Companions (compose files merged with a linted one, Dockerfiles it builds) are context too.
     companions = {f.path for f in files if f.companion}
     wanted = set(report_paths) if report_paths is not None else {f.path for f in files} - companions
     reported = [f for f in files if f.path in wanted and not f.companion]
     context = [f for f in files if f.path not in wanted or f.companion]
     formats: set[str] = set(extra_formats)
-    if any(f.resources for f in files):
+    if any(f.resources for f in files) or (kustomize is not None and kustomize.roots):
         formats.add("kubernetes")
     if any(f.compose is not None for f in files):
         formats.update(("compose", "cross"))  # every cross rule starts from a compose file
@@ -341,6 +356,9 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     file_findings, project_findings = run_files(check_file, reported, runner, choose_workers(reported, workers),
                                                 also_here=runner.run_project)
     findings.extend(file_findings)
+    if kustomize is not None:
+        project_findings = [*project_findings, *_kustomize_findings(kustomize, enabled, config, debug, runner,
+                                                                    findings, enabled_codes)]
     if report_paths is None:
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:
@@ -350,7 +368,45 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
 
     findings = apply_suppressions(findings, reported, config)
     findings.sort(key=Finding.sort_key)
-    return Report(findings, reported, 0.0, config, enabled, runner.internal_errors, context)
+    report = Report(findings, reported, 0.0, config, enabled, runner.internal_errors, context)
+    if kustomize is not None:
+        report.extra_inputs = kustomize.read_elsewhere
+    return report
+
+
+MAX_ALSO_BUILT = 5
+"""Other overlays named (as related locations) on a finding several overlays build."""
+
+
+def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Config, debug: bool,
+                        runner: _Runner, loose: list[Finding], enabled_codes: set[str]) -> list[Finding]:
+    """The rules over each built kustomize root (one project each, with its own index), and the build
+    problems. A finding at one source span is reported once: other overlays that build it are related
+    locations, and one the file-by-file rules already report is not repeated."""
+    from kubelint_py.engine.registry import Related
+    from kubelint_py.loading.source_file import SourceFile
+
+    found: list[Finding] = [f for f in kustomize.findings if f.code in enabled_codes]
+    seen: dict[tuple[str, Location], int] = {(f.code, f.location): -1 for f in loose}
+    for root in kustomize.roots:
+        index = ProjectIndex.build(root.resources, default_namespace=config.default_namespace,
+                                   external_objects=config.external_objects)
+        root_runner = _Runner(enabled, config, index, debug)
+        source = SourceFile(root.kustomization, "kubernetes", resources=root.resources)
+        overlay = Related(Location(root.kustomization, 1), f"as built by {os.path.dirname(root.kustomization) or '.'}")
+        for finding in [*root_runner.run_file(source), *root_runner.run_project()]:
+            key = (finding.code, finding.location)
+            position = seen.get(key)
+            if position is None:
+                seen[key] = len(found)
+                found.append(finding._replace(related=(*finding.related, overlay)))
+            elif position >= 0:
+                first = found[position]
+                if overlay not in first.related and \
+                        sum(1 for r in first.related if r.message.startswith("as built by")) <= MAX_ALSO_BUILT:
+                    found[position] = first._replace(related=(*first.related, overlay))
+        runner.internal_errors.extend(root_runner.internal_errors)
+    return found
 
 
 def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:

@@ -27,7 +27,8 @@ What a reported file R can depend on, from the rules (kubelint_py/checks):
 - LimitRanges (read by namespace for every container) -> always;
 - CustomResourceDefinitions (schemas, served versions, cluster scope, hence the namespace of every object of
   their kind) -> those defining a kind named in R or held by any context file loaded for R;
-- kustomize patches (is_patch) -> kustomizations naming a reported file;
+- kustomize patches (is_patch) -> kustomizations naming a reported file; and every kustomization (they
+  decide which files are built as overlays; the builds read the files they name themselves);
 - compose, Dockerfile and cross-format rules -> every compose file and Dockerfile when R holds one, or
   when R runs an image whose repository a compose file names (XF103/XF104).
 KS903 (first object of a custom kind) needs nothing: reported files come first in the index.
@@ -338,7 +339,10 @@ def _summarise(source: SourceFile) -> Summary:
                 defines.add(defined)
             else:  # a CRD whose kind cannot be read: keep it in every run rather than guess
                 always = True
-    patches = sorted(patch_files([source])) if os.path.basename(source.path) in KUSTOMIZATION_NAMES else []
+    kustomization = os.path.basename(source.path) in KUSTOMIZATION_NAMES
+    # Kustomizations decide which files are built as overlays (and are linted as built): always loaded.
+    always = always or kustomization
+    patches = sorted(patch_files([source])) if kustomization else []
     images = sorted(_repositories(source.compose.data)) if source.compose is not None else []
     return Summary(source.kind, formats, tuple(sorted(names)), tuple(sorted(labels)), tuple(sorted(targets)), always,
                    tuple(sorted(kinds)), tuple(sorted(defines)),

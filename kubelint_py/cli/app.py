@@ -118,6 +118,8 @@ def _check_arguments(parser: _Parser) -> None:
         help="Print the fixes as a unified diff instead of writing them; exit 1 when there is something to fix.")
     add("--fix-only", action="store_true",
         help="Apply the fixes but report no findings (exit 0 unless a file could not be written).")
+    add("--no-kustomize", action="store_true",
+        help="Do not build kustomize overlays: lint every file on its own (config key: kustomize).")
 
 
 def _rules_arguments(parser: _Parser) -> None:

@@ -55,6 +55,7 @@ class CheckOptions(NamedTuple):
     diff: bool = False
     fix_only: bool = False
     force: bool = False
+    no_kustomize: bool = False
 
 
 def _stderr(message: str) -> None:
@@ -131,6 +132,8 @@ def run_check(options: CheckOptions) -> int:
              "default_namespace": options.namespace, "k8s_version": options.k8s_version,
              "baseline": options.baseline}
     overrides.update({key: value for key, value in given.items() if value})
+    if options.no_kustomize:
+        overrides["kustomize"] = False
     if options.max_file_size is not None:
         try:
             overrides["max_file_size"] = parse_size(options.max_file_size)

@@ -26,6 +26,26 @@ class Span(NamedTuple):
         return (tuple.__new__, (Span, tuple(self)))
 
 
+class FileSpan(Span):
+    """A span that also names its file: the values of an object built from several files (a kustomize
+    overlay) keep the file that wrote each one. A Span with a fifth item, so every Span user takes it."""
+
+    __slots__ = ()
+
+    def __new__(cls, path: str, span: Span) -> FileSpan:
+        return tuple.__new__(cls, (span[0], span[1], span[2], span[3], path))
+
+    @property
+    def path(self) -> str:
+        return self[4]  # type: ignore[no-any-return, misc]
+
+    def __repr__(self) -> str:
+        return f"FileSpan({self.path!r}, {tuple(self[:4])!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple.__new__, (FileSpan, tuple(self)))
+
+
 class _LocationFields(NamedTuple):
     path: str
     line: int
@@ -52,6 +72,8 @@ class Location(_LocationFields):
     def of(path: str, span: Span | None) -> Location:
         if span is None:
             return Location(path, 1, 1)
+        if len(span) == 5:  # a FileSpan: the value was written in another file than the object's
+            path = span[4]
         return Location(path, span.line, span.column, span.end_line, span.end_column)
 
     def sort_key(self) -> tuple[str, int, int]:

@@ -62,6 +62,8 @@ class Config:
     use_cache: bool = True
     respect_gitignore: bool = True
     """Skip what git ignores (.gitignore, .git/info/exclude) when walking folders inside a git work tree."""
+    kustomize: bool = True
+    """Build kustomize overlays in-process and lint what they deploy (see kubelint_py.building.kustomize)."""
     baseline: str | None = None
     config_path: str | None = None
     """The configuration file in use, if any; per-path ignores are relative to its folder."""

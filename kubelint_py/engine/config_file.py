@@ -44,6 +44,7 @@ FILE_KEYS: dict[str, str] = {
     "baseline": "baseline",
     "use_cache": "cache",
     "respect_gitignore": "respect-gitignore",
+    "kustomize": "kustomize",
 }
 # Lists that the command line extends rather than replaces (like ruff's --extend-select).
 EXTENDED_BY_CLI = frozenset({"extend_select", "ignore", "exclude"})
@@ -90,6 +91,9 @@ default-namespace: default
 # external-objects:
 #   - Secret/prod/tls-cert
 #   - ServiceAccount/*/default
+
+# Build kustomize overlays and lint what they deploy (false: lint every file on its own).
+# kustomize: true
 
 # Report only findings that are not in this baseline (written by `check --write-baseline FILE`).
 # baseline: .kubelint-baseline.json

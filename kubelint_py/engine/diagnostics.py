@@ -62,3 +62,17 @@ FINDINGS_CAPPED = _tool_rule(
     "file, 1,000 findings per file and 10,000 findings of one rule per run; this finding says what was "
     "dropped and where.",
     "Fix the repeated problem (or disable or ignore that rule for the file), then run again to see the rest.")
+KUSTOMIZE_FAILED = _tool_rule(
+    "KL008", "kustomize-build-failed", Severity.ERROR,
+    "A kustomization cannot be built",
+    "kustomize (and `kubectl apply -k`) fails on a missing resource or patch file, a patch whose target is "
+    "not in the build, a cycle of kustomizations or a resource added twice: nothing of that overlay deploys. "
+    "Its files are then linted one by one.",
+    "Fix the kustomization line reported (the message says what kustomize would complain about).")
+KUSTOMIZE_NOT_BUILT = _tool_rule(
+    "KL009", "kustomize-not-built", Severity.INFO,
+    "A kustomization uses what kubelint-py does not build offline",
+    "Remote bases, helmCharts and transformer, generator or validator plugins are not built "
+    "in-process (no network, nothing executed); that root's files are linted one by one, as without "
+    "kustomize support.",
+    "Nothing to fix; render it (`kubectl kustomize DIR | kubelint-py check -`) to lint what it deploys.")

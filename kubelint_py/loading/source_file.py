@@ -30,6 +30,8 @@ SourceKind = Literal["dockerfile", "compose", "kubernetes", "template", "other",
 
 # API groups whose objects are build-time configuration, not cluster objects.
 NON_CLUSTER_GROUPS = ("kustomize.config.k8s.io", "config.kubernetes.io", "kpt.dev")
+# kustomize's builtin transformer and generator configurations (`apiVersion: builtin`).
+NON_CLUSTER_API_VERSIONS = frozenset({"builtin"})
 
 
 @dataclass
@@ -371,7 +373,7 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
     if "apiVersion" not in body or "kind" not in body:
         return
     api_version = str(body.get("apiVersion"))
-    if api_version.startswith(NON_CLUSTER_GROUPS):
+    if api_version.startswith(NON_CLUSTER_GROUPS) or api_version in NON_CLUSTER_API_VERSIONS:
         return
     items = body.get_list("items")
     kind = body.get("kind")

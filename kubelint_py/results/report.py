@@ -28,6 +28,8 @@ class Report:
     """Findings that --fix repaired before this report was made (None: no fixes were applied)."""
     unsafe_fixes: bool = False
     """--unsafe-fixes: findings whose fix changes behaviour count as fixable too."""
+    extra_inputs: list[str] = field(default_factory=list)
+    """Files read besides the linted ones (kustomize bases and generator files elsewhere)."""
 
     @property
     def active(self) -> list[Finding]:

@@ -1,0 +1,112 @@
+"""Kustomize roots in a lint run: findings about what the overlays deploy, at the source lines, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kubelint_py.api import lint
+from kubelint_py.engine.config import Config
+from tests.kustomize_support import KUSTOMIZE_FIXTURES
+
+EXAMPLE = KUSTOMIZE_FIXTURES / "example"
+
+
+def _run(path: Path | str, **settings: object) -> list[tuple[str, int, str]]:
+    report = lint([str(path)], Config(fail_on=None, use_cache=False, **settings))  # type: ignore[arg-type]
+    return sorted((Path(f.location.path).resolve().relative_to(Path(path).resolve()).as_posix(),
+                   f.location.line, f.code) for f in report.active)
+
+
+def test_overlays_are_linted_as_built() -> None:
+    report = lint([str(EXAMPLE)], Config(fail_on=None, use_cache=False))
+    codes = [f.code for f in report.active]
+    # Generated ConfigMap/Secret, the selector from labels and the namespace are all seen as built:
+    # only a real finding about the base remains, reported once for both overlays.
+    assert codes == ["KS104"]
+    finding = report.active[0]
+    assert finding.location.path.endswith("base/deployment.yaml")
+    overlays = sorted(r.location.path for r in finding.related if r.message.startswith("as built by"))
+    assert [Path(p).parent.name for p in overlays] == ["production", "staging"]
+
+
+def test_without_kustomize_every_file_is_linted_alone() -> None:
+    found = {code for _, _, code in _run(EXAMPLE, kustomize=False)}
+    assert {"KS602", "KS603", "KS901"} <= found  # the false findings the builder removes
+
+
+def test_a_value_set_by_the_overlay_is_reported_at_the_overlay(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - pod.yaml\n")
+    (tmp_path / "base" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:1.27\n")
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "prod" / "kustomization.yaml").write_text(
+        "resources:\n  - ../base\nimages:\n  - name: nginx\n    newTag: latest\n")
+    report = lint([str(tmp_path)], Config(fail_on=None, use_cache=False, select=("KS201",)))
+    [finding] = report.active
+    assert finding.location.path.endswith("prod/kustomization.yaml") and finding.location.line == 5
+
+
+def test_broken_root_is_an_error_and_its_files_are_linted_alone(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - cm.yaml\n  - missing.yaml\n")
+    (tmp_path / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:latest\n")
+    found = _run(tmp_path, select=("KL008", "KS201"))
+    assert ("kustomization.yaml", 3, "KL008") in found
+    assert ("cm.yaml", 8, "KS201") in found  # linted as a loose file
+
+
+def test_unsupported_root_is_info_and_linted_alone(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n  - pod.yaml\nhelmCharts:\n  - name: redis\n    repo: https://example.com\n")
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:latest\n")
+    report = lint([str(tmp_path)], Config(fail_on=None, use_cache=False, select=("KL009", "KS201")))
+    by_code = {f.code: f for f in report.active}
+    assert by_code["KL009"].location.line == 3 and "helmCharts" in by_code["KL009"].message
+    assert by_code["KL009"].severity.name == "INFO"
+    assert "KS201" in by_code
+
+
+def test_builtin_transformer_configs_are_not_cluster_objects(tmp_path: Path) -> None:
+    (tmp_path / "prefix.yaml").write_text(
+        "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: x\nprefix: a-\n")
+    assert _run(tmp_path) == []
+
+
+def test_each_root_is_its_own_project(tmp_path: Path) -> None:
+    """Two overlays building the same base with different prefixes are not duplicates of each other, and
+    a reference resolves only inside its own build."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - cm.yaml\n")
+    (tmp_path / "base" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "kustomization.yaml").write_text("resources:\n  - ../base\n")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "kustomization.yaml").write_text("resources:\n  - pod.yaml\n")
+    (tmp_path / "other" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n"
+        "      image: nginx:1.27\n      envFrom:\n        - configMapRef:\n            name: c\n")
+    found = _run(tmp_path, select=("KS612", "KS602"))
+    assert found == [("other/pod.yaml", 11, "KS602")]
+
+
+def test_no_kustomize_flag_and_config_key(tmp_path: Path) -> None:
+    from tests.cli_support import invoke
+
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n  - pod.yaml\nconfigMapGenerator:\n  - name: settings\n    literals: [a=b]\n")
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n"
+        "      image: nginx:1.27\n      envFrom:\n        - configMapRef:\n            name: settings\n")
+    built = invoke(["check", "--no-cache", "--select", "KS602", str(tmp_path)])
+    assert built.exit_code == 0, built.output
+    loose = invoke(["check", "--no-cache", "--no-kustomize", "--select", "KS602", str(tmp_path)])
+    assert loose.exit_code == 1 and "KS602" in loose.output
+    (tmp_path / ".kubelint.yaml").write_text("kustomize: false\n")
+    configured = invoke(["check", "--no-cache", "--select", "KS602", str(tmp_path)])
+    assert configured.exit_code == 1 and "KS602" in configured.output
