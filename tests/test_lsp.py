@@ -276,3 +276,52 @@ def test_pull_diagnostics_for_clients_that_ask(tmp_path: Path) -> None:
             await scripted.client.stop()
 
     asyncio.run(script())
+
+
+CONFIG_MAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  labels:
+    legacy: off
+    tier: backend
+"""
+
+
+def test_quick_fixes_come_from_the_rules_fixes(tmp_path: Path) -> None:
+    """A fixable diagnostic offers its fix as a quick fix, and the file offers every safe fix at once."""
+    root = _workspace(tmp_path)
+
+    async def script() -> None:
+        async with language_server(root) as scripted:
+            uri = scripted.open(root / "settings.yaml", CONFIG_MAP)
+            found = await scripted.until(uri, lambda found: "KS412" in _codes(found))
+            diagnostic = next(d for d in found if d.code == "KS412")
+            actions = await scripted.client.text_document_code_action_async(types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
+                context=types.CodeActionContext(diagnostics=[diagnostic])))
+            assert actions is not None
+            by_title = {a.title: a for a in actions if isinstance(a, types.CodeAction)}
+            fix = next(a for title, a in by_title.items() if title.startswith("Fix KS412"))
+            assert fix.is_preferred and fix.edit is not None and fix.edit.changes is not None
+            (edit,) = fix.edit.changes[uri]
+            lines = CONFIG_MAP.split("\n")
+            fixed = _apply(lines, Position(edit.range.start.line, edit.range.start.character),
+                           Position(edit.range.end.line, edit.range.end.character), edit.new_text)
+            assert fixed == CONFIG_MAP.replace("legacy: off", 'legacy: "off"')
+            every = next(a for title, a in by_title.items() if title.startswith("Fix all safe"))
+            assert every.kind == types.CodeActionKind.SourceFixAll
+
+    asyncio.run(script())
+
+
+def test_replacing_keeps_the_unchanged_ends() -> None:
+    from kubelint_py.lsp.edits import replacing
+
+    old = "a: 1\nb: \U0001f600 off\nc: 3\n"
+    edit = replacing(old, old.replace("off", '"off"'))
+    assert edit is not None
+    # Replaces `off` (UTF-16 columns 6-9: the emoji counts two) with `"off"`.
+    assert edit.start == Position(1, 6) and edit.end == Position(1, 9) and edit.new_text == '"off"'
+    assert replacing(old, old) is None

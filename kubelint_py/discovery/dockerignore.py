@@ -14,7 +14,7 @@ What Docker (moby/patternmatcher and BuildKit's ignorefile reader) does, and so 
   ``node_modules/a/b.js``).
 
 A .dockerignore comes with the pull request, so matching is linear: globs are translated to regular
-expressions matched by RE2 (kubelint_py.parsing.regex; Python's backtracking `re` took minutes on a
+expressions matched by RE2 (kubelint_py.core.regex; Python's backtracking `re` took minutes on a
 pattern of twenty `*`), and consecutive patterns of one kind (excludes, or `!` exceptions) are matched
 together: literal ones by a set lookup, the others as one alternation. A 70,000-line file checked against
 thousands of paths costs one pass per run of patterns, not one per pattern.
@@ -26,7 +26,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from kubelint_py.parsing.regex import LinearPattern, compile_linear
+from kubelint_py.core.regex import LinearPattern, compile_linear
 
 __all__ = ["DockerIgnore", "IgnorePattern"]
 

@@ -266,7 +266,7 @@ def _check_regex(policy: Policy, path: tuple[Any, ...], pattern: str, *, key: bo
         hint = f" ({_INLINE_FLAG_HINT})" if "global flags not at the start" in str(error) else ""
         raise _policy_error(policy.source, span_at(policy.doc, path, key=key),
                             f"invalid regular expression {pattern!r}: {error}{hint}") from None
-    from kubelint_py.parsing.regex import available, compile_linear
+    from kubelint_py.core.regex import available, compile_linear
 
     if available() and compile_linear(pattern) is None:
         raise _policy_error(policy.source, span_at(policy.doc, path, key=key),

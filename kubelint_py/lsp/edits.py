@@ -104,3 +104,25 @@ def suppress_file_edit(kind: str, code: str, lines: list[str]) -> TextEdit:
         while at < len(lines) and _DIRECTIVE.match(lines[at].strip()):
             at += 1
     return TextEdit(Position(at, 0), Position(at, 0), f"# kubelint: ignore-file={code}\n")
+
+
+def position_at(text: str, offset: int) -> Position:
+    """The editor position of a character offset into `text`."""
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return Position(line, utf16_column(text[start:offset], offset - start))
+
+
+def replacing(old: str, new: str) -> TextEdit | None:
+    """One edit that turns `old` into `new`: the changed middle, so the editor keeps cursors and folds
+    outside it (None when nothing changes)."""
+    if old == new:
+        return None
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+        suffix += 1
+    return TextEdit(position_at(old, prefix), position_at(old, len(old) - suffix), new[prefix:len(new) - suffix])

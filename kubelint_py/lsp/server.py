@@ -22,7 +22,14 @@ from pygls.lsp.server import LanguageServer
 from kubelint_py import __version__
 from kubelint_py.core.findings import Finding, Severity
 from kubelint_py.engine.catalogue import find_rule
-from kubelint_py.lsp.edits import Position, TextEdit, lsp_range, suppress_file_edit, suppress_line_edit
+from kubelint_py.lsp.edits import (
+    Position,
+    TextEdit,
+    lsp_range,
+    replacing,
+    suppress_file_edit,
+    suppress_line_edit,
+)
 from kubelint_py.lsp.session import Workspace
 
 DEBOUNCE_SECONDS = 0.15
@@ -250,7 +257,7 @@ def build_server() -> KubelintServer:
             ls.publish(workspace)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix]))
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll]))
     def code_action(ls: KubelintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         located = ls.locate(params.text_document.uri)
         if located is None:
@@ -261,19 +268,41 @@ def build_server() -> KubelintServer:
         kind = workspace.kind_of(display)
         uri = params.text_document.uri
         actions: list[types.CodeAction] = []
+        published = ls.published.get(fs_path, [])
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != SOURCE or not isinstance(diagnostic.code, str):
                 continue
             code = diagnostic.code
+            finding = next((f for f in published if f.code == code
+                            and lsp_range(f.location, lines)[0] == (diagnostic.range.start.line,
+                                                                    diagnostic.range.start.character)), None)
+            if finding is not None and finding.fix is not None and finding.fix.edits:
+                fixed = workspace.fixed_text(display, [finding], unsafe=True)
+                edit = replacing("\n".join(lines), fixed[0]) if fixed is not None else None
+                if edit is not None:
+                    suffix = "" if finding.fix.safe else " (unsafe: changes behaviour)"
+                    actions.append(types.CodeAction(
+                        title=f"Fix {code}: {finding.fix.description}{suffix}", kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diagnostic], is_preferred=finding.fix.safe,
+                        edit=types.WorkspaceEdit(changes={uri: [_edit(edit)]})))
             line = diagnostic.range.start.line + 1
             first = workspace.instruction_start(display, line) if kind == "dockerfile" else None
-            for title, edit in (
+            for title, suppression in (
                 (f"Suppress {code} on this line", suppress_line_edit(kind, code, lines, line, first)),
                 (f"Suppress {code} in this file", suppress_file_edit(kind, code, lines)),
             ):
                 actions.append(types.CodeAction(
                     title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                    edit=types.WorkspaceEdit(changes={uri: [_edit(edit)]})))
+                    edit=types.WorkspaceEdit(changes={uri: [_edit(suppression)]})))
+        # Every safe fix of the file at once, as `check --fix` would make them (one round).
+        fixed_all = workspace.fixed_text(display, published, unsafe=False)
+        if fixed_all is not None:
+            edit = replacing("\n".join(lines), fixed_all[0])
+            if edit is not None:
+                count = len(fixed_all[1])
+                actions.append(types.CodeAction(
+                    title=f"Fix all safe kubelint-py findings in this file ({count})",
+                    kind=types.CodeActionKind.SourceFixAll, edit=types.WorkspaceEdit(changes={uri: [_edit(edit)]})))
         return actions
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)

@@ -215,3 +215,16 @@ class Workspace:
             if instruction.span.line <= line <= instruction.span.end_line:
                 return instruction.span.line
         return None
+
+    def fixed_text(self, display: str, findings: list[Finding], *, unsafe: bool) -> tuple[str, list[Finding]] | None:
+        """The text of a file with the fixes of `findings` applied and verified as `--fix` does (one round),
+        and the findings fixed; None when nothing could be fixed."""
+        from kubelint_py.results.fixes import fix_text
+
+        text = self.text_of(display)
+        source = self._buffer_source(display, text) if display in self.buffers and text is not None \
+            else self.on_disk.get(display)
+        if text is None or source is None:
+            return None
+        outcome = fix_text(display, source.kind, text, findings, unsafe=unsafe)
+        return (outcome.new, outcome.fixed) if outcome.fixed and outcome.new != text else None

@@ -14,7 +14,7 @@ Two stages, so the common case is cheap:
    location.
 
 Schemas come from the pull request too (CRDs), so both stages are bounded: `pattern` and
-`patternProperties` are matched by RE2 in linear time (kubelint_py.parsing.regex; a pattern RE2 cannot
+`patternProperties` are matched by RE2 in linear time (kubelint_py.core.regex; a pattern RE2 cannot
 express, with lookaround or backreferences, is not checked), `uniqueItems` hashes a canonical form of
 each item (linear, not pairwise), jsonschema sees long strings and containers through a view whose repr
 is short (its messages quote the instance: a 1 MB string aliased 3,000 times made 6 GB of messages), at
@@ -32,9 +32,9 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, NamedTuple
 
+from kubelint_py.core.regex import Searcher, searcher
 from kubelint_py.core.source import Span
 from kubelint_py.models.located import span_at
-from kubelint_py.parsing.regex import Searcher, searcher
 
 Check = Callable[[Any], bool]
 Path = tuple[Any, ...]
