@@ -60,9 +60,10 @@ def test_stdin_filename_gives_format_path_configuration_and_project(tmp_path: Pa
     monkeypatch.chdir(tmp_path)
     text = DEPLOYMENT.encode()
     result = _with_stdin(monkeypatch, text, ["check", "-", "--stdin-filename", "k8s/deploy.yaml"])
-    lines = result.stdout.splitlines()
-    assert all(line.startswith("k8s/deploy.yaml:") for line in lines[:-1]), result.output
-    codes = {line.split()[1] for line in lines[:-1]}
+    # The findings, then the summary (which starts "Found"; a line on fixable findings may follow it).
+    lines = result.stdout.split("\nFound ")[0].splitlines()
+    assert lines and all(line.startswith("k8s/deploy.yaml:") for line in lines), result.output
+    codes = {line.split()[1] for line in lines}
     assert "KS603" not in codes, "the Secret in the project on the disk is found (project context)"
     assert "KS101" not in codes and "KS102" in codes, "per-path-ignores match the given name"
     # No path at all with --stdin-filename also reads standard input; a missing Secret is then reported.
