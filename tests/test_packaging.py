@@ -104,7 +104,7 @@ def test_every_runtime_dependency_is_imported() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     imports = {"ruamel.yaml": "ruamel.yaml", "ruamel.yaml.clib": "_ruamel_yaml", "jsonschema": "jsonschema",
-               "pathspec": "pathspec"}
+               "pathspec": "pathspec", "google-re2": "re2"}
     sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "kubelint_py").rglob("*.py"))
     for requirement in project["dependencies"]:
         name = requirement.split(";")[0].split(">")[0].split("<")[0].split("=")[0].strip()

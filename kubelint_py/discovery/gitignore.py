@@ -51,17 +51,20 @@ def _spec(patterns: list[str]) -> GitIgnoreSpec | None:
         return None
     from pathspec import GitIgnoreSpec
 
-    try:
+    try:  # pathspec's best backend: RE2 (linear time) when google-re2 is installed
         return GitIgnoreSpec.from_lines(patterns)
-    except Exception:  # a pattern pathspec cannot compile: git would ignore that line, we ignore the file
-        valid = []
-        for pattern in patterns:
-            try:
-                GitIgnoreSpec.from_lines([pattern])
-            except Exception:
-                continue
-            valid.append(pattern)
-        return GitIgnoreSpec.from_lines(valid) if valid else None
+    except Exception:
+        pass
+    # RE2 refuses some sets (too large for its memory budget) and some patterns: Python's matcher then,
+    # for the lines it can compile (git ignores a line it cannot read; we skip it too).
+    valid = []
+    for pattern in patterns:
+        try:
+            GitIgnoreSpec.from_lines([pattern], backend="simple")
+        except Exception:
+            continue
+        valid.append(pattern)
+    return GitIgnoreSpec.from_lines(valid, backend="simple") if valid else None
 
 
 Level = tuple[str, "GitIgnoreSpec"]
