@@ -325,3 +325,46 @@ def test_replacing_keeps_the_unchanged_ends() -> None:
     # Replaces `off` (UTF-16 columns 6-9: the emoji counts two) with `"off"`.
     assert edit.start == Position(1, 6) and edit.end == Position(1, 9) and edit.new_text == '"off"'
     assert replacing(old, old) is None
+
+
+def test_tcp_transport(tmp_path: Path) -> None:
+    """`kubelint-py lsp --tcp HOST:PORT` listens on loopback and speaks the same protocol."""
+    import socket
+    import subprocess
+
+    root = _workspace(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kubelint_py", "lsp", "--tcp", f"127.0.0.1:{port}"],
+                              cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    async def script() -> None:
+        scripted = ScriptedClient()
+        for _ in range(100):  # the server needs a moment to listen
+            try:
+                await scripted.client.start_tcp("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the server did not listen")
+        result = await asyncio.wait_for(scripted.client.initialize_async(types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")])), 60)
+        assert result.server_info is not None and result.server_info.name == "kubelint-py"
+        scripted.client.initialized(types.InitializedParams())
+        uri = scripted.open(root / "deploy.yaml", DEPLOYMENT.replace("nginx:1.27.2", "nginx:latest"))
+        assert "KS201" in _codes(await scripted.until(uri, lambda found: "KS201" in _codes(found)))
+        await asyncio.wait_for(scripted.client.shutdown_async(None), 30)
+        scripted.client.exit(None)
+        await scripted.client.stop()
+
+    try:
+        asyncio.run(script())
+    finally:
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
