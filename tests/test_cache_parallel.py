@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from kubelint_py.api import Report, lint
-from kubelint_py.cache.parse_cache import MAX_BUCKET_ENTRIES, ParseCache
+from kubelint_py.cache.layer import content_keys
+from kubelint_py.cache.parse_cache import MAX_BUCKET_ENTRIES, ParseCache, default_cache_dir
 from kubelint_py.discovery.walk import discover
 from kubelint_py.engine.config import Config
-from kubelint_py.loading.batch import content_keys, load_sources, open_cache
+from kubelint_py.loading.batch import load_sources
 from kubelint_py.loading.source_file import SourceFile
 from kubelint_py.models.located import YList, YMap
 
@@ -61,13 +62,11 @@ def test_parallel_serial_and_cached_loading_give_the_same_models(tree: Path) -> 
     serial = load_sources(candidates, config, workers=1)
     parallel = load_sources(candidates, config, workers=2)
     assert models(parallel) == models(serial)
-    cache = open_cache(config)
-    assert cache is not None
-    cold = load_sources(candidates, config, workers=2, cache=cache)  # workers write the entries
-    assert cache.hits == 0
-    warm_cache = open_cache(config)
-    assert warm_cache is not None
-    warm = load_sources(candidates, config, workers=1, cache=warm_cache)
+    cache = ParseCache(default_cache_dir(), config.max_file_size)
+    cold = load_sources(candidates, config, workers=2, cache=cache, keys=content_keys(candidates, cache))
+    assert cache.hits == 0  # workers write the entries
+    warm_cache = ParseCache(default_cache_dir(), config.max_file_size)
+    warm = load_sources(candidates, config, workers=1, cache=warm_cache, keys=content_keys(candidates, warm_cache))
     assert warm_cache.hits == len(candidates) and warm_cache.misses == 0
     assert models(cold) == models(serial) and models(warm) == models(serial)
 

@@ -13,8 +13,13 @@ buckets of at most MAX_BUCKET_ENTRIES entries each (the oldest half of a full bu
 over MAX_ENTRY_BYTES are not stored, and entries of other fingerprints are removed on later writes,
 made, a couple of thousand files per run, so the cache stays bounded.
 
-The cache is pickles, so it must only ever be read from a folder the user owns: never from the linted
-tree (a pull request could ship a crafted `.kubelint_cache/`). The folder is created private (0700).
+Entries are pickles read through an allow-list of our own model classes (safe_pickle.py): a crafted
+entry cannot run code, at worst it is a miss. Even so the folder is only used when it cannot hold
+someone else's entries (see `refusal`): owned by the current user, not writable by group or others,
+and not inside the linted tree (a pull request could ship a crafted `.kubelint_cache/`); otherwise the
+run goes on without a cache and says why on stderr. The folder is created private (0700) and tagged
+with CACHEDIR.TAG only when this tool created it. Pruning removes only folders named exactly like a
+fingerprint (`v<format>-<16 hex>`), never through symbolic links.
 
 Safety: entries are written to a temporary file and renamed into place, so a reader (another run at the
 same time) sees a whole entry or none. Anything unreadable, truncated or from another version is treated
@@ -25,7 +30,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
+import re
+import stat
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,9 +69,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "kubelint-py"
 
 
+FINGERPRINT_NAME = re.compile(r"v[0-9]+-[0-9a-f]{16}")
+"""The only folder names this tool creates at the top of the cache root (and so the only ones it prunes)."""
+
+
 def loader_fingerprint(max_file_size: int) -> str:
     digest = blake2b(digest_size=8)
-    digest.update(f"{CACHE_FORMAT}|{__version__}|{max_file_size}|{PICKLE_PROTOCOL}".encode())
+    # The Python version too: pickles and marshal data are read back by the same interpreter only.
+    digest.update(f"{CACHE_FORMAT}|{__version__}|{max_file_size}|{PICKLE_PROTOCOL}|{sys.version}".encode())
     package = Path(__file__).resolve().parent.parent
     for name in _LOADER_MODULES:
         target = package / name
@@ -75,6 +88,36 @@ def loader_fingerprint(max_file_size: int) -> str:
                 continue
             digest.update(f"|{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return f"v{CACHE_FORMAT}-{digest.hexdigest()}"
+
+
+def _unsafe_owner(info: os.stat_result) -> str | None:
+    """Why a folder with this stat may hold entries someone else wrote; None when it cannot."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and info.st_uid != getuid():
+        return "it is owned by another user"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "it is writable by other users"
+    return None
+
+
+def refusal(root: Path, linted_trees: Sequence[str] = ()) -> str | None:
+    """Why the cache folder `root` must not be used (None: it may). A folder is refused when it is not a
+    folder, when it is owned by someone else or writable by group or others, and when it lies inside
+    one of `linted_trees` (the linted repositories: their content is what a pull request controls)."""
+    real = os.path.realpath(root)
+    for tree in linted_trees:
+        tree_real = os.path.realpath(tree)
+        if real == tree_real or real.startswith(tree_real.rstrip(os.sep) + os.sep):
+            return f"it is inside the linted tree {tree_real}"
+    try:
+        info = os.stat(root)
+    except FileNotFoundError:
+        return None  # created private (0700) on the first write, and checked again then
+    except OSError as error:
+        return f"it cannot be read ({error.strerror or error})"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a folder"
+    return _unsafe_owner(info)
 
 
 def _in_chart_templates(candidate: Candidate) -> bool:
@@ -92,13 +135,17 @@ def _in_chart_templates(candidate: Candidate) -> bool:
 class ParseCache:
     """Get and put loaded files by content. Every method swallows I/O and decoding errors."""
 
-    def __init__(self, directory: Path, max_file_size: int) -> None:
+    def __init__(self, directory: Path, max_file_size: int, *, empty: bool | None = None) -> None:
         self.max_file_size = max_file_size
         self.fingerprint = loader_fingerprint(max_file_size)
         self.root = directory
         self.directory = directory / self.fingerprint
         self.hits = 0
         self.misses = 0
+        self.writable = True
+        """False once the root turned out unusable for writing (not ours after creating it)."""
+        self.empty = not self.directory.is_dir() if empty is None else empty
+        """Nothing stored for this fingerprint when the run began (a first run): no entry is looked up."""
         self._ready = False
 
     def key(self, candidate: Candidate, data: bytes) -> str:
@@ -124,6 +171,9 @@ class ParseCache:
 
     def get(self, key: str) -> SourceFile | None:
         """The cached SourceFile, or None (also for entries that cannot be read or unpickled)."""
+        if self.empty:
+            self.misses += 1
+            return None
         try:
             with open(self._entry(key), "rb") as handle:
                 blob = handle.read()
@@ -138,10 +188,11 @@ class ParseCache:
         return source
 
     def put(self, key: str, blob: bytes) -> None:
-        if len(blob) > MAX_ENTRY_BYTES:
+        if len(blob) > MAX_ENTRY_BYTES or not self.writable:
             return
         try:
-            self._prepare()
+            if not self.prepare():
+                return
             bucket = self.directory / key[:2]
             bucket.mkdir(parents=True, exist_ok=True)
             import tempfile
@@ -158,31 +209,69 @@ class ParseCache:
         except OSError:
             return
 
+    def flush(self) -> None:
+        """Entries are written as they are put: nothing is left to write."""
+
+    def close(self) -> None:
+        """Nothing is held open between entries."""
+
+    def prepare(self) -> bool:
+        """Before the first write: create the root (private), tag it as a cache when this run created it,
+        check it is ours, and clear out some of the older fingerprints. False: do not write."""
+        if not self._ready:
+            self._ready = True
+            self._prepare()
+        return self.writable
+
     def _prepare(self) -> None:
-        """On the first write: tag the folder as a cache and clear out some of the older fingerprints."""
-        if self._ready:
+        created = False
+        try:
+            self.root.mkdir(mode=0o700, parents=True)
+            created = True
+        except FileExistsError:
+            pass
+        except OSError:
+            self.writable = False
             return
-        self._ready = True
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tag = self.root / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
-                           "# kubelint-py's parse cache: safe to delete at any time.\n")
+        try:
+            info = os.stat(self.root)
+        except OSError:
+            self.writable = False
+            return
+        if not stat.S_ISDIR(info.st_mode) or _unsafe_owner(info) is not None:  # appeared under our feet
+            self.writable = False
+            return
+        if created:
+            with contextlib.suppress(OSError):
+                (self.root / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
+                                                      "# kubelint-py's parse cache: safe to delete at any time.\n")
         self._drop_stale(STALE_DELETIONS_PER_RUN)
 
     def _drop_stale(self, budget: int) -> None:
         """Delete up to `budget` entries of other fingerprints (an upgrade leaves a whole old cache
-        behind; removing it bit by bit keeps any single run from paying for all of it)."""
-        for other in sorted(self.root.iterdir()):
-            if not other.is_dir() or not other.name.startswith("v") or other.name == self.fingerprint:
-                continue
-            for folder, _dirs, filenames in os.walk(other, topdown=False):
+        behind; removing it bit by bit keeps any single run from paying for all of it). Only folders
+        named exactly like a fingerprint are touched, and symbolic links are never followed (os.walk
+        does not descend into linked folders; a link itself is unlinked, not its target)."""
+        try:
+            with os.scandir(self.root) as listing:
+                stale = sorted(entry.path for entry in listing
+                               if entry.name != self.fingerprint and FINGERPRINT_NAME.fullmatch(entry.name)
+                               and entry.is_dir(follow_symlinks=False))
+        except OSError:
+            return
+        for other in stale:
+            for folder, _dirs, filenames in os.walk(other, topdown=False, followlinks=False):
                 for name in filenames:
                     if budget <= 0:
                         return
                     budget -= 1
                     with contextlib.suppress(OSError):
                         os.unlink(os.path.join(folder, name))
+                for name in _dirs:  # links to folders are listed as folders: unlink them, never enter
+                    path = os.path.join(folder, name)
+                    if os.path.islink(path):
+                        with contextlib.suppress(OSError):
+                            os.unlink(path)
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)
 
@@ -209,18 +298,10 @@ class ParseCache:
 
 
 def loads_source(blob: bytes) -> SourceFile | None:
-    """Unpickle a cached SourceFile; None when the entry is corrupt or not a SourceFile."""
+    """A cached SourceFile, unpickled through the allow-list; None when the entry is corrupt, unsafe or
+    not a SourceFile."""
+    from kubelint_py.cache.safe_pickle import loads_as
     from kubelint_py.loading.source_file import SourceFile
 
-    try:
-        value = pickle.loads(blob)
-    except Exception:  # a truncated or foreign entry is a miss, whatever the unpickler raises
-        return None
-    return value if isinstance(value, SourceFile) else None
+    return loads_as(blob, SourceFile)
 
-
-def dumps_source(source: SourceFile) -> bytes | None:
-    try:
-        return pickle.dumps(source, protocol=PICKLE_PROTOCOL)
-    except Exception:  # an unpicklable model is not cached; the run goes on
-        return None
