@@ -362,11 +362,19 @@ class Plan:
 
 
 def applies(config: Config) -> bool:
-    """False when something may look at the whole project in ways summaries do not capture."""
+    """False when something may look at the whole project in ways summaries do not capture: user
+    policies, rules registered from outside the package, and shipped policies with an `exists`
+    condition (KS705, KS706: any PodDisruptionBudget or NetworkPolicy of the namespace) when enabled."""
     if not ENABLED or config.policies:
         return False
-    from kubelint_py.engine.registry import loaded_rules
+    from kubelint_py.engine.registry import load_rules, loaded_rules
 
+    if config.select or config.extend_select:  # the shipped policies are all off unless selected
+        load_rules(("kubernetes",), builtin_policies=True)
+        from kubelint_py.engine.policies import CROSS_OBJECT
+
+        if any(r.code in CROSS_OBJECT and config.is_enabled(r) for r in loaded_rules()):
+            return False
     return all((getattr(r.func, "__module__", None) or "kubelint_py.").startswith("kubelint_py.")
                for r in loaded_rules() if r.func is not None)
 
