@@ -302,3 +302,13 @@ def test_no_phantom_findings_from_exists_policies_in_a_pre_commit_run(project: P
             target.write_text(target.read_text() + f"# round {round_}\n")  # never replayed
             report = same_as_without_cache([path], config)
             assert not {"KS705", "KS706"} & {f.code for f in report.findings}
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="the file system takes only Unicode names")
+def test_a_file_name_that_is_not_utf8_is_cached_and_replayed(project: Path) -> None:
+    with open(os.fsencode(project / "k8s") + b"/\xffbad.yaml", "wb") as handle:
+        handle.write(DEPLOYMENT.replace("name: web", "name: odd").encode())
+    first = same_as_without_cache(["."])
+    assert any("\udcff" in f.location.path for f in first.findings)
+    again = lint(["."], Config())
+    assert again.replayed and summary(again) == summary(first)

@@ -234,7 +234,7 @@ def open_store(cache: ParseCache, project_root: str) -> Store:
 
     from kubelint_py.cache.replay import package_fingerprint
 
-    digest = blake2b(os.path.realpath(project_root).encode(), digest_size=16).hexdigest()
+    digest = blake2b(os.path.realpath(project_root).encode(errors="surrogateescape"), digest_size=16).hexdigest()
     # The parse cache's folder is per loader fingerprint; the stamp adds the package (this module's
     # summaries), the store's own format and the Python version (marshal's format is per version).
     stamp = f"{STORE_FORMAT}|{package_fingerprint()}|{cache.max_file_size}|{sys.version}"

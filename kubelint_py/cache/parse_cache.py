@@ -76,7 +76,7 @@ FINGERPRINT_NAME = re.compile(r"v[0-9]+-[0-9a-f]{16}")
 def loader_fingerprint(max_file_size: int) -> str:
     digest = blake2b(digest_size=8)
     # The Python version too: pickles and marshal data are read back by the same interpreter only.
-    digest.update(f"{CACHE_FORMAT}|{__version__}|{max_file_size}|{PICKLE_PROTOCOL}|{sys.version}".encode())
+    digest.update(f"{CACHE_FORMAT}|{__version__}|{max_file_size}|{PICKLE_PROTOCOL}|{sys.version}".encode(errors="surrogateescape"))
     package = Path(__file__).resolve().parent.parent
     for name in _LOADER_MODULES:
         target = package / name
@@ -86,7 +86,7 @@ def loader_fingerprint(max_file_size: int) -> str:
                 stat = path.stat()
             except OSError:
                 continue
-            digest.update(f"|{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            digest.update(f"|{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode(errors="surrogateescape"))
     return f"v{CACHE_FORMAT}-{digest.hexdigest()}"
 
 
@@ -151,7 +151,7 @@ class ParseCache:
     def key(self, candidate: Candidate, data: bytes) -> str:
         digest = blake2b(digest_size=20)
         digest.update(f"{candidate.path}\0{candidate.read_path}\0{candidate.kind}\0{int(candidate.explicit)}\0"
-                      f"{int(_in_chart_templates(candidate))}\0".encode())
+                      f"{int(_in_chart_templates(candidate))}\0".encode(errors="surrogateescape"))
         digest.update(data)
         return digest.hexdigest()
 

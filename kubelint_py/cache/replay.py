@@ -73,8 +73,8 @@ def package_fingerprint() -> str:
             for name in sorted(filenames):
                 if name.endswith((".py", ".json", ".yaml")):
                     stat = os.stat(os.path.join(folder, name))
-                    digest.update(f"{folder[len(str(root)):]}/{name}:{stat.st_size}:{stat.st_mtime_ns}|".encode())
-        digest.update(f"{sys.version}|{_library_stamps()}".encode())
+                    digest.update(f"{folder[len(str(root)):]}/{name}:{stat.st_size}:{stat.st_mtime_ns}|".encode(errors="surrogateescape"))
+        digest.update(f"{sys.version}|{_library_stamps()}".encode(errors="surrogateescape"))
         _PACKAGE_FINGERPRINT = digest.hexdigest()
     return _PACKAGE_FINGERPRINT
 
@@ -129,13 +129,14 @@ def run_key(cache: ParseCache, candidates: Sequence[Candidate], keys: Sequence[s
     registry = [(r.code, r.name, module, getattr(r.func, "__qualname__", ""))
                 for r in loaded_rules() if r.func is not None
                 if not (module := getattr(r.func, "__module__", None) or "kubelint_py.").startswith("kubelint_py.")]
-    digest = blake2b(digest_size=20)
-    digest.update(f"{ENTRY_FORMAT}|{registry!r}|{os.path.abspath(cwd)}".encode())
-    digest.update(f"{cache.fingerprint}|{package_fingerprint()}|{settings!r}|{_policy_digests(config)!r}".encode())
-    digest.update(f"|baseline={_digest(config.baseline) if config.baseline else None}|".encode())
-    digest.update(repr(sorted(report_paths) if report_paths is not None else None).encode())
+    baseline = _digest(config.baseline) if config.baseline else None
+    reported = sorted(report_paths) if report_paths is not None else None
+    head = (f"{ENTRY_FORMAT}|{registry!r}|{os.path.abspath(cwd)}|{cache.fingerprint}|{package_fingerprint()}|"
+            f"{settings!r}|{_policy_digests(config)!r}|baseline={baseline}|{reported!r}\n")
+    # File names need not be valid UTF-8: surrogate escapes keep their bytes.
+    digest = blake2b(head.encode(errors="surrogateescape"), digest_size=20)
     for candidate, key in zip(candidates, keys, strict=True):
-        digest.update(f"{candidate.path}\0{key}\n".encode())
+        digest.update(f"{candidate.path}\0{key}\n".encode(errors="surrogateescape"))
     return digest.hexdigest()
 
 
