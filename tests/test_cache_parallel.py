@@ -13,7 +13,7 @@ import pytest
 
 from kubelint_py.api import Report, lint
 from kubelint_py.cache.layer import content_keys
-from kubelint_py.cache.parse_cache import MAX_BUCKET_ENTRIES, ParseCache, default_cache_dir
+from kubelint_py.cache.parse_cache import ParseCache, default_cache_dir
 from kubelint_py.discovery.walk import discover
 from kubelint_py.engine.config import Config
 from kubelint_py.loading.batch import load_sources
@@ -64,7 +64,8 @@ def test_parallel_serial_and_cached_loading_give_the_same_models(tree: Path) -> 
     assert models(parallel) == models(serial)
     cache = ParseCache(default_cache_dir(), config.max_file_size)
     cold = load_sources(candidates, config, workers=2, cache=cache, keys=content_keys(candidates, cache))
-    assert cache.hits == 0  # workers write the entries
+    assert cache.hits == 0  # workers hand the entries back, this process writes them
+    cache.flush()
     warm_cache = ParseCache(default_cache_dir(), config.max_file_size)
     warm = load_sources(candidates, config, workers=1, cache=warm_cache, keys=content_keys(candidates, warm_cache))
     assert warm_cache.hits == len(candidates) and warm_cache.misses == 0
@@ -154,12 +155,25 @@ def test_cache_keys_follow_content_path_and_settings(tmp_path: Path, monkeypatch
     assert ParseCache(tmp_path / "cache", 1000).fingerprint != ParseCache(tmp_path / "cache", 2000).fingerprint
 
 
-def test_buckets_stay_bounded(tmp_path: Path) -> None:
-    cache = ParseCache(tmp_path, 1000)
-    for number in range(MAX_BUCKET_ENTRIES + 5):
-        cache.put("ab" + f"{number:038x}", b"x")
-    bucket = cache.directory / "ab"
-    assert len(os.listdir(bucket)) <= MAX_BUCKET_ENTRIES
+def test_packs_and_index_stay_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py.cache import parse_cache
+
+    monkeypatch.setattr(parse_cache, "MAX_PACKS", 4)
+    monkeypatch.setattr(parse_cache, "MAX_ENTRIES", 20)
+    for run in range(30):  # 30 runs, 2 new entries each (as a pre-commit hook's runs would)
+        cache = ParseCache(tmp_path, 1000)
+        for number in range(2):
+            cache.put(f"{run:02x}{number:038x}", f"entry {run} {number}".encode())
+        cache.flush()
+    packs = os.listdir(cache.directory / "packs")
+    assert len(packs) <= 4 + 1
+    reader = ParseCache(tmp_path, 1000)
+    reader._index = reader._index_from_disk()
+    assert len(reader._index) <= 20
+    # the newest entries survive compaction, with their bytes
+    assert reader._blob(f"{29:02x}{1:038x}") == b"entry 29 1"
+    assert reader._blob(f"{20:02x}{0:038x}") == b"entry 20 0"
+    assert reader._blob(f"{0:02x}{0:038x}") is None
 
 
 def test_stale_fingerprints_are_removed(tmp_path: Path) -> None:
@@ -168,8 +182,9 @@ def test_stale_fingerprints_are_removed(tmp_path: Path) -> None:
     (stale / "entry").write_bytes(b"old")
     cache = ParseCache(tmp_path, 1000)
     cache.put("cd" + "0" * 38, b"new")
+    cache.flush()
     assert not (tmp_path / "v1-0000000000000000").exists()
-    assert (cache.directory / "cd" / ("0" * 38)).read_bytes() == b"new"
+    assert ParseCache(tmp_path, 1000)._blob("cd" + "0" * 38) == b"new"
 
 
 def test_two_concurrent_runs_share_the_cache(tree: Path, tmp_path: Path) -> None:

@@ -215,6 +215,7 @@ class RunCache:
 
     def keep(self, report: Report) -> None:
         """Store what this fresh run produced (inside the `loaded` block: the models are still there)."""
+        self.close()
         if self.store is not None:
             self.store.save()
         if self.parse_cache is not None and self._run_key is not None:

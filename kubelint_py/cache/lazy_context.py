@@ -367,7 +367,8 @@ def applies(config: Config) -> bool:
     condition (KS705, KS706: any PodDisruptionBudget or NetworkPolicy of the namespace) when enabled."""
     if not ENABLED or config.policies:
         return False
-    from kubelint_py.engine.registry import load_rules, loaded_rules
+    from kubelint_py.engine.catalogue import load_rules
+    from kubelint_py.engine.registry import loaded_rules
 
     if config.select or config.extend_select:  # the shipped policies are all off unless selected
         load_rules(("kubernetes",), builtin_policies=True)

@@ -8,10 +8,17 @@ part of a model that depends on more than the file's bytes, a Dockerfile's build
 scanned again on every hit (batch.refresh_listing).
 
 Where: $KUBELINT_CACHE_DIR, else $XDG_CACHE_HOME/kubelint-py, else ~/.cache/kubelint-py. Entries are
-content-addressed, so projects can share the folder. Layout `<fingerprint>/<2 hex>/<38 hex>`: 256
-buckets of at most MAX_BUCKET_ENTRIES entries each (the oldest half of a full bucket is dropped), files
-over MAX_ENTRY_BYTES are not stored, and entries of other fingerprints are removed on later writes,
-made, a couple of thousand files per run, so the cache stays bounded.
+content-addressed, so projects can share the folder. Layout: `<fingerprint>/packs/<pack>` files, each
+holding the entries one run wrote, back to back, and `<fingerprint>/index`, a marshal dict key -> (pack,
+offset, length). Creating a file costs this machine's file system about 0.3-0.9 ms of CPU, so one file
+per entry made a first run (every file new) up to 1.9x slower than `--no-cache`; one pack and one index
+per run cost a few milliseconds. A run writes at most one pack, at its end (`flush`), and replaces the
+index atomically after merging it with the one on disk (two runs at once: the last one's index wins,
+the other's pack is left unindexed and removed later). Bounds: entries over MAX_ENTRY_BYTES are not
+stored; the index keeps at most MAX_ENTRIES entries; beyond MAX_PACKS packs, the oldest half is
+compacted (their indexed entries copied, as bytes, into the new pack); when the index is full its oldest
+entries are dropped; unindexed packs are removed after an hour; other fingerprints' folders are removed on
+later writes, a couple of thousand files per run.
 
 Entries are pickles read through an allow-list of our own model classes (safe_pickle.py): a crafted
 entry cannot run code, at worst it is a miss. Even so the folder is only used when it cannot hold
@@ -21,9 +28,10 @@ run goes on without a cache and says why on stderr. The folder is created privat
 with CACHEDIR.TAG only when this tool created it. Pruning removes only folders named exactly like a
 fingerprint (`v<format>-<16 hex>`), never through symbolic links.
 
-Safety: entries are written to a temporary file and renamed into place, so a reader (another run at the
-same time) sees a whole entry or none. Anything unreadable, truncated or from another version is treated
-as a miss. No cache problem is ever fatal: at worst the file is parsed again.
+Safety: packs and the index are written to a temporary file and renamed into place, and a pack never
+changes once named, so a reader (another run at the same time) sees whole entries or none. Anything
+unreadable, truncated or from another version is treated as a miss. No cache problem is ever fatal: at
+worst the file is parsed again.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import os
 import re
 import stat
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,9 +57,13 @@ if TYPE_CHECKING:
     from kubelint_py.discovery.walk import Candidate
     from kubelint_py.loading.source_file import SourceFile
 
-CACHE_FORMAT = 2
-MAX_BUCKET_ENTRIES = 256
-"""256 buckets x 256 entries: room for a 65,000-file repository (a few hundred MB at most)."""
+CACHE_FORMAT = 3
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+MAX_ENTRIES = 65536
+"""Room for a 65,000-file repository (a few hundred MB at most)."""
+MAX_PACKS = 64
+ORPHAN_SECONDS = 3600
+"""An unindexed pack (its run lost the race for the index, or died) older than this is removed."""
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 PICKLE_PROTOCOL = 5
 STALE_DELETIONS_PER_RUN = 2000
@@ -70,6 +83,8 @@ def default_cache_dir() -> Path:
 
 
 FINGERPRINT_NAME = re.compile(r"v[0-9]+-[0-9a-f]{16}")
+PACK_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{1,8}-[0-9a-f]{8}")
+"""Time written (ns, hex: names sort by age), process, random."""
 """The only folder names this tool creates at the top of the cache root (and so the only ones it prunes)."""
 
 
@@ -147,6 +162,9 @@ class ParseCache:
         self.empty = not self.directory.is_dir() if empty is None else empty
         """Nothing stored for this fingerprint when the run began (a first run): no entry is looked up."""
         self._ready = False
+        self._index: dict[str, tuple[str, int, int]] | None = None
+        self._pending: dict[str, bytes] = {}
+        self._handles: dict[str, int] = {}
 
     def key(self, candidate: Candidate, data: bytes) -> str:
         digest = blake2b(digest_size=20)
@@ -166,54 +184,131 @@ class ParseCache:
             return None
         return self.key(candidate, data), data
 
-    def _entry(self, key: str) -> Path:
-        return self.directory / key[:2] / key[2:]
+    def _index_from_disk(self) -> dict[str, tuple[str, int, int]]:
+        """The index as stored (marshal of plain values: loading it cannot run code); {} when missing,
+        unreadable or not a dict. Entries are checked one by one when used."""
+        import marshal
+
+        try:
+            with open(self.directory / "index", "rb") as handle:
+                value = marshal.loads(handle.read())
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        return value if isinstance(value, dict) else {}
 
     def get(self, key: str) -> SourceFile | None:
         """The cached SourceFile, or None (also for entries that cannot be read or unpickled)."""
-        if self.empty:
-            self.misses += 1
-            return None
-        try:
-            with open(self._entry(key), "rb") as handle:
-                blob = handle.read()
-        except OSError:
-            self.misses += 1
-            return None
-        source = loads_source(blob)
+        blob = None if self.empty else self._blob(key)
+        source = loads_source(blob) if blob is not None else None
         if source is None:
             self.misses += 1
         else:
             self.hits += 1
         return source
 
-    def put(self, key: str, blob: bytes) -> None:
-        if len(blob) > MAX_ENTRY_BYTES or not self.writable:
-            return
+    def _blob(self, key: str) -> bytes | None:
+        if self._index is None:
+            self._index = self._index_from_disk()
+        entry = self._index.get(key)
+        if type(entry) is not tuple or len(entry) != 3:
+            return None
+        pack, offset, length = entry
+        if not isinstance(pack, str) or not PACK_NAME.fullmatch(pack) or type(offset) is not int \
+                or type(length) is not int or offset < 0 or not 0 < length <= MAX_ENTRY_BYTES:
+            return None
         try:
-            if not self.prepare():
-                return
-            bucket = self.directory / key[:2]
-            bucket.mkdir(parents=True, exist_ok=True)
-            import tempfile
-
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=bucket)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(blob)
-                os.replace(temp, bucket / key[2:])
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-            self._bound(bucket)
+            fd = self._handles.get(pack)
+            if fd is None:
+                fd = self._handles[pack] = os.open(self.directory / "packs" / pack, os.O_RDONLY | _O_NONBLOCK)
+            blob = os.pread(fd, length, offset)
         except OSError:
-            return
+            return None
+        return blob if len(blob) == length else None
 
-    def flush(self) -> None:
-        """Entries are written as they are put: nothing is left to write."""
+    def put(self, key: str, blob: bytes) -> None:
+        """Keep an entry for this run's pack (written by flush)."""
+        if len(blob) <= MAX_ENTRY_BYTES and self.writable:
+            self._pending[key] = blob
 
     def close(self) -> None:
-        """Nothing is held open between entries."""
+        for fd in self._handles.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._handles.clear()
+
+    def flush(self) -> None:
+        """Write the entries put during this run as one pack, and add them to the index."""
+        pending, self._pending = self._pending, {}
+        if not pending or not self.prepare():
+            return
+        try:
+            self._write(pending)
+        except OSError:  # never fatal: the next run parses these files again
+            return
+
+    def _write(self, pending: dict[str, bytes]) -> None:
+        import marshal
+
+        packs = self.directory / "packs"
+        packs.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():016x}-{os.getpid() & 0xFFFFFFFF:x}-{os.urandom(4).hex()}"
+        index = self._index_from_disk()
+        existing = sorted(n for n in os.listdir(packs) if PACK_NAME.fullmatch(n))
+        for key in pending:
+            index.pop(key, None)
+        present = set(existing)
+        valid = {k: e for k, e in index.items() if type(e) is tuple and len(e) == 3 and isinstance(e[0], str)
+                 and e[0] in present and type(e[1]) is int and type(e[2]) is int}
+        # Full: the oldest entries go first (by the pack they are in, which names its time of writing).
+        excess = len(valid) + len(pending) - MAX_ENTRIES
+        if excess > 0:
+            for key in sorted(valid, key=lambda k: (valid[k][0], valid[k][1]))[:excess]:
+                del valid[key]
+        chunks: list[bytes] = []
+        offset = 0
+        added: dict[str, tuple[str, int, int]] = {}
+        retired: list[str] = []
+        live = sorted({entry[0] for entry in valid.values()})
+        if len(live) >= MAX_PACKS:
+            # Compact the oldest half: their entries move into this pack, as bytes (nothing is unpickled).
+            retired = live[: len(live) // 2]
+            old = set(retired)
+            for key, entry in list(valid.items()):
+                if entry[0] in old:
+                    del valid[key]
+                    blob = self._copy(entry)
+                    if blob is not None:
+                        added[key] = (name, offset, len(blob))
+                        chunks.append(blob)
+                        offset += len(blob)
+        for key, blob in pending.items():
+            added[key] = (name, offset, len(blob))
+            chunks.append(blob)
+            offset += len(blob)
+        _write_atomically(packs / name, b"".join(chunks))
+        valid.update(added)
+        _write_atomically(self.directory / "index", marshal.dumps(valid))
+        self._index = None
+        referenced = {entry[0] for entry in valid.values()}
+        now = time.time_ns()
+        for other in existing:
+            if other in retired or (other not in referenced and now - int(other[:16], 16) > ORPHAN_SECONDS * 10**9):
+                # a retired pack, or one no index names (dropped, or its run lost the race for the index)
+                with contextlib.suppress(OSError):
+                    os.unlink(packs / other)
+
+    def _copy(self, entry: tuple[str, int, int]) -> bytes | None:
+        pack, offset, length = entry
+        if not isinstance(pack, str) or not PACK_NAME.fullmatch(pack) or type(offset) is not int \
+                or type(length) is not int or not 0 < length <= MAX_ENTRY_BYTES:
+            return None
+        try:
+            with open(self.directory / "packs" / pack, "rb") as handle:
+                handle.seek(offset)
+                blob = handle.read(length)
+        except (OSError, ValueError):
+            return None
+        return blob if len(blob) == length else None
 
     def prepare(self) -> bool:
         """Before the first write: create the root (private), tag it as a cache when this run created it,
@@ -275,26 +370,19 @@ class ParseCache:
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)
 
-    @staticmethod
-    def _bound(bucket: Path) -> None:
-        try:
-            names = os.listdir(bucket)
-        except OSError:
-            return
-        if len(names) <= MAX_BUCKET_ENTRIES:
-            return
-        aged: list[tuple[float, str]] = []
-        for name in names:
-            try:
-                aged.append((os.stat(bucket / name).st_mtime, name))
-            except OSError:
-                continue
-        aged.sort()
-        for _, name in aged[: len(aged) // 2]:
-            try:
-                os.unlink(bucket / name)
-            except OSError:
-                continue
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def loads_source(blob: bytes) -> SourceFile | None:

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 
 class FileStore(Protocol):
-    """Where loaded files are kept between runs (cache.parse_cache.ParseCache). Picklable: workers
-    put the files they parse themselves."""
+    """Where loaded files are kept between runs (cache.parse_cache.ParseCache). Only this process
+    puts: workers hand their pickled files back, and the same bytes are put here."""
 
     def get(self, key: str) -> SourceFile | None: ...
 
@@ -181,12 +181,14 @@ def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, 
     try:
         with ProcessPoolExecutor(max_workers=min(count, len(chunks))) as pool:
             jobs = [[(candidate, key) for _, candidate, key in chunk] for chunk in chunks]
-            mapped = pool.map(_load_chunk, jobs, [max_size] * len(jobs), [cache] * len(jobs))
+            mapped = pool.map(_load_chunk, jobs, [max_size] * len(jobs))
             if here is not None:
                 here()
                 here = None
             for chunk, blobs in zip(chunks, mapped, strict=True):
-                for (position, candidate, _), blob in zip(chunk, blobs, strict=True):
+                for (position, candidate, key), blob in zip(chunk, blobs, strict=True):
+                    if blob and cache is not None and key is not None:
+                        cache.put(key, blob)
                     # From this run's own worker (not from the disk): plain pickle is safe here.
                     source = pickle.loads(blob) if blob else None
                     results[position] = source if isinstance(source, SourceFile) else load_source(candidate, max_size)
@@ -200,17 +202,15 @@ def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, 
             results[position] = load_source(candidate, max_size)
 
 
-def _load_chunk(jobs: list[tuple[Candidate, str | None]], max_size: int, cache: FileStore | None) -> list[bytes]:
-    """In a worker: load, pickle once, put in the store and hand the same bytes back."""
+def _load_chunk(jobs: list[tuple[Candidate, str | None]], max_size: int) -> list[bytes]:
+    """In a worker: load, pickle once and hand the bytes back (the parent puts them in the store)."""
     blobs: list[bytes] = []
     with no_gc():
-        for candidate, key in jobs:
+        for candidate, _key in jobs:
             source = load_source(candidate, max_size)
             blob = dumps_source(source)
             if blob is None:  # unpicklable: the parent parses it itself
                 blobs.append(b"")
                 continue
-            if cache is not None and key is not None:
-                cache.put(key, blob)
             blobs.append(blob)
     return blobs
