@@ -217,3 +217,20 @@ def test_a_chart_appearing_around_a_cached_file_is_noticed(tmp_path: Path, monke
 
     _is_chart_dir.cache_clear()  # the loader memoises chart folders for one run
     assert "template" in [f.kind for f in lint(["chart"], Config()).files]
+
+
+def test_a_model_is_stored_from_the_second_run_that_meets_it(manifests: Path) -> None:
+    config = Config()
+    candidates = list(discover(["."]))
+
+    def run() -> ParseCache:
+        cache = ParseCache(default_cache_dir(), config.max_file_size)
+        load_sources(candidates, config, workers=1, cache=cache, keys=content_keys(candidates, cache))
+        cache.flush()
+        return cache
+
+    first = run()  # a first run (a CI job's only one) pickles nothing
+    assert first.hits == 0 and not list((first.directory / "packs").glob("*"))
+    second = run()
+    assert second.hits == 0 and list((second.directory / "packs").glob("*"))
+    assert run().hits == len(candidates)

@@ -3,22 +3,26 @@
 An entry is the pickled SourceFile (text, models, load findings) of one file, stored under a key made of
 the file's bytes, how it was found (display path, guessed kind, named on the command line or not) and
 the loader's fingerprint (tool version, cache format, max_file_size, the loader's own modules). Rules are
-not cached: they always run, so a cached file gets exactly the findings a fresh parse would. The one
-part of a model that depends on more than the file's bytes, a Dockerfile's build-context listing, is
-scanned again on every hit (batch.refresh_listing).
+not cached: they always run, so a cached file gets exactly the findings a fresh parse would. What a
+model holds about the disk besides its file's bytes (a Dockerfile's build-context listing, which paths a
+compose file names exist) is read again on every hit (batch.refresh_disk_state).
+
+A model parsed in this process is stored only from the second run that meets its file's content
+(`wants`): pickling costs about a third of parsing, and a CI job's one run would pay it for nothing
+(models parsed in worker processes come back pickled and are always stored).
 
 Where: $KUBELINT_CACHE_DIR, else $XDG_CACHE_HOME/kubelint-py, else ~/.cache/kubelint-py. Entries are
 content-addressed, so projects can share the folder. Layout: `<fingerprint>/packs/<pack>` files, each
 holding the entries one run wrote, back to back, and `<fingerprint>/index`, a marshal dict key -> (pack,
-offset, length). Creating a file costs this machine's file system about 0.3-0.9 ms of CPU, so one file
-per entry made a first run (every file new) up to 1.9x slower than `--no-cache`; one pack and one index
-per run cost a few milliseconds. A run writes at most one pack, at its end (`flush`), and replaces the
-index atomically after merging it with the one on disk (two runs at once: the last one's index wins,
-the other's pack is left unindexed and removed later). Bounds: entries over MAX_ENTRY_BYTES are not
-stored; the index keeps at most MAX_ENTRIES entries; beyond MAX_PACKS packs, the oldest half is
-compacted (their indexed entries copied, as bytes, into the new pack); when the index is full its oldest
-entries are dropped; unindexed packs are removed after an hour; other fingerprints' folders are removed on
-later writes, a couple of thousand files per run.
+offset, length), or SEEN for a key met but not stored. Creating a file costs this machine's file system
+about 0.3-0.9 ms of CPU, so one file per entry made a first run up to 1.9x slower than `--no-cache`; one
+pack and one index per run cost a few milliseconds. A run writes at most one pack, at its end (`flush`),
+and replaces the index atomically after merging it with the one on disk (two runs at once: the last
+one's index wins, the other's pack is left unindexed and removed later). Bounds: entries over
+MAX_ENTRY_BYTES are not stored; the index keeps at most MAX_ENTRIES keys, dropping the oldest; beyond
+MAX_PACKS packs, the oldest half is compacted (their indexed entries copied, as bytes, into the new
+pack); unindexed packs are removed after an hour; other fingerprints' folders are removed on later
+writes, a couple of thousand files per run.
 
 Entries are pickles read through an allow-list of our own model classes (safe_pickle.py): a crafted
 entry cannot run code, at worst it is a miss. Even so the folder is only used when it cannot hold
@@ -162,8 +166,9 @@ class ParseCache:
         self.empty = not self.directory.is_dir() if empty is None else empty
         """Nothing stored for this fingerprint when the run began (a first run): no entry is looked up."""
         self._ready = False
-        self._index: dict[str, tuple[str, int, int]] | None = None
+        self._index: dict[str, tuple[str, int, int] | int] | None = None
         self._pending: dict[str, bytes] = {}
+        self._seen: set[str] = set()
         self._handles: dict[str, int] = {}
 
     def key(self, candidate: Candidate, data: bytes) -> str:
@@ -184,7 +189,7 @@ class ParseCache:
             return None
         return self.key(candidate, data), data
 
-    def _index_from_disk(self) -> dict[str, tuple[str, int, int]]:
+    def _index_from_disk(self) -> dict[str, tuple[str, int, int] | int]:
         """The index as stored (marshal of plain values: loading it cannot run code); {} when missing,
         unreadable or not a dict. Entries are checked one by one when used."""
         import marshal
@@ -198,6 +203,7 @@ class ParseCache:
 
     def get(self, key: str) -> SourceFile | None:
         """The cached SourceFile, or None (also for entries that cannot be read or unpickled)."""
+        self._seen.add(key)
         blob = None if self.empty else self._blob(key)
         source = loads_source(blob) if blob is not None else None
         if source is None:
@@ -225,6 +231,18 @@ class ParseCache:
             return None
         return blob if len(blob) == length else None
 
+    def wants(self, key: str) -> bool:
+        """Whether a file parsed in this process should be pickled and stored: only when an earlier run
+        met the same content (the index marks every key a run looked up). Pickling a model costs about
+        a third of parsing it, and a file met once (every file of a CI job's one run, a file being
+        edited) is rarely met again; a file met twice is, and from its second run on it is stored.
+        Files parsed in workers come back pickled anyway and are always stored."""
+        if self.empty or not self.writable:
+            return False
+        if self._index is None:
+            self._index = self._index_from_disk()
+        return key in self._index
+
     def put(self, key: str, blob: bytes) -> None:
         """Keep an entry for this run's pack (written by flush)."""
         if len(blob) <= MAX_ENTRY_BYTES and self.writable:
@@ -239,14 +257,16 @@ class ParseCache:
     def flush(self) -> None:
         """Write the entries put during this run as one pack, and add them to the index."""
         pending, self._pending = self._pending, {}
-        if not pending or not self.prepare():
+        seen, self._seen = self._seen, set()
+        known = self._index if self._index is not None else {}
+        if not (pending or any(key not in known for key in seen)) or not self.prepare():
             return
         try:
-            self._write(pending)
+            self._write(pending, seen)
         except OSError:  # never fatal: the next run parses these files again
             return
 
-    def _write(self, pending: dict[str, bytes]) -> None:
+    def _write(self, pending: dict[str, bytes], seen: set[str]) -> None:
         import marshal
 
         packs = self.directory / "packs"
@@ -257,24 +277,29 @@ class ParseCache:
         for key in pending:
             index.pop(key, None)
         present = set(existing)
-        valid = {k: e for k, e in index.items() if type(e) is tuple and len(e) == 3 and isinstance(e[0], str)
-                 and e[0] in present and type(e[1]) is int and type(e[2]) is int}
+        valid: dict[str, tuple[str, int, int] | int] = {
+            k: e for k, e in index.items() if (type(e) is tuple and len(e) == 3 and isinstance(e[0], str)
+                                               and e[0] in present and type(e[1]) is int and type(e[2]) is int)
+            or e == SEEN}
+        for key in seen:  # met this run, not stored: marked, so that a later run stores it
+            if key not in pending and isinstance(key, str):
+                valid.setdefault(key, SEEN)
         # Full: the oldest entries go first (by the pack they are in, which names its time of writing).
         excess = len(valid) + len(pending) - MAX_ENTRIES
         if excess > 0:
-            for key in sorted(valid, key=lambda k: (valid[k][0], valid[k][1]))[:excess]:
+            for key in sorted(valid, key=lambda k: _age(valid[k]))[:excess]:
                 del valid[key]
         chunks: list[bytes] = []
         offset = 0
         added: dict[str, tuple[str, int, int]] = {}
         retired: list[str] = []
-        live = sorted({entry[0] for entry in valid.values()})
+        live = sorted({entry[0] for entry in valid.values() if isinstance(entry, tuple)})
         if len(live) >= MAX_PACKS:
             # Compact the oldest half: their entries move into this pack, as bytes (nothing is unpickled).
             retired = live[: len(live) // 2]
             old = set(retired)
             for key, entry in list(valid.items()):
-                if entry[0] in old:
+                if isinstance(entry, tuple) and entry[0] in old:
                     del valid[key]
                     blob = self._copy(entry)
                     if blob is not None:
@@ -285,11 +310,12 @@ class ParseCache:
             added[key] = (name, offset, len(blob))
             chunks.append(blob)
             offset += len(blob)
-        _write_atomically(packs / name, b"".join(chunks))
+        if chunks:
+            _write_atomically(packs / name, b"".join(chunks))
         valid.update(added)
         _write_atomically(self.directory / "index", marshal.dumps(valid))
         self._index = None
-        referenced = {entry[0] for entry in valid.values()}
+        referenced = {entry[0] for entry in valid.values() if isinstance(entry, tuple)}
         now = time.time_ns()
         for other in existing:
             if other in retired or (other not in referenced and now - int(other[:16], 16) > ORPHAN_SECONDS * 10**9):
@@ -370,6 +396,15 @@ class ParseCache:
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)
 
+
+
+SEEN = 0
+"""Index value of a key a run met but did not store (see ParseCache.wants)."""
+
+
+def _age(entry: tuple[str, int, int] | int) -> tuple[str, int]:
+    """Sort key, oldest first: marks, then entries by the pack (named by its time) and position."""
+    return (entry[0], entry[1]) if isinstance(entry, tuple) else ("", 0)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -32,6 +32,10 @@ class FileStore(Protocol):
 
     def get(self, key: str) -> SourceFile | None: ...
 
+    def wants(self, key: str) -> bool:
+        """Whether a file parsed here is worth pickling for the store (it costs a third of a parse)."""
+        ...
+
     def put(self, key: str, blob: bytes) -> None: ...
 
 PARALLEL_MIN_FILES = 200
@@ -160,7 +164,7 @@ def _store(results: list[SourceFile | None], job: Job, max_size: int, cache: Fil
 
 def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: FileStore | None) -> SourceFile:
     source = load_source(candidate, max_size)
-    if cache is not None and key is not None:
+    if cache is not None and key is not None and cache.wants(key):
         blob = dumps_source(source)
         if blob is not None:
             cache.put(key, blob)
