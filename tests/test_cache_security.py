@@ -314,3 +314,29 @@ def test_a_file_name_that_is_not_utf8_is_cached_and_replayed(project: Path) -> N
     assert any("\udcff" in f.location.path for f in first.findings)
     again = lint(["."], Config())
     assert again.replayed and summary(again) == summary(first)
+
+
+def test_every_fixture_model_loads_through_the_allow_list() -> None:
+    """safe_pickle.ALLOWED names every class a model holds: a class missing there would make every
+    entry holding it a miss (slow, never wrong), so the fixtures' models must all load."""
+    from kubelint_py.cache.safe_pickle import loads
+    from kubelint_py.discovery.walk import discover
+    from kubelint_py.loading.source_file import load_source
+
+    count = 0
+    for candidate in discover([str(ROOT / "fixtures")]):
+        source = load_source(candidate, 10 * 1024 * 1024)
+        copy = loads(pickle.dumps(source, protocol=5))
+        assert (copy.path, copy.kind, copy.text, copy.findings) == (source.path, source.kind, source.text,
+                                                                    source.findings)
+        count += 1
+    assert count > 300
+
+
+def test_the_allow_list_refuses_anything_else() -> None:
+    from kubelint_py.cache.safe_pickle import UnsafeEntry, loads
+
+    for payload in (pickle.dumps(os.system), pickle.dumps(Path("x")), pickle.dumps(subprocess.run),
+                    b"\x80\x05cbuiltins\ngetattr\n(cbuiltins\ntuple\nV__subclasses__\ntR."):
+        with pytest.raises(UnsafeEntry):
+            loads(payload)
