@@ -76,18 +76,19 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "project"
 
 
-def file_fields(source: SourceFile) -> tuple[Any, ...]:
-    """Every field of a reported file that anything after the rules reads."""
+def file_fields(source: SourceFile, with_findings: set[str]) -> tuple[Any, ...]:
+    """Every field of a reported file that anything after the rules reads (the outline of its objects
+    only matters, to baselines, for a file with findings)."""
     from kubelint_py.results.baseline import object_outline
 
     return (source.path, source.kind, source.text, source.explicit, source.fs_path, source.companion,
-            source.build_context, object_outline(source))
+            source.build_context, object_outline(source) if source.path in with_findings else None)
 
 
 def report_fields(report: Report) -> dict[str, Any]:
     return {
         "findings": list(report.findings),
-        "files": [file_fields(f) for f in report.files],
+        "files": [file_fields(f, {finding.location.path for finding in report.findings}) for f in report.files],
         "linted": [f.path for f in report.linted_files],
         "context": [(f.path, f.kind, f.explicit, f.fs_path, f.companion) for f in report.context],
         "rules": [r.code for r in report.rules],

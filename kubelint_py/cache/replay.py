@@ -20,9 +20,9 @@ XF107 reads `ctx/.env` through it).
 
 A replayed report is complete: the findings (suppression and baseline marks included), the rules that
 ran, internal errors and, for each reported file, every field downstream of the rules reads (path,
-kind, text, explicit, fs_path, build-context listing, and the outline of its objects that baselines
-fingerprint findings with). What it does not carry are the models (resources, compose, Dockerfile):
-nothing after the rules reads them. Context files keep their path and kind.
+kind, text, explicit, fs_path, build-context listing, and, for a file with findings, the outline of its
+objects that baselines fingerprint findings with). What it does not carry are the models (resources,
+compose, Dockerfile): nothing after the rules reads them. Context files keep their path and kind.
 
 Entries are read through safe_pickle's allow-list. Stored beside the parse cache under `runs/`, the
 newest RUNS_KEPT.
@@ -239,7 +239,9 @@ def load(cache: ParseCache, key: str, config: Config) -> Report | None:
 def store(cache: ParseCache, key: str, report: Report, facts: list[Fact]) -> None:
     from kubelint_py.results.baseline import object_outline
 
-    files = [_stub(f, object_outline(f)) for f in report.files]
+    # The outline is what baselines name a finding's object by: only files with findings need one.
+    with_findings = {f.location.path for f in report.findings}
+    files = [_stub(f, object_outline(f) if f.path in with_findings else None) for f in report.files]
     stored = {"format": ENTRY_FORMAT, "findings": report.findings, "files": files,
               "context": [_context_stub(f) for f in report.context],
               "rules": [r.code for r in report.rules], "formats": sorted({r.format for r in report.rules}),
