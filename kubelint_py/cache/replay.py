@@ -15,8 +15,8 @@ What the run reads besides those files is recorded with the entry as facts, chec
 replay (`facts_hold`; any difference means the run is done again): the bytes of the files it pulled in
 by itself (compose companions, Dockerfiles compose builds, files kustomize builds read), whether each
 path a compose file names exists (env_file, build context, Dockerfile, base and override files), the
-folders a layered compose file anchors to, and every build-context listing (a Dockerfile's folder, a compose build context:
-XF107 reads `ctx/.env` through it).
+folders a layered compose file anchors to, and every build-context listing (a Dockerfile's folder, a
+compose build context: XF107 reads `ctx/.env` through it).
 
 A replayed report is complete: the findings (suppression and baseline marks included), the rules that
 ran, internal errors and, for each reported file, every field downstream of the rules reads (path,
