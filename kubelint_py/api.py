@@ -38,7 +38,6 @@ from kubelint_py.results.report import Report
 
 if TYPE_CHECKING:
     from kubelint_py.building.kustomize.project import KustomizeRun
-    from kubelint_py.cache.parse_cache import ParseCache
     from kubelint_py.loading.in_memory import Overlay
     from kubelint_py.results.fixes import FixRun
 
@@ -50,97 +49,58 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
          progress: Callable[[str], None] | None = None) -> Report:
     """Lint the files under `paths`.
 
-    With config.project_root set, every file under that root is loaded as context (references resolve
-    against the whole project) but findings are reported only for the files under `paths`.
-    Files come from the parse cache when unchanged (config.use_cache) and are parsed in worker
-    processes for large trees (`workers`: None chooses, 1 forces serial).
-    contents: text for some paths (relative to cwd, or absolute) that is used instead of what the disk
-    holds there, or where the disk holds nothing yet; see lint_contents.
+    With config.project_root set, every file under that root is context (references resolve against
+    the whole project) but findings are reported only for the files under `paths`. The cache layer
+    (kubelint_py/cache/layer.py) replays an identical earlier run, or hands over the loaded files (from
+    the parse cache when unchanged; parsed in worker processes for large trees: `workers` None chooses,
+    1 forces serial). contents: text for some paths (relative to cwd, or absolute) that is used instead
+    of what the disk holds there, or where the disk holds nothing yet; see lint_contents.
     progress: told what the run is doing, in a few words (`loading 812 files`), for a progress line.
     """
-    from kubelint_py.cache import replay
-    from kubelint_py.loading.batch import content_keys, load_sources, open_cache
+    from kubelint_py.cache.layer import open_cache
 
-    config = config or Config()
-    started = time.perf_counter()
-    candidates = list(discover(paths or ["."], config.exclude, cwd=cwd, respect_gitignore=config.respect_gitignore))
-    overlay = None
-    if contents:
-        from kubelint_py.loading.in_memory import Overlay
-
-        overlay = Overlay(contents, cwd or Path.cwd())
-        candidates = [overlay.adopt(c) if c.explicit else c for c in candidates]
-    report_paths: set[str] | None = None
-    reported_count = len(candidates)
-    if config.project_root is not None:
-        report_paths = {c.path for c in candidates}
-        candidates = _with_context(candidates, config, cwd or Path.cwd())
-    note = progress or _silent
-    note(f"loading {len(candidates)} file{'' if len(candidates) == 1 else 's'}")
-    cache = open_cache(config)
-    store = None
-    if overlay is not None:
-        # Content from memory: the other files still come from the parse cache, but neither the
-        # whole-run replay nor the per-project store (both keyed by what the disk holds) applies.
-        files = _load_with_overlay(candidates, overlay, config, workers, cache)
-        note(f"checking {len(files)} file{'' if len(files) == 1 else 's'}")
-        return _finish(paths, config, cwd, files, report_paths, debug, workers, started)
-    if cache is not None and report_paths is not None and config.project_root is not None:
-        # Project context (pre-commit): stat keys and per-file summaries, so unchanged files are neither
-        # hashed again nor loaded unless they can matter to the given files (see lazy_context.py).
-        from kubelint_py.cache import lazy_context
-
-        store = lazy_context.open_store(cache, config.project_root)
-    keys = None
-    if cache is not None:
-        keys = store.content_keys(candidates, cache) if store is not None else content_keys(candidates, cache)
-    run_key = None
-    if cache is not None and keys is not None and not debug:
-        run_key = replay.run_key(cache, candidates, keys, config, report_paths)
-        if run_key is not None:
-            replayed = replay.load(cache, run_key, config)
-            if replayed is not None:
-                if store is not None:
-                    store.save()
-                replayed.duration = time.perf_counter() - started
-                return replayed
-    # The loaded models live until the end of the run and hold no garbage: the cyclic GC is paused while
-    # they are built, then they are frozen out of its sight (its passes over millions of young objects
-    # cost seconds on large trees), and handed back to it at the end.
-    collecting = gc.isenabled()
-    gc.disable()
-    stubs: list[SourceFile] = []
-    formats: set[str] = set()
-    try:
-        if store is not None and cache is not None and keys is not None and lazy_context.applies(config):
-            files, stubs, formats = lazy_context.load(candidates, keys, reported_count, store, config, workers,
-                                                      cache)
-        else:
-            files = load_sources(candidates, config, workers=workers, cache=cache, keys=keys)
-        related = _load_related(files, config, cwd or Path.cwd(), _trusted_roots(paths or ["."], config, cwd)) \
-            if any(f.compose is not None for f in files) else []  # only compose files name other files
-        files.extend(related)
-        gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()
-    note(f"checking {len(files)} file{'' if len(files) == 1 else 's'}")
-    try:
-        report = check_sources(files, config, debug=debug, report_paths=report_paths,
-                                extra_formats=formats, workers=workers, cwd=str(cwd) if cwd is not None else None)
-        report.context.extend(stubs)
-        if store is not None and keys is not None:
-            store.save()
-        if cache is not None and run_key is not None:
-            replay.store(cache, run_key, report, [*(f.path for f in related), *report.extra_inputs])
-    finally:
-        gc.unfreeze()
+    config, note, started = config or Config(), progress or _silent, time.perf_counter()
+    candidates, report_paths, overlay = _discover(paths or ["."], config, cwd or Path.cwd(), contents)
+    cache = open_cache(config, paths or ["."], cwd or Path.cwd(), report_paths=report_paths, replay=not debug,
+                       overlay=overlay)
+    report = cache.stored_report(candidates)
+    if report is None:
+        note(f"loading {len(candidates)} file{'' if len(candidates) == 1 else 's'}")
+        with cache.loaded(candidates, workers=workers) as loaded:
+            note(f"checking {len(loaded.files)} file{'' if len(loaded.files) == 1 else 's'}")
+            report = check_sources(loaded.files, config, debug=debug, report_paths=report_paths,
+                                   extra_formats=loaded.formats, workers=workers,
+                                   cwd=str(cwd) if cwd is not None else None)
+            report.context.extend(loaded.unloaded)
+            cache.keep(report)
     report.duration = time.perf_counter() - started
     return report
 
 
+def _discover(paths: Sequence[str], config: Config, cwd: Path, contents: Mapping[str, str] | None
+              ) -> tuple[list[Candidate], set[str] | None, Overlay | None]:
+    """The candidates under `paths` (those given in memory as their content says), then with a project
+    root every other file of the project as context; the paths to report (None: all of them); and the
+    content given in memory."""
+    candidates = list(discover(paths, config.exclude, cwd=cwd, respect_gitignore=config.respect_gitignore))
+    overlay = None
+    if contents:
+        from kubelint_py.loading.in_memory import Overlay
+
+        overlay = Overlay(contents, cwd)
+        candidates = [overlay.adopt(c) if c.explicit else c for c in candidates]
+    if config.project_root is None:
+        return candidates, None, overlay
+    seen = {os.path.realpath(cwd / c.path) for c in candidates}
+    context = discover([config.project_root], config.exclude, cwd=cwd, seen=seen,
+                       respect_gitignore=config.respect_gitignore)
+    return [*candidates, *context], {c.path for c in candidates}, overlay
+
+
 def _silent(text: str) -> None:
     """No progress line."""
+
+
 def fix_paths(paths: Sequence[str], config: Config, *, unsafe: bool = False, write: bool = True,
               cwd: Path | None = None, workers: int | None = None, debug: bool = False) -> FixRun:
     """Lint, apply the fixes (results/fixes.py), write the files, and lint again until nothing more is
@@ -198,92 +158,6 @@ def lint_contents(contents: Mapping[str, str], config: Config | None = None, *, 
     project is read from the disk as context (a file that exists on the disk is replaced by the text).
     """
     return lint(list(contents), config, cwd=cwd, debug=debug, contents=contents)
-
-
-def _load_with_overlay(candidates: list[Candidate], overlay: Overlay, config: Config, workers: int | None,
-                       cache: ParseCache | None) -> list[SourceFile]:
-    """Load the candidates, those with content in memory from it, the others as usual."""
-    from kubelint_py.loading.batch import load_sources
-
-    given = [overlay.text_for(c) for c in candidates]
-    from_disk = load_sources([c for c, text in zip(candidates, given, strict=True) if text is None], config,
-                             workers=workers, cache=cache)
-    disk = iter(from_disk)
-    files = [next(disk) if text is None else load_source(c, config.max_file_size, text)
-             for c, text in zip(candidates, given, strict=True)]
-    return files
-
-
-def _finish(paths: Sequence[str], config: Config, cwd: Path | None, files: list[SourceFile],
-            report_paths: set[str] | None, debug: bool, workers: int | None, started: float) -> Report:
-    """Rules over loaded files (no cache, no replay): what lint() does after loading."""
-    related = _load_related(files, config, cwd or Path.cwd(), _trusted_roots(paths or ["."], config, cwd)) \
-        if any(f.compose is not None for f in files) else []
-    files.extend(related)
-    report = check_sources(files, config, debug=debug, report_paths=report_paths, workers=workers)
-    report.duration = time.perf_counter() - started
-    return report
-
-
-def _with_context(candidates: list[Candidate], config: Config, cwd: Path) -> list[Candidate]:
-    """The given candidates, then every other file of the project (each file once)."""
-    assert config.project_root is not None
-    seen = {os.path.realpath(cwd / c.path) for c in candidates}
-    return [*candidates, *discover([config.project_root], config.exclude, cwd=cwd, seen=seen,
-                                   respect_gitignore=config.respect_gitignore)]
-
-
-def _trusted_roots(paths: Sequence[str], config: Config, cwd: Path | None) -> list[str]:
-    """Folders that files named inside linted files may come from: each linted path's repository
-    (the nearest folder above it holding .git), else the path itself, and the configured project root.
-    A compose file in a pull request must not make the run read (and echo) /etc/shadow."""
-    base = cwd or Path.cwd()
-    roots: list[str] = []
-    for raw in [*paths, *([config.project_root] if config.project_root else [])]:
-        real = os.path.realpath(base / raw)
-        folder = real if os.path.isdir(real) else os.path.dirname(real)
-        probe = folder
-        while True:
-            if os.path.exists(os.path.join(probe, ".git")):
-                folder = probe
-                break
-            parent = os.path.dirname(probe)
-            if parent == probe:
-                break
-            probe = parent
-        roots.append(folder)
-    return roots
-
-
-def _inside(path: str, roots: list[str]) -> bool:
-    real = os.path.realpath(path)
-    return any(os.path.commonpath([root, real]) == root for root in roots)
-
-
-def _load_related(files: list[SourceFile], config: Config, cwd: Path,
-                  roots: list[str] | None = None) -> list[SourceFile]:
-    """Compose files a linted compose file is merged with (as companions) and the Dockerfiles compose
-    builds, when discovery did not yield them. Companions can name further files: a few rounds.
-    Only files inside `roots` are read (None: no limit)."""
-    from kubelint_py.discovery.walk import is_compose_name
-    from kubelint_py.loading.compose_files import related_candidates
-
-    added: list[SourceFile] = []
-    for _ in range(4):
-        found: list[SourceFile] = []
-        for candidate, companion in related_candidates([*files, *added], config.exclude, cwd):
-            if roots is not None and not _inside(candidate.read_path, roots) \
-                    and not (companion and is_compose_name(os.path.basename(candidate.read_path))):
-                # Outside the repository only compose files merged for context (never reported) are
-                # read, and only when named like compose files; Dockerfiles there are not read at all.
-                continue
-            source = load_source(candidate, config.max_file_size)
-            source.companion = companion
-            found.append(source)
-        if not found:
-            break
-        added.extend(found)
-    return added
 
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,

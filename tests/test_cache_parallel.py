@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from kubelint_py.api import Report, lint
-from kubelint_py.cache.parse_cache import MAX_BUCKET_ENTRIES, ParseCache
+from kubelint_py.cache.layer import content_keys
+from kubelint_py.cache.parse_cache import ParseCache, default_cache_dir
 from kubelint_py.discovery.walk import discover
 from kubelint_py.engine.config import Config
-from kubelint_py.loading.batch import content_keys, load_sources, open_cache
+from kubelint_py.loading.batch import load_sources
 from kubelint_py.loading.source_file import SourceFile
 from kubelint_py.models.located import YList, YMap
 
@@ -61,13 +62,12 @@ def test_parallel_serial_and_cached_loading_give_the_same_models(tree: Path) -> 
     serial = load_sources(candidates, config, workers=1)
     parallel = load_sources(candidates, config, workers=2)
     assert models(parallel) == models(serial)
-    cache = open_cache(config)
-    assert cache is not None
-    cold = load_sources(candidates, config, workers=2, cache=cache)  # workers write the entries
-    assert cache.hits == 0
-    warm_cache = open_cache(config)
-    assert warm_cache is not None
-    warm = load_sources(candidates, config, workers=1, cache=warm_cache)
+    cache = ParseCache(default_cache_dir(), config.max_file_size)
+    cold = load_sources(candidates, config, workers=2, cache=cache, keys=content_keys(candidates, cache))
+    assert cache.hits == 0  # workers hand the entries back, this process writes them
+    cache.flush()
+    warm_cache = ParseCache(default_cache_dir(), config.max_file_size)
+    warm = load_sources(candidates, config, workers=1, cache=warm_cache, keys=content_keys(candidates, warm_cache))
     assert warm_cache.hits == len(candidates) and warm_cache.misses == 0
     assert models(cold) == models(serial) and models(warm) == models(serial)
 
@@ -155,12 +155,25 @@ def test_cache_keys_follow_content_path_and_settings(tmp_path: Path, monkeypatch
     assert ParseCache(tmp_path / "cache", 1000).fingerprint != ParseCache(tmp_path / "cache", 2000).fingerprint
 
 
-def test_buckets_stay_bounded(tmp_path: Path) -> None:
-    cache = ParseCache(tmp_path, 1000)
-    for number in range(MAX_BUCKET_ENTRIES + 5):
-        cache.put("ab" + f"{number:038x}", b"x")
-    bucket = cache.directory / "ab"
-    assert len(os.listdir(bucket)) <= MAX_BUCKET_ENTRIES
+def test_packs_and_index_stay_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py.cache import parse_cache
+
+    monkeypatch.setattr(parse_cache, "MAX_PACKS", 4)
+    monkeypatch.setattr(parse_cache, "MAX_ENTRIES", 20)
+    for run in range(30):  # 30 runs, 2 new entries each (as a pre-commit hook's runs would)
+        cache = ParseCache(tmp_path, 1000)
+        for number in range(2):
+            cache.put(f"{run:02x}{number:038x}", f"entry {run} {number}".encode())
+        cache.flush()
+    packs = os.listdir(cache.directory / "packs")
+    assert len(packs) <= 4 + 1
+    reader = ParseCache(tmp_path, 1000)
+    reader._index = reader._index_from_disk()
+    assert len(reader._index) <= 20
+    # the newest entries survive compaction, with their bytes
+    assert reader._blob(f"{29:02x}{1:038x}") == b"entry 29 1"
+    assert reader._blob(f"{20:02x}{0:038x}") == b"entry 20 0"
+    assert reader._blob(f"{0:02x}{0:038x}") is None
 
 
 def test_stale_fingerprints_are_removed(tmp_path: Path) -> None:
@@ -169,8 +182,9 @@ def test_stale_fingerprints_are_removed(tmp_path: Path) -> None:
     (stale / "entry").write_bytes(b"old")
     cache = ParseCache(tmp_path, 1000)
     cache.put("cd" + "0" * 38, b"new")
+    cache.flush()
     assert not (tmp_path / "v1-0000000000000000").exists()
-    assert (cache.directory / "cd" / ("0" * 38)).read_bytes() == b"new"
+    assert ParseCache(tmp_path, 1000)._blob("cd" + "0" * 38) == b"new"
 
 
 def test_two_concurrent_runs_share_the_cache(tree: Path, tmp_path: Path) -> None:
@@ -203,3 +217,20 @@ def test_a_chart_appearing_around_a_cached_file_is_noticed(tmp_path: Path, monke
 
     _is_chart_dir.cache_clear()  # the loader memoises chart folders for one run
     assert "template" in [f.kind for f in lint(["chart"], Config()).files]
+
+
+def test_a_model_is_stored_from_the_second_run_that_meets_it(manifests: Path) -> None:
+    config = Config()
+    candidates = list(discover(["."]))
+
+    def run() -> ParseCache:
+        cache = ParseCache(default_cache_dir(), config.max_file_size)
+        load_sources(candidates, config, workers=1, cache=cache, keys=content_keys(candidates, cache))
+        cache.flush()
+        return cache
+
+    first = run()  # a first run (a CI job's only one) pickles nothing
+    assert first.hits == 0 and not list((first.directory / "packs").glob("*"))
+    second = run()
+    assert second.hits == 0 and list((second.directory / "packs").glob("*"))
+    assert run().hits == len(candidates)

@@ -96,8 +96,10 @@ spec:
 
 @pytest.mark.parametrize("use_cache", [True, False])
 def test_a_deployment_changed_alone_resolves_its_secret_in_an_unchanged_file(
-        project: Path, use_cache: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(project / ".cache"))
+        project: Path, use_cache: bool, monkeypatch: pytest.MonkeyPatch,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    # outside the project: a cache inside the linted tree is refused
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path_factory.mktemp("outside") / "cache"))
     (project / "secrets.yaml").write_text(
         "apiVersion: v1\nkind: Secret\nmetadata: {name: worker-db, namespace: shop}\nstringData: {password: x}\n")
     (project / "workloads" / "worker.yaml").write_text(DEPLOYMENT_WITH_SECRET.replace("SECRET_NAME", "worker-db"))

@@ -234,7 +234,7 @@ def open_store(cache: ParseCache, project_root: str) -> Store:
 
     from kubelint_py.cache.replay import package_fingerprint
 
-    digest = blake2b(os.path.realpath(project_root).encode(), digest_size=16).hexdigest()
+    digest = blake2b(os.path.realpath(project_root).encode(errors="surrogateescape"), digest_size=16).hexdigest()
     # The parse cache's folder is per loader fingerprint; the stamp adds the package (this module's
     # summaries), the store's own format and the Python version (marshal's format is per version).
     stamp = f"{STORE_FORMAT}|{package_fingerprint()}|{cache.max_file_size}|{sys.version}"
@@ -362,11 +362,20 @@ class Plan:
 
 
 def applies(config: Config) -> bool:
-    """False when something may look at the whole project in ways summaries do not capture."""
+    """False when something may look at the whole project in ways summaries do not capture: user
+    policies, rules registered from outside the package, and shipped policies with an `exists`
+    condition (KS705, KS706: any PodDisruptionBudget or NetworkPolicy of the namespace) when enabled."""
     if not ENABLED or config.policies:
         return False
+    from kubelint_py.engine.catalogue import load_rules
     from kubelint_py.engine.registry import loaded_rules
 
+    if config.select or config.extend_select:  # the shipped policies are all off unless selected
+        load_rules(("kubernetes",), builtin_policies=True)
+        from kubelint_py.engine.policies import CROSS_OBJECT
+
+        if any(r.code in CROSS_OBJECT and config.is_enabled(r) for r in loaded_rules()):
+            return False
     return all((getattr(r.func, "__module__", None) or "kubelint_py.").startswith("kubelint_py.")
                for r in loaded_rules() if r.func is not None)
 

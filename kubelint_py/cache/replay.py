@@ -1,12 +1,31 @@
-"""Whole-run cache: the same files with the same contents, configuration and tool give the same report.
+"""Whole-run cache: the same inputs give the same report, so an unchanged run is replayed, not redone.
 
-A run's key is the hash of every file's content key (path, kind and bytes; see cache.py), which files
-are reported, the configuration, and the fingerprint of the whole kubelint_py package (so a changed rule
-invalidates it). On a hit the findings are replayed without unpickling any model: an unchanged tree is
-checked in the time it takes to find and hash its files. The replayed report's files carry their path,
-kind and text but no models (nothing downstream of the rules reads models).
+A run's key (`run_key`) is the hash of everything known before the run that can change its report:
+- every candidate's content key (display and read path, kind, bytes; see parse_cache.py), and which
+  files are reported;
+- the configuration (every field but where its values came from), the policy files by content and the
+  baseline file by content (both may lie outside the linted paths);
+- the working folder (display paths, per-path ignores and the baseline's relative paths start there);
+- the tool: the fingerprint of every module of the package (a changed rule invalidates it), rules
+  registered from outside the package, the Python version and the YAML and JSON Schema libraries.
+No environment variable changes findings today (NO_COLOR only colours text output, KUBELINT_CACHE_DIR
+only chooses this folder); a variable that ever does must be added to the key.
 
-Stored beside the parse cache under `runs/`, a few entries at most (the newest RUNS_KEPT).
+What the run reads besides those files is recorded with the entry as facts, checked again before a
+replay (`facts_hold`; any difference means the run is done again): the bytes of the files it pulled in
+by itself (compose companions, Dockerfiles compose builds, files kustomize builds read), whether each
+path a compose file names exists (env_file, build context, Dockerfile, base and override files), the
+folders a layered compose file anchors to, and every build-context listing (a Dockerfile's folder, a
+compose build context: XF107 reads `ctx/.env` through it).
+
+A replayed report is complete: the findings (suppression and baseline marks included), the rules that
+ran, internal errors and, for each reported file, every field downstream of the rules reads (path,
+kind, text, explicit, fs_path, build-context listing, and, for a file with findings, the outline of its
+objects that baselines fingerprint findings with). What it does not carry are the models (resources,
+compose, Dockerfile): nothing after the rules reads them. Context files keep their path and kind.
+
+Entries are read through safe_pickle's allow-list. Stored beside the parse cache under `runs/`, the
+newest RUNS_KEPT.
 """
 
 from __future__ import annotations
@@ -14,7 +33,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
-from collections.abc import Collection, Sequence
+import sys
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,14 +48,22 @@ from kubelint_py.cache.parse_cache import PICKLE_PROTOCOL, ParseCache
 if TYPE_CHECKING:
     from kubelint_py.discovery.walk import Candidate
     from kubelint_py.engine.config import Config
+    from kubelint_py.loading.source_file import SourceFile
     from kubelint_py.results.report import Report
 
 RUNS_KEPT = 8
+ENTRY_FORMAT = 3
 _PACKAGE_FINGERPRINT: str | None = None
+_LIBRARIES = ("ruamel.yaml", "_ruamel_yaml", "jsonschema", "referencing", "rpds")
+"""Libraries whose behaviour shapes models or findings: their installed files' stamps are in the key."""
+
+Fact = tuple[str, Any, Any]
+"""(kind, subject, expected): something the run read besides the candidates, checked before a replay."""
 
 
 def package_fingerprint() -> str:
-    """Size and modification time of every module of the package (rules included)."""
+    """Size and modification time of every module of the package (rules included), and of the
+    libraries it builds models and validates schemas with."""
     global _PACKAGE_FINGERPRINT
     if _PACKAGE_FINGERPRINT is None:
         digest = blake2b(digest_size=16)
@@ -45,27 +73,51 @@ def package_fingerprint() -> str:
             for name in sorted(filenames):
                 if name.endswith((".py", ".json", ".yaml")):
                     stat = os.stat(os.path.join(folder, name))
-                    digest.update(f"{folder[len(str(root)):]}/{name}:{stat.st_size}:{stat.st_mtime_ns}|".encode())
+                    digest.update(f"{folder[len(str(root)):]}/{name}:{stat.st_size}:{stat.st_mtime_ns}|".encode(errors="surrogateescape"))
+        digest.update(f"{sys.version}|{_library_stamps()}".encode(errors="surrogateescape"))
         _PACKAGE_FINGERPRINT = digest.hexdigest()
     return _PACKAGE_FINGERPRINT
 
 
-def _policy_stamps(config: Config) -> list[str]:
-    stamps = []
-    for entry in config.policies:
-        for folder, _, filenames in os.walk(entry) if os.path.isdir(entry) else [("", [], [entry])]:
-            for name in sorted(filenames):
-                path = os.path.join(folder, name)
-                try:
-                    stat = os.stat(path)
-                except OSError:
-                    continue
-                stamps.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+def _library_stamps() -> list[str]:
+    """Where each library is installed and its main file's size and mtime (no import, no metadata scan)."""
+    import importlib.util
+
+    stamps: list[str] = []
+    for name in _LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec is not None else None
+            info = os.stat(origin) if origin else None
+        except (ImportError, ValueError, OSError):
+            origin, info = None, None
+        stamps.append(f"{name}={origin}:{info.st_size if info else ''}:{info.st_mtime_ns if info else ''}")
     return stamps
 
 
+def _digest(path: str) -> str | None:
+    """The content hash of a regular file, None when it is missing or not one (never blocks on a FIFO)."""
+    from kubelint_py.loading.source_file import read_regular_bytes
+
+    data = read_regular_bytes(path, 64 * 1024 * 1024)
+    return blake2b(data, digest_size=20).hexdigest() if data is not None else None
+
+
+def _policy_digests(config: Config) -> list[tuple[str, str | None]]:
+    """Every policy file by content (the same files engine.policies reads)."""
+    found: list[tuple[str, str | None]] = []
+    for entry in config.policies:
+        pairs = os.walk(entry) if os.path.isdir(entry) else [("", [], [entry])]
+        for folder, dirnames, filenames in pairs:
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(folder, name)
+                found.append((path, _digest(path)))
+    return found
+
+
 def run_key(cache: ParseCache, candidates: Sequence[Candidate], keys: Sequence[str | None], config: Config,
-            report_paths: Collection[str] | None) -> str | None:
+            report_paths: Collection[str] | None, cwd: Path) -> str | None:
     """None when the run cannot be replayed (a file that could not be read and hashed)."""
     if any(key is None for key in keys):
         return None
@@ -77,12 +129,14 @@ def run_key(cache: ParseCache, candidates: Sequence[Candidate], keys: Sequence[s
     registry = [(r.code, r.name, module, getattr(r.func, "__qualname__", ""))
                 for r in loaded_rules() if r.func is not None
                 if not (module := getattr(r.func, "__module__", None) or "kubelint_py.").startswith("kubelint_py.")]
-    digest = blake2b(digest_size=20)
-    digest.update(repr(registry).encode())
-    digest.update(f"{cache.fingerprint}|{package_fingerprint()}|{settings!r}|{_policy_stamps(config)!r}".encode())
-    digest.update(repr(sorted(report_paths) if report_paths is not None else None).encode())
+    baseline = _digest(config.baseline) if config.baseline else None
+    reported = sorted(report_paths) if report_paths is not None else None
+    head = (f"{ENTRY_FORMAT}|{registry!r}|{os.path.abspath(cwd)}|{cache.fingerprint}|{package_fingerprint()}|"
+            f"{settings!r}|{_policy_digests(config)!r}|baseline={baseline}|{reported!r}\n")
+    # File names need not be valid UTF-8: surrogate escapes keep their bytes.
+    digest = blake2b(head.encode(errors="surrogateescape"), digest_size=20)
     for candidate, key in zip(candidates, keys, strict=True):
-        digest.update(f"{candidate.path}\0{key}\n".encode())
+        digest.update(f"{candidate.path}\0{key}\n".encode(errors="surrogateescape"))
     return digest.hexdigest()
 
 
@@ -90,34 +144,91 @@ def _folder(cache: ParseCache) -> Path:
     return cache.directory / "runs"
 
 
-def _digest(path: str) -> str | None:
+# --- facts: what the run read besides the candidates -------------------------------------------------
+
+
+def facts_of(report: Report, related: Sequence[str], scans: Iterable[tuple[str, str | None, Any]]) -> list[Fact]:
+    """The facts of a finished (fresh) run: `related` are the files it pulled in itself, `scans` the
+    build-context listings scanned in this process (build_context.recording)."""
+    from kubelint_py.loading.compose_files import disk_facts
+
+    # Files read besides the candidates: pulled in by the run, and read by kustomize builds.
+    facts: list[Fact] = [("digest", path, _digest(path)) for path in dict.fromkeys([*related, *report.extra_inputs])]
+    listings: dict[tuple[str, str | None], Any] = {}
+    for root, name, listing in scans:
+        listings[(root, name)] = listing
+    for source in [*report.files, *report.context]:
+        if source.build_context is not None:  # scanned in a worker process, or from a cached model
+            on_disk = source.fs_path or source.path
+            listings[(os.path.dirname(on_disk) or ".", os.path.basename(on_disk))] = source.build_context
+        if source.compose is not None:
+            facts.extend(disk_facts(source.compose))
+    facts.extend(("listing", subject, listing) for subject, listing in listings.items())
+    return list(dict.fromkeys(facts)) if all(_hashable(f) for f in facts) else facts
+
+
+def _hashable(fact: Fact) -> bool:
     try:
-        with open(path, "rb") as handle:
-            return blake2b(handle.read(), digest_size=20).hexdigest()
-    except OSError:
-        return None
+        hash(fact)
+    except TypeError:
+        return False
+    return True
+
+
+def facts_hold(facts: Iterable[Fact]) -> bool:
+    from kubelint_py.loading.compose_files import fact_holds
+
+    for kind, subject, expected in facts:
+        if kind == "digest":
+            if _digest(subject) != expected:
+                return False
+        elif kind == "listing":
+            from kubelint_py.loading.build_context import scan_context
+
+            root, name = subject
+            if scan_context(root, name) != expected:
+                return False
+        elif not fact_holds(kind, subject, expected):
+            return False
+    return True
+
+
+# --- entries -----------------------------------------------------------------------------------------
+
+
+def _stub(source: SourceFile, outline: tuple[tuple[int, int, str], ...] | None) -> SourceFile:
+    from kubelint_py.loading.source_file import SourceFile
+
+    return SourceFile(source.path, source.kind, source.text, source.explicit, fs_path=source.fs_path,
+                      build_context=source.build_context, companion=source.companion, outline=outline)
+
+
+def _context_stub(source: SourceFile) -> SourceFile:
+    from kubelint_py.loading.source_file import SourceFile
+
+    return SourceFile(source.path, source.kind, "", source.explicit, fs_path=source.fs_path,
+                      companion=source.companion)
 
 
 def load(cache: ParseCache, key: str, config: Config) -> Report | None:
+    from kubelint_py.cache.safe_pickle import loads_as
     from kubelint_py.engine.catalogue import load_rules
     from kubelint_py.engine.registry import loaded_rules
+    from kubelint_py.loading.batch import no_gc
     from kubelint_py.results.report import Report
 
     try:
-        with open(_folder(cache) / key, "rb") as handle:
-            stored: dict[str, Any] = pickle.load(handle)
-        # Files the run pulled in by itself (compose companions, Dockerfiles compose builds) are not in
-        # the key: the entry holds their digests, and any change means the run is done again.
-        if any(_digest(path) != digest for path, digest in stored["related"]):
+        # With the cyclic GC paused: its passes over the tens of thousands of findings and files being
+        # built made unpickling a 10k-file entry three to four times slower.
+        with open(_folder(cache) / key, "rb") as handle, no_gc():
+            stored = loads_as(handle.read(), dict)
+        if stored is None or stored.get("format") != ENTRY_FORMAT or not facts_hold(stored["facts"]):
             return None
-        if stored["listings"]:
-            from kubelint_py.loading.build_context import scan_context
-
-            for path, fs_path, listing in stored["listings"]:
-                on_disk = fs_path or path
-                if scan_context(os.path.dirname(on_disk) or ".", os.path.basename(on_disk)) != listing:
-                    return None
         load_rules(stored["formats"])
+        if config.policies:
+            from kubelint_py.engine.catalogue import use_user_policies
+
+            use_user_policies(config.policies)
         by_code = {r.code: r for r in loaded_rules()}
         rules = [by_code[code] for code in stored["rules"]]
         report = Report(stored["findings"], stored["files"], 0.0, config, rules, stored["internal_errors"],
@@ -128,23 +239,19 @@ def load(cache: ParseCache, key: str, config: Config) -> Report | None:
     return report
 
 
-def store(cache: ParseCache, key: str, report: Report, related: Sequence[str] = ()) -> None:
-    from kubelint_py.loading.source_file import SourceFile
+def store(cache: ParseCache, key: str, report: Report, facts: list[Fact]) -> None:
+    from kubelint_py.results.baseline import object_outline
 
-    def stub(source: SourceFile) -> SourceFile:
-        # fs_path: --fix edits the files of a replayed run too
-        return SourceFile(source.path, source.kind, source.text, source.explicit, fs_path=source.fs_path)
-
-    formats = sorted({r.format for r in report.rules})
-    stored = {"findings": report.findings, "files": [stub(f) for f in report.files],
-              "context": [SourceFile(f.path, f.kind, "", f.explicit) for f in report.context],
-              "rules": [r.code for r in report.rules], "formats": formats,
-              "internal_errors": report.internal_errors,
-              "related": [(path, _digest(path)) for path in related],
-              # Build-context listings are not in the key either: scanned again and compared on load.
-              "listings": [(f.path, f.fs_path, f.build_context) for f in [*report.files, *report.context]
-                           if f.build_context is not None]}
+    # The outline is what baselines name a finding's object by: only files with findings need one.
+    with_findings = {f.location.path for f in report.findings}
+    files = [_stub(f, object_outline(f) if f.path in with_findings else None) for f in report.files]
+    stored = {"format": ENTRY_FORMAT, "findings": report.findings, "files": files,
+              "context": [_context_stub(f) for f in report.context],
+              "rules": [r.code for r in report.rules], "formats": sorted({r.format for r in report.rules}),
+              "internal_errors": report.internal_errors, "facts": facts}
     folder = _folder(cache)
+    if not cache.prepare():
+        return
     try:
         blob = pickle.dumps(stored, protocol=PICKLE_PROTOCOL)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -781,8 +781,15 @@ def _make_func(policy: Policy) -> Any:
     return check_dockerfile
 
 
+CROSS_OBJECT: set[str] = set()
+"""Codes of the policies with an `exists` condition: their findings depend on other objects of the
+project (the lazy pre-commit context cannot tell which, so they get the whole project)."""
+
+
 def to_rule(policy: Policy) -> Rule:
     doc = policy.doc
+    if "exists" in doc:
+        CROSS_OBJECT.add(policy.code)
     tags = tuple(str(t) for t in (doc.get("tags") or ()))
     if "policy" not in tags:
         tags = (*tags, "policy")

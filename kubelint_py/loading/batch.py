@@ -1,25 +1,42 @@
-"""Load many files: from the parse cache when unchanged, else parsed, in worker processes for large trees.
+"""Load many files: from a store of loaded files when it has them, else parsed, in worker processes for
+large trees.
 
-The result is the same list, in the same order, whichever path each file took: cached, parsed here or
-parsed in a worker (models are plain picklable data; a test compares the reports of all three).
+The result is the same list, in the same order, whichever path each file took: from the store, parsed
+here or parsed in a worker (models are plain picklable data; a test compares the reports of all three).
+The store (the cache layer's parse cache) is anything with `get(key)` and `put(key, blob)`: this stage
+does not know where or how it keeps files. What a file's model holds about the disk besides its bytes
+(build-context listings, which paths a compose file names exist) is read again for a stored file
+(refresh_disk_state), as a fresh parse would.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from kubelint_py.cache.parse_cache import ParseCache, default_cache_dir, dumps_source, loads_source
 from kubelint_py.engine.parallel import worker_count
 from kubelint_py.loading.source_file import SourceFile, load_source
 
 if TYPE_CHECKING:
     from kubelint_py.discovery.walk import Candidate
     from kubelint_py.engine.config import Config
+
+
+class FileStore(Protocol):
+    """Where loaded files are kept between runs (cache.parse_cache.ParseCache). Only this process
+    puts: workers hand their pickled files back, and the same bytes are put here."""
+
+    def get(self, key: str) -> SourceFile | None: ...
+
+    def wants(self, key: str) -> bool:
+        """Whether a file parsed here is worth pickling for the store (it costs a third of a parse)."""
+        ...
+
+    def put(self, key: str, blob: bytes) -> None: ...
 
 PARALLEL_MIN_FILES = 200
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
@@ -48,28 +65,24 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def open_cache(config: Config, cache_dir: Path | None = None) -> ParseCache | None:
-    return ParseCache(cache_dir or default_cache_dir(), config.max_file_size) if config.use_cache else None
+def dumps_source(source: SourceFile) -> bytes | None:
+    """A loaded file as bytes (for a worker to hand back, and for the store); None when it cannot be."""
+    try:
+        return pickle.dumps(source, protocol=PICKLE_PROTOCOL)
+    except Exception:  # an unpicklable model is not stored; the run goes on
+        return None
 
 
-def content_keys(candidates: Sequence[Candidate], cache: ParseCache) -> list[str | None]:
-    """Each candidate's cache key (its content hash), None where the file cannot be read."""
-    keys: list[str | None] = []
-    for candidate in candidates:
-        found = cache.read(candidate)
-        keys.append(found[0] if found is not None else None)
-    return keys
+PICKLE_PROTOCOL = 5
 
 
 def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: int | None = None,
-                 cache: ParseCache | None = None, keys: Sequence[str | None] | None = None) -> list[SourceFile]:
-    """Load every candidate (see load.load_source), from the cache when given one.
+                 cache: FileStore | None = None, keys: Sequence[str | None] | None = None) -> list[SourceFile]:
+    """Load every candidate (see load.load_source), from the store `cache` when given one and a key.
 
-    keys: the content keys when already computed (content_keys). workers: None chooses from the machine
-    and the size of the work; 1 forces serial loading.
+    keys: the candidates' store keys (None where a file has none). workers: None chooses from the
+    machine and the size of the work; 1 forces serial loading.
     """
-    if cache is not None and keys is None:
-        keys = content_keys(candidates, cache)
     results: list[SourceFile | None] = [None] * len(candidates)
     todo: list[Job] = []
     with no_gc():
@@ -78,12 +91,11 @@ def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: in
             if cache is not None and key is not None:
                 cached = cache.get(key)
                 if cached is not None:
-                    refresh_listing(cached)
+                    refresh_disk_state(cached)
                     results[position] = cached
                     continue
             todo.append((position, candidate, key))
         count = workers if workers is not None else _auto_workers(todo)
-        cache_root = cache.root if cache is not None else None
         if count == SHARED and len(todo) > 1:
             # Two idle CPUs: one worker parses the tail while this process parses the head.
             split = int(len(todo) * PARENT_SHARE)
@@ -92,24 +104,30 @@ def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: in
                 for job in todo[:split]:
                     _store(results, job, config.max_file_size, cache)
 
-            _parallel(todo[split:], results, config.max_file_size, cache_root, 1, here=head)
+            _parallel(todo[split:], results, config.max_file_size, cache, 1, here=head)
         elif count > 1 and len(todo) > 1:
-            _parallel(todo, results, config.max_file_size, cache_root, count)
+            _parallel(todo, results, config.max_file_size, cache, count)
         else:
             for position, candidate, key in todo:
                 results[position] = _load_one(candidate, key, config.max_file_size, cache)
     return [source for source in results if source is not None]
 
 
-def refresh_listing(source: SourceFile) -> None:
-    """A Dockerfile's build-context listing depends on its folder, not on its bytes: a cached model
-    gets it scanned again (as the loader does on a fresh parse)."""
-    if source.build_context is None:
-        return
-    from kubelint_py.loading.build_context import scan_context
+def refresh_disk_state(source: SourceFile) -> None:
+    """What a model holds about the disk besides its file's bytes, read again for a stored model (as
+    the loader does on a fresh parse): a Dockerfile's build-context listing, and which paths a compose
+    file names (env_file, build context, Dockerfile) exist, with the folders a layer file anchors to."""
+    if source.build_context is not None:
+        from kubelint_py.loading.build_context import scan_context
 
-    on_disk = source.fs_path or source.path
-    source.build_context = scan_context(os.path.dirname(on_disk) or ".", os.path.basename(on_disk))
+        on_disk = source.fs_path or source.path
+        source.build_context = scan_context(os.path.dirname(on_disk) or ".", os.path.basename(on_disk))
+    if source.compose is not None:
+        from kubelint_py.loading.compose_files import probe_compose_paths
+
+        source.compose.bases.clear()
+        source.compose.probed.clear()
+        probe_compose_paths(source.compose)
 
 
 SHARED = -2
@@ -139,21 +157,21 @@ def _auto_workers(todo: list[Job]) -> int:
     return 1
 
 
-def _store(results: list[SourceFile | None], job: Job, max_size: int, cache: ParseCache | None) -> None:
+def _store(results: list[SourceFile | None], job: Job, max_size: int, cache: FileStore | None) -> None:
     position, candidate, key = job
     results[position] = _load_one(candidate, key, max_size, cache)
 
 
-def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: ParseCache | None) -> SourceFile:
+def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: FileStore | None) -> SourceFile:
     source = load_source(candidate, max_size)
-    if cache is not None and key is not None:
+    if cache is not None and key is not None and cache.wants(key):
         blob = dumps_source(source)
         if blob is not None:
             cache.put(key, blob)
     return source
 
 
-def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, cache_root: Path | None,
+def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, cache: FileStore | None,
               count: int, here: Callable[[], object] | None = None) -> None:
     """Parse `todo` in `count` workers; `here`, when given, runs in this process meanwhile (its files
     are not in `todo`)."""
@@ -167,14 +185,17 @@ def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, 
     try:
         with ProcessPoolExecutor(max_workers=min(count, len(chunks))) as pool:
             jobs = [[(candidate, key) for _, candidate, key in chunk] for chunk in chunks]
-            mapped = pool.map(_load_chunk, jobs, [max_size] * len(jobs), [cache_root] * len(jobs))
+            mapped = pool.map(_load_chunk, jobs, [max_size] * len(jobs))
             if here is not None:
                 here()
                 here = None
             for chunk, blobs in zip(chunks, mapped, strict=True):
-                for (position, candidate, _), blob in zip(chunk, blobs, strict=True):
-                    source = loads_source(blob)
-                    results[position] = source if source is not None else load_source(candidate, max_size)
+                for (position, candidate, key), blob in zip(chunk, blobs, strict=True):
+                    if blob and cache is not None and key is not None:
+                        cache.put(key, blob)
+                    # From this run's own worker (not from the disk): plain pickle is safe here.
+                    source = pickle.loads(blob) if blob else None
+                    results[position] = source if isinstance(source, SourceFile) else load_source(candidate, max_size)
                     done.add(position)
     except (OSError, BrokenProcessPool, RuntimeError):
         pass  # no processes here (a sandbox, a broken worker): finish serially below
@@ -185,18 +206,15 @@ def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, 
             results[position] = load_source(candidate, max_size)
 
 
-def _load_chunk(jobs: list[tuple[Candidate, str | None]], max_size: int, cache_root: Path | None) -> list[bytes]:
-    """In a worker: load, pickle once, store in the cache and hand the same bytes back."""
-    cache = ParseCache(cache_root, max_size) if cache_root is not None else None
+def _load_chunk(jobs: list[tuple[Candidate, str | None]], max_size: int) -> list[bytes]:
+    """In a worker: load, pickle once and hand the bytes back (the parent puts them in the store)."""
     blobs: list[bytes] = []
     with no_gc():
-        for candidate, key in jobs:
+        for candidate, _key in jobs:
             source = load_source(candidate, max_size)
             blob = dumps_source(source)
             if blob is None:  # unpicklable: the parent parses it itself
                 blobs.append(b"")
                 continue
-            if cache is not None and key is not None:
-                cache.put(key, blob)
             blobs.append(blob)
     return blobs

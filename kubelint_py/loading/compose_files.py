@@ -226,20 +226,51 @@ def _companion_paths(compose: ComposeFile) -> Iterator[str]:
             for name in BASE_NAMES:
                 yield os.path.join(anchor, name)
         # Sibling layers (extensions meant to be combined with this one).
-        try:
-            names = sorted(os.listdir(directory))
-        except OSError:
-            names = []
-        for name in names:
-            lower = name.lower()
-            if "compose" in lower and lower.endswith((".yaml", ".yml")):
-                yield os.path.join(directory, name)
+        for name in _layer_names(directory):
+            yield os.path.join(directory, name)
     yield from include_paths(compose)
     for service in compose.services.values():
         extends = service.data.get("extends")
         if isinstance(extends, YMap) and isinstance(extends.get("file"), str) \
                 and not is_interpolated(extends["file"]):
             yield os.path.normpath(os.path.join(directory, extends["file"]))
+
+
+def _layer_names(directory: str) -> tuple[str, ...]:
+    """The compose-like file names in a folder (the layers a layer file may be combined with)."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        names = []
+    return tuple(name for name in names
+                 if "compose" in name.lower() and name.lower().endswith((".yaml", ".yml")))
+
+
+def disk_facts(compose: ComposeFile) -> list[tuple[str, Any, Any]]:
+    """What this file's model and the files loaded with it depend on besides its bytes, as
+    (kind, subject, expected) for the whole-run cache (cache/replay.py): the state of every path it
+    names (probed by the loader), of every companion file it may be merged with, and for a layer file
+    the folders it anchors to and its sibling layers. `fact_holds` checks one again."""
+    facts: list[tuple[str, Any, Any]] = [("state", path, state) for path, state in compose.probed.items()]
+    if file_role(compose.path) == "layer":
+        key = file_key(compose)
+        facts.append(("anchors", key, tuple(_anchor_dirs(key))))
+        facts.append(("layers", os.path.dirname(key), _layer_names(os.path.dirname(key))))
+    for path in _companion_paths(compose):
+        normal = os.path.normpath(path)
+        facts.append(("state", normal, _state(normal)))
+    return facts
+
+
+def fact_holds(kind: str, subject: Any, expected: Any) -> bool:
+    """Whether a fact from disk_facts is still true (False for a kind this module does not know)."""
+    if kind == "state":
+        return bool(_state(subject) == expected)
+    if kind == "anchors":
+        return bool(tuple(_anchor_dirs(subject)) == expected)
+    if kind == "layers":
+        return bool(_layer_names(subject) == expected)
+    return False
 
 
 def related_candidates(files: Iterable[LoadedFile], exclude: tuple[str, ...],

@@ -52,6 +52,9 @@ class SourceFile:
     companion: bool = False
     """Loaded only as context for another file (a compose base of a linted override): its models are
     indexed, but findings located in it are not reported."""
+    outline: tuple[tuple[int, int, str], ...] | None = None
+    """(first line, last line, name) of each object, for a file that carries no models (a replayed
+    report's): what baselines name a finding's object by. None: computed from the models."""
 
     def report(self, rule: Rule, message: str, span: Span | None, related: tuple[Related, ...] = ()) -> None:
         self.findings.append(Finding(rule.code, rule.name, rule.severity, message,

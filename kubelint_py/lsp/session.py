@@ -20,11 +20,11 @@ from pathlib import Path
 
 from kubelint_py.api import check_sources
 from kubelint_py.cache import lazy_context
+from kubelint_py.cache.layer import load_files
 from kubelint_py.core.findings import Finding
 from kubelint_py.discovery.walk import Candidate, classify_name, discover
 from kubelint_py.engine.config import Config, ConfigError
 from kubelint_py.engine.config_file import CONFIG_NAMES, build_config
-from kubelint_py.loading.batch import load_sources, open_cache
 from kubelint_py.loading.in_memory import sniff_kind
 from kubelint_py.loading.source_file import SourceFile, load_source
 
@@ -76,7 +76,7 @@ class Workspace:
                 self.truncated = True
                 break
             candidates.append(candidate)
-        files = load_sources(candidates, self.config, workers=1, cache=open_cache(self.config))
+        files = load_files(candidates, self.config, paths=[str(self.root)], cwd=self.root, workers=1)
         summaries = {source.path: (source, lazy_context.summarise(source)) for source in files}
         # Swapped in at once: the server may lint open buffers while this runs in a background thread.
         self._summaries = summaries
