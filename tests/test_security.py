@@ -151,7 +151,6 @@ def test_file_name_not_utf8_is_reported_with_surrogate_escapes(tmp_path: Path, f
         assert "bad\\udcff.yaml" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="the parse cache's key encodes the path strictly (branch `cache`)")
 def test_file_name_not_utf8_with_the_cache(tmp_path: Path) -> None:
     tree = _non_utf8_tree(tmp_path)
     result = _run("check", ".", "--select", "KS201", cwd=tree, env={"PYTHONIOENCODING": "utf-8:strict"})
