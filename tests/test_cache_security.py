@@ -259,7 +259,7 @@ schema:
 
 def test_a_policy_file_changed_with_the_same_size_and_mtime_is_noticed(project: Path, tmp_path: Path) -> None:
     # Through the command line: each run is a new process, as for users.
-    policy = tmp_path / "policies" / "labels.yaml"
+    policy = project / "policies" / "labels.yaml"  # a configuration file may only name paths inside it
     policy.parent.mkdir()
     policy.write_text(POLICY.format(label="team"))
     stamp = policy.stat()
