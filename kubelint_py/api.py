@@ -95,7 +95,10 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     if cache is not None:
         keys = store.content_keys(candidates, cache) if store is not None else content_keys(candidates, cache)
     run_key = None
-    if cache is not None and keys is not None and not debug:
+    # A chart's helpers (.tpl), packed subcharts and values files given for its renders are not among the
+    # candidates, so a run with charts is not replayed whole (its renders are cached: building/helm/store.py).
+    has_charts = any(os.path.basename(c.path) == "Chart.yaml" for c in candidates)
+    if cache is not None and keys is not None and not debug and not has_charts:
         run_key = replay.run_key(cache, candidates, keys, config, report_paths)
         if run_key is not None:
             replayed = replay.load(cache, run_key, config)
@@ -128,6 +131,10 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     try:
         report = check_sources(files, config, debug=debug, report_paths=report_paths,
                                 extra_formats=formats, workers=workers, cwd=str(cwd) if cwd is not None else None)
+        if has_charts:
+            from kubelint_py.building.helm.stage import apply_helm
+
+            apply_helm(report, files, config, str(cache.root) if cache is not None else None)
         report.context.extend(stubs)
         if store is not None and keys is not None:
             store.save()

@@ -1,0 +1,586 @@
+"""Helm charts in the linted tree: render each (once per configured render), lint what Helm produced as a
+project of its own, and report at the template line (with the helper and values lines that took part).
+
+Called by api.lint after the files are checked: the templates were loaded as KL002 stubs; those of the
+charts that render lose their KL002 and gain the findings of their renders.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubelint_py.building.helm import values as values_mod
+from kubelint_py.building.helm.mapping import LineTable, align, output_lines_for, remap
+from kubelint_py.building.helm.renderer import EXTRA_HINT, Renderer, RenderRequest, sdk_available
+from kubelint_py.building.helm.template_text import scan_actions, structure
+from kubelint_py.engine import diagnostics as diag
+from kubelint_py.engine.registry import Finding, Related
+from kubelint_py.parsing.source import Location
+
+if TYPE_CHECKING:
+    from kubelint_py.api import Report
+    from kubelint_py.engine.config import Config
+    from kubelint_py.loading.source_file import SourceFile
+
+MAX_CHARTS = 500
+MAX_RENDERS = 1000
+MAX_VALUES_BYTES = 10 * 1024**2
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    chart: str
+    """Absolute folder of the chart."""
+    display: str
+    """The chart folder as paths are displayed in this run."""
+    release: str
+    namespace: str
+    values: tuple[str, ...] = ()
+    """Values files (absolute), applied after the chart's values.yaml, later ones winning."""
+    set: tuple[str, ...] = ()
+    """`dotted.key=value`, applied last."""
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        extras = [os.path.basename(v) for v in self.values] + list(self.set)
+        return f"{self.release} [{', '.join(extras)}]" if extras else self.release
+
+
+@dataclass
+class HelmEntry:
+    """One `helm:` entry of the configuration (paths already absolute)."""
+
+    chart: str
+    release: str | None = None
+    namespace: str | None = None
+    values: tuple[str, ...] = ()
+    set: tuple[str, ...] = ()
+    name: str = ""
+
+
+def chart_name(chart: str) -> str:
+    """`name:` of Chart.yaml (read by line: it is only a label), else the folder's name."""
+    try:
+        with open(os.path.join(chart, "Chart.yaml"), encoding="utf-8", errors="replace") as handle:
+            for line in handle.read(65536).splitlines():
+                match = re.match(r"name:\s*['\"]?([A-Za-z0-9][A-Za-z0-9_.-]*)", line)
+                if match:
+                    return match.group(1)
+    except OSError:
+        pass
+    return os.path.basename(os.path.normpath(chart)) or "chart"
+
+
+def find_charts(files: Iterable[SourceFile]) -> dict[str, str]:
+    """Absolute chart folder -> displayed folder, for every Chart.yaml among the files, except subcharts
+    (folders inside another chart's charts/: they render with their parent)."""
+    found: dict[str, str] = {}
+    for source in files:
+        if os.path.basename(source.path) != "Chart.yaml":
+            continue
+        real = os.path.realpath(os.path.dirname(source.fs_path or source.path) or ".")
+        found.setdefault(real, os.path.dirname(source.path))
+        if len(found) >= MAX_CHARTS:
+            break
+    tops = {}
+    for real, shown in found.items():
+        parent = os.path.dirname(real)
+        nested = False
+        while parent and parent != os.path.dirname(parent):
+            if os.path.basename(parent) == "charts" and os.path.dirname(parent) in found:
+                nested = True
+                break
+            parent = os.path.dirname(parent)
+        if not nested:
+            tops[real] = shown
+    return tops
+
+
+def render_specs(charts: dict[str, str], config: Config) -> list[RenderSpec]:
+    entries: list[HelmEntry] = list(getattr(config, "helm_renders", ()))
+    by_chart: dict[str, list[HelmEntry]] = {}
+    for entry in entries:
+        by_chart.setdefault(os.path.realpath(entry.chart), []).append(entry)
+    specs: list[RenderSpec] = []
+    extra_values = tuple(os.path.abspath(v) for v in getattr(config, "helm_values", ()))
+    extra_set = tuple(getattr(config, "helm_set", ()))
+    for chart, shown in sorted(charts.items()):
+        name = chart_name(chart)
+        configured = by_chart.get(chart)
+        if configured:
+            for entry in configured:
+                specs.append(RenderSpec(chart, shown, entry.release or name,
+                                        entry.namespace or config.default_namespace, entry.values, entry.set,
+                                        entry.name))
+        else:
+            specs.append(RenderSpec(chart, shown, name, config.default_namespace, extra_values, extra_set))
+        if len(specs) >= MAX_RENDERS:
+            break
+    return specs
+
+
+def _display(spec: RenderSpec, relative: str) -> str:
+    return os.path.normpath(os.path.join(spec.display, relative)) if spec.display else os.path.normpath(relative)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_VALUES_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_VALUES_BYTES:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+_ERROR_AT = re.compile(r"(?:execution|parse) error at \((?P<name>[^:()]+):(?P<line>\d+)(?::(?P<column>\d+))?\):\s*"
+                       r"(?P<message>.*)", re.S)
+
+
+@dataclass
+class RenderResult:
+    spec: RenderSpec
+    findings: list[Finding] = field(default_factory=list)
+    rendered: set[str] = field(default_factory=set)
+    """Displayed paths of the templates this render produced objects for (or reported on)."""
+
+
+@dataclass
+class _Template:
+    display: str
+    absolute: str
+    text: str
+    lines: list[str]
+    helpers: dict[str, int] = field(default_factory=dict)
+
+
+class ChartRenders:
+    """Everything known about one chart while its renders are linted."""
+
+    def __init__(self, chart: str, display: str) -> None:
+        self.chart = chart
+        self.display = display
+        self.templates: dict[str, _Template] = {}
+        self.helpers: dict[str, tuple[str, int]] = {}
+        """Helper name -> (displayed file, line of its `define`)."""
+        self._helpers_read = False
+
+    def template(self, spec: RenderSpec, relative: str) -> _Template | None:
+        found = self.templates.get(relative)
+        if found is None:
+            absolute = os.path.join(self.chart, relative)
+            text = _read(absolute)
+            if text is None:
+                return None
+            found = self.templates[relative] = _Template(_display(spec, relative), absolute, text, text.split("\n"))
+        return found
+
+    def read_helpers(self, spec: RenderSpec) -> None:
+        """Where each `define` is, in every template file of the chart and its unpacked subcharts."""
+        if self._helpers_read:
+            return
+        self._helpers_read = True
+        count = 0
+        for folder, dirnames, filenames in os.walk(self.chart):
+            dirnames.sort()
+            if os.path.basename(folder) != "templates" and "/templates/" not in folder + "/":
+                continue
+            for name in sorted(filenames):
+                count += 1
+                if count > 2000:
+                    return
+                absolute = os.path.join(folder, name)
+                text = _read(absolute)
+                if text is None or "define" not in text:
+                    continue
+                actions = scan_actions(text)
+                shape = structure(actions) if actions is not None else None
+                if shape is None:
+                    continue
+                relative = os.path.relpath(absolute, self.chart)
+                for helper, offset in shape.defines.items():
+                    self.helpers.setdefault(helper, (_display(spec, relative), text.count("\n", 0, offset) + 1))
+
+
+_INCLUDE = re.compile(r"\b(?:include|template)\s+\"([^\"]+)\"")
+_BODY_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*:")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _values_sources(spec: RenderSpec, relative_dir: str, chart_values: dict[str, ValuesCache]) -> list[
+        values_mod.ValuesSource]:
+    """Values files that set `.Values` for templates of the chart folder `relative_dir` (the chart itself
+    or a subchart), lowest precedence first."""
+    sources: list[values_mod.ValuesSource] = []
+    scope: list[str] = []
+    folder = relative_dir
+    chain = []
+    while folder not in ("", "."):
+        parts = folder.split(os.sep)
+        if len(parts) >= 2 and parts[-2] == "charts":
+            chain.append(os.path.join(spec.chart, folder))
+            folder = os.sep.join(parts[:-2])
+        else:
+            break
+    # The innermost chart's own values.yaml is weakest; each parent's values override it under its key.
+    for sub in chain:
+        scope.insert(0, chart_name(sub))
+    for depth in range(len(chain), -1, -1):
+        chart = chain[depth - 1] if depth > 0 else spec.chart
+        prefix = tuple(scope[depth:])
+        loaded = _load_values(os.path.join(chart, "values.yaml"), chart_values, spec)
+        if loaded is not None:
+            sources.append(values_mod.ValuesSource(loaded[0], loaded[1], prefix))
+    for path in spec.values:
+        loaded = _load_values(path, chart_values, spec)
+        if loaded is not None:
+            sources.append(values_mod.ValuesSource(loaded[0], loaded[1], tuple(scope)))
+    return sources
+
+
+ValuesCache = tuple[str, Any] | None
+
+
+def _load_values(path: str, cache: dict[str, ValuesCache], spec: RenderSpec) -> ValuesCache:
+    if path in cache:
+        return cache[path]
+    from kubelint_py.models.located import YMap
+    from kubelint_py.parsing.yaml import load_yaml
+
+    text = _read(path)
+    found: ValuesCache = None
+    if text is not None:
+        stream = load_yaml(text)
+        if stream.documents and isinstance(stream.documents[0].value, YMap):
+            inside = os.path.relpath(os.path.realpath(path), spec.chart)
+            shown = _display(spec, inside) if not inside.startswith("..") else path
+            found = (shown, stream.documents[0].value)
+    cache[path] = found
+    return found
+
+
+class _RenderLinter:
+    def __init__(self, config: Config, renderer: Renderer, cache_dir: str | None) -> None:
+        self.config = config
+        self.renderer = renderer
+        self.cache_dir = cache_dir
+        self.values_cache: dict[str, ValuesCache] = {}
+
+    def request(self, spec: RenderSpec) -> RenderRequest | str:
+        texts = []
+        for path in spec.values:
+            text = _read(path)
+            if text is None:
+                return f"values file {path} cannot be read"
+            texts.append(text)
+        return RenderRequest(spec.chart, texts, list(spec.set), spec.release, spec.namespace,
+                             secrets.token_hex(6))
+
+    def answer(self, spec: RenderSpec, request: RenderRequest) -> dict[str, Any]:
+        from kubelint_py.building.helm import store
+
+        key = store.render_key(request) if self.cache_dir else None
+        if key is not None and self.cache_dir:
+            cached = store.load(self.cache_dir, key)
+            if cached is not None:
+                return cached
+        answer = self.renderer.render(request)
+        if key is not None and self.cache_dir and answer.get("ok"):
+            store.save(self.cache_dir, key, answer)
+        return answer
+
+    def lint(self, spec: RenderSpec, chart: ChartRenders) -> RenderResult:
+        from kubelint_py.api import check_sources
+        from kubelint_py.loading.source_file import SourceFile, _add_resources
+        from kubelint_py.models.located import YMap
+        from kubelint_py.parsing.yaml import load_yaml
+
+        result = RenderResult(spec)
+        request = self.request(spec)
+        if isinstance(request, str):
+            result.findings.append(_tool_finding(diag.HELM_RENDER_FAILED, f"{request} (render {spec.label})",
+                                                 Location(os.path.join(spec.display, "Chart.yaml"), 1)))
+            return result
+        answer = self.answer(spec, request)
+        if not answer.get("ok"):
+            result.findings.append(self.failure(spec, chart, str(answer.get("error", "render failed"))))
+            return result
+        for missing in answer.get("missing", []):
+            result.findings.append(self.missing_dependency(spec, str(missing)))
+        files: dict[str, SourceFile] = {}
+        tables: dict[str, list[tuple[LineTable, int]]] = {}
+        for output in answer.get("outputs", []):
+            relative = output.get("file")
+            name = str(output.get("name", ""))
+            text = str(output.get("text", ""))
+            if relative is None or not text.strip() or name.endswith("NOTES.txt"):
+                continue
+            template = chart.template(spec, relative)
+            if template is None:
+                continue
+            out_lines = text.split("\n")
+            owners = list(output.get("lines") or []) if output.get("exact") else align(out_lines, template.lines)
+            table = LineTable(owners, out_lines, template.lines, [tuple(s) for s in output.get("skipped", [])])
+            source = files.get(relative)
+            if source is None:
+                source = files[relative] = SourceFile(template.display, "kubernetes", template.text,
+                                                      fs_path=template.absolute)
+            stream = load_yaml(text, "yaml11")
+            for problem in stream.problems:
+                span = table.span(problem.span)
+                result.findings.append(_tool_finding(
+                    diag.PARSE_ERROR, f"rendered output is not valid YAML (render {spec.label}): {problem.message}",
+                    Location.of(template.display, span)))
+            first = len(source.resources)
+            for document in stream.documents:
+                remap(document.value, table)
+                document_span = table.span(document.span)
+                if isinstance(document.value, YMap):
+                    _add_resources(source, document.value, document.index, document_span)
+            tables.setdefault(relative, []).append((table, first))
+        if not files:
+            return result
+        sources = list(files.values())
+        report = check_sources(sources, self.config, workers=1)
+        result.rendered.update(s.path for s in sources)
+        relatives = {files[r].path: r for r in files}
+        chart.read_helpers(spec)
+        for finding in report.findings:
+            relative = relatives.get(finding.location.path)
+            if relative is None:
+                result.findings.append(finding)
+                continue
+            template = chart.template(spec, relative)
+            assert template is not None
+            extra = self.related(spec, chart, template, relative, finding, [t for t, _ in tables.get(relative, [])])
+            result.findings.append(finding._replace(related=(*finding.related, *extra)) if extra else finding)
+        return result
+
+    def related(self, spec: RenderSpec, chart: ChartRenders, template: _Template, relative: str, finding: Finding,
+                tables: list[LineTable]) -> list[Related]:
+        """The helper that wrote the line, the values file line that set the value, and the values line
+        that switched off a block the finding is about."""
+        line = finding.location.line
+        written = template.lines[line - 1] if 0 < line <= len(template.lines) else ""
+        related: list[Related] = []
+        helper_texts: list[str] = []
+        for name in _INCLUDE.findall(written)[:3]:
+            where = chart.helpers.get(name)
+            if where is not None:
+                related.append(Related(Location(where[0], where[1]), f"helper `{name}` defined here"))
+                helper_texts.append(self._helper_text(chart, spec, where))
+        sources = _values_sources(spec, os.path.dirname(os.path.dirname(relative)) if "/templates/" in
+                                  "/" + relative else "", self.values_cache)
+        output_texts = [table.output[n - 1] for table in tables for n in output_lines_for(table, line)][:50]
+        seen: set[Location] = set()
+        for path in [*values_mod.references(written), *(p for t in helper_texts for p in values_mod.references(t))]:
+            for setting in values_mod.winners(sources, path):
+                shown = values_mod.text_of(setting.value)
+                if not shown or setting.location in seen or not any(shown in text for text in output_texts):
+                    continue
+                seen.add(setting.location)
+                related.append(Related(setting.location, f".Values.{'.'.join(setting.path)} = {shown} "
+                                       f"(render {spec.label})"))
+                if len(seen) >= 4:
+                    break
+        related.extend(self._skipped(spec, template, finding, tables, sources, line))
+        return related
+
+    def _helper_text(self, chart: ChartRenders, spec: RenderSpec, where: tuple[str, int]) -> str:
+        text = _read(where[0]) or ""
+        lines = text.split("\n")
+        return "\n".join(lines[where[1] - 1:where[1] + 30])
+
+    def _skipped(self, spec: RenderSpec, template: _Template, finding: Finding, tables: list[LineTable],
+                 sources: list[values_mod.ValuesSource], line: int) -> list[Related]:
+        wanted = _norm(finding.message) + _norm(finding.name)
+        found: list[Related] = []
+        for table in tables:
+            if not table.skipped:
+                continue
+            for start in output_lines_for(table, line):
+                text = table.output[start - 1]
+                indent = len(text) - len(text.lstrip(" "))
+                end = start
+                while end < len(table.output):
+                    following = table.output[end]
+                    if following.strip() and len(following) - len(following.lstrip(" ")) <= indent:
+                        break
+                    end += 1
+                for output_line, if_line in table.skipped:
+                    if not start - 1 <= output_line < end + 1:
+                        continue
+                    key = self._block_key(template, if_line)
+                    if not key or _norm(key) not in wanted:
+                        continue
+                    condition = template.lines[if_line - 1] if 0 < if_line <= len(template.lines) else ""
+                    why = Related(Location(template.display, if_line),
+                                  f"`{key}` is not rendered: this condition is false in render {spec.label}")
+                    if why not in found:
+                        found.append(why)
+                    for path in values_mod.references(condition):
+                        for setting in values_mod.winners(sources, path)[:2]:
+                            item = Related(setting.location, f".Values.{'.'.join(setting.path)} = "
+                                           f"{values_mod.text_of(setting.value) or 'null'} switches off `{key}` "
+                                           f"(render {spec.label})")
+                            if item not in found:
+                                found.append(item)
+        return found[:6]
+
+    def _block_key(self, template: _Template, if_line: int) -> str | None:
+        for text in template.lines[if_line - 1:if_line + 4]:
+            stripped = re.sub(r"\{\{.*?\}\}", "", text)
+            match = _BODY_KEY.match(stripped)
+            if match:
+                return match.group(1)
+        return None
+
+    def failure(self, spec: RenderSpec, chart: ChartRenders, error: str) -> Finding:
+        match = _ERROR_AT.search(error)
+        location = Location(os.path.join(spec.display, "Chart.yaml"), 1)
+        message = error
+        if match is not None:
+            name = match.group("name")
+            relative = self._relative(spec, name)
+            if relative is not None:
+                column = int(match.group("column") or 1)
+                location = Location(_display(spec, relative), int(match.group("line")), column)
+            message = match.group("message").strip()
+        return _tool_finding(diag.HELM_RENDER_FAILED, f"Helm cannot render this chart (render {spec.label}): "
+                             f"{_escape(message)}", location)
+
+    def _relative(self, spec: RenderSpec, helm_name: str) -> str | None:
+        """Chart-relative file of a Helm template name (`chart/charts/sub/templates/x.yaml`)."""
+        parts = helm_name.split("/")
+        if len(parts) < 2:
+            return None
+        rest = parts[1:]
+        folder = spec.chart
+        relative: list[str] = []
+        while len(rest) >= 2 and rest[0] == "charts":
+            sub = rest[1]
+            match = None
+            charts = os.path.join(folder, "charts")
+            if os.path.isdir(charts):
+                for entry in sorted(os.listdir(charts)):
+                    candidate = os.path.join(charts, entry)
+                    if os.path.isdir(candidate) and chart_name(candidate) == sub:
+                        match = entry
+                        break
+            if match is None:
+                return None
+            relative += ["charts", match]
+            folder = os.path.join(folder, "charts", match)
+            rest = rest[2:]
+        path = os.path.join(*relative, *rest) if relative else os.path.join(*rest)
+        return path if os.path.isfile(os.path.join(spec.chart, path)) else None
+
+    def missing_dependency(self, spec: RenderSpec, name: str) -> Finding:
+        chart_file = os.path.join(spec.chart, "Chart.yaml")
+        line = 1
+        text = _read(chart_file) or ""
+        for number, written in enumerate(text.split("\n"), 1):
+            if re.match(rf"\s*-?\s*name:\s*['\"]?{re.escape(name)}['\"]?\s*$", written):
+                line = number
+                break
+        return _tool_finding(diag.HELM_DEPENDENCY_MISSING,
+                             f"dependency '{_escape(name)}' is listed in Chart.yaml but missing from charts/: "
+                             "`helm template` and `helm install` fail, and its objects are not linted",
+                             Location(os.path.join(spec.display, "Chart.yaml"), line))
+
+
+def _escape(text: str) -> str:
+    text = text[:2000]
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
+
+
+def _tool_finding(rule: Any, message: str, location: Location) -> Finding:
+    return Finding(rule.code, rule.name, rule.severity, message, location)
+
+
+def merge_renders(results: Sequence[RenderResult]) -> list[Finding]:
+    """One finding per code and template line across the renders of a chart, naming the renders when
+    there are several; an unused suppression only when no render used it."""
+    renders_of_chart: dict[str, int] = {}
+    for result in results:
+        renders_of_chart[result.spec.chart] = renders_of_chart.get(result.spec.chart, 0) + 1
+    merged: dict[tuple[str, str, int, str], tuple[Finding, list[str], int]] = {}
+    order: list[tuple[str, str, int, str]] = []
+    for result in results:
+        for finding in result.findings:
+            key = (finding.code, finding.location.path, finding.location.line,
+                   finding.message if finding.code == diag.UNUSED_SUPPRESSION.code else "")
+            found = merged.get(key)
+            if found is None:
+                merged[key] = (finding, [result.spec.label], renders_of_chart[result.spec.chart])
+                order.append(key)
+            else:
+                first, labels, total = found
+                related = tuple(dict.fromkeys((*first.related, *finding.related)))
+                if result.spec.label not in labels:
+                    labels.append(result.spec.label)
+                merged[key] = (first._replace(related=related), labels, total)
+    findings: list[Finding] = []
+    for key in order:
+        finding, labels, total = merged[key]
+        if finding.code == diag.UNUSED_SUPPRESSION.code and len(labels) < total:
+            continue  # another render used it
+        if total > 1 and "(render " not in finding.message:
+            finding = finding._replace(message=f"{finding.message} (render{'s' if len(labels) > 1 else ''} "
+                                       f"{', '.join(labels)})")
+        findings.append(finding)
+    return findings
+
+
+def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_dir: str | None = None) -> None:
+    """Render the charts among `files`, add their findings to the report and drop the KL002 of the
+    templates that rendered; without a renderer, KL002 says how to get one."""
+    templates = [f for f in files if f.kind == "template"]
+    if not templates:
+        return
+    charts = find_charts(files)
+    if not charts:
+        return
+    chart_of_template: dict[str, str] = {}
+    for source in templates:
+        real = os.path.realpath(source.fs_path or source.path)
+        for folder in charts:
+            if real.startswith(folder + os.sep):
+                chart_of_template[source.path] = folder
+                break
+    if not sdk_available():
+        report.findings = [f._replace(message=f"{f.message}; {EXTRA_HINT}")
+                           if f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in chart_of_template
+                           and EXTRA_HINT not in f.message else f for f in report.findings]
+        return
+    renderer = Renderer()
+    linter = _RenderLinter(config, renderer, cache_dir)
+    results: list[RenderResult] = []
+    per_chart: dict[str, ChartRenders] = {}
+    try:
+        for spec in render_specs(charts, config):
+            chart = per_chart.setdefault(spec.chart, ChartRenders(spec.chart, spec.display))
+            results.append(linter.lint(spec, chart))
+    finally:
+        renderer.close()
+    rendered_charts = set(per_chart)
+    handled = {path for path, chart in chart_of_template.items() if chart in rendered_charts}
+    kept = [f for f in report.findings
+            if not (f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in handled)]
+    added = merge_renders(results)
+    report.findings = sorted([*kept, *added], key=Finding.sort_key)
+    for source in templates:
+        if source.path in handled:
+            source.kind = "kubernetes"
