@@ -67,6 +67,12 @@ class Config:
     baseline: str | None = None
     config_path: str | None = None
     """The configuration file in use, if any; per-path ignores are relative to its folder."""
+    helm_renders: tuple[Any, ...] = ()
+    """Helm renders from the `helm:` key (building.helm.stage.HelmEntry, paths absolute)."""
+    helm_values: tuple[str, ...] = ()
+    """Values files added to the default render of each chart (--helm-values)."""
+    helm_set: tuple[str, ...] = ()
+    """`dotted.key=value` added to the default render of each chart (--helm-set)."""
     sources: dict[str, str] = field(default_factory=dict)
     """Where each setting came from (for --show-config)."""
 

@@ -45,6 +45,7 @@ FILE_KEYS: dict[str, str] = {
     "use_cache": "cache",
     "respect_gitignore": "respect-gitignore",
     "kustomize": "kustomize",
+    "helm_renders": "helm",
 }
 # Lists that the command line extends rather than replaces (like ruff's --extend-select).
 EXTENDED_BY_CLI = frozenset({"extend_select", "ignore", "exclude"})
@@ -467,6 +468,17 @@ def _anchor_exclude(pattern: str, config_file: ConfigFile) -> tuple[str, ...]:
     return (pattern,) if anchored == pattern else (pattern, anchored)
 
 
+def _helm_entry(config_file: ConfigFile, entry: Any) -> Any:
+    from kubelint_py.building.helm.stage import HelmEntry
+
+    def text(value: Any) -> str:
+        return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
+
+    return HelmEntry(_resolve(config_file, str(entry["chart"])), entry.get("release"), entry.get("namespace"),
+                     tuple(_resolve(config_file, str(v)) for v in entry.get("values") or ()),
+                     tuple(f"{k}={text(v)}" for k, v in (entry.get("set") or {}).items()), str(entry.get("name") or ""))
+
+
 def _apply_file(config: Config, config_file: ConfigFile) -> None:
     values = config_file.values
     for field_name, file_key in FILE_KEYS.items():
@@ -493,6 +505,8 @@ def _apply_file(config: Config, config_file: ConfigFile) -> None:
             config.per_path_ignores = {str(k): _as_tuple(v) for k, v in (value or {}).items()}
         elif field_name in ("project_root", "baseline"):
             setattr(config, field_name, _resolve_inside(config_file, str(value), file_key))
+        elif field_name == "helm_renders":
+            config.helm_renders = tuple(_helm_entry(config_file, entry) for entry in value or ())
         elif field_name == "k8s_version":
             config.k8s_version = str(value).lstrip("v")
         else:
