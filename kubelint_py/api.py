@@ -97,7 +97,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     run_key = None
     # A chart's helpers (.tpl), packed subcharts and values files given for its renders are not among the
     # candidates, so a run with charts is not replayed whole (its renders are cached: building/helm/store.py).
-    has_charts = any(os.path.basename(c.path) == "Chart.yaml" for c in candidates)
+    has_charts = _has_charts(candidates)
     if cache is not None and keys is not None and not debug and not has_charts:
         run_key = replay.run_key(cache, candidates, keys, config, report_paths)
         if run_key is not None:
@@ -230,6 +230,15 @@ def _finish(paths: Sequence[str], config: Config, cwd: Path | None, files: list[
     report = check_sources(files, config, debug=debug, report_paths=report_paths, workers=workers)
     report.duration = time.perf_counter() - started
     return report
+
+
+def _has_charts(candidates: list[Candidate]) -> bool:
+    """A Chart.yaml among the files, or a file under a chart's templates/ (named alone)."""
+    if any(os.path.basename(c.path) == "Chart.yaml" for c in candidates):
+        return True
+    from kubelint_py.building.helm.stage import chart_of_template
+
+    return any(chart_of_template(c.read_path) is not None for c in candidates if "templates" in c.path)
 
 
 def _with_context(candidates: list[Candidate], config: Config, cwd: Path) -> list[Candidate]:

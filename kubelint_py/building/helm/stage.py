@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 MAX_CHARTS = 500
 MAX_RENDERS = 1000
 MAX_VALUES_BYTES = 10 * 1024**2
+MAX_CHART_DEPTH = 6
 
 
 @dataclass(frozen=True)
@@ -79,29 +80,55 @@ def chart_name(chart: str) -> str:
     return os.path.basename(os.path.normpath(chart)) or "chart"
 
 
+def top_chart(folder: str) -> str:
+    """The chart that renders `folder` (a chart's real path): its parent when it sits in a charts/ folder."""
+    for _ in range(MAX_CHART_DEPTH):
+        parent = os.path.dirname(folder)
+        if os.path.basename(parent) != "charts" or not os.path.isfile(os.path.join(os.path.dirname(parent),
+                                                                                   "Chart.yaml")):
+            break
+        folder = os.path.dirname(parent)
+    return folder
+
+
+def chart_of_template(path: str) -> str | None:
+    """The real folder of the (top) chart a file under some chart's templates/ belongs to, else None."""
+    real = os.path.realpath(path)
+    folder = os.path.dirname(real)
+    for _ in range(32):
+        if os.path.basename(folder) == "templates" and os.path.isfile(os.path.join(os.path.dirname(folder),
+                                                                                   "Chart.yaml")):
+            return top_chart(os.path.dirname(folder))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return None
+
+
+def _shown_folder(display: str, real: str, chart: str) -> str:
+    """The displayed form of `chart`, from a file's displayed and real paths under it."""
+    inside = os.path.relpath(real, chart)
+    depth = len(inside.split(os.sep))
+    shown = display
+    for _ in range(depth):
+        shown = os.path.dirname(shown)
+    return shown
+
+
 def find_charts(files: Iterable[SourceFile]) -> dict[str, str]:
-    """Absolute chart folder -> displayed folder, for every Chart.yaml among the files, except subcharts
-    (folders inside another chart's charts/: they render with their parent)."""
+    """Real chart folder -> displayed folder, for every chart whose Chart.yaml is among the files (a
+    subchart's renders with its parent)."""
     found: dict[str, str] = {}
     for source in files:
         if os.path.basename(source.path) != "Chart.yaml":
             continue
-        real = os.path.realpath(os.path.dirname(source.fs_path or source.path) or ".")
-        found.setdefault(real, os.path.dirname(source.path))
+        real = os.path.realpath(source.fs_path or source.path)
+        chart = top_chart(os.path.dirname(real))
+        found.setdefault(chart, _shown_folder(source.path, real, chart))
         if len(found) >= MAX_CHARTS:
             break
-    tops = {}
-    for real, shown in found.items():
-        parent = os.path.dirname(real)
-        nested = False
-        while parent and parent != os.path.dirname(parent):
-            if os.path.basename(parent) == "charts" and os.path.dirname(parent) in found:
-                nested = True
-                break
-            parent = os.path.dirname(parent)
-        if not nested:
-            tops[real] = shown
-    return tops
+    return found
 
 
 def render_specs(charts: dict[str, str], config: Config) -> list[RenderSpec]:
@@ -455,8 +482,9 @@ class _RenderLinter:
             name = match.group("name")
             relative = self._relative(spec, name)
             if relative is not None:
-                column = int(match.group("column") or 1)
-                location = Location(_display(spec, relative), int(match.group("line")), column)
+                line = int(match.group("line"))
+                location = Location(_display(spec, relative), line,
+                                    _column(os.path.join(spec.chart, relative), line, match.group("column")))
             message = match.group("message").strip()
         return _tool_finding(diag.HELM_RENDER_FAILED, f"Helm cannot render this chart (render {spec.label}): "
                              f"{_escape(message)}", location)
@@ -492,13 +520,22 @@ class _RenderLinter:
         line = 1
         text = _read(chart_file) or ""
         for number, written in enumerate(text.split("\n"), 1):
-            if re.match(rf"\s*-?\s*name:\s*['\"]?{re.escape(name)}['\"]?\s*$", written):
+            if re.match(rf"\s*-?\s*name:\s*['\"]?{re.escape(name)}['\"]?\s*(?:#.*)?$", written):
                 line = number
                 break
         return _tool_finding(diag.HELM_DEPENDENCY_MISSING,
                              f"dependency '{_escape(name)}' is listed in Chart.yaml but missing from charts/: "
                              "`helm template` and `helm install` fail, and its objects are not linted",
                              Location(os.path.join(spec.display, "Chart.yaml"), line))
+
+
+def _column(path: str, line: int, offset: str | None) -> int:
+    """Go reports a 0-based byte offset in the line: the 1-based character column."""
+    if offset is None:
+        return 1
+    lines = (_read(path) or "").split("\n")
+    written = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(written.encode("utf-8")[:int(offset)].decode("utf-8", errors="ignore")) + 1
 
 
 def _escape(text: str) -> str:
@@ -544,25 +581,38 @@ def merge_renders(results: Sequence[RenderResult]) -> list[Finding]:
     return findings
 
 
+def _template_files(files: list[SourceFile]) -> dict[str, str]:
+    """Displayed path -> real chart folder of every file under a chart's templates/ (whatever the
+    loader made of it: a KL002 stub, or a template named on the command line and parsed as YAML)."""
+    found: dict[str, str] = {}
+    for source in files:
+        if source.kind not in ("template", "kubernetes", "other", "unreadable") or "templates" not in source.path:
+            continue
+        chart = chart_of_template(source.fs_path or source.path)
+        if chart is not None:
+            found[source.path] = chart
+    return found
+
+
 def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_dir: str | None = None) -> None:
     """Render the charts among `files`, add their findings to the report and drop the KL002 of the
-    templates that rendered; without a renderer, KL002 says how to get one."""
-    templates = [f for f in files if f.kind == "template"]
+    templates that rendered; without a renderer, KL002 says how to get one.
+
+    A chart whose Chart.yaml is among the files is reported whole; a chart of which only some templates
+    were named (a pre-commit run over changed files) is rendered whole but reported for those only."""
+    templates = _template_files(files)
     if not templates:
         return
     charts = find_charts(files)
-    if not charts:
-        return
-    chart_of_template: dict[str, str] = {}
-    for source in templates:
-        real = os.path.realpath(source.fs_path or source.path)
-        for folder in charts:
-            if real.startswith(folder + os.sep):
-                chart_of_template[source.path] = folder
-                break
+    whole = set(charts)
+    by_path = {f.path: f for f in files}
+    for path, folder in templates.items():
+        if folder not in charts:
+            source = by_path[path]
+            charts[folder] = _shown_folder(path, os.path.realpath(source.fs_path or source.path), folder)
     if not sdk_available():
         report.findings = [f._replace(message=f"{f.message}; {EXTRA_HINT}")
-                           if f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in chart_of_template
+                           if f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in templates
                            and EXTRA_HINT not in f.message else f for f in report.findings]
         return
     renderer = Renderer()
@@ -575,12 +625,28 @@ def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_di
             results.append(linter.lint(spec, chart))
     finally:
         renderer.close()
-    rendered_charts = set(per_chart)
-    handled = {path for path, chart in chart_of_template.items() if chart in rendered_charts}
-    kept = [f for f in report.findings
-            if not (f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in handled)]
-    added = merge_renders(results)
+    handled = {path for path, folder in templates.items() if folder in per_chart}
+    # What the loader said about a rendered template (KL002, or findings on the raw template parsed as
+    # YAML when it was named alone) gives way to what its renders say.
+    kept = [f for f in report.findings if f.location.path not in handled]
+    from kubelint_py.engine.registry import find_rule
+
+    named = {path for path, folder in templates.items() if folder not in whole}
+    added = [f for f in merge_renders(results) if ((rule := find_rule(f.code)) is None or config.is_enabled(rule))
+             and (templates.get(f.location.path) in whole or f.location.path in named
+                  or (f.location.path not in templates and _chart_of_path(f.location.path, per_chart) in whole))]
     report.findings = sorted([*kept, *added], key=Finding.sort_key)
-    for source in templates:
-        if source.path in handled:
-            source.kind = "kubernetes"
+    rendered = {path for result in results for path in result.rendered}
+    for path in handled:
+        source = by_path[path]
+        source.kind = "kubernetes" if path in rendered else "template"
+        source.findings = []
+
+
+def _chart_of_path(path: str, charts: dict[str, ChartRenders]) -> str | None:
+    """The chart a finding outside the templates (Chart.yaml, a values file) belongs to."""
+    real = os.path.realpath(path)
+    for chart in charts:
+        if real == chart or real.startswith(chart + os.sep):
+            return chart
+    return None

@@ -1,0 +1,251 @@
+"""Helm charts rendered by Helm's own engine (helm-python-sdk), findings at template and values lines."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kubelint_py.api import Report, lint
+from kubelint_py.building.helm import renderer as renderer_mod
+from kubelint_py.building.helm import stage
+from kubelint_py.building.helm.mapping import LineTable
+from kubelint_py.building.helm.template_text import mark, scan_actions, unmark
+from kubelint_py.engine.config_file import build_config
+from kubelint_py.engine.registry import Finding
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOP = ROOT / "fixtures" / "helm" / "shop"
+CHART = "charts/shop/templates/deployment.yaml"
+SUBCHART = "charts/shop/charts/cache/templates/deployment.yaml"
+
+needs_sdk = pytest.mark.skipif(not renderer_mod.sdk_available(), reason="helm-python-sdk is in the test extra")
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    copy = tmp_path / "shop"
+    shutil.copytree(SHOP, copy)
+    monkeypatch.chdir(copy)
+    yield copy
+
+
+def _lint(select: tuple[str, ...], **settings: object) -> Report:
+    config = build_config(["."])
+    config.select = select
+    config.use_cache = False
+    config.fail_on = None
+    for key, value in settings.items():
+        setattr(config, key, value)
+    return lint(["."], config)
+
+
+def _where(findings: list[Finding]) -> set[tuple[str, str, int]]:
+    return {(f.code, f.location.path, f.location.line) for f in findings}
+
+
+# --- marking templates (no Helm needed) ----------------------------------------------------------
+
+
+def test_scanner_skips_strings_comments_and_raw_strings() -> None:
+    text = 'a: {{ "}}" }}\nb: {{/* }} */}}\nc: {{ `}}` | quote -}}\n'
+    actions = scan_actions(text)
+    assert actions is not None
+    assert [a.keyword for a in actions] == ["", "/*", ""]
+    assert actions[2].right_trim and not actions[0].right_trim
+
+
+def test_markers_avoid_trimmed_newlines_and_defines() -> None:
+    text = ("{{- define \"x\" -}}\nhelper: 1\n{{- end }}\n"
+            "key: v\n"
+            "{{- if .a -}}\n"
+            "trail: 1   \n"
+            "{{ end }}\n")
+    marked = mark(text, "N", 0)
+    lines = marked.split("\n")
+    assert "@@" not in lines[1], "text inside a define is captured by include: never marked"
+    assert lines[3].endswith("@@klN:0:4@@")
+    assert "@@klN:0:5" not in marked, "a newline after `-}}` is trimmed: a marker would stop the trim"
+    assert "@@klN:0:6" not in marked, "a line ending in blanks: a trim could reach across the marker"
+    assert "{{ else }}@@klNs:0:5@@{{ end }}" in marked
+
+
+def test_unmark_gives_lines_to_the_marker_that_follows() -> None:
+    rendered = "a: 1@@klN:0:1@@\nlabels:@@klN:0:2@@\n  x: 1\n  y: 2@@klN:0:3@@\n@@klNs:0:9@@z: 3@@klN:0:4@@"
+    mapped = unmark(rendered, "N", 0)
+    assert mapped.text == "a: 1\nlabels:\n  x: 1\n  y: 2\nz: 3"
+    assert mapped.lines == [1, 2, 3, 3, 4]
+    assert mapped.skipped == [(4, 9)]
+
+
+def test_columns_on_expression_lines_point_at_the_expression() -> None:
+    table = LineTable([1, 2], ["  name: web", "  image: nginx:1.2"],
+                      ["  name: web", "  image: {{ .Values.image }}"])
+    assert table.column(1, 9) == 9
+    assert table.column(2, 10) == 10  # inside the literal prefix `  image: `
+    assert table.column(2, 12) == 10  # past it: the `{{`
+    assert table.column(2, 19, end=True) == len("  image: {{ .Values.image }}") + 1
+
+
+# --- real renders ---------------------------------------------------------------------------------
+
+
+@needs_sdk
+def test_values_driven_problems_appear_only_in_the_render_that_has_them(shop: Path) -> None:
+    report = _lint(("KS201", "KS101", "KL"))
+    found = {(f.code, f.location.path, f.location.line, f.location.column) for f in report.active}
+    assert found == {
+        ("KS201", CHART, 19, 18),
+        ("KS101", CHART, 18, 17),
+        ("KS201", SUBCHART, 16, 18),
+    }
+    assert all(f.message.endswith("(render prod)") for f in report.active)
+    by_code = {(f.code, f.location.path): f for f in report.active}
+    tag = by_code[("KS201", CHART)].related
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 4
+               and ".Values.image.tag = latest" in r.message for r in tag)
+    probe = by_code[("KS101", CHART)].related
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 8 for r in probe)
+    assert any(r.location.path == CHART and r.location.line == 24 for r in probe)
+    # The subchart's tag came from the parent's values-prod.yaml under `cache:` (values scoping).
+    sub = by_code[("KS201", SUBCHART)].related
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 12 for r in sub)
+
+
+@needs_sdk
+def test_rendered_templates_lose_kl002(shop: Path) -> None:
+    report = _lint(("KL002",))
+    assert report.active == []
+    kinds = {f.path: f.kind for f in report.files}
+    assert kinds[CHART] == "kubernetes"
+
+
+@needs_sdk
+def test_same_line_in_several_renders_is_reported_once_naming_them(shop: Path) -> None:
+    report = _lint(("KS303",))  # runs as root in both renders
+    at_web = [f for f in report.active if f.location.path == CHART]
+    assert len(at_web) == 1
+    assert at_web[0].message.endswith("(renders default, prod)")
+
+
+@needs_sdk
+def test_default_render_takes_command_line_values(shop: Path) -> None:
+    (shop / ".kubelint.yaml").unlink()
+    assert _where(_lint(("KS201",)).active) == set()
+    report = _lint(("KS201",), helm_set=("image.tag=latest",))
+    assert _where(report.active) == {("KS201", CHART, 19)}
+    report = _lint(("KS201", "KS101"), helm_values=("charts/shop/values-prod.yaml",))
+    assert _where(report.active) == {("KS201", CHART, 19), ("KS101", CHART, 18), ("KS201", SUBCHART, 16)}
+
+
+@needs_sdk
+def test_suppression_comment_in_a_template(shop: Path) -> None:
+    path = shop / CHART
+    lines = path.read_text().split("\n")
+    lines[18] += "  # kubelint: ignore=KS201 -- prod pins by digest at deploy time"
+    path.write_text("\n".join(lines))
+    report = _lint(("KS201",))
+    web = [f for f in report.findings if f.location.path == CHART]
+    assert len(web) == 1 and web[0].suppressed is not None
+    assert [f for f in report.active if f.code == "KL007"] == []
+
+
+@needs_sdk
+def test_render_failure_is_reported_where_helm_says(shop: Path) -> None:
+    path = shop / CHART
+    path.write_text(path.read_text().replace("{{ .Values.replicaCount }}", "{{ .Values.replicaCount | nosuch }}"))
+    report = _lint(("KL010",))
+    assert _where(report.active) == {("KL010", CHART, 8)}
+    path.write_text(path.read_text().replace("{{ .Values.replicaCount | nosuch }}",
+                                             '{{ required "replicas" .Values.nothing }}'))
+    failure = _lint(("KL010",)).active
+    assert [(f.location.line, f.location.column) for f in failure] == [(8, 16)]
+    assert "replicas" in failure[0].message
+
+
+@needs_sdk
+def test_missing_dependency_is_an_error_at_its_line(shop: Path) -> None:
+    shutil.rmtree(shop / "charts/shop/charts/cache")
+    report = _lint(("KL011",))
+    assert _where(report.active) == {("KL011", "charts/shop/Chart.yaml", 7)}
+
+
+@needs_sdk
+def test_without_a_renderer_kl002_names_the_extra(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage, "sdk_available", lambda: False)
+    report = _lint(("KL002",))
+    assert report.active
+    assert all("kubelint-py[helm]" in f.message for f in report.active)
+
+
+@needs_sdk
+def test_a_render_over_its_time_limit_is_stopped(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage, "Renderer", lambda: renderer_mod.Renderer(timeout=0.001))
+    report = _lint(("KL010",))
+    assert report.active and all("longer than" in f.message for f in report.active)
+
+
+@needs_sdk
+def test_renders_are_cached_by_content_and_values(shop: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    config = build_config(["."])
+    config.select = ("KS201", "KS101")
+    first = _where(lint(["."], config).active)
+    calls: list[object] = []
+    original = renderer_mod.Renderer.render
+
+    def counting(self: renderer_mod.Renderer, request: renderer_mod.RenderRequest) -> dict[str, object]:
+        calls.append(request)
+        return original(self, request)
+
+    monkeypatch.setattr(renderer_mod.Renderer, "render", counting)
+    assert _where(lint(["."], config).active) == first
+    assert calls == []
+    values = shop / "charts/shop/values-prod.yaml"
+    values.write_text(values.read_text().replace("tag: latest\n\nprobes", "tag: 2.0.0\n\nprobes"))
+    assert ("KS201", CHART, 19) not in _where(lint(["."], config).active)
+    assert len(calls) == 2  # values-prod.yaml is in the chart folder: chart content of both renders
+    calls.clear()
+    (shop / "README.md").write_text("outside the chart\n")
+    lint(["."], config)
+    assert calls == []
+
+
+@needs_sdk
+def test_lookup_and_dns_give_nothing(tmp_path: Path) -> None:
+    chart = tmp_path / "probe"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: probe\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n"
+        "  host: {{ getHostByName \"localhost\" | quote }}\n"
+        "  found: {{ lookup \"v1\" \"Secret\" \"default\" \"x\" | len | quote }}\n")
+    answer = renderer_mod.Renderer().render(renderer_mod.RenderRequest(str(chart), [], [], "r", "default", "n"))
+    text = answer["outputs"][0]["text"]
+    assert 'host: ""' in text and 'found: "0"' in text
+
+
+def test_charts_inside_charts_folders_render_with_their_parent(tmp_path: Path) -> None:
+    from kubelint_py.loading.source_file import SourceFile
+
+    files = [SourceFile(str(tmp_path / "a/Chart.yaml"), "other", fs_path=str(tmp_path / "a/Chart.yaml")),
+             SourceFile(str(tmp_path / "a/charts/b/Chart.yaml"), "other",
+                        fs_path=str(tmp_path / "a/charts/b/Chart.yaml"))]
+    for source in files:
+        os.makedirs(os.path.dirname(source.path), exist_ok=True)
+        Path(source.path).write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    assert list(stage.find_charts(files)) == [os.path.realpath(tmp_path / "a")]
+
+
+@needs_sdk
+def test_a_template_named_alone_renders_its_chart_and_reports_that_file(shop: Path) -> None:
+    config = build_config(["."])
+    config.select = ("KS201", "KS101", "KL")
+    config.use_cache = False
+    report = lint([CHART], config)
+    assert _where(report.active) == {("KS201", CHART, 19), ("KS101", CHART, 18)}
