@@ -71,6 +71,8 @@ def test_markers_avoid_trimmed_newlines_and_defines() -> None:
     assert "@@klN:0:5" not in marked, "a newline after `-}}` is trimmed: a marker would stop the trim"
     assert "@@klN:0:6" not in marked, "a line ending in blanks: a trim could reach across the marker"
     assert "{{ else }}@@klNs:0:5@@{{ end }}" in marked
+    # An empty line before `{{-`: the trim removes both newlines, a marker between them would keep one.
+    assert "@@klN:0:2@@" not in mark("a: 1\n\n{{- if .x }}\nb: 2\n{{ end }}\n", "N", 0)
 
 
 def test_unmark_gives_lines_to_the_marker_that_follows() -> None:
@@ -249,3 +251,11 @@ def test_a_template_named_alone_renders_its_chart_and_reports_that_file(shop: Pa
     config.use_cache = False
     report = lint([CHART], config)
     assert _where(report.active) == {("KS201", CHART, 19), ("KS101", CHART, 18)}
+
+
+def test_a_condition_inside_a_line_switches_off_no_field() -> None:
+    linter = stage._RenderLinter(build_config(["."]), renderer_mod.Renderer(), None)
+    template = stage._Template("t.yaml", "t.yaml", "", ['  image: "a:{{ .Values.tag }}{{ with .x }}@{{ . }}{{ end }}"',
+                                                         "  {{- if .Values.probe }}", "  livenessProbe:"])
+    assert linter._block_key(template, 1) is None
+    assert linter._block_key(template, 2) == "livenessProbe"

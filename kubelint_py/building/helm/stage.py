@@ -422,7 +422,12 @@ class _RenderLinter:
                                        f"(render {spec.label})"))
                 if len(seen) >= 4:
                     break
-        related.extend(self._skipped(spec, template, finding, tables, sources, line))
+        # A values file of this render's own (values-prod.yaml) before the chart's defaults: the override
+        # is what made this render differ.
+        helpers = [r for r in related if not r.message.startswith(".Values.")]
+        settings = sorted((r for r in related if r.message.startswith(".Values.")),
+                          key=lambda r: os.path.basename(r.location.path) == "values.yaml")
+        related = [*helpers, *settings, *self._skipped(spec, template, finding, tables, sources, line)]
         return related
 
     def _helper_text(self, chart: ChartRenders, spec: RenderSpec, where: tuple[str, int]) -> str:
@@ -467,6 +472,11 @@ class _RenderLinter:
         return found[:6]
 
     def _block_key(self, template: _Template, if_line: int) -> str | None:
+        """The first key a switched-off block would have written; None for a condition inside a line (it
+        changes a value, not whether a field is there)."""
+        opening = template.lines[if_line - 1] if 0 < if_line <= len(template.lines) else ""
+        if re.sub(r"\{\{.*?\}\}", "", opening).strip():
+            return None
         for text in template.lines[if_line - 1:if_line + 4]:
             stripped = re.sub(r"\{\{.*?\}\}", "", text)
             match = _BODY_KEY.match(stripped)

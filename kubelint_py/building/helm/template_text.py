@@ -199,7 +199,7 @@ def mark(text: str, nonce: str, file_id: int) -> str:
             while offset >= 0:
                 line_no = text.count("\n", 0, offset) + 1
                 if offset > segment_start:
-                    ok = text[offset - 1] not in " \t\r"
+                    ok = text[offset - 1] not in " \t\r\n"
                 else:
                     ok = previous is not None and not previous.right_trim
                 if ok:
