@@ -95,11 +95,16 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     if cache is not None:
         keys = store.content_keys(candidates, cache) if store is not None else content_keys(candidates, cache)
     run_key = None
-    # A chart's helpers (.tpl), packed subcharts and values files given for its renders are not among the
-    # candidates, so a run with charts is not replayed whole (its renders are cached: building/helm/store.py).
+    # A chart's helpers (.tpl), packed subcharts and the values files of its renders are not among the
+    # candidates: their digest joins the run's key (None: a chart too large to hash, no replay).
     has_charts = _has_charts(candidates)
-    if cache is not None and keys is not None and not debug and not has_charts:
-        run_key = replay.run_key(cache, candidates, keys, config, report_paths)
+    helm_inputs: str | None = ""
+    if has_charts and cache is not None:
+        from kubelint_py.building.helm.stage import input_digest
+
+        helm_inputs = input_digest(candidates, config)
+    if cache is not None and keys is not None and not debug and helm_inputs is not None:
+        run_key = replay.run_key(cache, candidates, keys, config, report_paths, extra=helm_inputs)
         if run_key is not None:
             replayed = replay.load(cache, run_key, config)
             if replayed is not None:

@@ -65,8 +65,9 @@ def _policy_stamps(config: Config) -> list[str]:
 
 
 def run_key(cache: ParseCache, candidates: Sequence[Candidate], keys: Sequence[str | None], config: Config,
-            report_paths: Collection[str] | None) -> str | None:
-    """None when the run cannot be replayed (a file that could not be read and hashed)."""
+            report_paths: Collection[str] | None, extra: str = "") -> str | None:
+    """None when the run cannot be replayed (a file that could not be read and hashed). `extra`: a digest
+    of inputs that are not candidates (the files of the Helm charts rendered)."""
     if any(key is None for key in keys):
         return None
     from kubelint_py.engine.registry import loaded_rules
@@ -81,6 +82,7 @@ def run_key(cache: ParseCache, candidates: Sequence[Candidate], keys: Sequence[s
     digest.update(repr(registry).encode())
     digest.update(f"{cache.fingerprint}|{package_fingerprint()}|{settings!r}|{_policy_stamps(config)!r}".encode())
     digest.update(repr(sorted(report_paths) if report_paths is not None else None).encode())
+    digest.update(extra.encode())
     for candidate, key in zip(candidates, keys, strict=True):
         digest.update(f"{candidate.path}\0{key}\n".encode())
     return digest.hexdigest()

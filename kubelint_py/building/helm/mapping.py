@@ -21,6 +21,7 @@ class LineTable:
     output: list[str]
     template: list[str]
     skipped: list[tuple[int, int]] = field(default_factory=list)
+    _shapes: dict[int, tuple[bool, int, int, int]] = field(default_factory=dict, repr=False)
 
     def line(self, output_line: int) -> int:
         """Template line (1-based) for an output line (1-based)."""
@@ -29,26 +30,31 @@ class LineTable:
             return self.owners[index]
         return 1
 
+    def _shape(self, output_line: int) -> tuple[bool, int, int, int]:
+        """(copied verbatim, common prefix, column of the first `{{`, template line length) of a line."""
+        found = self._shapes.get(output_line)
+        if found is None:
+            index = output_line - 1
+            template_line = self.line(output_line)
+            rendered = self.output[index] if 0 <= index < len(self.output) else ""
+            written = self.template[template_line - 1] if 0 < template_line <= len(self.template) else ""
+            common = 0
+            for a, b in zip(rendered, written, strict=False):
+                if a != b:
+                    break
+                common += 1
+            action = written.find("{{")
+            found = self._shapes[output_line] = (rendered == written, common,
+                                                 action + 1 if action >= 0 else common + 1, len(written))
+        return found
+
     def column(self, output_line: int, column: int, *, end: bool = False) -> int:
         """Columns on a line copied verbatim stay; past the first difference, the first `{{` of the
         template line (where the expression that produced the text starts), or its end for an end column."""
-        index = output_line - 1
-        template_line = self.line(output_line)
-        rendered = self.output[index] if 0 <= index < len(self.output) else ""
-        written = self.template[template_line - 1] if 0 < template_line <= len(self.template) else ""
-        if rendered == written:
+        verbatim, common, action, length = self._shape(output_line)
+        if verbatim or column - 1 < common or (end and column - 1 == common):
             return column
-        common = 0
-        for a, b in zip(rendered, written, strict=False):
-            if a != b:
-                break
-            common += 1
-        if column - 1 < common or (end and column - 1 == common):
-            return column
-        if end:
-            return len(written) + 1
-        action = written.find("{{")
-        return action + 1 if action >= 0 else common + 1
+        return length + 1 if end else action
 
     def span(self, span: Span) -> Span:
         line = self.line(span.line)

@@ -24,6 +24,7 @@ from kubelint_py.parsing.source import Location
 
 if TYPE_CHECKING:
     from kubelint_py.api import Report
+    from kubelint_py.discovery.walk import Candidate
     from kubelint_py.engine.config import Config
     from kubelint_py.loading.source_file import SourceFile
 
@@ -179,6 +180,8 @@ class RenderResult:
     findings: list[Finding] = field(default_factory=list)
     rendered: set[str] = field(default_factory=set)
     """Displayed paths of the templates this render produced objects for (or reported on)."""
+    ok: bool = False
+    """Rendered (a failure is not stored: a time limit hit on a busy machine must not stick)."""
 
 
 @dataclass
@@ -304,6 +307,7 @@ class _RenderLinter:
         self.renderer = renderer
         self.cache_dir = cache_dir
         self.values_cache: dict[str, ValuesCache] = {}
+        self.digests: dict[str, str | None] = {}
 
     def request(self, spec: RenderSpec) -> RenderRequest | str:
         texts = []
@@ -315,10 +319,20 @@ class _RenderLinter:
         return RenderRequest(spec.chart, texts, list(spec.set), spec.release, spec.namespace,
                              secrets.token_hex(6))
 
+    def render_key(self, request: RenderRequest) -> str | None:
+        from kubelint_py.building.helm import store
+
+        if not self.cache_dir:
+            return None
+        if request.chart not in self.digests:
+            self.digests[request.chart] = store.chart_digest(request.chart)
+        content = self.digests[request.chart]
+        return store.render_key(request, content) if content is not None else None
+
     def answer(self, spec: RenderSpec, request: RenderRequest) -> dict[str, Any]:
         from kubelint_py.building.helm import store
 
-        key = store.render_key(request) if self.cache_dir else None
+        key = self.render_key(request)
         if key is not None and self.cache_dir:
             cached = store.load(self.cache_dir, key)
             if cached is not None:
@@ -329,13 +343,30 @@ class _RenderLinter:
         return answer
 
     def lint(self, spec: RenderSpec, chart: ChartRenders) -> RenderResult:
+        """The findings of one render: from the store when this render was linted before with the same
+        chart, values, rules and settings, else rendered (or its render read back) and linted."""
+        from kubelint_py.building.helm import store
+
+        request = self.request(spec)
+        key = self.render_key(request) if not isinstance(request, str) else None
+        result_key = store.result_key(key, self.config, spec.label, spec.display) if key is not None else None
+        if result_key is not None and self.cache_dir:
+            entry = store.load(self.cache_dir, result_key)
+            loaded = store.load_findings(entry) if entry is not None else None
+            if loaded is not None:
+                return RenderResult(spec, loaded[0], loaded[1])
+        result = self._lint(spec, chart, request)
+        if result_key is not None and self.cache_dir and result.ok:
+            store.save(self.cache_dir, result_key, store.dump_findings(result.findings, result.rendered))
+        return result
+
+    def _lint(self, spec: RenderSpec, chart: ChartRenders, request: RenderRequest | str) -> RenderResult:
         from kubelint_py.api import check_sources
         from kubelint_py.loading.source_file import SourceFile, _add_resources
         from kubelint_py.models.located import YMap
         from kubelint_py.parsing.yaml import load_yaml
 
         result = RenderResult(spec)
-        request = self.request(spec)
         if isinstance(request, str):
             result.findings.append(_tool_finding(diag.HELM_RENDER_FAILED, f"{request} (render {spec.label})",
                                                  Location(os.path.join(spec.display, "Chart.yaml"), 1)))
@@ -343,7 +374,9 @@ class _RenderLinter:
         answer = self.answer(spec, request)
         if not answer.get("ok"):
             result.findings.append(self.failure(spec, chart, str(answer.get("error", "render failed"))))
+            result.ok = not answer.get("limit") and not answer.get("fatal")  # Helm's own error: the same next time
             return result
+        result.ok = True
         for missing in answer.get("missing", []):
             result.findings.append(self.missing_dependency(spec, str(missing)))
         files: dict[str, SourceFile] = {}
@@ -589,6 +622,32 @@ def merge_renders(results: Sequence[RenderResult]) -> list[Finding]:
                                        f"{', '.join(labels)})")
         findings.append(finding)
     return findings
+
+
+def input_digest(candidates: Sequence[Candidate], config: Config) -> str | None:
+    """Digest of what the renders read besides the candidates: every file of each chart (helpers,
+    packed subcharts, .helmignore) and the values files of the configured renders. None: no replay."""
+    from kubelint_py.building.helm import store
+
+    charts: set[str] = set()
+    for candidate in candidates:
+        if os.path.basename(candidate.path) == "Chart.yaml":
+            charts.add(top_chart(os.path.dirname(os.path.realpath(candidate.read_path))))
+        elif "templates" in candidate.path:
+            found = chart_of_template(candidate.read_path)
+            if found is not None:
+                charts.add(found)
+    parts = [f"{sdk_available()}"]
+    for chart in sorted(charts):
+        digest = store.chart_digest(chart)
+        if digest is None:
+            return None
+        parts.append(f"{chart}:{digest}")
+    extra_files = [*config.helm_values, *(v for entry in config.helm_renders for v in entry.values)]
+    for path in extra_files:
+        text = _read(path)
+        parts.append(f"{path}:{store.text_digest(text) if text is not None else '-'}")
+    return "|".join(parts)
 
 
 def _template_files(files: list[SourceFile]) -> dict[str, str]:

@@ -7,10 +7,11 @@ pickle: an entry is data a later run reads, and a render answer is plain data al
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:  # blake2 without importing hashlib (see cache/replay.py)
     from _blake2 import blake2b
@@ -18,6 +19,11 @@ except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
 from kubelint_py.building.helm.renderer import RenderRequest
+from kubelint_py.engine.registry import Finding, Related, Severity, Suppression
+from kubelint_py.parsing.source import Location
+
+if TYPE_CHECKING:
+    from kubelint_py.engine.config import Config
 
 MAX_CHART_BYTES = 64 * 1024**2
 MAX_CHART_FILES = 20_000
@@ -60,10 +66,14 @@ def chart_digest(chart: str) -> str | None:
     return digest.hexdigest()
 
 
-def render_key(request: RenderRequest) -> str | None:
+def text_digest(text: str) -> str:
+    return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+
+def render_key(request: RenderRequest, content: str | None = None) -> str | None:
     from kubelint_py.cache.replay import package_fingerprint
 
-    content = chart_digest(request.chart)
+    content = content or chart_digest(request.chart)
     if content is None:
         return None
     payload = request.payload()
@@ -105,3 +115,39 @@ def save(cache_dir: str, key: str, answer: dict[str, Any]) -> None:
             os.unlink(old)
     except Exception:  # never fatal: the next run renders again
         return
+
+
+# --- the findings of a render (what the rules said about it, for a configuration) ------------------
+
+
+def result_key(render: str, config: Config, label: str, display: str) -> str:
+    """A render's findings depend on the render, the rules and their settings, and how paths are shown."""
+    from kubelint_py.cache.replay import _policy_stamps
+
+    settings = dataclasses.replace(config, sources={}, use_cache=True)
+    digest = blake2b(digest_size=20)
+    digest.update(f"{render}|{settings!r}|{_policy_stamps(config)!r}|{label}|{display}|{os.getcwd()}".encode())
+    return "r-" + digest.hexdigest()
+
+
+def _location(item: list[Any]) -> Location:
+    return Location(str(item[0]), int(item[1]), int(item[2]), int(item[3]), int(item[4]))
+
+
+def dump_findings(findings: list[Finding], rendered: set[str]) -> dict[str, Any]:
+    return {"ok": True, "rendered": sorted(rendered), "findings": [
+        [f.code, f.name, int(f.severity), f.message, list(f.location),
+         [[list(r.location), r.message] for r in f.related],
+         None if f.suppressed is None else [f.suppressed.kind, f.suppressed.justification]]
+        for f in findings]}
+
+
+def load_findings(entry: dict[str, Any]) -> tuple[list[Finding], set[str]] | None:
+    try:
+        findings = [Finding(str(code), str(name), Severity(severity), str(message), _location(location),
+                            tuple(Related(_location(where), str(text)) for where, text in related),
+                            None if suppressed is None else Suppression(str(suppressed[0]), str(suppressed[1])))
+                    for code, name, severity, message, location, related, suppressed in entry["findings"]]
+        return findings, {str(p) for p in entry["rendered"]}
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
