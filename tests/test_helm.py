@@ -14,6 +14,7 @@ from kubelint_py.building.helm import renderer as renderer_mod
 from kubelint_py.building.helm import stage
 from kubelint_py.building.helm.mapping import LineTable
 from kubelint_py.building.helm.template_text import mark, scan_actions, unmark
+from kubelint_py.engine.config import Config
 from kubelint_py.engine.config_file import build_config
 from kubelint_py.engine.registry import Finding
 
@@ -259,3 +260,25 @@ def test_a_condition_inside_a_line_switches_off_no_field() -> None:
                                                          "  {{- if .Values.probe }}", "  livenessProbe:"])
     assert linter._block_key(template, 1) is None
     assert linter._block_key(template, 2) == "livenessProbe"
+
+
+NODE_EXPORTER = ROOT / "fixtures" / "helm" / "node-exporter"
+
+
+@needs_sdk
+def test_a_chart_shaped_like_a_public_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(NODE_EXPORTER, tmp_path / "node-exporter")
+    monkeypatch.chdir(tmp_path)
+    config = Config(use_cache=False, fail_on=None)
+    report = lint(["node-exporter"], config)
+    daemonset = "node-exporter/templates/daemonset.yaml"
+    assert {(f.code, f.location.path, f.location.line) for f in report.active} == {
+        ("KS310", daemonset, 78), ("KS311", daemonset, 79),
+        ("KS314", daemonset, 87), ("KS314", daemonset, 90), ("KS314", daemonset, 94)}
+    host_network = next(f for f in report.active if f.code == "KS310")
+    assert [(r.location.path, r.location.line) for r in host_network.related] == [("node-exporter/values.yaml", 12)]
+    assert report.internal_errors == []
+    # The same chart with the root filesystem mount switched off on the command line.
+    config.helm_set = ("hostRootFsMount.enabled=false",)
+    assert ("KS314", daemonset, 94) not in {(f.code, f.location.path, f.location.line) for f in lint(["node-exporter"],
+                                                                                                   config).active}
