@@ -282,3 +282,22 @@ def test_a_chart_shaped_like_a_public_one(tmp_path: Path, monkeypatch: pytest.Mo
     config.helm_set = ("hostRootFsMount.enabled=false",)
     assert ("KS314", daemonset, 94) not in {(f.code, f.location.path, f.location.line) for f in lint(["node-exporter"],
                                                                                                    config).active}
+
+
+@needs_sdk
+def test_command_line_values_for_the_default_render(shop: Path) -> None:
+    import subprocess
+    import sys
+
+    def check(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "kubelint_py", "check", "--no-config", "--no-cache",
+                               "--select", "KS201", "--format", "json", *arguments, "."],
+                              capture_output=True, text=True, check=False)
+
+    import json
+
+    result = check("--helm-values", "charts/shop/values-prod.yaml", "--helm-set", "cache.image.tag=7.2.5")
+    found = {(f["location"]["path"], f["location"]["line"]) for f in json.loads(result.stdout)["findings"]}
+    assert found == {(CHART, 19)}  # the subchart's tag set back to a pinned one on the command line
+    bad = check("--helm-set", "no-equals-sign")
+    assert bad.returncode == 2 and "--helm-set" in bad.stderr
