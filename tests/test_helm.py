@@ -301,3 +301,20 @@ def test_command_line_values_for_the_default_render(shop: Path) -> None:
     assert found == {(CHART, 19)}  # the subchart's tag set back to a pinned one on the command line
     bad = check("--helm-set", "no-equals-sign")
     assert bad.returncode == 2 and "--helm-set" in bad.stderr
+
+
+def test_helm_entries_in_the_configuration_file(tmp_path: Path) -> None:
+    from kubelint_py.engine.config import ConfigError
+    from kubelint_py.engine.config_file import show_config
+
+    (tmp_path / ".kubelint.yaml").write_text(
+        "helm:\n  - chart: charts/app\n    values: [prod.yaml]\n    set: {image.tag: v2, replicas: 3}\n")
+    config = build_config([str(tmp_path)])
+    entry = config.helm_renders[0]
+    assert entry.chart == str((tmp_path / "charts/app").resolve())
+    assert entry.values == (str((tmp_path / "prod.yaml").resolve()),)
+    assert entry.set == ("image.tag=v2", "replicas=3")
+    assert '"set": ["image.tag=v2", "replicas=3"]' in show_config(config)
+    (tmp_path / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n    valuse: [prod.yaml]\n")
+    with pytest.raises(ConfigError, match="valuse"):
+        build_config([str(tmp_path)])

@@ -8,6 +8,7 @@ Command-line options override the file; `Config.sources` records where each valu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -579,6 +580,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a Helm render entry
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items() if v not in ((), "", None)}
     return value
 
 
