@@ -139,7 +139,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
         if has_charts:
             from kubelint_py.building.helm.stage import apply_helm
 
-            apply_helm(report, files, config, str(cache.root) if cache is not None else None)
+            apply_helm(report, files, config, str(cache.root) if cache is not None else None, report_paths)
         report.context.extend(stubs)
         if store is not None and keys is not None:
             store.save()

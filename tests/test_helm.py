@@ -318,3 +318,92 @@ def test_helm_entries_in_the_configuration_file(tmp_path: Path) -> None:
     (tmp_path / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n    valuse: [prod.yaml]\n")
     with pytest.raises(ConfigError, match="valuse"):
         build_config([str(tmp_path)])
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+WORKER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-{{ .Chart.Name }}
+spec:
+  selector:
+    matchLabels: {app: {{ .Chart.Name }}}
+  template:
+    metadata:
+      labels: {app: {{ .Chart.Name }}}
+    spec:
+      containers:
+        - name: worker
+          image: {{ .Values.global.registry }}/worker:{{ .Values.image.tag }}
+"""
+
+
+@needs_sdk
+def test_aliased_subcharts_and_globals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n"
+                          "  - {name: worker, version: 0.1.0, alias: mailer}\n"
+                          "  - {name: worker, version: 0.1.0, alias: thumbnailer}\n",
+        "web/values.yaml": "global:\n  registry: reg.example.com\nmailer:\n  image:\n    tag: latest\n"
+                           "thumbnailer:\n  image:\n    tag: \"1.0\"\n",
+        "web/charts/worker/Chart.yaml": "apiVersion: v2\nname: worker\nversion: 0.1.0\n",
+        "web/charts/worker/values.yaml": "image:\n  tag: \"0.9\"\n",
+        "web/charts/worker/templates/deployment.yaml": WORKER,
+    })
+    monkeypatch.chdir(tmp_path)
+    report = lint(["web"], Config(select=("KS201",), use_cache=False, fail_on=None))
+    assert [(f.location.path, f.location.line) for f in report.active] == [
+        ("web/charts/worker/templates/deployment.yaml", 14)]
+    finding = report.active[0]
+    related = {(r.location.path, r.location.line) for r in finding.related}
+    assert ("web/values.yaml", 5) in related  # mailer.image.tag, through the alias
+    assert ("web/values.yaml", 2) in related  # global.registry, seen by the subchart
+
+
+@needs_sdk
+def test_objects_of_packed_subcharts_are_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import tarfile
+
+    _write(tmp_path, {
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+                          "  - {name: settings, version: 1.0.0}\n",
+        "app/templates/deployment.yaml": WORKER.replace("{{ .Values.global.registry }}/worker:{{ .Values.image.tag }}",
+                                                        "reg.example.com/app:1.2.3\n"
+                                                        "          envFrom:\n"
+                                                        "            - configMapRef: {name: shared-settings}"),
+    })
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        for name, text in {"settings/Chart.yaml": "apiVersion: v2\nname: settings\nversion: 1.0.0\n",
+                           "settings/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                                         "  name: shared-settings\ndata: {a: b}\n"}.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (tmp_path / "app/charts").mkdir()
+    (tmp_path / "app/charts/settings-1.0.0.tgz").write_bytes(archive.getvalue())
+    monkeypatch.chdir(tmp_path)
+    config = Config(select=("KS602", "KL"), use_cache=False, fail_on=None)
+    assert lint(["app"], config).active == []  # the ConfigMap of the packed subchart is found
+    (tmp_path / "app/charts/settings-1.0.0.tgz").unlink()
+    assert {f.code for f in lint(["app"], config).active} == {"KS602", "KL011"}
+
+
+@needs_sdk
+def test_with_the_project_as_context_only_the_named_files_are_reported(shop: Path) -> None:
+    (shop / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n")
+    config = build_config(["."])
+    config.select = ("KS201", "KS101", "KL")
+    config.use_cache = False
+    config.project_root = str(shop)
+    assert lint(["other.yaml"], config).active == []
+    report = lint([SUBCHART], config)
+    assert _where(report.active) == {("KS201", SUBCHART, 16)}

@@ -83,25 +83,39 @@ def _chart_files(root: str) -> list[str]:
     return found
 
 
+def _metadata(helm: Any, chart: str) -> dict[str, Any]:
+    try:
+        with open(os.path.join(chart, "Chart.yaml"), encoding="utf-8") as handle:
+            found = helm.values_from_yaml(handle.read())
+    except Exception:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def _helm_names(helm: Any, root: str) -> dict[str, str]:
-    """Helm's name of each unpacked chart folder (`parent/charts/sub`) -> the folder relative to root."""
+    """Helm's name of each unpacked chart folder (`parent/charts/sub`, or `parent/charts/<alias>` for an
+    aliased dependency, once per alias) -> the folder relative to root."""
     names: dict[str, str] = {}
-    stack = [(root, "", 0)]
-    while stack:
-        chart, prefix, depth = stack.pop()
-        try:
-            with open(os.path.join(chart, "Chart.yaml"), encoding="utf-8") as handle:
-                name = str(helm.values_from_yaml(handle.read()).get("name") or os.path.basename(chart))
-        except Exception:
-            name = os.path.basename(chart)
+    stack: list[tuple[str, str, int, str | None]] = [(root, "", 0, None)]
+    while stack and len(names) < MAX_CHART_FILES:
+        chart, prefix, depth, alias = stack.pop()
+        metadata = _metadata(helm, chart)
+        name = alias or str(metadata.get("name") or os.path.basename(chart))
         helm_name = f"{prefix}/charts/{name}" if prefix else name
         names[helm_name] = os.path.relpath(chart, root)
+        aliases: dict[str, list[str]] = {}
+        for dependency in metadata.get("dependencies") or []:
+            if isinstance(dependency, dict) and dependency.get("alias") and dependency.get("name"):
+                aliases.setdefault(str(dependency["name"]), []).append(str(dependency["alias"]))
         charts = os.path.join(chart, "charts")
         if depth < MAX_CHART_DEPTH and os.path.isdir(charts):
             for entry in sorted(os.listdir(charts)):
                 sub = os.path.join(charts, entry)
                 if os.path.isfile(os.path.join(sub, "Chart.yaml")):
-                    stack.append((sub, helm_name, depth + 1))
+                    sub_name = str(_metadata(helm, sub).get("name") or entry)
+                    stack.append((sub, helm_name, depth + 1, None))
+                    for other in aliases.get(sub_name, []):
+                        stack.append((sub, helm_name, depth + 1, other))
     return names
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -200,6 +200,8 @@ class ChartRenders:
         self.chart = chart
         self.display = display
         self.templates: dict[str, _Template] = {}
+        self.helm_names: dict[str, str] = {}
+        """Chart-relative template file -> the name Helm rendered it under (aliases show there)."""
         self.helpers: dict[str, tuple[str, int]] = {}
         """Helper name -> (displayed file, line of its `define`)."""
         self._helpers_read = False
@@ -241,6 +243,15 @@ class ChartRenders:
                     self.helpers.setdefault(helper, (_display(spec, relative), text.count("\n", 0, offset) + 1))
 
 
+def _chart_folder(relative: str) -> str:
+    """The chart folder (relative to the top chart) of a template file: what lies before its templates/."""
+    parts = relative.split(os.sep)
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index] == "templates":
+            return os.sep.join(parts[:index])
+    return ""
+
+
 _INCLUDE = re.compile(r"\b(?:include|template)\s+\"([^\"]+)\"")
 _BODY_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*:")
 
@@ -249,12 +260,14 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def _values_sources(spec: RenderSpec, relative_dir: str, chart_values: dict[str, ValuesCache]) -> list[
-        values_mod.ValuesSource]:
+def _values_sources(spec: RenderSpec, relative_dir: str, helm_name: str, chart_values: dict[str, ValuesCache]
+                    ) -> list[values_mod.ValuesSource]:
     """Values files that set `.Values` for templates of the chart folder `relative_dir` (the chart itself
-    or a subchart), lowest precedence first."""
+    or a subchart, named `helm_name` by Helm: its aliases are in that name), lowest precedence first."""
     sources: list[values_mod.ValuesSource] = []
-    scope: list[str] = []
+    parts = helm_name.split("/")
+    scope: list[str] = [parts[i + 1] for i in range(1, len(parts) - 1) if parts[i] == "charts"
+                        and "templates" in parts[i + 2:]]
     folder = relative_dir
     chain = []
     while folder not in ("", "."):
@@ -265,8 +278,8 @@ def _values_sources(spec: RenderSpec, relative_dir: str, chart_values: dict[str,
         else:
             break
     # The innermost chart's own values.yaml is weakest; each parent's values override it under its key.
-    for sub in chain:
-        scope.insert(0, chart_name(sub))
+    if len(scope) != len(chain):  # not the name Helm gave: the folders' chart names
+        scope = [chart_name(sub) for sub in reversed(chain)]
     for depth in range(len(chain), -1, -1):
         chart = chain[depth - 1] if depth > 0 else spec.chart
         prefix = tuple(scope[depth:])
@@ -380,16 +393,21 @@ class _RenderLinter:
         for missing in answer.get("missing", []):
             result.findings.append(self.missing_dependency(spec, str(missing)))
         files: dict[str, SourceFile] = {}
+        packed: list[SourceFile] = []
         tables: dict[str, list[tuple[LineTable, int]]] = {}
         for output in answer.get("outputs", []):
             relative = output.get("file")
             name = str(output.get("name", ""))
             text = str(output.get("text", ""))
-            if relative is None or not text.strip() or name.endswith("NOTES.txt"):
+            if not text.strip() or name.endswith("NOTES.txt"):
+                continue
+            if relative is None:  # a template of a packed subchart (charts/x.tgz): context, not reported
+                packed.append(self._packed(spec, name, text))
                 continue
             template = chart.template(spec, relative)
             if template is None:
                 continue
+            chart.helm_names.setdefault(relative, name)
             out_lines = text.split("\n")
             owners = list(output.get("lines") or []) if output.get("exact") else align(out_lines, template.lines)
             table = LineTable(owners, out_lines, template.lines, [tuple(s) for s in output.get("skipped", [])])
@@ -413,7 +431,7 @@ class _RenderLinter:
         if not files:
             return result
         sources = list(files.values())
-        report = check_sources(sources, self.config, workers=1)
+        report = check_sources([*sources, *packed], self.config, workers=1, report_paths={s.path for s in sources})
         result.rendered.update(s.path for s in sources)
         relatives = {files[r].path: r for r in files}
         chart.read_helpers(spec)
@@ -428,6 +446,20 @@ class _RenderLinter:
             result.findings.append(finding._replace(related=(*finding.related, *extra)) if extra else finding)
         return result
 
+    def _packed(self, spec: RenderSpec, name: str, text: str) -> SourceFile:
+        """Objects of a packed subchart's template, for the cross-object rules (located in the render,
+        under a path that names the template inside the archive)."""
+        from kubelint_py.loading.source_file import SourceFile, _add_resources
+        from kubelint_py.models.located import YMap
+        from kubelint_py.parsing.yaml import load_yaml
+
+        path = _display(spec, name.partition("/")[2] or name)
+        source = SourceFile(path, "kubernetes", text)
+        for document in load_yaml(text, "yaml11").documents:
+            if isinstance(document.value, YMap):
+                _add_resources(source, document.value, document.index, document.span)
+        return source
+
     def related(self, spec: RenderSpec, chart: ChartRenders, template: _Template, relative: str, finding: Finding,
                 tables: list[LineTable]) -> list[Related]:
         """The helper that wrote the line, the values file line that set the value, and the values line
@@ -441,8 +473,8 @@ class _RenderLinter:
             if where is not None:
                 related.append(Related(Location(where[0], where[1]), f"helper `{name}` defined here"))
                 helper_texts.append(self._helper_text(chart, spec, where))
-        sources = _values_sources(spec, os.path.dirname(os.path.dirname(relative)) if "/templates/" in
-                                  "/" + relative else "", self.values_cache)
+        sources = _values_sources(spec, _chart_folder(relative), chart.helm_names.get(relative, ""),
+                                  self.values_cache)
         output_texts = [table.output[n - 1] for table in tables for n in output_lines_for(table, line)][:50]
         seen: set[Location] = set()
         for path in [*values_mod.references(written), *(p for t in helper_texts for p in values_mod.references(t))]:
@@ -663,16 +695,27 @@ def _template_files(files: list[SourceFile]) -> dict[str, str]:
     return found
 
 
-def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_dir: str | None = None) -> None:
+def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_dir: str | None = None,
+               report_paths: Collection[str] | None = None) -> None:
     """Render the charts among `files`, add their findings to the report and drop the KL002 of the
     templates that rendered; without a renderer, KL002 says how to get one.
 
     A chart whose Chart.yaml is among the files is reported whole; a chart of which only some templates
-    were named (a pre-commit run over changed files) is rendered whole but reported for those only."""
+    were named (a pre-commit run over changed files) is rendered whole but reported for those only.
+    report_paths: with a project as context, only the charts with a file among these are rendered, and
+    only findings in these files are reported."""
     templates = _template_files(files)
     if not templates:
         return
     charts = find_charts(files)
+    if report_paths is not None:
+        wanted = set(report_paths)
+        touched = {folder for path, folder in templates.items() if path in wanted}
+        touched |= {chart for chart in charts if any(_chart_of_path(p, {chart: None}) == chart for p in wanted)}
+        charts = {chart: shown for chart, shown in charts.items() if chart in touched}
+        templates = {path: folder for path, folder in templates.items() if folder in touched or path in wanted}
+        if not templates:
+            return
     whole = set(charts)
     by_path = {f.path: f for f in files}
     for path, folder in templates.items():
@@ -704,6 +747,8 @@ def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_di
     added = [f for f in merge_renders(results) if ((rule := find_rule(f.code)) is None or config.is_enabled(rule))
              and (templates.get(f.location.path) in whole or f.location.path in named
                   or (f.location.path not in templates and _chart_of_path(f.location.path, per_chart) in whole))]
+    if report_paths is not None:
+        added = [f for f in added if f.location.path in report_paths]
     report.findings = sorted([*kept, *added], key=Finding.sort_key)
     rendered = {path for result in results for path in result.rendered}
     for path in handled:
@@ -712,7 +757,7 @@ def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_di
         source.findings = []
 
 
-def _chart_of_path(path: str, charts: dict[str, ChartRenders]) -> str | None:
+def _chart_of_path(path: str, charts: Mapping[str, object]) -> str | None:
     """The chart a finding outside the templates (Chart.yaml, a values file) belongs to."""
     real = os.path.realpath(path)
     for chart in charts:

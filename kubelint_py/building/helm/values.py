@@ -70,7 +70,8 @@ def winners(sources: list[ValuesSource], path: tuple[str, ...]) -> list[SetValue
     found: dict[tuple[str, ...], SetValue] = {}
     budget = [MAX_LEAVES]
     for source in reversed(sources):
-        node, parent, key = _walk(source.root, (*source.prefix, *path))
+        prefix = () if path[:1] == ("global",) else source.prefix  # Helm gives subcharts the parent's globals
+        node, parent, key = _walk(source.root, (*prefix, *path))
         if parent is None:
             continue
         if (not node and isinstance(node, YMap | YList)) or node is None:  # empty or null: the key says it
