@@ -8,8 +8,9 @@ offline render gives `lookup` nothing and `getHostByName` an empty string), and 
 when a render takes too long. It imports nothing of kubelint_py beyond the template marker.
 
 Request: {"chart": dir, "values": [yaml text, ...], "set": ["a.b=c", ...], "release": str,
-"namespace": str, "nonce": str}. Answer: {"ok": true, "outputs": [{"name", "file", "text", "lines",
-"skipped", "exact"}], "missing": [dependency names]} or {"ok": false, "error": str}.
+"namespace": str, "nonce": str, "marked": dir of the marked copy (made by the parent: this process
+writes no file), "ids": {chart-relative template: marker id}}. Answer: {"ok": true, "outputs":
+[{"name", "file", "text", "lines", "skipped", "exact"}], "missing": [dependency names]} or {"ok": false, "error": str}.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ import ctypes
 import json
 import os
 import resource
-import shutil
 import sys
-import tempfile
 from typing import Any
 
 MEMORY_LIMIT = 2 * 1024**3
 CPU_SECONDS = 60
-MAX_FILE_BYTES = 64 * 1024**2
+MAX_FILE_BYTES = 1024**2
 MAX_CHART_FILES = 20_000
 MAX_CHART_DEPTH = 6
 
@@ -60,27 +59,6 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             base[key] = value
     return base
-
-
-def _chart_files(root: str) -> list[str]:
-    """Relative paths of the chart's template files to mark (the chart's and its unpacked subcharts')."""
-    found: list[str] = []
-    stack = [(root, 0)]
-    while stack and len(found) < MAX_CHART_FILES:
-        chart, depth = stack.pop()
-        templates = os.path.join(chart, "templates")
-        for folder, dirnames, filenames in os.walk(templates):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if not name.startswith("_"):
-                    found.append(os.path.relpath(os.path.join(folder, name), root))
-        charts = os.path.join(chart, "charts")
-        if depth < MAX_CHART_DEPTH and os.path.isdir(charts):
-            for entry in sorted(os.listdir(charts)):
-                sub = os.path.join(charts, entry)
-                if os.path.isfile(os.path.join(sub, "Chart.yaml")):
-                    stack.append((sub, depth + 1))
-    return found
 
 
 def _metadata(helm: Any, chart: str) -> dict[str, Any]:
@@ -149,33 +127,14 @@ def render(helm: Any, request: dict[str, Any]) -> dict[str, Any]:
         plain: dict[str, str] = chart.render(values, **options)
     names = _helm_names(helm, chart_dir)
     nonce = request["nonce"]
-    ids: dict[str, int] = {}
+    ids: dict[str, int] = {str(k): int(v) for k, v in (request.get("ids") or {}).items()}
     marked: dict[str, str] = {}
-    scratch = tempfile.mkdtemp(prefix="kubelint-helm-")
-    try:
-        copy = os.path.join(scratch, os.path.basename(os.path.normpath(chart_dir)) or "chart")
-        shutil.copytree(chart_dir, copy, symlinks=True)
-        from kubelint_py.building.helm.template_text import mark
-
-        for relative in _chart_files(copy):
-            path = os.path.join(copy, relative)
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    text = handle.read()
-            except (OSError, UnicodeDecodeError):
-                continue
-            ids[relative] = len(ids)
-            changed = mark(text, nonce, ids[relative])
-            if changed != text:
-                with open(path, "w", encoding="utf-8") as handle:
-                    handle.write(changed)
+    if request.get("marked"):
         try:
-            with helm.Chart.load(copy) as chart:
+            with helm.Chart.load(request["marked"]) as chart:
                 marked = chart.render(values, **options)
-        except Exception:
+        except Exception:  # the plain render stands; lines then map by text only
             marked = {}
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     outputs = []
     for name, text in sorted(plain.items()):
         owner = _file_of(name, names)

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,7 @@ class RenderRequest:
     nonce: str
 
     def payload(self) -> dict[str, Any]:
+        """What identifies the render (the cache key is made of it)."""
         return {"chart": self.chart, "values": self.values, "set": self.set, "release": self.release,
                 "namespace": self.namespace, "nonce": self.nonce}
 
@@ -72,8 +74,22 @@ class Renderer:
             self.process = self._start()
         process = self.process
         assert process.stdin is not None and process.stdout is not None
+        from kubelint_py.building.helm.marking import marked_copy
+
+        payload = request.payload()
+        copy = marked_copy(request.chart, request.nonce)
         try:
-            process.stdin.write(json.dumps(request.payload()).encode() + b"\n")
+            if copy is not None:
+                payload.update(marked=copy[1], ids=copy[2])
+            return self._exchange(process, payload)
+        finally:
+            if copy is not None:
+                shutil.rmtree(copy[0], ignore_errors=True)
+
+    def _exchange(self, process: subprocess.Popen[bytes], payload: dict[str, Any]) -> dict[str, Any]:
+        assert process.stdin is not None
+        try:
+            process.stdin.write(json.dumps(payload).encode() + b"\n")
             process.stdin.flush()
         except OSError:
             pass  # it died (the SDK failed to load): its answer, if any, is on stdout
