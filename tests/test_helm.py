@@ -407,3 +407,21 @@ def test_with_the_project_as_context_only_the_named_files_are_reported(shop: Pat
     assert lint(["other.yaml"], config).active == []
     report = lint([SUBCHART], config)
     assert _where(report.active) == {("KS201", SUBCHART, 16)}
+
+
+@needs_sdk
+def test_a_broken_helper_is_reported_in_the_helper_file(shop: Path) -> None:
+    helpers = shop / "charts/shop/templates/_helpers.tpl"
+    helpers.write_text(helpers.read_text().replace('{{ .Chart.Name }}\napp.kubernetes.io/instance',
+                                                   '{{ .Chart.Name | nosuchfunction }}\napp.kubernetes.io/instance'))
+    report = _lint(("KL010",))
+    assert _where(report.active) == {("KL010", "charts/shop/templates/_helpers.tpl", 7)}
+    assert "nosuchfunction" in report.active[0].message
+    assert "(renders default, prod)" in report.active[0].message
+
+
+@needs_sdk
+def test_an_oversized_render_is_stopped(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(renderer_mod, "MAX_ANSWER_BYTES", 100)
+    report = _lint(("KL010",))
+    assert report.active and all("was stopped" in f.message for f in report.active)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RENDER_SECONDS = 30.0
-MAX_ANSWER_BYTES = 256 * 1024**2
+MAX_ANSWER_BYTES = 64 * 1024**2
 EXTRA_HINT = "install the renderer with `pip install 'kubelint-py[helm]'` to lint charts"
 
 
@@ -96,8 +96,8 @@ class Renderer:
         answer = self._read_line(process)
         if answer is None:
             self.close()
-            return {"ok": False, "error": f"the render took longer than {self.timeout:g} s or ran out of memory "
-                    "and was stopped", "limit": True}
+            return {"ok": False, "error": f"the render took longer than {self.timeout:g} s, ran out of memory or "
+                    f"wrote more than {MAX_ANSWER_BYTES // 1024**2} MiB, and was stopped", "limit": True}
         try:
             decoded: dict[str, Any] = json.loads(answer)
         except ValueError:
@@ -126,10 +126,10 @@ class Renderer:
                 return None
             chunks.append(chunk)
             size += len(chunk)
-            if chunk.endswith(b"\n"):
-                return b"".join(chunks)
             if size > MAX_ANSWER_BYTES:
                 return None
+            if chunk.endswith(b"\n"):
+                return b"".join(chunks)
 
     def close(self) -> None:
         process, self.process = self.process, None

@@ -381,7 +381,7 @@ class _RenderLinter:
 
         result = RenderResult(spec)
         if isinstance(request, str):
-            result.findings.append(_tool_finding(diag.HELM_RENDER_FAILED, f"{request} (render {spec.label})",
+            result.findings.append(_tool_finding(diag.HELM_RENDER_FAILED, request,
                                                  Location(os.path.join(spec.display, "Chart.yaml"), 1)))
             return result
         answer = self.answer(spec, request)
@@ -419,7 +419,7 @@ class _RenderLinter:
             for problem in stream.problems:
                 span = table.span(problem.span)
                 result.findings.append(_tool_finding(
-                    diag.PARSE_ERROR, f"rendered output is not valid YAML (render {spec.label}): {problem.message}",
+                    diag.PARSE_ERROR, f"rendered output is not valid YAML: {problem.message}",
                     Location.of(template.display, span)))
             first = len(source.resources)
             for document in stream.documents:
@@ -483,8 +483,8 @@ class _RenderLinter:
                 if not shown or setting.location in seen or not any(shown in text for text in output_texts):
                     continue
                 seen.add(setting.location)
-                related.append(Related(setting.location, f".Values.{'.'.join(setting.path)} = {shown} "
-                                       f"(render {spec.label})"))
+                related.append(Related(setting.location, f".Values.{'.'.join(setting.path)} = "
+                                       f"{values_mod.shown(setting.value)} (render {spec.label})"))
                 if len(seen) >= 4:
                     break
         # A values file of this render's own (values-prod.yaml) before the chart's defaults: the override
@@ -530,7 +530,7 @@ class _RenderLinter:
                     for path in values_mod.references(condition):
                         for setting in values_mod.winners(sources, path)[:2]:
                             item = Related(setting.location, f".Values.{'.'.join(setting.path)} = "
-                                           f"{values_mod.text_of(setting.value) or 'null'} switches off `{key}` "
+                                           f"{values_mod.shown(setting.value) or 'null'} switches off `{key}` "
                                            f"(render {spec.label})")
                             if item not in found:
                                 found.append(item)
@@ -561,8 +561,7 @@ class _RenderLinter:
                 location = Location(_display(spec, relative), line,
                                     _column(os.path.join(spec.chart, relative), line, match.group("column")))
             message = match.group("message").strip()
-        return _tool_finding(diag.HELM_RENDER_FAILED, f"Helm cannot render this chart (render {spec.label}): "
-                             f"{_escape(message)}", location)
+        return _tool_finding(diag.HELM_RENDER_FAILED, f"Helm cannot render this chart: {_escape(message)}", location)
 
     def _relative(self, spec: RenderSpec, helm_name: str) -> str | None:
         """Chart-relative file of a Helm template name (`chart/charts/sub/templates/x.yaml`)."""

@@ -84,6 +84,12 @@ def winners(sources: list[ValuesSource], path: tuple[str, ...]) -> list[SetValue
     return list(found.values())
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value for a message: one line, at most `limit` characters."""
+    text = text_of(value).replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def text_of(value: Any) -> str:
     if value is True:
         return "true"
