@@ -137,9 +137,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
         report = check_sources(files, config, debug=debug, report_paths=report_paths,
                                 extra_formats=formats, workers=workers, cwd=str(cwd) if cwd is not None else None)
         if has_charts:
-            from kubelint_py.building.helm.stage import apply_helm
-
-            apply_helm(report, files, config, str(cache.root) if cache is not None else None, report_paths)
+            _render_charts(report, files, config, cache.root if cache is not None else None, report_paths)
         report.context.extend(stubs)
         if store is not None and keys is not None:
             store.save()
@@ -235,6 +233,28 @@ def _finish(paths: Sequence[str], config: Config, cwd: Path | None, files: list[
     report = check_sources(files, config, debug=debug, report_paths=report_paths, workers=workers)
     report.duration = time.perf_counter() - started
     return report
+
+
+def _render_charts(report: Report, files: list[SourceFile], config: Config, cache_dir: Path | None,
+                   report_paths: Collection[str] | None) -> None:
+    """The Helm stage (building/helm/stage.py): the charts among the files rendered and linted, each
+    render a project of its own for the rules run here."""
+    from kubelint_py.building.helm.stage import apply_helm
+    from kubelint_py.cache.replay import package_fingerprint
+
+    def check(built: list[SourceFile], reported: Collection[str]) -> list[Finding]:
+        return check_sources(built, config, workers=1, report_paths=reported).findings
+
+    report.findings = apply_helm(report.findings, files, config, check,
+                                 cache_dir=str(cache_dir) if cache_dir is not None else None,
+                                 tool=f"{package_fingerprint()}|{_policy_stamps(config)}",
+                                 report_paths=report_paths)
+
+
+def _policy_stamps(config: Config) -> str:
+    from kubelint_py.cache.replay import _policy_stamps as stamps
+
+    return repr(stamps(config))
 
 
 def _has_charts(candidates: list[Candidate]) -> bool:

@@ -14,9 +14,9 @@ from kubelint_py.building.helm import renderer as renderer_mod
 from kubelint_py.building.helm import stage
 from kubelint_py.building.helm.mapping import LineTable
 from kubelint_py.building.helm.template_text import mark, scan_actions, unmark
+from kubelint_py.core.findings import Finding
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.config_file import build_config
-from kubelint_py.engine.registry import Finding
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "fixtures" / "helm" / "shop"
@@ -255,7 +255,7 @@ def test_a_template_named_alone_renders_its_chart_and_reports_that_file(shop: Pa
 
 
 def test_a_condition_inside_a_line_switches_off_no_field() -> None:
-    linter = stage._RenderLinter(build_config(["."]), renderer_mod.Renderer(), None)
+    linter = stage._RenderLinter(build_config(["."]), renderer_mod.Renderer(), None, lambda files, paths: [])
     template = stage._Template("t.yaml", "t.yaml", "", ['  image: "a:{{ .Values.tag }}{{ with .x }}@{{ . }}{{ end }}"',
                                                          "  {{- if .Values.probe }}", "  livenessProbe:"])
     assert linter._block_key(template, 1) is None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kubelint_py.engine.catalogue import all_rules, find_rule
-from kubelint_py.engine.config import Config, ConfigError
+from kubelint_py.engine.config import Config, ConfigError, HelmEntry
 from kubelint_py.engine.registry import Rule, Severity, rule_matches
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
@@ -469,9 +469,7 @@ def _anchor_exclude(pattern: str, config_file: ConfigFile) -> tuple[str, ...]:
     return (pattern,) if anchored == pattern else (pattern, anchored)
 
 
-def _helm_entry(config_file: ConfigFile, entry: Any) -> Any:
-    from kubelint_py.building.helm.stage import HelmEntry
-
+def _helm_entry(config_file: ConfigFile, entry: Any) -> HelmEntry:
     def text(value: Any) -> str:
         return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
 

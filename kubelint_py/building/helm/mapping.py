@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubelint_py.core.source import Span
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.source import Span
 
 MAX_MAPPED_NODES = 2_000_000
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +18,12 @@ from kubelint_py.building.helm import values as values_mod
 from kubelint_py.building.helm.mapping import LineTable, align, output_lines_for, remap
 from kubelint_py.building.helm.renderer import EXTRA_HINT, Renderer, RenderRequest, sdk_available
 from kubelint_py.building.helm.template_text import scan_actions, structure
+from kubelint_py.core.findings import Finding, Related
+from kubelint_py.core.source import Location
 from kubelint_py.engine import diagnostics as diag
-from kubelint_py.engine.registry import Finding, Related
-from kubelint_py.parsing.source import Location
+from kubelint_py.engine.config import HelmEntry
 
 if TYPE_CHECKING:
-    from kubelint_py.api import Report
     from kubelint_py.discovery.walk import Candidate
     from kubelint_py.engine.config import Config
     from kubelint_py.loading.source_file import SourceFile
@@ -54,18 +54,6 @@ class RenderSpec:
             return self.name
         extras = [os.path.basename(v) for v in self.values] + list(self.set)
         return f"{self.release} [{', '.join(extras)}]" if extras else self.release
-
-
-@dataclass
-class HelmEntry:
-    """One `helm:` entry of the configuration (paths already absolute)."""
-
-    chart: str
-    release: str | None = None
-    namespace: str | None = None
-    values: tuple[str, ...] = ()
-    set: tuple[str, ...] = ()
-    name: str = ""
 
 
 def chart_name(chart: str) -> str:
@@ -133,13 +121,13 @@ def find_charts(files: Iterable[SourceFile]) -> dict[str, str]:
 
 
 def render_specs(charts: dict[str, str], config: Config) -> list[RenderSpec]:
-    entries: list[HelmEntry] = list(getattr(config, "helm_renders", ()))
+    entries: list[HelmEntry] = list(config.helm_renders)
     by_chart: dict[str, list[HelmEntry]] = {}
     for entry in entries:
         by_chart.setdefault(os.path.realpath(entry.chart), []).append(entry)
     specs: list[RenderSpec] = []
-    extra_values = tuple(os.path.abspath(v) for v in getattr(config, "helm_values", ()))
-    extra_set = tuple(getattr(config, "helm_set", ()))
+    extra_values = tuple(os.path.abspath(v) for v in config.helm_values)
+    extra_set = tuple(config.helm_set)
     for chart, shown in sorted(charts.items()):
         name = chart_name(chart)
         configured = by_chart.get(chart)
@@ -314,11 +302,19 @@ def _load_values(path: str, cache: dict[str, ValuesCache], spec: RenderSpec) -> 
     return found
 
 
+CheckFiles = Callable[[list["SourceFile"], Collection[str]], list[Finding]]
+"""Runs the rules over built files, reporting only those at the given paths (api.check_sources, handed
+down by the pipeline: this stage sits below it)."""
+
+
 class _RenderLinter:
-    def __init__(self, config: Config, renderer: Renderer, cache_dir: str | None) -> None:
+    def __init__(self, config: Config, renderer: Renderer, cache_dir: str | None, check: CheckFiles,
+                 tool: str = "") -> None:
         self.config = config
         self.renderer = renderer
         self.cache_dir = cache_dir
+        self.check = check
+        self.tool = tool
         self.values_cache: dict[str, ValuesCache] = {}
         self.digests: dict[str, str | None] = {}
 
@@ -340,7 +336,7 @@ class _RenderLinter:
         if request.chart not in self.digests:
             self.digests[request.chart] = store.chart_digest(request.chart)
         content = self.digests[request.chart]
-        return store.render_key(request, content) if content is not None else None
+        return store.render_key(request, self.tool, content) if content is not None else None
 
     def answer(self, spec: RenderSpec, request: RenderRequest) -> dict[str, Any]:
         from kubelint_py.building.helm import store
@@ -374,7 +370,6 @@ class _RenderLinter:
         return result
 
     def _lint(self, spec: RenderSpec, chart: ChartRenders, request: RenderRequest | str) -> RenderResult:
-        from kubelint_py.api import check_sources
         from kubelint_py.loading.source_file import SourceFile, _add_resources
         from kubelint_py.models.located import YMap
         from kubelint_py.parsing.yaml import load_yaml
@@ -431,11 +426,11 @@ class _RenderLinter:
         if not files:
             return result
         sources = list(files.values())
-        report = check_sources([*sources, *packed], self.config, workers=1, report_paths={s.path for s in sources})
+        checked = self.check([*sources, *packed], {s.path for s in sources})
         result.rendered.update(s.path for s in sources)
         relatives = {files[r].path: r for r in files}
         chart.read_helpers(spec)
-        for finding in report.findings:
+        for finding in checked:
             relative = relatives.get(finding.location.path)
             if relative is None:
                 result.findings.append(finding)
@@ -694,10 +689,12 @@ def _template_files(files: list[SourceFile]) -> dict[str, str]:
     return found
 
 
-def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_dir: str | None = None,
-               report_paths: Collection[str] | None = None) -> None:
-    """Render the charts among `files`, add their findings to the report and drop the KL002 of the
-    templates that rendered; without a renderer, KL002 says how to get one.
+def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config, check: CheckFiles, *,
+               cache_dir: str | None = None, tool: str = "",
+               report_paths: Collection[str] | None = None) -> list[Finding]:
+    """The run's findings with the charts among `files` rendered: their findings added, the KL002 of the
+    templates that rendered dropped; without a renderer, KL002 says how to get one.
+    check: the rules over built files (api.check_sources); tool: the package fingerprint, for the store.
 
     A chart whose Chart.yaml is among the files is reported whole; a chart of which only some templates
     were named (a pre-commit run over changed files) is rendered whole but reported for those only.
@@ -705,7 +702,7 @@ def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_di
     only findings in these files are reported."""
     templates = _template_files(files)
     if not templates:
-        return
+        return findings
     charts = find_charts(files)
     if report_paths is not None:
         wanted = set(report_paths)
@@ -714,7 +711,7 @@ def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_di
         charts = {chart: shown for chart, shown in charts.items() if chart in touched}
         templates = {path: folder for path, folder in templates.items() if folder in touched or path in wanted}
         if not templates:
-            return
+            return findings
     whole = set(charts)
     by_path = {f.path: f for f in files}
     for path, folder in templates.items():
@@ -722,12 +719,11 @@ def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_di
             source = by_path[path]
             charts[folder] = _shown_folder(path, os.path.realpath(source.fs_path or source.path), folder)
     if not sdk_available():
-        report.findings = [f._replace(message=f"{f.message}; {EXTRA_HINT}")
-                           if f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in templates
-                           and EXTRA_HINT not in f.message else f for f in report.findings]
-        return
+        return [f._replace(message=f"{f.message}; {EXTRA_HINT}")
+                if f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in templates
+                and EXTRA_HINT not in f.message else f for f in findings]
     renderer = Renderer()
-    linter = _RenderLinter(config, renderer, cache_dir)
+    linter = _RenderLinter(config, renderer, cache_dir, check, tool)
     results: list[RenderResult] = []
     per_chart: dict[str, ChartRenders] = {}
     try:
@@ -739,8 +735,8 @@ def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_di
     handled = {path for path, folder in templates.items() if folder in per_chart}
     # What the loader said about a rendered template (KL002, or findings on the raw template parsed as
     # YAML when it was named alone) gives way to what its renders say.
-    kept = [f for f in report.findings if f.location.path not in handled]
-    from kubelint_py.engine.registry import find_rule
+    kept = [f for f in findings if f.location.path not in handled]
+    from kubelint_py.engine.catalogue import find_rule
 
     named = {path for path, folder in templates.items() if folder not in whole}
     added = [f for f in merge_renders(results) if ((rule := find_rule(f.code)) is None or config.is_enabled(rule))
@@ -748,12 +744,12 @@ def apply_helm(report: Report, files: list[SourceFile], config: Config, cache_di
                   or (f.location.path not in templates and _chart_of_path(f.location.path, per_chart) in whole))]
     if report_paths is not None:
         added = [f for f in added if f.location.path in report_paths]
-    report.findings = sorted([*kept, *added], key=Finding.sort_key)
     rendered = {path for result in results for path in result.rendered}
     for path in handled:
         source = by_path[path]
         source.kind = "kubernetes" if path in rendered else "template"
         source.findings = []
+    return sorted([*kept, *added], key=Finding.sort_key)
 
 
 def _chart_of_path(path: str, charts: Mapping[str, object]) -> str | None:

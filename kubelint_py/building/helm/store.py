@@ -19,8 +19,8 @@ except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
 from kubelint_py.building.helm.renderer import RenderRequest
-from kubelint_py.engine.registry import Finding, Related, Severity, Suppression
-from kubelint_py.parsing.source import Location
+from kubelint_py.core.findings import Finding, Related, Severity, Suppression
+from kubelint_py.core.source import Location
 
 if TYPE_CHECKING:
     from kubelint_py.engine.config import Config
@@ -70,16 +70,15 @@ def text_digest(text: str) -> str:
     return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
 
-def render_key(request: RenderRequest, content: str | None = None) -> str | None:
-    from kubelint_py.cache.replay import package_fingerprint
-
+def render_key(request: RenderRequest, tool: str, content: str | None = None) -> str | None:
+    """tool: what identifies this kubelint-py (its package fingerprint, from the cache layer)."""
     content = content or chart_digest(request.chart)
     if content is None:
         return None
     payload = request.payload()
     payload.pop("nonce")
     digest = blake2b(digest_size=20)
-    digest.update(json.dumps([payload, content, _sdk_version(), package_fingerprint()], sort_keys=True).encode())
+    digest.update(json.dumps([payload, content, _sdk_version(), tool], sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -121,12 +120,11 @@ def save(cache_dir: str, key: str, answer: dict[str, Any]) -> None:
 
 
 def result_key(render: str, config: Config, label: str, display: str) -> str:
-    """A render's findings depend on the render, the rules and their settings, and how paths are shown."""
-    from kubelint_py.cache.replay import _policy_stamps
-
+    """A render's findings depend on the render (the tool's fingerprint, policy files included, is in its
+    key), the rules' settings, and how paths are shown."""
     settings = dataclasses.replace(config, sources={}, use_cache=True)
     digest = blake2b(digest_size=20)
-    digest.update(f"{render}|{settings!r}|{_policy_stamps(config)!r}|{label}|{display}|{os.getcwd()}".encode())
+    digest.update(f"{render}|{settings!r}|{label}|{display}|{os.getcwd()}".encode())
     return "r-" + digest.hexdigest()
 
 
