@@ -307,6 +307,8 @@ def test_helm_entries_in_the_configuration_file(tmp_path: Path) -> None:
     from kubelint_py.engine.config import ConfigError
     from kubelint_py.engine.config_file import show_config
 
+    (tmp_path / "charts/app").mkdir(parents=True)
+    (tmp_path / "charts/app/Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
     (tmp_path / ".kubelint.yaml").write_text(
         "helm:\n  - chart: charts/app\n    values: [prod.yaml]\n    set: {image.tag: v2, replicas: 3}\n")
     config = build_config([str(tmp_path)])
@@ -317,6 +319,9 @@ def test_helm_entries_in_the_configuration_file(tmp_path: Path) -> None:
     assert '"set": ["image.tag=v2", "replicas=3"]' in show_config(config)
     (tmp_path / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n    valuse: [prod.yaml]\n")
     with pytest.raises(ConfigError, match="valuse"):
+        build_config([str(tmp_path)])
+    (tmp_path / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n  - chart: charts/nothing\n")
+    with pytest.raises(ConfigError, match=r"\.kubelint\.yaml:3:\d+: helm: no Chart.yaml in .*nothing"):
         build_config([str(tmp_path)])
 
 

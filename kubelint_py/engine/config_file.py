@@ -469,11 +469,15 @@ def _anchor_exclude(pattern: str, config_file: ConfigFile) -> tuple[str, ...]:
     return (pattern,) if anchored == pattern else (pattern, anchored)
 
 
-def _helm_entry(config_file: ConfigFile, entry: Any) -> HelmEntry:
+def _helm_entry(config_file: ConfigFile, index: int, entry: Any) -> HelmEntry:
     def text(value: Any) -> str:
         return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
 
-    return HelmEntry(_resolve(config_file, str(entry["chart"])), entry.get("release"), entry.get("namespace"),
+    chart = _resolve(config_file, str(entry["chart"]))
+    if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
+        line, column = config_file.position(("helm", index, "chart"))
+        raise ConfigError(f"{config_file.display}:{line}:{column}: helm: no Chart.yaml in {chart}")
+    return HelmEntry(chart, entry.get("release"), entry.get("namespace"),
                      tuple(_resolve(config_file, str(v)) for v in entry.get("values") or ()),
                      tuple(f"{k}={text(v)}" for k, v in (entry.get("set") or {}).items()), str(entry.get("name") or ""))
 
@@ -505,7 +509,8 @@ def _apply_file(config: Config, config_file: ConfigFile) -> None:
         elif field_name in ("project_root", "baseline"):
             setattr(config, field_name, _resolve_inside(config_file, str(value), file_key))
         elif field_name == "helm_renders":
-            config.helm_renders = tuple(_helm_entry(config_file, entry) for entry in value or ())
+            config.helm_renders = tuple(_helm_entry(config_file, index, entry)
+                                        for index, entry in enumerate(value or ()))
         elif field_name == "k8s_version":
             config.k8s_version = str(value).lstrip("v")
         else:

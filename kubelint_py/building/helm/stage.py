@@ -178,7 +178,6 @@ class _Template:
     absolute: str
     text: str
     lines: list[str]
-    helpers: dict[str, int] = field(default_factory=dict)
 
 
 class ChartRenders:
