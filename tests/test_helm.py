@@ -432,3 +432,12 @@ def test_an_oversized_render_is_stopped(shop: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(renderer_mod, "MAX_ANSWER_BYTES", 100)
     report = _lint(("KL010",))
     assert report.active and all("was stopped" in f.message for f in report.active)
+
+
+@needs_sdk
+def test_a_nil_value_in_a_template_is_reported_at_its_expression(shop: Path) -> None:
+    path = shop / CHART
+    path.write_text(path.read_text().replace("{{ .Values.replicaCount }}", "{{ .Values.nothing.here.count }}"))
+    report = _lint(("KL010",))
+    assert [(f.location.path, f.location.line) for f in report.active] == [(CHART, 8)]
+    assert "nil pointer" in report.active[0].message and "\n" not in report.active[0].message

@@ -123,8 +123,11 @@ def render(helm: Any, request: dict[str, Any]) -> dict[str, Any]:
     options = {"name": request["release"], "namespace": request["namespace"], "is_install": True}
     missing = [d.get("name", "") for d in helm.dependency_list(chart_dir) if d.get("status") == "missing"] \
         if os.path.isfile(os.path.join(chart_dir, "Chart.yaml")) else []
-    with helm.Chart.load(chart_dir) as chart:
-        plain: dict[str, str] = chart.render(values, **options)
+    try:
+        with helm.Chart.load(chart_dir) as chart:
+            plain: dict[str, str] = chart.render(values, **options)
+    except helm.HelmError as error:  # a missing dependency is often why: say both
+        return {"ok": False, "error": str(error), "type": type(error).__name__, "missing": missing}
     names = _helm_names(helm, chart_dir)
     nonce = request["nonce"]
     ids: dict[str, int] = {str(k): int(v) for k, v in (request.get("ids") or {}).items()}

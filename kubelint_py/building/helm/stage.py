@@ -162,6 +162,11 @@ _ERROR_AT = re.compile(r"(?:execution|parse) error at \((?P<name>[^:()]+):(?P<li
                        r"(?P<message>.*)", re.S)
 
 
+# `chart/templates/x.yaml:43:55\n  executing "chart/templates/x.yaml" at <...>:\n    what went wrong`
+_EXECUTING_AT = re.compile(r"(?P<name>[^\s:()\"]+/templates/[^\s:()\"]+):(?P<line>\d+)(?::(?P<column>\d+))?\s+"
+                           r"(?P<message>executing .*)", re.S)
+
+
 @dataclass
 class RenderResult:
     spec: RenderSpec
@@ -379,13 +384,13 @@ class _RenderLinter:
                                                  Location(os.path.join(spec.display, "Chart.yaml"), 1)))
             return result
         answer = self.answer(spec, request)
+        for missing in answer.get("missing", []):
+            result.findings.append(self.missing_dependency(spec, str(missing)))
         if not answer.get("ok"):
             result.findings.append(self.failure(spec, chart, str(answer.get("error", "render failed"))))
             result.ok = not answer.get("limit") and not answer.get("fatal")  # Helm's own error: the same next time
             return result
         result.ok = True
-        for missing in answer.get("missing", []):
-            result.findings.append(self.missing_dependency(spec, str(missing)))
         files: dict[str, SourceFile] = {}
         packed: list[SourceFile] = []
         tables: dict[str, list[tuple[LineTable, int]]] = {}
@@ -544,9 +549,9 @@ class _RenderLinter:
         return None
 
     def failure(self, spec: RenderSpec, chart: ChartRenders, error: str) -> Finding:
-        match = _ERROR_AT.search(error)
+        match = _ERROR_AT.search(error) or _EXECUTING_AT.search(error)
         location = Location(os.path.join(spec.display, "Chart.yaml"), 1)
-        message = error
+        message = " ".join(error.split())
         if match is not None:
             name = match.group("name")
             relative = self._relative(spec, name)
@@ -554,7 +559,7 @@ class _RenderLinter:
                 line = int(match.group("line"))
                 location = Location(_display(spec, relative), line,
                                     _column(os.path.join(spec.chart, relative), line, match.group("column")))
-            message = match.group("message").strip()
+            message = " ".join(match.group("message").split())
         return _tool_finding(diag.HELM_RENDER_FAILED, f"Helm cannot render this chart: {_escape(message)}", location)
 
     def _relative(self, spec: RenderSpec, helm_name: str) -> str | None:
