@@ -441,3 +441,24 @@ def test_a_nil_value_in_a_template_is_reported_at_its_expression(shop: Path) -> 
     report = _lint(("KL010",))
     assert [(f.location.path, f.location.line) for f in report.active] == [(CHART, 8)]
     assert "nil pointer" in report.active[0].message and "\n" not in report.active[0].message
+
+
+@needs_sdk
+def test_a_checksum_of_another_template_keeps_lines_mapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The marked render hashes the marked configmap.yaml: that one line differs, every line still maps.
+    deployment = WORKER.replace("      labels: {app: {{ .Chart.Name }}}\n    spec:",
+                                "      labels: {app: {{ .Chart.Name }}}\n      annotations:\n"
+                                "        checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . "
+                                "| sha256sum }}\n    spec:")
+    _write(tmp_path, {
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+        "app/values.yaml": "global:\n  registry: reg.example.com\nimage:\n  tag: latest\n",
+        "app/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: b\n",
+        "app/templates/deployment.yaml": deployment,
+    })
+    monkeypatch.chdir(tmp_path)
+    answer = renderer_mod.Renderer().render(renderer_mod.RenderRequest(str(tmp_path / "app"), [], [], "r", "default",
+                                                                       "n"))
+    assert all(o["exact"] for o in answer["outputs"])
+    report = lint(["app"], Config(select=("KS201",), use_cache=False, fail_on=None))
+    assert [(f.location.path, f.location.line) for f in report.active] == [("app/templates/deployment.yaml", 16)]
