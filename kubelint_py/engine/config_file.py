@@ -99,6 +99,15 @@ default-namespace: default
 
 # Report only findings that are not in this baseline (written by `check --write-baseline FILE`).
 # baseline: .kubelint-baseline.json
+
+# Helm charts (needs `pip install 'kubelint-py[helm]'`): each chart found is rendered once with its
+# values.yaml; list renders here to render one several ways (paths relative to this file).
+# helm:
+#   - chart: charts/app
+#     name: prod
+#     namespace: prod
+#     values: [charts/app/values-prod.yaml]
+#     set: {image.tag: "1.4.2"}
 """
 
 
