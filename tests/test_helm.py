@@ -462,3 +462,13 @@ def test_a_checksum_of_another_template_keeps_lines_mapped(tmp_path: Path, monke
     assert all(o["exact"] for o in answer["outputs"])
     report = lint(["app"], Config(select=("KS201",), use_cache=False, fail_on=None))
     assert [(f.location.path, f.location.line) for f in report.active] == [("app/templates/deployment.yaml", 16)]
+
+
+@needs_sdk
+def test_fixes_worked_out_on_rendered_text_are_not_offered_on_templates(shop: Path) -> None:
+    from kubelint_py.results.fixes import fix_report
+
+    report = _lint(("KS",), )
+    assert any(f.location.path == CHART for f in report.active)
+    assert all(f.fix is None for f in report.findings if f.location.path.startswith("charts/"))
+    assert fix_report(report, unsafe=True) == []

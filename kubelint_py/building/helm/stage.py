@@ -435,6 +435,8 @@ class _RenderLinter:
         relatives = {files[r].path: r for r in files}
         chart.read_helpers(spec)
         for finding in checked:
+            if finding.fix is not None:  # its edits were worked out on the rendered text, not the template's
+                finding = finding._replace(fix=None)
             relative = relatives.get(finding.location.path)
             if relative is None:
                 result.findings.append(finding)
