@@ -472,3 +472,14 @@ def test_fixes_worked_out_on_rendered_text_are_not_offered_on_templates(shop: Pa
     assert any(f.location.path == CHART for f in report.active)
     assert all(f.fix is None for f in report.findings if f.location.path.startswith("charts/"))
     assert fix_report(report, unsafe=True) == []
+
+
+@needs_sdk
+def test_a_link_leaving_the_chart_stops_its_render(shop: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the chart's\n")
+    (shop / "charts/shop/files").mkdir()
+    os.symlink(outside, shop / "charts/shop/files/leak.txt")
+    report = _lint(("KL010", "KS201"))
+    assert _where(report.active) == {("KL010", "charts/shop/files/leak.txt", 1)}
+    assert "points outside" in report.active[0].message

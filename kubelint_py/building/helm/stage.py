@@ -143,6 +143,24 @@ def render_specs(charts: dict[str, str], config: Config) -> list[RenderSpec]:
     return specs
 
 
+def escaping_link(chart: str) -> str | None:
+    """A link in the chart folder that points outside it (the first found, relative to the chart), else
+    None. Helm follows links; a chart in a pull request must not make the run read /etc/shadow."""
+    root = os.path.realpath(chart)
+    count = 0
+    for folder, dirnames, filenames in os.walk(chart, followlinks=False):
+        for name in [*dirnames, *filenames]:
+            count += 1
+            if count > 50_000:
+                return None
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                target = os.path.realpath(path)
+                if target != root and not target.startswith(root + os.sep):
+                    return os.path.relpath(path, chart)
+    return None
+
+
 def _display(spec: RenderSpec, relative: str) -> str:
     return os.path.normpath(os.path.join(spec.display, relative)) if spec.display else os.path.normpath(relative)
 
@@ -360,6 +378,11 @@ class _RenderLinter:
         chart, values, rules and settings, else rendered (or its render read back) and linted."""
         from kubelint_py.building.helm import store
 
+        leaving = escaping_link(spec.chart)
+        if leaving is not None:
+            return RenderResult(spec, [_tool_finding(
+                diag.HELM_RENDER_FAILED, "a link in the chart points outside it; the chart was not rendered (Helm "
+                "would read what it points to into the render)", Location(_display(spec, leaving), 1))])
         request = self.request(spec)
         key = self.render_key(request) if not isinstance(request, str) else None
         result_key = store.result_key(key, self.config, spec.label, spec.display) if key is not None else None
@@ -760,7 +783,7 @@ def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config,
 
 def _chart_of_path(path: str, charts: Mapping[str, object]) -> str | None:
     """The chart a finding outside the templates (Chart.yaml, a values file) belongs to."""
-    real = os.path.realpath(path)
+    real = os.path.join(os.path.realpath(os.path.dirname(path) or "."), os.path.basename(path))  # a link itself
     for chart in charts:
         if real == chart or real.startswith(chart + os.sep):
             return chart

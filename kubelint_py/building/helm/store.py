@@ -54,8 +54,15 @@ def chart_digest(chart: str) -> str | None:
             path = os.path.join(folder, name)
             count += 1
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read(MAX_CHART_BYTES + 1)
+                if os.path.islink(path):  # where it points, not what (links leaving the chart are refused)
+                    data = b"\0link:" + os.readlink(path).encode("utf-8", "surrogateescape")
+                    target = os.path.realpath(path)
+                    if os.path.isfile(target) and target.startswith(os.path.realpath(chart) + os.sep):
+                        with open(target, "rb") as handle:
+                            data += handle.read(MAX_CHART_BYTES + 1)
+                else:
+                    with open(path, "rb") as handle:
+                        data = handle.read(MAX_CHART_BYTES + 1)
             except OSError:
                 data = b"\0unreadable"
             total += len(data)
