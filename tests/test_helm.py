@@ -483,3 +483,14 @@ def test_a_link_leaving_the_chart_stops_its_render(shop: Path, tmp_path: Path) -
     report = _lint(("KL010", "KS201"))
     assert _where(report.active) == {("KL010", "charts/shop/files/leak.txt", 1)}
     assert "points outside" in report.active[0].message
+
+
+def test_the_helper_line_that_wrote_a_value() -> None:
+    body = ('{{- define "x.image" -}}\n{{- $tag := .Values.tag | default "1" -}}\n'
+            '{{ .Values.repository }}:{{ $tag }}\n{{- end }}\n{{ define "y" }}other{{ end }}')
+    outputs = ["          image: reg/app:latest"]
+    assert stage._helper_line(body, 10, outputs, "image 'reg/app:latest' uses the tag 'latest'") == 12
+    labels = '{{- define "x.labels" -}}\napp: {{ .Chart.Name }}\ntier: {{ .Values.tier }}\n{{- end }}'
+    outputs = ["    app: shop", "    tier: backend-tier"]
+    assert stage._helper_line(labels, 5, outputs, "label tier 'backend-tier' is wrong") == 7
+    assert stage._helper_line(labels, 5, outputs, "nothing quoted here") is None

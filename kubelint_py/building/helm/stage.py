@@ -253,6 +253,52 @@ class ChartRenders:
                     self.helpers.setdefault(helper, (_display(spec, relative), text.count("\n", 0, offset) + 1))
 
 
+_CONTROL = frozenset({"if", "else", "end", "range", "with", "define", "block", "/*", "break", "continue"})
+
+
+def _helper_line(body: str, first: int, outputs: list[str], message: str) -> int | None:
+    """The line of a helper's body that wrote the output line a finding is about: the one output line
+    (of those the calling line produced) whose value the message quotes, matched to the body line that
+    starts with the same text, or to the only body line that writes anything. None when unclear."""
+    quoted = set()
+    for text in outputs:
+        value = text.split(":", 1)[1] if ":" in text else text
+        value = value.strip().strip("'\"")
+        if len(value) >= 3 and value in message:
+            quoted.add(text.strip())
+    if len(quoted) != 1:
+        return None
+    target = quoted.pop()
+    lines = body.split("\n")
+    writers: list[int] = []
+    for offset in range(1, len(lines)):
+        if _closes_define(lines, offset):
+            break
+        written = lines[offset]
+        actions = scan_actions(written) or []
+        literal = re.sub(r"\{\{.*?\}\}", "", written).strip()
+        if literal and target.startswith(written.split("{{", 1)[0].strip() or "\0"):
+            return first + offset
+        control = all(a.keyword in _CONTROL or re.match(r"\$\w+\s*:?=", a.body) for a in actions)
+        if literal or (actions and not control):
+            writers.append(offset)
+    return first + writers[0] if len(writers) == 1 else None
+
+
+def _closes_define(lines: list[str], offset: int) -> bool:
+    """Whether line `offset` of a helper's text (line 0: its `define`) closes the define."""
+    actions = scan_actions("\n".join(lines[:offset + 1]))
+    if actions is None:
+        return False
+    depth = 0
+    for action in actions:
+        if action.keyword in ("if", "range", "with", "define", "block"):
+            depth += 1
+        elif action.keyword == "end":
+            depth -= 1
+    return depth <= 0 and any(a.keyword == "end" for a in scan_actions(lines[offset]) or [])
+
+
 def _chart_folder(relative: str) -> str:
     """The chart folder (relative to the top chart) of a template file: what lies before its templates/."""
     parts = relative.split(os.sep)
@@ -492,14 +538,19 @@ class _RenderLinter:
         written = template.lines[line - 1] if 0 < line <= len(template.lines) else ""
         related: list[Related] = []
         helper_texts: list[str] = []
+        output_texts = [table.output[n - 1] for table in tables for n in output_lines_for(table, line)][:50]
         for name in _INCLUDE.findall(written)[:3]:
             where = chart.helpers.get(name)
             if where is not None:
-                related.append(Related(Location(where[0], where[1]), f"helper `{name}` defined here"))
-                helper_texts.append(self._helper_text(chart, spec, where))
+                text = self._helper_text(chart, spec, where)
+                helper_texts.append(text)
+                exact = _helper_line(text, where[1], output_texts, finding.message)
+                if exact is not None:
+                    related.append(Related(Location(where[0], exact), f"written by helper `{name}`"))
+                else:
+                    related.append(Related(Location(where[0], where[1]), f"helper `{name}` defined here"))
         sources = _values_sources(spec, _chart_folder(relative), chart.helm_names.get(relative, ""),
                                   self.values_cache)
-        output_texts = [table.output[n - 1] for table in tables for n in output_lines_for(table, line)][:50]
         seen: set[Location] = set()
         for path in [*values_mod.references(written), *(p for t in helper_texts for p in values_mod.references(t))]:
             for setting in values_mod.winners(sources, path):
