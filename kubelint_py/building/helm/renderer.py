@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 RENDER_SECONDS = 30.0
@@ -53,7 +53,6 @@ class Renderer:
     process: subprocess.Popen[bytes] | None = None
     broken: str | None = None
     """Why the renderer cannot work at all (the SDK does not load): every render then fails with it."""
-    started: list[float] = field(default_factory=list)
 
     def _start(self) -> subprocess.Popen[bytes]:
         env = {key: value for key, value in os.environ.items()
@@ -62,7 +61,6 @@ class Renderer:
         # This package's own location, however it was installed; no PYTHONPATH or folder of the linted tree.
         package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = os.path.dirname(package)
-        self.started.append(time.perf_counter())
         return subprocess.Popen([sys.executable, "-m", "kubelint_py.building.helm.child"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 env=env, cwd=tempfile.gettempdir(), close_fds=True)

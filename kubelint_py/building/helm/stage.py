@@ -1,8 +1,9 @@
 """Helm charts in the linted tree: render each (once per configured render), lint what Helm produced as a
 project of its own, and report at the template line (with the helper and values lines that took part).
 
-Called by api.lint after the files are checked: the templates were loaded as KL002 stubs; those of the
-charts that render lose their KL002 and gain the findings of their renders.
+api.lint calls apply_helm after the files are checked, handing down the function that runs the rules
+(this stage sits below the pipeline): the templates were loaded as KL002 stubs; those of the charts
+that render lose their KL002 and gain the findings of their renders.
 """
 
 from __future__ import annotations
@@ -192,7 +193,8 @@ class RenderResult:
     rendered: set[str] = field(default_factory=set)
     """Displayed paths of the templates this render produced objects for (or reported on)."""
     ok: bool = False
-    """Rendered (a failure is not stored: a time limit hit on a busy machine must not stick)."""
+    """Worth storing: rendered, or failed by Helm's own error (a time limit hit on a busy machine, or a
+    renderer that does not load, must not stick)."""
 
 
 @dataclass
