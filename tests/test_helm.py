@@ -494,3 +494,15 @@ def test_the_helper_line_that_wrote_a_value() -> None:
     outputs = ["    app: shop", "    tier: backend-tier"]
     assert stage._helper_line(labels, 5, outputs, "label tier 'backend-tier' is wrong") == 7
     assert stage._helper_line(labels, 5, outputs, "nothing quoted here") is None
+
+
+def test_helm_paths_in_the_configuration_stay_in_the_repository(tmp_path: Path) -> None:
+    from kubelint_py.engine.config import ConfigError
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "charts/app").mkdir(parents=True)
+    (repo / "charts/app/Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (repo / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n    values: [/etc/passwd]\n")
+    with pytest.raises(ConfigError, match=r"helm\[0\]\.values: '/etc/passwd' is outside the repository"):
+        build_config([str(repo)])

@@ -482,12 +482,15 @@ def _helm_entry(config_file: ConfigFile, index: int, entry: Any) -> HelmEntry:
     def text(value: Any) -> str:
         return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
 
-    chart = _resolve(config_file, str(entry["chart"]))
+    # Inside the repository, as every path a configuration names: a values file elsewhere would be read
+    # into the render (and its values quoted in findings).
+    chart = _resolve_inside(config_file, str(entry["chart"]), f"helm[{index}].chart")
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
         line, column = config_file.position(("helm", index, "chart"))
         raise ConfigError(f"{config_file.display}:{line}:{column}: helm: no Chart.yaml in {chart}")
     return HelmEntry(chart, entry.get("release"), entry.get("namespace"),
-                     tuple(_resolve(config_file, str(v)) for v in entry.get("values") or ()),
+                     tuple(_resolve_inside(config_file, str(v), f"helm[{index}].values")
+                           for v in entry.get("values") or ()),
                      tuple(f"{k}={text(v)}" for k, v in (entry.get("set") or {}).items()), str(entry.get("name") or ""))
 
 
