@@ -57,6 +57,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     of what the disk holds there, or where the disk holds nothing yet; see lint_contents.
     progress: told what the run is doing, in a few words (`loading 812 files`), for a progress line.
     """
+    from kubelint_py.building.helm.stage import has_charts
     from kubelint_py.cache.layer import open_cache
 
     config, note, started = config or Config(), progress or _silent, time.perf_counter()
@@ -71,6 +72,8 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
             report = check_sources(loaded.files, config, debug=debug, report_paths=report_paths,
                                    extra_formats=loaded.formats, workers=workers,
                                    cwd=str(cwd) if cwd is not None else None)
+            if has_charts(candidates):  # the Helm stage: renders linted as projects of their own
+                _render_charts(report, loaded.files, config, cache.directory, report_paths)
             report.context.extend(loaded.unloaded)
             cache.keep(report)
     report.duration = time.perf_counter() - started
@@ -158,6 +161,28 @@ def lint_contents(contents: Mapping[str, str], config: Config | None = None, *, 
     project is read from the disk as context (a file that exists on the disk is replaced by the text).
     """
     return lint(list(contents), config, cwd=cwd, debug=debug, contents=contents)
+
+
+def _render_charts(report: Report, files: list[SourceFile], config: Config, cache_dir: Path | None,
+                   report_paths: Collection[str] | None) -> None:
+    """The Helm stage (building/helm/stage.py): the charts among the files rendered and linted, each
+    render a project of its own for the rules run here."""
+    from kubelint_py.building.helm.stage import apply_helm
+    from kubelint_py.cache.replay import package_fingerprint
+
+    def check(built: list[SourceFile], reported: Collection[str]) -> list[Finding]:
+        return check_sources(built, config, workers=1, report_paths=reported).findings
+
+    report.findings = apply_helm(report.findings, files, config, check,
+                                 cache_dir=str(cache_dir) if cache_dir is not None else None,
+                                 tool=f"{package_fingerprint()}|{_policy_stamps(config)}",
+                                 report_paths=report_paths)
+
+
+def _policy_stamps(config: Config) -> str:
+    from kubelint_py.cache.replay import _policy_digests
+
+    return repr(_policy_digests(config))
 
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,

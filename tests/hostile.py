@@ -78,7 +78,7 @@ def build(root: Path, *, scale: float = 1.0) -> dict[str, Expect]:
     put("scalar.yaml", "just a string\n", _e())
     put("helm/Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\n", _e())
     put("helm/templates/deploy.yaml", "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: Deployment\n"
-        "metadata:\n  name: {{ .Release.Name }}\nspec: {}\n{{- end }}\n", _e(("KL002", 1)))
+        "metadata:\n  name: {{ .Release.Name }}\nspec: {}\n{{- end }}\n", _e())  # rendered (empty: not enabled)
     put("template-outside-chart.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
         "data:\n{{ toYaml .Values.data | indent 2 }}\n", _e(("KL002", 6)))
     put("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), _e(("KL003", 1)))

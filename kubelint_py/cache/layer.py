@@ -119,6 +119,11 @@ class RunCache:
     def enabled(self) -> bool:
         return self.parse_cache is not None
 
+    @property
+    def directory(self) -> Path | None:
+        """The cache folder (None: no cache this run), for stores kept beside the parse cache (Helm renders)."""
+        return self.parse_cache.root if self.parse_cache is not None else None
+
     def _content_keys(self, candidates: Sequence[Candidate]) -> list[str | None] | None:
         if self.parse_cache is None:
             return None
@@ -134,10 +139,16 @@ class RunCache:
         keys = self._content_keys(candidates)
         if keys is None:
             return None
+        from kubelint_py.building.helm.stage import has_charts, input_digest
         from kubelint_py.cache import replay
 
+        # A chart's helpers (.tpl), packed subcharts and its renders' values files are not candidates:
+        # their digest joins the key (None: a chart too large to hash, so no replay).
+        extra = input_digest(candidates, self.config) if has_charts(candidates) else ""
+        if extra is None:
+            return None
         self._run_key = replay.run_key(self.parse_cache, candidates, keys, self.config, self.report_paths,
-                                       self.cwd)
+                                       self.cwd, extra)
         if self._run_key is None:
             return None
         report = replay.load(self.parse_cache, self._run_key, self.config)

@@ -151,6 +151,15 @@ def _in_chart_templates(candidate: Candidate) -> bool:
     return is_helm_template_path(candidate.read_path)
 
 
+def _beside_chart(candidate: Candidate) -> bool:
+    """Nor is a file beside a Chart.yaml read as Compose (a values.yaml with `services:`)."""
+    if candidate.kind != "yaml":
+        return False
+    from kubelint_py.loading.source_file import _beside_chart as beside
+
+    return beside(candidate)
+
+
 class ParseCache:
     """Get and put loaded files by content. Every method swallows I/O and decoding errors."""
 
@@ -174,7 +183,8 @@ class ParseCache:
     def key(self, candidate: Candidate, data: bytes) -> str:
         digest = blake2b(digest_size=20)
         digest.update(f"{candidate.path}\0{candidate.read_path}\0{candidate.kind}\0{int(candidate.explicit)}\0"
-                      f"{int(_in_chart_templates(candidate))}\0".encode(errors="surrogateescape"))
+                      f"{int(_in_chart_templates(candidate))}{int(_beside_chart(candidate))}\0"
+                      .encode(errors="surrogateescape"))
         digest.update(data)
         return digest.hexdigest()
 

@@ -117,8 +117,9 @@ def _policy_digests(config: Config) -> list[tuple[str, str | None]]:
 
 
 def run_key(cache: ParseCache, candidates: Sequence[Candidate], keys: Sequence[str | None], config: Config,
-            report_paths: Collection[str] | None, cwd: Path) -> str | None:
-    """None when the run cannot be replayed (a file that could not be read and hashed)."""
+            report_paths: Collection[str] | None, cwd: Path, extra: str = "") -> str | None:
+    """None when the run cannot be replayed (a file that could not be read and hashed). `extra`: a digest
+    of inputs that are not candidates (the files of the Helm charts rendered)."""
     if any(key is None for key in keys):
         return None
     from kubelint_py.engine.registry import loaded_rules
@@ -132,7 +133,7 @@ def run_key(cache: ParseCache, candidates: Sequence[Candidate], keys: Sequence[s
     baseline = _digest(config.baseline) if config.baseline else None
     reported = sorted(report_paths) if report_paths is not None else None
     head = (f"{ENTRY_FORMAT}|{registry!r}|{os.path.abspath(cwd)}|{cache.fingerprint}|{package_fingerprint()}|"
-            f"{settings!r}|{_policy_digests(config)!r}|baseline={baseline}|{reported!r}\n")
+            f"{settings!r}|{_policy_digests(config)!r}|baseline={baseline}|{reported!r}|helm={extra}\n")
     # File names need not be valid UTF-8: surrogate escapes keep their bytes.
     digest = blake2b(head.encode(errors="surrogateescape"), digest_size=20)
     for candidate, key in zip(candidates, keys, strict=True):

@@ -120,6 +120,10 @@ def _check_arguments(parser: _Parser) -> None:
         help="Apply the fixes but report no findings (exit 0 unless a file could not be written).")
     add("--no-kustomize", action="store_true",
         help="Do not build kustomize overlays: lint every file on its own (config key: kustomize).")
+    add("--helm-values", action="append", metavar="FILE",
+        help="Values file for the default render of each Helm chart found (after its values.yaml); repeatable.")
+    add("--helm-set", action="append", metavar="KEY=VALUE",
+        help="Value for the default render of each Helm chart found, like `helm --set`; repeatable.")
 
 
 def _rules_arguments(parser: _Parser) -> None:

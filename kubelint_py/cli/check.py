@@ -56,6 +56,8 @@ class CheckOptions(NamedTuple):
     fix_only: bool = False
     force: bool = False
     no_kustomize: bool = False
+    helm_values: list[str] | None = None
+    helm_set: list[str] | None = None
 
 
 def _stderr(message: str) -> None:
@@ -134,6 +136,13 @@ def run_check(options: CheckOptions) -> int:
     overrides.update({key: value for key, value in given.items() if value})
     if options.no_kustomize:
         overrides["kustomize"] = False
+    if options.helm_values:
+        overrides["helm_values"] = tuple(os.path.abspath(path) for path in options.helm_values)
+    for expression in options.helm_set or ():
+        if "=" not in expression or not expression.partition("=")[0].strip():
+            raise UsageError(f"--helm-set: expected KEY=VALUE, got '{escape_control(expression)}'")
+    if options.helm_set:
+        overrides["helm_set"] = tuple(options.helm_set)
     if options.max_file_size is not None:
         try:
             overrides["max_file_size"] = parse_size(options.max_file_size)

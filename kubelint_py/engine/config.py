@@ -34,6 +34,18 @@ def parse_size(text: str | int) -> int:
     return int(value * _SIZE_UNITS[unit])
 
 
+@dataclass
+class HelmEntry:
+    """One `helm:` entry of the configuration (paths already absolute)."""
+
+    chart: str
+    release: str | None = None
+    namespace: str | None = None
+    values: tuple[str, ...] = ()
+    set: tuple[str, ...] = ()
+    name: str = ""
+
+
 class ConfigError(Exception):
     """A usage or configuration error: the CLI prints it and exits with code 2."""
 
@@ -67,6 +79,12 @@ class Config:
     baseline: str | None = None
     config_path: str | None = None
     """The configuration file in use, if any; per-path ignores are relative to its folder."""
+    helm_renders: tuple[HelmEntry, ...] = ()
+    """Helm renders from the `helm:` key (paths absolute)."""
+    helm_values: tuple[str, ...] = ()
+    """Values files added to the default render of each chart (--helm-values)."""
+    helm_set: tuple[str, ...] = ()
+    """`dotted.key=value` added to the default render of each chart (--helm-set)."""
     sources: dict[str, str] = field(default_factory=dict)
     """Where each setting came from (for --show-config)."""
 

@@ -8,6 +8,7 @@ Command-line options override the file; `Config.sources` records where each valu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kubelint_py.engine.catalogue import all_rules, find_rule
-from kubelint_py.engine.config import Config, ConfigError
+from kubelint_py.engine.config import Config, ConfigError, HelmEntry
 from kubelint_py.engine.registry import Rule, Severity, rule_matches
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
@@ -45,6 +46,7 @@ FILE_KEYS: dict[str, str] = {
     "use_cache": "cache",
     "respect_gitignore": "respect-gitignore",
     "kustomize": "kustomize",
+    "helm_renders": "helm",
 }
 # Lists that the command line extends rather than replaces (like ruff's --extend-select).
 EXTENDED_BY_CLI = frozenset({"extend_select", "ignore", "exclude"})
@@ -97,6 +99,15 @@ default-namespace: default
 
 # Report only findings that are not in this baseline (written by `check --write-baseline FILE`).
 # baseline: .kubelint-baseline.json
+
+# Helm charts (needs `pip install 'kubelint-py[helm]'`): each chart found is rendered once with its
+# values.yaml; list renders here to render one several ways (paths relative to this file).
+# helm:
+#   - chart: charts/app
+#     name: prod
+#     namespace: prod
+#     values: [charts/app/values-prod.yaml]
+#     set: {image.tag: "1.4.2"}
 """
 
 
@@ -467,6 +478,22 @@ def _anchor_exclude(pattern: str, config_file: ConfigFile) -> tuple[str, ...]:
     return (pattern,) if anchored == pattern else (pattern, anchored)
 
 
+def _helm_entry(config_file: ConfigFile, index: int, entry: Any) -> HelmEntry:
+    def text(value: Any) -> str:
+        return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
+
+    # Inside the repository, as every path a configuration names: a values file elsewhere would be read
+    # into the render (and its values quoted in findings).
+    chart = _resolve_inside(config_file, str(entry["chart"]), f"helm[{index}].chart")
+    if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
+        line, column = config_file.position(("helm", index, "chart"))
+        raise ConfigError(f"{config_file.display}:{line}:{column}: helm: no Chart.yaml in {chart}")
+    return HelmEntry(chart, entry.get("release"), entry.get("namespace"),
+                     tuple(_resolve_inside(config_file, str(v), f"helm[{index}].values")
+                           for v in entry.get("values") or ()),
+                     tuple(f"{k}={text(v)}" for k, v in (entry.get("set") or {}).items()), str(entry.get("name") or ""))
+
+
 def _apply_file(config: Config, config_file: ConfigFile) -> None:
     values = config_file.values
     for field_name, file_key in FILE_KEYS.items():
@@ -493,6 +520,9 @@ def _apply_file(config: Config, config_file: ConfigFile) -> None:
             config.per_path_ignores = {str(k): _as_tuple(v) for k, v in (value or {}).items()}
         elif field_name in ("project_root", "baseline"):
             setattr(config, field_name, _resolve_inside(config_file, str(value), file_key))
+        elif field_name == "helm_renders":
+            config.helm_renders = tuple(_helm_entry(config_file, index, entry)
+                                        for index, entry in enumerate(value or ()))
         elif field_name == "k8s_version":
             config.k8s_version = str(value).lstrip("v")
         else:
@@ -565,6 +595,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a Helm render entry
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items() if v not in ((), "", None)}
     return value
 
 

@@ -76,3 +76,17 @@ KUSTOMIZE_NOT_BUILT = _tool_rule(
     "in-process (no network, nothing executed); that root's files are linted one by one, as without "
     "kustomize support.",
     "Nothing to fix; render it (`kubectl kustomize DIR | kubelint-py check -`) to lint what it deploys.")
+HELM_RENDER_FAILED = _tool_rule(
+    "KL010", "helm-render-failed", Severity.ERROR,
+    "Helm chart does not render",
+    "`helm install` and `helm template` stop at the same error (a `required` value missing, a `fail` call, "
+    "a template syntax error), so nothing of the chart is deployed or checked.",
+    "Fix the template at the reported line, or give the render the values it requires (a values file in "
+    "the `helm:` entry of .kubelint.yaml, or --helm-values / --helm-set).")
+HELM_DEPENDENCY_MISSING = _tool_rule(
+    "KL011", "helm-dependency-missing", Severity.ERROR,
+    "Chart dependency missing from charts/",
+    "A dependency listed in Chart.yaml but absent from charts/ makes `helm template` and `helm install` "
+    "fail; Helm's library drops it silently, so its objects are neither deployed nor linted.",
+    "Run `helm dependency build` (and commit charts/ or build it in CI before linting), or remove the "
+    "entry from Chart.yaml.")

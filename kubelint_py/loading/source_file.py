@@ -260,6 +260,11 @@ def _given_text(source: SourceFile, text: str, max_size: int) -> str | None:
     return text.removeprefix("\ufeff")
 
 
+def _beside_chart(candidate: Candidate) -> bool:
+    """A file in a Helm chart's own folder (values.yaml, values-prod.yaml): chart input, not Compose."""
+    return _is_chart_dir(os.path.dirname(os.path.abspath(candidate.read_path)))
+
+
 def _node_budget(max_size: int) -> int:
     """YAML nodes allowed per file: the default for the default size cap, growing with a larger cap."""
     return max(MAX_NODES, MAX_NODES * max_size // DEFAULT_MAX_FILE_SIZE)
@@ -317,7 +322,8 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nod
             source.ambiguities.extend(doc.ambiguities)
             _add_resources(source, doc.value, doc.index, doc.span)
         return
-    looks_like_compose = bool(roots) and isinstance(roots[0].value.get("services"), YMap)
+    looks_like_compose = bool(roots) and isinstance(roots[0].value.get("services"), YMap) \
+        and not _beside_chart(candidate)  # a chart's values.yaml often has `services:` too
     if candidate.kind == "compose" or looks_like_compose:
         source.kind = "compose"
         if roots:

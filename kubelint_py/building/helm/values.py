@@ -1,0 +1,100 @@
+"""Which values file line set a value a template used (for related locations)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kubelint_py.core.source import Location, Span
+from kubelint_py.models.located import YList, YMap
+
+_VALUES_REF = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
+MAX_LEAVES = 200
+
+
+@dataclass
+class ValuesSource:
+    path: str
+    """As displayed."""
+    root: YMap
+    prefix: tuple[str, ...] = ()
+    """Where a subchart's `.Values` sits in this file (`("redis",)` in the parent's values files)."""
+
+
+def references(text: str) -> list[tuple[str, ...]]:
+    """`.Values.a.b` paths an expression or template line names."""
+    return [tuple(match.group(1).strip(".").split(".")) for match in _VALUES_REF.finditer(text)]
+
+
+def _walk(node: Any, path: tuple[str, ...]) -> tuple[Any, YMap | None, str | None]:
+    """The node at `path`, its parent mapping and last key (None, None, None when absent)."""
+    parent: YMap | None = None
+    key: str | None = None
+    for step in path:
+        if not isinstance(node, YMap) or step not in node:
+            return None, None, None
+        parent, key, node = node, step, node[step]
+    return node, parent, key
+
+
+def _leaves(node: Any, path: tuple[str, ...], parent: YMap | None, key: Any,
+            budget: list[int]) -> Iterator[tuple[tuple[str, ...], Any, Span]]:
+    if budget[0] <= 0:
+        return
+    if isinstance(node, YMap):
+        for child_key, child in node.items():
+            yield from _leaves(child, (*path, str(child_key)), node, child_key, budget)
+    elif isinstance(node, YList):
+        for index, child in enumerate(node):
+            if isinstance(child, YMap | YList):
+                yield from _leaves(child, (*path, str(index)), None, index, budget)
+            else:
+                budget[0] -= 1
+                yield (*path, str(index)), child, node.item_span(index)
+    elif parent is not None:
+        budget[0] -= 1
+        yield path, node, parent.value_span(key)
+
+
+@dataclass
+class SetValue:
+    path: tuple[str, ...]
+    value: Any
+    location: Location
+
+
+def winners(sources: list[ValuesSource], path: tuple[str, ...]) -> list[SetValue]:
+    """The scalar values under `.Values.<path>` and the file line that won for each (later sources win)."""
+    found: dict[tuple[str, ...], SetValue] = {}
+    budget = [MAX_LEAVES]
+    for source in reversed(sources):
+        prefix = () if path[:1] == ("global",) else source.prefix  # Helm gives subcharts the parent's globals
+        node, parent, key = _walk(source.root, (*prefix, *path))
+        if parent is None:
+            continue
+        if (not node and isinstance(node, YMap | YList)) or node is None:  # empty or null: the key says it
+            if path not in found:
+                found[path] = SetValue(path, node, Location.of(source.path, parent.key_span(key)))
+            continue
+        for leaf_path, value, span in _leaves(node, path, parent, key, budget):
+            if leaf_path not in found:
+                found[leaf_path] = SetValue(leaf_path, value, Location.of(source.path, span))
+    return list(found.values())
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value for a message: one line, at most `limit` characters."""
+    text = text_of(value).replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def text_of(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    return str(value)

@@ -1,0 +1,508 @@
+"""Helm charts rendered by Helm's own engine (helm-python-sdk), findings at template and values lines."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kubelint_py.api import Report, lint
+from kubelint_py.building.helm import renderer as renderer_mod
+from kubelint_py.building.helm import stage
+from kubelint_py.building.helm.mapping import LineTable
+from kubelint_py.building.helm.template_text import mark, scan_actions, unmark
+from kubelint_py.core.findings import Finding
+from kubelint_py.engine.config import Config
+from kubelint_py.engine.config_file import build_config
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOP = ROOT / "fixtures" / "helm" / "shop"
+CHART = "charts/shop/templates/deployment.yaml"
+SUBCHART = "charts/shop/charts/cache/templates/deployment.yaml"
+
+# The test extra installs the renderer; CI (CI=true) must render for real, so there a missing one fails.
+needs_sdk = pytest.mark.skipif(not renderer_mod.sdk_available() and not os.environ.get("CI"),
+                               reason="helm-python-sdk (the `helm` extra, in the test extra) is not installed")
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    copy = tmp_path / "shop"
+    shutil.copytree(SHOP, copy)
+    monkeypatch.chdir(copy)
+    yield copy
+
+
+def _lint(select: tuple[str, ...], **settings: object) -> Report:
+    config = build_config(["."])
+    config.select = select
+    config.use_cache = False
+    config.fail_on = None
+    for key, value in settings.items():
+        setattr(config, key, value)
+    return lint(["."], config)
+
+
+def _where(findings: list[Finding]) -> set[tuple[str, str, int]]:
+    return {(f.code, f.location.path, f.location.line) for f in findings}
+
+
+# --- marking templates (no Helm needed) ----------------------------------------------------------
+
+
+def test_scanner_skips_strings_comments_and_raw_strings() -> None:
+    text = 'a: {{ "}}" }}\nb: {{/* }} */}}\nc: {{ `}}` | quote -}}\n'
+    actions = scan_actions(text)
+    assert actions is not None
+    assert [a.keyword for a in actions] == ["", "/*", ""]
+    assert actions[2].right_trim and not actions[0].right_trim
+
+
+def test_markers_avoid_trimmed_newlines_and_defines() -> None:
+    text = ("{{- define \"x\" -}}\nhelper: 1\n{{- end }}\n"
+            "key: v\n"
+            "{{- if .a -}}\n"
+            "trail: 1   \n"
+            "{{ end }}\n")
+    marked = mark(text, "N", 0)
+    lines = marked.split("\n")
+    assert "@@" not in lines[1], "text inside a define is captured by include: never marked"
+    assert lines[3].endswith("@@klN:0:4@@")
+    assert "@@klN:0:5" not in marked, "a newline after `-}}` is trimmed: a marker would stop the trim"
+    assert "@@klN:0:6" not in marked, "a line ending in blanks: a trim could reach across the marker"
+    assert "{{ else }}@@klNs:0:5@@{{ end }}" in marked
+    # An empty line before `{{-`: the trim removes both newlines, a marker between them would keep one.
+    assert "@@klN:0:2@@" not in mark("a: 1\n\n{{- if .x }}\nb: 2\n{{ end }}\n", "N", 0)
+
+
+def test_unmark_gives_lines_to_the_marker_that_follows() -> None:
+    rendered = "a: 1@@klN:0:1@@\nlabels:@@klN:0:2@@\n  x: 1\n  y: 2@@klN:0:3@@\n@@klNs:0:9@@z: 3@@klN:0:4@@"
+    mapped = unmark(rendered, "N", 0)
+    assert mapped.text == "a: 1\nlabels:\n  x: 1\n  y: 2\nz: 3"
+    assert mapped.lines == [1, 2, 3, 3, 4]
+    assert mapped.skipped == [(4, 9)]
+
+
+def test_columns_on_expression_lines_point_at_the_expression() -> None:
+    table = LineTable([1, 2], ["  name: web", "  image: nginx:1.2"],
+                      ["  name: web", "  image: {{ .Values.image }}"])
+    assert table.column(1, 9) == 9
+    assert table.column(2, 10) == 10  # inside the literal prefix `  image: `
+    assert table.column(2, 12) == 10  # past it: the `{{`
+    assert table.column(2, 19, end=True) == len("  image: {{ .Values.image }}") + 1
+
+
+# --- real renders ---------------------------------------------------------------------------------
+
+
+@needs_sdk
+def test_values_driven_problems_appear_only_in_the_render_that_has_them(shop: Path) -> None:
+    report = _lint(("KS201", "KS101", "KL"))
+    found = {(f.code, f.location.path, f.location.line, f.location.column) for f in report.active}
+    assert found == {
+        ("KS201", CHART, 19, 18),
+        ("KS101", CHART, 18, 17),
+        ("KS201", SUBCHART, 16, 18),
+    }
+    assert all(f.message.endswith("(render prod)") for f in report.active)
+    by_code = {(f.code, f.location.path): f for f in report.active}
+    tag = by_code[("KS201", CHART)].related
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 4
+               and ".Values.image.tag = latest" in r.message for r in tag)
+    probe = by_code[("KS101", CHART)].related
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 8 for r in probe)
+    assert any(r.location.path == CHART and r.location.line == 24 for r in probe)
+    # The subchart's tag came from the parent's values-prod.yaml under `cache:` (values scoping).
+    sub = by_code[("KS201", SUBCHART)].related
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 12 for r in sub)
+
+
+@needs_sdk
+def test_rendered_templates_lose_kl002(shop: Path) -> None:
+    report = _lint(("KL002",))
+    assert report.active == []
+    kinds = {f.path: f.kind for f in report.files}
+    assert kinds[CHART] == "kubernetes"
+
+
+@needs_sdk
+def test_same_line_in_several_renders_is_reported_once_naming_them(shop: Path) -> None:
+    report = _lint(("KS303",))  # runs as root in both renders
+    at_web = [f for f in report.active if f.location.path == CHART]
+    assert len(at_web) == 1
+    assert at_web[0].message.endswith("(renders default, prod)")
+
+
+@needs_sdk
+def test_default_render_takes_command_line_values(shop: Path) -> None:
+    (shop / ".kubelint.yaml").unlink()
+    assert _where(_lint(("KS201",)).active) == set()
+    report = _lint(("KS201",), helm_set=("image.tag=latest",))
+    assert _where(report.active) == {("KS201", CHART, 19)}
+    report = _lint(("KS201", "KS101"), helm_values=("charts/shop/values-prod.yaml",))
+    assert _where(report.active) == {("KS201", CHART, 19), ("KS101", CHART, 18), ("KS201", SUBCHART, 16)}
+
+
+@needs_sdk
+def test_suppression_comment_in_a_template(shop: Path) -> None:
+    path = shop / CHART
+    lines = path.read_text().split("\n")
+    lines[18] += "  # kubelint: ignore=KS201 -- prod pins by digest at deploy time"
+    path.write_text("\n".join(lines))
+    report = _lint(("KS201",))
+    web = [f for f in report.findings if f.location.path == CHART]
+    assert len(web) == 1 and web[0].suppressed is not None
+    assert [f for f in report.active if f.code == "KL007"] == []
+
+
+@needs_sdk
+def test_render_failure_is_reported_where_helm_says(shop: Path) -> None:
+    path = shop / CHART
+    path.write_text(path.read_text().replace("{{ .Values.replicaCount }}", "{{ .Values.replicaCount | nosuch }}"))
+    report = _lint(("KL010",))
+    assert _where(report.active) == {("KL010", CHART, 8)}
+    path.write_text(path.read_text().replace("{{ .Values.replicaCount | nosuch }}",
+                                             '{{ required "replicas" .Values.nothing }}'))
+    failure = _lint(("KL010",)).active
+    assert [(f.location.line, f.location.column) for f in failure] == [(8, 16)]
+    assert "replicas" in failure[0].message
+
+
+@needs_sdk
+def test_missing_dependency_is_an_error_at_its_line(shop: Path) -> None:
+    shutil.rmtree(shop / "charts/shop/charts/cache")
+    report = _lint(("KL011",))
+    assert _where(report.active) == {("KL011", "charts/shop/Chart.yaml", 7)}
+
+
+@needs_sdk
+def test_without_a_renderer_kl002_names_the_extra(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage, "sdk_available", lambda: False)
+    report = _lint(("KL002",))
+    assert report.active
+    assert all("kubelint-py[helm]" in f.message for f in report.active)
+
+
+@needs_sdk
+def test_a_render_over_its_time_limit_is_stopped(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage, "Renderer", lambda: renderer_mod.Renderer(timeout=0.001))
+    report = _lint(("KL010",))
+    assert report.active and all("longer than" in f.message for f in report.active)
+
+
+@needs_sdk
+def test_renders_are_cached_by_content_and_values(shop: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    config = build_config(["."])
+    config.select = ("KS201", "KS101")
+    first = _where(lint(["."], config).active)
+    calls: list[object] = []
+    original = renderer_mod.Renderer.render
+
+    def counting(self: renderer_mod.Renderer, request: renderer_mod.RenderRequest) -> dict[str, object]:
+        calls.append(request)
+        return original(self, request)
+
+    monkeypatch.setattr(renderer_mod.Renderer, "render", counting)
+    assert _where(lint(["."], config).active) == first
+    assert calls == []
+    values = shop / "charts/shop/values-prod.yaml"
+    values.write_text(values.read_text().replace("tag: latest\n\nprobes", "tag: 2.0.0\n\nprobes"))
+    assert ("KS201", CHART, 19) not in _where(lint(["."], config).active)
+    assert len(calls) == 2  # values-prod.yaml is in the chart folder: chart content of both renders
+    calls.clear()
+    (shop / "README.md").write_text("outside the chart\n")
+    lint(["."], config)
+    assert calls == []
+
+
+@needs_sdk
+def test_lookup_and_dns_give_nothing(tmp_path: Path) -> None:
+    chart = tmp_path / "probe"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: probe\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n"
+        "  host: {{ getHostByName \"localhost\" | quote }}\n"
+        "  found: {{ lookup \"v1\" \"Secret\" \"default\" \"x\" | len | quote }}\n")
+    answer = renderer_mod.Renderer().render(renderer_mod.RenderRequest(str(chart), [], [], "r", "default", "n"))
+    text = answer["outputs"][0]["text"]
+    assert 'host: ""' in text and 'found: "0"' in text
+
+
+def test_charts_inside_charts_folders_render_with_their_parent(tmp_path: Path) -> None:
+    from kubelint_py.loading.source_file import SourceFile
+
+    files = [SourceFile(str(tmp_path / "a/Chart.yaml"), "other", fs_path=str(tmp_path / "a/Chart.yaml")),
+             SourceFile(str(tmp_path / "a/charts/b/Chart.yaml"), "other",
+                        fs_path=str(tmp_path / "a/charts/b/Chart.yaml"))]
+    for source in files:
+        os.makedirs(os.path.dirname(source.path), exist_ok=True)
+        Path(source.path).write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    assert list(stage.find_charts(files)) == [os.path.realpath(tmp_path / "a")]
+
+
+@needs_sdk
+def test_a_template_named_alone_renders_its_chart_and_reports_that_file(shop: Path) -> None:
+    config = build_config(["."])
+    config.select = ("KS201", "KS101", "KL")
+    config.use_cache = False
+    report = lint([CHART], config)
+    assert _where(report.active) == {("KS201", CHART, 19), ("KS101", CHART, 18)}
+
+
+def test_a_condition_inside_a_line_switches_off_no_field() -> None:
+    linter = stage._RenderLinter(build_config(["."]), renderer_mod.Renderer(), None, lambda files, paths: [])
+    template = stage._Template("t.yaml", "t.yaml", "", ['  image: "a:{{ .Values.tag }}{{ with .x }}@{{ . }}{{ end }}"',
+                                                         "  {{- if .Values.probe }}", "  livenessProbe:"])
+    assert linter._block_key(template, 1) is None
+    assert linter._block_key(template, 2) == "livenessProbe"
+
+
+NODE_EXPORTER = ROOT / "fixtures" / "helm" / "node-exporter"
+
+
+@needs_sdk
+def test_a_chart_shaped_like_a_public_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(NODE_EXPORTER, tmp_path / "node-exporter")
+    monkeypatch.chdir(tmp_path)
+    config = Config(use_cache=False, fail_on=None)
+    report = lint(["node-exporter"], config)
+    daemonset = "node-exporter/templates/daemonset.yaml"
+    assert {(f.code, f.location.path, f.location.line) for f in report.active} == {
+        ("KS310", daemonset, 78), ("KS311", daemonset, 79),
+        ("KS314", daemonset, 87), ("KS314", daemonset, 90), ("KS314", daemonset, 94)}
+    host_network = next(f for f in report.active if f.code == "KS310")
+    assert [(r.location.path, r.location.line) for r in host_network.related] == [("node-exporter/values.yaml", 12)]
+    assert report.internal_errors == []
+    # The same chart with the root filesystem mount switched off on the command line.
+    config.helm_set = ("hostRootFsMount.enabled=false",)
+    assert ("KS314", daemonset, 94) not in {(f.code, f.location.path, f.location.line) for f in lint(["node-exporter"],
+                                                                                                   config).active}
+
+
+@needs_sdk
+def test_command_line_values_for_the_default_render(shop: Path) -> None:
+    import subprocess
+    import sys
+
+    def check(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "kubelint_py", "check", "--no-config", "--no-cache",
+                               "--select", "KS201", "--format", "json", *arguments, "."],
+                              capture_output=True, text=True, check=False)
+
+    import json
+
+    result = check("--helm-values", "charts/shop/values-prod.yaml", "--helm-set", "cache.image.tag=7.2.5")
+    found = {(f["location"]["path"], f["location"]["line"]) for f in json.loads(result.stdout)["findings"]}
+    assert found == {(CHART, 19)}  # the subchart's tag set back to a pinned one on the command line
+    bad = check("--helm-set", "no-equals-sign")
+    assert bad.returncode == 2 and "--helm-set" in bad.stderr
+
+
+def test_helm_entries_in_the_configuration_file(tmp_path: Path) -> None:
+    from kubelint_py.engine.config import ConfigError
+    from kubelint_py.engine.config_file import show_config
+
+    (tmp_path / "charts/app").mkdir(parents=True)
+    (tmp_path / "charts/app/Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (tmp_path / ".kubelint.yaml").write_text(
+        "helm:\n  - chart: charts/app\n    values: [prod.yaml]\n    set: {image.tag: v2, replicas: 3}\n")
+    config = build_config([str(tmp_path)])
+    entry = config.helm_renders[0]
+    assert entry.chart == str((tmp_path / "charts/app").resolve())
+    assert entry.values == (str((tmp_path / "prod.yaml").resolve()),)
+    assert entry.set == ("image.tag=v2", "replicas=3")
+    assert '"set": ["image.tag=v2", "replicas=3"]' in show_config(config)
+    (tmp_path / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n    valuse: [prod.yaml]\n")
+    with pytest.raises(ConfigError, match="valuse"):
+        build_config([str(tmp_path)])
+    (tmp_path / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n  - chart: charts/nothing\n")
+    with pytest.raises(ConfigError, match=r"\.kubelint\.yaml:3:\d+: helm: no Chart.yaml in .*nothing"):
+        build_config([str(tmp_path)])
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+WORKER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-{{ .Chart.Name }}
+spec:
+  selector:
+    matchLabels: {app: {{ .Chart.Name }}}
+  template:
+    metadata:
+      labels: {app: {{ .Chart.Name }}}
+    spec:
+      containers:
+        - name: worker
+          image: {{ .Values.global.registry }}/worker:{{ .Values.image.tag }}
+"""
+
+
+@needs_sdk
+def test_aliased_subcharts_and_globals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n"
+                          "  - {name: worker, version: 0.1.0, alias: mailer}\n"
+                          "  - {name: worker, version: 0.1.0, alias: thumbnailer}\n",
+        "web/values.yaml": "global:\n  registry: reg.example.com\nmailer:\n  image:\n    tag: latest\n"
+                           "thumbnailer:\n  image:\n    tag: \"1.0\"\n",
+        "web/charts/worker/Chart.yaml": "apiVersion: v2\nname: worker\nversion: 0.1.0\n",
+        "web/charts/worker/values.yaml": "image:\n  tag: \"0.9\"\n",
+        "web/charts/worker/templates/deployment.yaml": WORKER,
+    })
+    monkeypatch.chdir(tmp_path)
+    report = lint(["web"], Config(select=("KS201",), use_cache=False, fail_on=None))
+    assert [(f.location.path, f.location.line) for f in report.active] == [
+        ("web/charts/worker/templates/deployment.yaml", 14)]
+    finding = report.active[0]
+    related = {(r.location.path, r.location.line) for r in finding.related}
+    assert ("web/values.yaml", 5) in related  # mailer.image.tag, through the alias
+    assert ("web/values.yaml", 2) in related  # global.registry, seen by the subchart
+
+
+@needs_sdk
+def test_objects_of_packed_subcharts_are_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import tarfile
+
+    _write(tmp_path, {
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+                          "  - {name: settings, version: 1.0.0}\n",
+        "app/templates/deployment.yaml": WORKER.replace("{{ .Values.global.registry }}/worker:{{ .Values.image.tag }}",
+                                                        "reg.example.com/app:1.2.3\n"
+                                                        "          envFrom:\n"
+                                                        "            - configMapRef: {name: shared-settings}"),
+    })
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        for name, text in {"settings/Chart.yaml": "apiVersion: v2\nname: settings\nversion: 1.0.0\n",
+                           "settings/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                                         "  name: shared-settings\ndata: {a: b}\n"}.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (tmp_path / "app/charts").mkdir()
+    (tmp_path / "app/charts/settings-1.0.0.tgz").write_bytes(archive.getvalue())
+    monkeypatch.chdir(tmp_path)
+    config = Config(select=("KS602", "KL"), use_cache=False, fail_on=None)
+    assert lint(["app"], config).active == []  # the ConfigMap of the packed subchart is found
+    (tmp_path / "app/charts/settings-1.0.0.tgz").unlink()
+    assert {f.code for f in lint(["app"], config).active} == {"KS602", "KL011"}
+
+
+@needs_sdk
+def test_with_the_project_as_context_only_the_named_files_are_reported(shop: Path) -> None:
+    (shop / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n")
+    config = build_config(["."])
+    config.select = ("KS201", "KS101", "KL")
+    config.use_cache = False
+    config.project_root = str(shop)
+    assert lint(["other.yaml"], config).active == []
+    report = lint([SUBCHART], config)
+    assert _where(report.active) == {("KS201", SUBCHART, 16)}
+
+
+@needs_sdk
+def test_a_broken_helper_is_reported_in_the_helper_file(shop: Path) -> None:
+    helpers = shop / "charts/shop/templates/_helpers.tpl"
+    helpers.write_text(helpers.read_text().replace('{{ .Chart.Name }}\napp.kubernetes.io/instance',
+                                                   '{{ .Chart.Name | nosuchfunction }}\napp.kubernetes.io/instance'))
+    report = _lint(("KL010",))
+    assert _where(report.active) == {("KL010", "charts/shop/templates/_helpers.tpl", 7)}
+    assert "nosuchfunction" in report.active[0].message
+    assert "(renders default, prod)" in report.active[0].message
+
+
+@needs_sdk
+def test_an_oversized_render_is_stopped(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(renderer_mod, "MAX_ANSWER_BYTES", 100)
+    report = _lint(("KL010",))
+    assert report.active and all("was stopped" in f.message for f in report.active)
+
+
+@needs_sdk
+def test_a_nil_value_in_a_template_is_reported_at_its_expression(shop: Path) -> None:
+    path = shop / CHART
+    path.write_text(path.read_text().replace("{{ .Values.replicaCount }}", "{{ .Values.nothing.here.count }}"))
+    report = _lint(("KL010",))
+    assert [(f.location.path, f.location.line) for f in report.active] == [(CHART, 8)]
+    assert "nil pointer" in report.active[0].message and "\n" not in report.active[0].message
+
+
+@needs_sdk
+def test_a_checksum_of_another_template_keeps_lines_mapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The marked render hashes the marked configmap.yaml: that one line differs, every line still maps.
+    deployment = WORKER.replace("      labels: {app: {{ .Chart.Name }}}\n    spec:",
+                                "      labels: {app: {{ .Chart.Name }}}\n      annotations:\n"
+                                "        checksum/config: {{ include (print $.Template.BasePath \"/configmap.yaml\") . "
+                                "| sha256sum }}\n    spec:")
+    _write(tmp_path, {
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+        "app/values.yaml": "global:\n  registry: reg.example.com\nimage:\n  tag: latest\n",
+        "app/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: b\n",
+        "app/templates/deployment.yaml": deployment,
+    })
+    monkeypatch.chdir(tmp_path)
+    answer = renderer_mod.Renderer().render(renderer_mod.RenderRequest(str(tmp_path / "app"), [], [], "r", "default",
+                                                                       "n"))
+    assert all(o["exact"] for o in answer["outputs"])
+    report = lint(["app"], Config(select=("KS201",), use_cache=False, fail_on=None))
+    assert [(f.location.path, f.location.line) for f in report.active] == [("app/templates/deployment.yaml", 16)]
+
+
+@needs_sdk
+def test_fixes_worked_out_on_rendered_text_are_not_offered_on_templates(shop: Path) -> None:
+    from kubelint_py.results.fixes import fix_report
+
+    report = _lint(("KS",), )
+    assert any(f.location.path == CHART for f in report.active)
+    assert all(f.fix is None for f in report.findings if f.location.path.startswith("charts/"))
+    assert fix_report(report, unsafe=True) == []
+
+
+@needs_sdk
+def test_a_link_leaving_the_chart_stops_its_render(shop: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the chart's\n")
+    (shop / "charts/shop/files").mkdir()
+    os.symlink(outside, shop / "charts/shop/files/leak.txt")
+    report = _lint(("KL010", "KS201"))
+    assert _where(report.active) == {("KL010", "charts/shop/files/leak.txt", 1)}
+    assert "points outside" in report.active[0].message
+
+
+def test_the_helper_line_that_wrote_a_value() -> None:
+    body = ('{{- define "x.image" -}}\n{{- $tag := .Values.tag | default "1" -}}\n'
+            '{{ .Values.repository }}:{{ $tag }}\n{{- end }}\n{{ define "y" }}other{{ end }}')
+    outputs = ["          image: reg/app:latest"]
+    assert stage._helper_line(body, 10, outputs, "image 'reg/app:latest' uses the tag 'latest'") == 12
+    labels = '{{- define "x.labels" -}}\napp: {{ .Chart.Name }}\ntier: {{ .Values.tier }}\n{{- end }}'
+    outputs = ["    app: shop", "    tier: backend-tier"]
+    assert stage._helper_line(labels, 5, outputs, "label tier 'backend-tier' is wrong") == 7
+    assert stage._helper_line(labels, 5, outputs, "nothing quoted here") is None
+
+
+def test_helm_paths_in_the_configuration_stay_in_the_repository(tmp_path: Path) -> None:
+    from kubelint_py.engine.config import ConfigError
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "charts/app").mkdir(parents=True)
+    (repo / "charts/app/Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (repo / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n    values: [/etc/passwd]\n")
+    with pytest.raises(ConfigError, match=r"helm\[0\]\.values: '/etc/passwd' is outside the repository"):
+        build_config([str(repo)])
