@@ -199,6 +199,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     workers: processes for the per-file rules (None chooses, 1 forces serial; see parallel_rules).
     """
     kustomize = None
+    unbuilt = files
     if config.kustomize and any(os.path.basename(f.path) in KUSTOMIZATION_NAMES for f in files):
         from kubelint_py.building.kustomize.project import build_roots
 
@@ -232,7 +233,9 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         use_user_policies(config.policies)  # swaps in this configuration's policy files (ConfigError: exit 2)
     enabled = [r for r in loaded_rules() if config.is_enabled(r)]
     index = ProjectIndex.build(
-        (r for f in files for r in f.resources),
+        # Files linted one by one still resolve references against every object, those of the files a
+        # kustomize root owns included (as unbuilt context: no rule judges them here).
+        (r for f in unbuilt for r in f.resources),
         (f.compose for f in files if f.compose is not None),
         (f.dockerfile for f in files if f.dockerfile is not None),
         default_namespace=config.default_namespace,
@@ -256,8 +259,10 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
                                                 also_here=runner.run_project)
     findings.extend(file_findings)
     if kustomize is not None:
-        project_findings = [*project_findings, *_kustomize_findings(kustomize, enabled, config, debug, runner,
-                                                                    findings, enabled_codes)]
+        owned = kustomize.owned  # judged as built below, not as the unbuilt context of the loose files
+        project_findings = [f for f in project_findings if f.location.path not in owned]
+        project_findings.extend(_kustomize_findings(kustomize, enabled, config, debug, runner, findings,
+                                                    enabled_codes))
     if report_paths is None:
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:

@@ -207,3 +207,54 @@ def test_generated_overlays_build_like_kustomize(tmp_path: Path, seed: int) -> N
     result = our_build(tmp_path / "overlay", tmp_path)
     assert result.error is None, result.error.message if result.error else ""
     assert our_objects(result) == theirs
+
+
+# --- untrusted trees ---------------------------------------------------------------------------------
+
+
+def test_links_and_dots_never_leave_the_repository(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaked\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "link.yaml").symlink_to(outside / "secret.yaml")
+    (repo / "kustomization.yaml").write_text("resources:\n  - link.yaml\n")
+    result = our_build(repo, repo)
+    assert result.error is not None and "outside the repository" in result.error.message
+    (repo / "kustomization.yaml").write_text("resources:\n  - ../outside\n")
+    (outside / "kustomization.yaml").write_text("resources:\n  - secret.yaml\n")
+    result = our_build(repo, repo)
+    assert result.error is not None and "outside the repository" in result.error.message
+    (repo / "kustomization.yaml").write_text("configMapGenerator:\n  - name: x\n    files:\n      - /etc/passwd\n")
+    result = our_build(repo, repo)
+    assert result.error is not None and "absolute path" in result.error.message
+
+
+def test_deep_chains_and_self_inclusion_are_bounded(tmp_path: Path) -> None:
+    for level in range(40):
+        folder = tmp_path / f"k{level}"
+        folder.mkdir()
+        (folder / "kustomization.yaml").write_text(f"resources:\n  - ../k{level + 1}\n" if level < 39 else
+                                                   "resources: []\n")
+    result = our_build(tmp_path / "k0", tmp_path)
+    assert result.error is not None and "nest more than" in result.error.message
+    (tmp_path / "self").mkdir()
+    (tmp_path / "self" / "kustomization.yaml").write_text("resources:\n  - .\n")
+    result = our_build(tmp_path / "self", tmp_path)
+    assert result.error is not None and "cycle" in result.error.message
+
+
+def test_a_wide_generator_or_object_list_is_bounded(tmp_path: Path) -> None:
+    from kubelint_py.building.kustomize import build as build_module
+
+    items = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n" for i in range(50))
+    (tmp_path / "many.yaml").write_text(items)
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - many.yaml\n")
+    saved = build_module.MAX_OBJECTS
+    build_module.MAX_OBJECTS = 10
+    try:
+        result = our_build(tmp_path, tmp_path)
+    finally:
+        build_module.MAX_OBJECTS = saved
+    assert result.error is not None and "more than 10" in result.error.message

@@ -110,3 +110,31 @@ def test_no_kustomize_flag_and_config_key(tmp_path: Path) -> None:
     (tmp_path / ".kubelint.yaml").write_text("kustomize: false\n")
     configured = invoke(["check", "--no-cache", "--select", "KS602", str(tmp_path)])
     assert configured.exit_code == 1 and "KS602" in configured.output
+
+
+def test_a_broken_base_is_one_finding_for_all_its_overlays(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - gone.yaml\n")
+    for name in ("dev", "prod"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "kustomization.yaml").write_text("resources:\n  - ../base\n")
+    report = lint([str(tmp_path)], Config(fail_on=None, use_cache=False, select=("KL008",)))
+    [finding] = report.active
+    assert finding.location.path.endswith("base/kustomization.yaml") and finding.location.line == 2
+    assert len(finding.related) == 1 and "also the root" in finding.related[0].message
+
+
+def test_unsaved_text_of_a_kustomization_is_what_is_built(tmp_path: Path) -> None:
+    """The builder reads the run's own copy of each file (an editor's unsaved text), not the disk."""
+    from kubelint_py.api import check_sources
+    from kubelint_py.discovery.walk import discover
+    from kubelint_py.loading.source_file import load_source
+
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - missing.yaml\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    files = [load_source(c, 10 * 1024 * 1024) for c in discover([str(tmp_path)], ())]
+    for source in files:
+        if source.path.endswith("kustomization.yaml"):
+            source.text = "resources:\n  - cm.yaml\n"
+    report = check_sources(files, Config(fail_on=None, use_cache=False, select=("KL008",)))
+    assert report.active == []

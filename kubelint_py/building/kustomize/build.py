@@ -73,6 +73,8 @@ class Files:
     display: Callable[[str], str]
     preloaded: dict[str, tuple[str, list[tuple[int, Any, Span]]]] = field(default_factory=dict)
     """Real path -> (display path, parsed documents) of files the run has loaded already."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """Real path -> text of files the run has read (an editor's unsaved text included): never re-read."""
     _yaml: dict[str, LoadedFile] = field(default_factory=dict)
     _bytes: dict[str, bytes] = field(default_factory=dict)
     budget: Budget = field(default_factory=lambda: Budget(20_000_000))
@@ -94,6 +96,8 @@ class Files:
 
     def read_bytes(self, folder: str, relative: str, span: Span) -> tuple[bytes, str]:
         real = self.real(folder, relative, span, below=True)
+        if real not in self._bytes and real in self.texts:
+            self._bytes[real] = self.texts[real].encode("utf-8")
         if real not in self._bytes:
             if not os.path.isfile(real):
                 raise BuildError(f"file '{relative}' not found", span)

@@ -128,6 +128,7 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
         relative = os.path.relpath(real, base)
         return real if relative.startswith("..") else relative
 
+    texts = {real: source.text for real, source in by_real.items() if source.text}
     preloaded: dict[str, tuple[str, list[tuple[int, Any, Span]]]] = {}
     for real, source in by_real.items():
         if source.kind == "kubernetes" and source.resources and os.path.basename(real) not in KUSTOMIZATION_FILES \
@@ -150,7 +151,7 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
         boundary = _boundary(real, fallback)
         reader = readers.get(boundary)
         if reader is None:
-            reader = readers[boundary] = Files(boundary, display, preloaded)
+            reader = readers[boundary] = Files(boundary, display, preloaded, texts)
         result = Builder(reader).build(real)
         if result.error is not None or result.unsupported is not None:
             failure = _failure(result, source.path)
