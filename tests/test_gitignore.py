@@ -83,3 +83,20 @@ def test_hostile_ignore_files_are_read_within_a_budget(tmp_path: Path) -> None:
     assert _found(repo) == ["late.yaml", "ok.yaml"], "patterns past the budget are not used"
     (repo / ".gitignore").write_bytes(b"\xff\xfe*.yaml\x00\n")
     assert isinstance(_found(repo), list)  # undecodable bytes cost nothing but that line
+
+
+def test_last_matching_pattern_decides_across_chunks(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    filler = [f"filler-{i}.yaml" for i in range(gitignore.CHUNK + 10)]
+    _tree(repo, {".gitignore": "*.yaml\n" + "\n".join(filler) + "\n!keep.yaml\n",
+                 "keep.yaml": CM % "k", "drop.yaml": CM % "d"})
+    spec = gitignore.GitIgnore(str(repo)).spec_of("")
+    assert spec is not None and len(spec.chunks) == 2
+    assert _found(repo) == ["keep.yaml"], "a negation in a later chunk re-includes"
+
+
+def test_total_budget_across_ignore_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gitignore, "MAX_TOTAL_PATTERNS", 3)
+    repo = _tree(_repo(tmp_path), {".gitignore": "a.yaml\nb.yaml\n", "sub/.gitignore": "c.yaml\nd.yaml\n",
+                                   "sub/c.yaml": CM % "c", "sub/d.yaml": CM % "d", "a.yaml": CM % "a"})
+    assert _found(repo) == ["sub/d.yaml"], "the budget ran out after c.yaml"
