@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 _T = TypeVar("_T")
 
 ALLOWED: dict[str, frozenset[str]] = {
-    "kubelint_py.core.findings": frozenset({"Finding", "Related", "Severity", "Suppression"}),
+    "kubelint_py.core.findings": frozenset({"Edit", "Finding", "Fix", "Related", "Severity", "Suppression"}),
     "kubelint_py.core.source": frozenset({"Location", "Span"}),
     "kubelint_py.loading.build_context": frozenset({"ContextListing"}),
     "kubelint_py.loading.source_file": frozenset({"SourceFile"}),
