@@ -60,6 +60,8 @@ def block_layout(node: YMap) -> int | None:
     lines = {span.line for span in spans}
     if len(lines) != len(spans) or any(span.column != column for span in spans):
         return None
+    if (node.span.line, node.span.column) != min((span.line, span.column) for span in spans):
+        return None  # a flow mapping starts at its `{`, before its first key
     return column
 
 
@@ -83,9 +85,11 @@ def indent_step(root: Any, default: int = 2) -> int:
     return default
 
 
-def insertion_point(node: YMap) -> Span | None:
+def insertion_point(node: YMap, under: Span | None = None) -> Span | None:
     """Where a new entry of a block mapping can start: column 1 of the line after an entry whose value is
-    a single-line scalar (the first such entry). None for flow mappings and mappings of collections only."""
+    a single-line scalar (the first such entry); else, for a mapping that is the value of the key at
+    `under` and starts on a later line (so its first key has only indentation before it), column 1 of its
+    first line. None for flow mappings and otherwise."""
     if block_layout(node) is None:
         return None
     for key, value in node.items():
@@ -94,7 +98,37 @@ def insertion_point(node: YMap) -> Span | None:
         key_span, value_span = node.key_span(key), node.value_span(key)
         if value_span.end_line == key_span.line:
             return Span.point(key_span.line + 1, 1)
+    first = min(node.key_spans.values())
+    if under is not None and first.line > under.end_line:
+        return Span.point(first.line, 1)
     return None
+
+
+def is_empty_flow(node: YMap | YList) -> bool:
+    """`{}` or `[]`: an empty mapping or sequence can only be written in flow style, and its span (which
+    ends where its closing bracket starts) is one column wide."""
+    span = node.span
+    return not node and span.line == span.end_line and span.end_column - span.column == 1
+
+
+def _brackets(node: YMap | YList) -> Span:
+    """An empty flow collection with its closing bracket."""
+    return Span(node.span.line, node.span.column, node.span.line, node.span.column + 2)
+
+
+def append_to_flow_list(node: YList, item: str) -> Edit | None:
+    """`[A, B]` -> `[A, B, "item"]`, for a one-line flow sequence of scalars written without a blank after
+    `[` (its first item then starts one column after the sequence: a block sequence's items start two or
+    more after their dash)."""
+    span = node.span
+    if is_empty_flow(node):
+        return Edit(_brackets(node), f'["{item}"]')
+    if span.line != span.end_line or any(isinstance(value, YMap | YList) for value in node):
+        return None
+    first, last = node.item_spans[0], node.item_spans[-1]
+    if first.column != span.column + 1 or last.end_line != span.line:
+        return None
+    return Edit(Span.point(last.end_line, last.end_column), f', "{item}"')
 
 
 def render_block(entries: list[tuple[str, Any]], column: int, step: int) -> str:
@@ -123,11 +157,22 @@ def _scalar(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def insert_entries(node: YMap, entries: list[tuple[str, Any]], root: Any, description: str) -> Fix | None:
+def render_flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {render_flow(inner)}" for key, inner in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(item) for item in value) + "]"
+    return _scalar(value)
+
+
+def insert_entries(node: YMap, entries: list[tuple[str, Any]], root: Any, description: str,
+                   under: Span | None = None) -> Fix | None:
     """An unsafe fix adding entries to a block mapping, indented as its keys are (nested levels by the
-    file's own step)."""
+    file's own step), or filling an empty `{}`. `under`: the key whose value the mapping is."""
+    if is_empty_flow(node):
+        return Fix((Edit(_brackets(node), render_flow(dict(entries))),), False, description)
     column = block_layout(node)
-    where = insertion_point(node)
+    where = insertion_point(node, under)
     if column is None or where is None:
         return None
     text = render_block(entries, column, indent_step(root))

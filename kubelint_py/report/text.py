@@ -53,10 +53,11 @@ def render(report: Report, *, colour: bool = False, quiet: bool = False) -> str:
             lines.append(f"    {escape_control(rloc.path)}:{rloc.line}:{rloc.column}: "
                          f"{escape_control(related.message)}")
     if not quiet:
-        lines.append(summary(report))
         fixes = fix_summary(report)
-        if fixes:
-            lines.append(fixes)
+        if report.fixed is not None:  # after --fix: the issue's own line, below the usual summary
+            lines += [summary(report), fixes]
+        else:  # one summary line, last, as scripts expect: the hint joins it
+            lines.append(f"{summary(report)} {fixes}" if fixes else summary(report))
     return "\n".join(lines) + ("\n" if lines else "")
 
 

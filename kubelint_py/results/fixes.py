@@ -10,7 +10,8 @@ overlap are applied together; the result is parsed again and kept only when
   instruction by instruction (an instruction no edit touched must be identical).
 
 When the fixes of a file fail that check together, they are tried one at a time and only those that
-pass are kept. `fix_paths` runs lint -> fix -> write until nothing more is fixable (at most MAX_PASSES).
+pass are kept. kubelint_py.api.fix_paths runs lint -> fix -> write until nothing more is fixable (at most
+MAX_PASSES rounds), since it lints; everything here works on a Report and texts.
 """
 
 from __future__ import annotations
@@ -388,7 +389,7 @@ def write_keeping_mode(path: str, content: bytes) -> None:
 
 @dataclass
 class FixRun:
-    """What `fix_paths` did: the fixed findings, each changed file's text before and after, and the last
+    """What api.fix_paths did: the fixed findings, each changed file's text before and after, and the last
     lint's report (what remains)."""
 
     report: Report

@@ -15,7 +15,7 @@ from kubelint_py.checks.kubernetes._common import (
     pod_spec_of,
     security_value,
 )
-from kubelint_py.checks.yaml_edits import insert_entries, replace_scalar
+from kubelint_py.checks.yaml_edits import append_to_flow_list, insert_entries, is_empty_flow, replace_scalar
 from kubelint_py.engine.registry import UNSAFE, Fix, Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container, Workload
 from kubelint_py.models.located import YList, YMap
@@ -25,28 +25,35 @@ def _container_ctx(container: Container) -> YMap | None:
     return container.get_map("securityContext")
 
 
-def _set_default(container: Container, path: tuple[str, ...], value: object, description: str) -> Fix | None:
+def _set_default(container: Container, path: tuple[str, ...], value: object, description: str,
+                 append: str | None = None) -> Fix | None:
     """An unsafe fix that writes `value` at `path` under the container's securityContext, inserting the
-    missing levels with the file's own indentation, or replacing a wrong boolean."""
+    missing levels with the file's own indentation, or replacing a wrong boolean; with `append`, a list
+    already there gets that item instead."""
     node = container.data
+    under = None
     steps = ("securityContext", *path)
     for depth, step in enumerate(steps):
         if step not in node:
-            if container.resource.path.endswith(".json"):
+            if container.resource.path.endswith(".json") and not is_empty_flow(node):
                 return None  # block YAML cannot go into a JSON object
             entry: object = value
             for inner in reversed(steps[depth + 1:]):
                 entry = {inner: entry}
-            return insert_entries(node, [(step, entry)], container.resource.body, description)
+            return insert_entries(node, [(step, entry)], container.resource.body, description, under)
         child = node.get(step)
         if depth == len(steps) - 1:
             if isinstance(child, bool) and isinstance(value, bool) and child is not value:
                 edit = replace_scalar(node.value_span(step), "true" if child else "false",
                                       "true" if value else "false")
                 return Fix((edit,), False, description) if edit else None
+            if append is not None and isinstance(child, YList):
+                added = append_to_flow_list(child, append)
+                return Fix((added,), False, f"add {append} to securityContext.capabilities.drop") if added else None
             return None
         if not isinstance(child, YMap):
             return None
+        under = node.key_span(step)
         node = child
     return None
 
@@ -212,7 +219,8 @@ def net_raw_not_dropped(container: Container, ctx: RuleContext) -> Iterator[Viol
                     "ALL) to capabilities.drop",
                     missing_field_location(container, "securityContext", "capabilities", "drop"),
                     fix=_set_default(container, ("capabilities", "drop"), ["ALL"],
-                                     "drop every capability (securityContext.capabilities.drop: [\"ALL\"])"))
+                                     "drop every capability (securityContext.capabilities.drop: [\"ALL\"])",
+                                     append="NET_RAW"))
 
 
 def _host_namespace(workload: Workload, field: str, what: str) -> Iterator[Violation]:
