@@ -11,6 +11,7 @@ cli.check.CheckOptions (a test keeps the two equal), then use it in run_check.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -212,7 +213,10 @@ def _usage_error(message: str) -> int:
     from kubelint_py.report import escape_control
 
     # Configuration errors quote the file: escaped like findings (terminal controls, CI commands).
-    sys.stderr.write(f"{PROG}: error: {escape_control(message)}\n")
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError):  # standard error closed or full: the exit code still says it
+            sys.stderr.write(f"{PROG}: error: {escape_control(message)}\n")
+            sys.stderr.flush()
     return EXIT_USAGE
 
 

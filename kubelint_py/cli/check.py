@@ -282,7 +282,9 @@ def _run_fixes(paths: list[str], config: Config, options: CheckOptions,
     files = len(run.changed)
     what = f"{count} finding{'' if count == 1 else 's'} in {files} file{'' if files == 1 else 's'}"
     if options.diff:
-        sys.stdout.write(_escape_diff(unified_diff(run.changed)))
+        from kubelint_py.report import neutralise_commands
+
+        sys.stdout.write(neutralise_commands(_escape_diff(unified_diff(run.changed))))
         sys.stdout.flush()
         if not options.quiet:
             _stderr(f"kubelint-py: would fix {what}" if count else "kubelint-py: nothing to fix")
@@ -307,6 +309,20 @@ def _escape_diff(diff: str) -> str:
                              else f"\\u{ord(m.group()):04x}", diff)
 
 
+def _write_stdout(content: str) -> None:
+    """A report on standard output; a closed or full one is a clear error (exit 2), not a traceback."""
+    stream = sys.stdout
+    if stream is None:  # started with standard output closed (`>&-`)
+        raise UsageError("standard output is closed; write the report to a file (--output FILE)")
+    try:
+        stream.write(content)
+        stream.flush()  # now, so that a full disk is reported here rather than lost at exit
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): cli.app.run exits quietly
+    except OSError as error:
+        raise UsageError(f"cannot write the report to standard output: {error.strerror or error}") from None
+
+
 def _write_reports(report: Report, outputs: list[tuple[str, str | None]], options: CheckOptions) -> None:
     from kubelint_py.core.files import write_atomically
     from kubelint_py.report import escape_control, get_renderer
@@ -326,7 +342,7 @@ def _write_reports(report: Report, outputs: list[tuple[str, str | None]], option
         else:
             content = get_renderer(name)(report)
         if path is None:
-            sys.stdout.write(content)
+            _write_stdout(content)
         else:
             try:
                 write_atomically(path, content, force=options.force)

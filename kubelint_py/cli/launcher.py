@@ -20,11 +20,13 @@ def main() -> None:
     """Run `sys.argv` and exit with its code without freeing the report (see cli.check.KEEP_ALIVE)."""
     KEEP_ALIVE[:] = [None]
     code = run(sys.argv[1:])
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe (`kubelint-py check | head`)
-        code = code or 1
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (`>&-`)
+            continue
+        try:
+            stream.flush()
+        except OSError:  # a closed pipe (`kubelint-py check | head`), a full disk
+            code = code or 1
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     os._exit(code)

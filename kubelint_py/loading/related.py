@@ -53,10 +53,12 @@ def load_related(files: list[SourceFile], config: Config, cwd: Path,
     for _ in range(4):
         found: list[SourceFile] = []
         for candidate, companion in related_candidates([*files, *added], config.exclude, cwd):
-            if roots is not None and not _inside(candidate.read_path, roots) \
-                    and not (companion and is_compose_name(os.path.basename(candidate.read_path))):
+            if roots is not None and not _inside(candidate.read_path, roots) and (
+                    os.path.islink(candidate.read_path)
+                    or not (companion and is_compose_name(os.path.basename(candidate.read_path)))):
                 # Outside the repository only compose files merged for context (never reported) are
-                # read, and only when named like compose files; Dockerfiles there are not read at all.
+                # read, and only when named like compose files; Dockerfiles there are not read at all,
+                # nor is a link (a compose.override.yaml in the repository leading elsewhere).
                 continue
             source = load_source(candidate, config.max_file_size)
             source.companion = companion

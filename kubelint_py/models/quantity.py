@@ -13,6 +13,8 @@ _SUFFIXES: dict[str, Decimal] = {
     "Ki": Decimal(2**10), "Mi": Decimal(2**20), "Gi": Decimal(2**30), "Ti": Decimal(2**40),
     "Pi": Decimal(2**50), "Ei": Decimal(2**60),
 }
+MAX_EXPONENT = 100
+"""Larger decimal exponents are not valid quantities (Kubernetes keeps them in 64 bits)."""
 _QUANTITY = re.compile(
     r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$")
 
@@ -30,10 +32,12 @@ def parse_quantity(value: object) -> Decimal | None:
     if match is None:
         return None
     number, exponent, suffix = match.groups()
+    if exponent and (len(exponent) > 6 or abs(int(exponent[1:])) > MAX_EXPONENT):
+        return None  # `1e1000000` overflowed Decimal (a traceback, KL005): no cluster accepts it
     try:
         base = Decimal(number)
         if exponent:
             return base * (Decimal(10) ** int(exponent[1:]))
         return base * _SUFFIXES[suffix or ""]
-    except (InvalidOperation, ValueError):
+    except (ArithmeticError, ValueError):  # InvalidOperation, Overflow
         return None

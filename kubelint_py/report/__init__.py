@@ -67,6 +67,15 @@ def escape_control(text: str) -> str:
     return escaped
 
 
+_LEGACY_COMMAND = re.compile(r"##\[")
+
+
+def neutralise_commands(text: str) -> str:
+    """Only the CI workflow commands of a block of lines (`::` at a line start, `##[` anywhere), for text
+    whose other characters are already escaped (a diff)."""
+    return _COMMAND_START.sub(r"\1\\x3a", _LEGACY_COMMAND.sub("#\\\\x23[", text))
+
+
 def escape_lines(text: str) -> str:
     """escape_control for a block of lines (keeps the newlines, and neutralises each line's start)."""
     return "\n".join(escape_control(line) for line in text.split("\n"))

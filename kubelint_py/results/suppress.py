@@ -122,13 +122,37 @@ def yaml_comment_start(line: str) -> int | None:
     return None
 
 
+_BLOCK_HEADER = re.compile(r"(?:^|[\s:-])[|>][-+0-9]*\s*$")
+
+
+def _block_scalar_lines(lines: list[str]) -> set[int]:
+    """Line numbers (1-based) inside block scalars (`key: |`, `- >-`): text there is content, not a
+    comment, so `# kubelint: ignore-file=all` in a ConfigMap's script does not silence the file."""
+    inside: set[int] = set()
+    header_indent: int | None = None
+    for number, line in enumerate(lines, 1):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if header_indent is not None:
+            if not stripped.strip() or indent > header_indent:
+                inside.add(number)
+                continue
+            header_indent = None
+        start = yaml_comment_start(line)
+        code = line if start is None else line[:start]
+        if ("|" in code or ">" in code) and _BLOCK_HEADER.search(code):
+            header_indent = indent
+    return inside
+
+
 def yaml_pragmas(path: str, text: str) -> list[Pragma]:
     if "kubelint" not in text:
         return []
     lines = text.splitlines()
     found: list[Pragma] = []
+    in_block = _block_scalar_lines(lines) if ("|" in text or ">" in text) else set()
     for number, line in enumerate(lines, 1):
-        if "kubelint" not in line:
+        if "kubelint" not in line or number in in_block:
             continue
         start = yaml_comment_start(line)
         if start is None:
