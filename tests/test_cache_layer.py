@@ -79,7 +79,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def file_fields(source: SourceFile, with_findings: set[str]) -> tuple[Any, ...]:
     """Every field of a reported file that anything after the rules reads (the outline of its objects
     only matters, to baselines, for a file with findings)."""
-    from kubelint_py.results.baseline import object_outline
+    from kubelint_py.results.outline import object_outline
 
     return (source.path, source.kind, source.text, source.explicit, source.fs_path, source.companion,
             source.build_context, object_outline(source) if source.path in with_findings else None)

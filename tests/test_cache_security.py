@@ -257,13 +257,14 @@ schema:
 """
 
 
-def test_a_policy_file_changed_with_the_same_size_and_mtime_is_noticed(project: Path, tmp_path: Path) -> None:
-    # Through the command line: each run is a new process, as for users.
-    policy = project / "policies" / "labels.yaml"  # a configuration file may only name paths inside it
+def test_a_policy_file_changed_with_the_same_size_and_mtime_is_noticed(project: Path) -> None:
+    # Through the command line: each run is a new process, as for users. The policy file is not linted
+    # (excluded), so only its own key input can tell that it changed.
+    policy = project / "policies" / "labels.yaml"
     policy.parent.mkdir()
     policy.write_text(POLICY.format(label="team"))
     stamp = policy.stat()
-    (project / ".kubelint.yaml").write_text(f"policies: ['{policy}']\n")
+    (project / ".kubelint.yaml").write_text("policies: [policies/labels.yaml]\nexclude: ['policies/']\n")
 
     def run(*extra: str) -> str:
         env = {**os.environ, "NO_COLOR": "1"}
@@ -273,7 +274,7 @@ def test_a_policy_file_changed_with_the_same_size_and_mtime_is_noticed(project: 
         return result.stdout.split('"summary"')[0]
 
     first = run()
-    assert "needs-team" in first
+    assert "needs-team" in first and "policies/labels.yaml" not in first
     policy.write_text(POLICY.format(label="tier"))
     os.utime(policy, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
     assert policy.stat().st_size == stamp.st_size
@@ -331,6 +332,17 @@ def test_every_fixture_model_loads_through_the_allow_list() -> None:
                                                                     source.findings)
         count += 1
     assert count > 300
+
+
+def test_a_replay_entry_of_every_fixture_finding_loads_through_the_allow_list(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint_py.cache.safe_pickle import loads
+
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
+    report = lint([str(ROOT / "fixtures")], Config())
+    assert any(f.fix is not None for f in report.findings)  # findings carry their fixes
+    (entry,) = (tmp_path / "cache").glob("*/runs/*")
+    assert len(loads(entry.read_bytes())["findings"]) == len(report.findings)
 
 
 def test_the_allow_list_refuses_anything_else() -> None:

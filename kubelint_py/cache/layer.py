@@ -163,8 +163,8 @@ class RunCache:
         The models live until the end of the run and hold no garbage: the cyclic GC is paused while they
         are built, then they are frozen out of its sight for the rest of the block (its passes over
         millions of young objects cost seconds on large trees), and handed back to it at the end."""
-        from kubelint_py.loading.build_context import recording
         from kubelint_py.loading.related import load_related
+        from kubelint_py.loading.scans import recording
 
         with recording() as scans:
             collecting = gc.isenabled()

@@ -269,7 +269,9 @@ class ParseCache:
         pending, self._pending = self._pending, {}
         seen, self._seen = self._seen, set()
         known = self._index if self._index is not None else {}
-        if not (pending or any(key not in known for key in seen)) or not self.prepare():
+        # Marks alone for a file or two (the file a pre-commit run was given, new at every edit) are not
+        # worth rewriting the index for; a run that met many new files marks them all.
+        if not (pending or sum(key not in known for key in seen) > SEEN_MARKS_MIN) or not self.prepare():
             return
         try:
             self._write(pending, seen)
@@ -410,6 +412,7 @@ class ParseCache:
 
 SEEN = 0
 """Index value of a key a run met but did not store (see ParseCache.wants)."""
+SEEN_MARKS_MIN = 2
 
 
 def _age(entry: tuple[str, int, int] | int) -> tuple[str, int]:

@@ -151,8 +151,6 @@ def _folder(cache: ParseCache) -> Path:
 def facts_of(report: Report, related: Sequence[str], scans: Iterable[tuple[str, str | None, Any]]) -> list[Fact]:
     """The facts of a finished (fresh) run: `related` are the files it pulled in itself, `scans` the
     build-context listings scanned in this process (build_context.recording)."""
-    from kubelint_py.loading.compose_files import disk_facts
-
     # Files read besides the candidates: pulled in by the run, and read by kustomize builds.
     facts: list[Fact] = [("digest", path, _digest(path)) for path in dict.fromkeys([*related, *report.extra_inputs])]
     listings: dict[tuple[str, str | None], Any] = {}
@@ -163,6 +161,8 @@ def facts_of(report: Report, related: Sequence[str], scans: Iterable[tuple[str, 
             on_disk = source.fs_path or source.path
             listings[(os.path.dirname(on_disk) or ".", os.path.basename(on_disk))] = source.build_context
         if source.compose is not None:
+            from kubelint_py.loading.compose_files import disk_facts
+
             facts.extend(disk_facts(source.compose))
     facts.extend(("listing", subject, listing) for subject, listing in listings.items())
     return list(dict.fromkeys(facts)) if all(_hashable(f) for f in facts) else facts
@@ -177,8 +177,6 @@ def _hashable(fact: Fact) -> bool:
 
 
 def facts_hold(facts: Iterable[Fact]) -> bool:
-    from kubelint_py.loading.compose_files import fact_holds
-
     for kind, subject, expected in facts:
         if kind == "digest":
             if _digest(subject) != expected:
@@ -189,8 +187,11 @@ def facts_hold(facts: Iterable[Fact]) -> bool:
             root, name = subject
             if scan_context(root, name) != expected:
                 return False
-        elif not fact_holds(kind, subject, expected):
-            return False
+        else:
+            from kubelint_py.loading.compose_files import fact_holds
+
+            if not fact_holds(kind, subject, expected):
+                return False
     return True
 
 
@@ -212,7 +213,6 @@ def _context_stub(source: SourceFile) -> SourceFile:
 
 
 def load(cache: ParseCache, key: str, config: Config) -> Report | None:
-    from kubelint_py.cache.safe_pickle import loads_as
     from kubelint_py.engine.catalogue import load_rules
     from kubelint_py.engine.registry import loaded_rules
     from kubelint_py.loading.batch import no_gc
@@ -221,8 +221,12 @@ def load(cache: ParseCache, key: str, config: Config) -> Report | None:
     try:
         # With the cyclic GC paused: its passes over the tens of thousands of findings and files being
         # built made unpickling a 10k-file entry three to four times slower.
-        with open(_folder(cache) / key, "rb") as handle, no_gc():
-            stored = loads_as(handle.read(), dict)
+        with open(_folder(cache) / key, "rb") as handle:
+            blob = handle.read()
+        from kubelint_py.cache.safe_pickle import loads_as
+
+        with no_gc():
+            stored = loads_as(blob, dict)
         if stored is None or stored.get("format") != ENTRY_FORMAT or not facts_hold(stored["facts"]):
             return None
         load_rules(stored["formats"])
@@ -241,7 +245,7 @@ def load(cache: ParseCache, key: str, config: Config) -> Report | None:
 
 
 def store(cache: ParseCache, key: str, report: Report, facts: list[Fact]) -> None:
-    from kubelint_py.results.baseline import object_outline
+    from kubelint_py.results.outline import object_outline
 
     # The outline is what baselines name a finding's object by: only files with findings need one.
     with_findings = {f.location.path for f in report.findings}

@@ -32,8 +32,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "kubelint_py.models.located": frozenset({"YList", "YMap"}),
     "kubelint_py.parsing.yaml": frozenset({"Ambiguity"}),
 }
-"""Module -> class names an entry may name. A class added to the models must be added here (the
-cache tests load every fixture through this list, so a missing one fails them, not users' runs)."""
+"""Module -> class names an entry may name. A class added to the models or to findings must be added
+here (the cache tests load every fixture's model and a replay entry of the fixtures' findings through
+this list, so a missing one fails them, not users' runs: for users it is a cache miss)."""
 
 
 class UnsafeEntry(pickle.UnpicklingError):

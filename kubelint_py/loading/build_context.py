@@ -10,11 +10,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kubelint_py.discovery.dockerignore import DockerIgnore
+from kubelint_py.loading.scans import RECORDS
 from kubelint_py.models.dockerfile import Instruction
 
 __all__ = [
@@ -122,21 +122,6 @@ def _read(path: str) -> str | None:
         return None
 
 
-_RECORDS: list[list[tuple[str, str | None, ContextListing]]] = []
-
-
-@contextmanager
-def recording() -> Iterator[list[tuple[str, str | None, ContextListing]]]:
-    """Collect (root, Dockerfile name, listing) of every scan_context call in this process meanwhile:
-    the whole-run cache keeps them, to scan again and compare before a replay."""
-    scans: list[tuple[str, str | None, ContextListing]] = []
-    _RECORDS.append(scans)
-    try:
-        yield scans
-    finally:
-        _RECORDS.remove(scans)
-
-
 def scan_context(root: str, dockerfile_name: str | None = None, *, max_entries: int = MAX_ENTRIES) -> ContextListing:
     """Walk a build context (bounded, no links followed) and collect its secret-looking files.
 
@@ -144,7 +129,7 @@ def scan_context(root: str, dockerfile_name: str | None = None, *, max_entries: 
     (their files could not reach the image anyway).
     """
     listing = _scan_context(root, dockerfile_name, max_entries=max_entries)
-    for scans in _RECORDS:
+    for scans in RECORDS:
         scans.append((root, dockerfile_name, listing))
     return listing
 
