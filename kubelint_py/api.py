@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kubelint_py.building.boundaries import find_boundaries, is_test_input, kustomize_facts
 from kubelint_py.building.kustomize import KUSTOMIZATION_NAMES, patch_files
 from kubelint_py.core.source import Location
 from kubelint_py.discovery.walk import Candidate, discover
@@ -243,6 +244,8 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         patch_files=patch_files(files),
     )
     index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
+    index.derived["boundaries"] = find_boundaries(files)
+    index.derived["kustomize_facts"] = kustomize_facts(files)
     index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})
     if any(r.code == "XF107" for r in enabled):
         from kubelint_py.building.compose_builds import scan_compose_contexts
@@ -267,7 +270,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:
         findings.extend(f for f in project_findings if f.location.path in wanted)
-    findings = [_with_severity(f, config, runner.by_code) for f in caps.cap_run(findings)]
+    findings = [_test_input_capped(_with_severity(f, config, runner.by_code)) for f in caps.cap_run(findings)]
     from kubelint_py.results.suppress import apply_suppressions
 
     findings = apply_suppressions(findings, reported, config)
@@ -311,6 +314,14 @@ def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Co
                     found[position] = first._replace(related=(*first.related, overlay))
         runner.internal_errors.extend(root_runner.internal_errors)
     return found
+
+
+def _test_input_capped(finding: Finding) -> Finding:
+    """Files under a `testdata` folder are a tool's test inputs, often invalid or outdated on purpose:
+    what would be an error elsewhere is reported there as a warning (see README, "Project boundaries")."""
+    if finding.severity is not Severity.ERROR or not is_test_input(finding.location.path):
+        return finding
+    return finding._replace(severity=Severity.WARNING)
 
 
 def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:

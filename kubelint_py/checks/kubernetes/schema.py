@@ -7,11 +7,14 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubelint_py.building.boundaries import kustomize_facts_of
+from kubelint_py.checks.kubernetes._partial import looks_partial, selector_from_kustomize
 from kubelint_py.core.source import Location
 from kubelint_py.engine.config import DEFAULT_K8S_VERSION
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Resource
+from kubelint_py.parsing.placeholders import is_placeholder
 from kubelint_py.schemas import kubernetes as schemas
 from kubelint_py.schemas.apiversions import REMOVED_APIS, version_tuple
 from kubelint_py.schemas.validation import SchemaValidator, suggest
@@ -121,14 +124,35 @@ def schema_violation(resource: Resource, ctx: RuleContext) -> Iterator[Violation
     validator = _validator_for(resource, ctx, bool(ctx.params.get("strict", True)))
     if validator is None or validator.is_valid(resource.body):
         return
-    issues = validator.issues(resource.body)
+    issues = validator.issues(resource.body, skip=_unknowable)
     # A kustomize patch (named in a kustomization, or carrying `$patch`-style directives) is a partial
     # object: fields it leaves out are not missing, and its `$` keys are merge directives.
-    patch = ctx.index.is_patch(resource) or any(_is_directive(issue.path) for issue in issues)
+    facts = kustomize_facts_of(ctx.index)
+    patch = ctx.index.is_patch(resource) or any(_is_directive(issue.path) for issue in issues) \
+        or looks_partial(resource, issues, facts)
     for issue in issues:
         if patch and (issue.validator == "required" or _is_directive(issue.path)):
             continue
+        if issue.validator == "additionalProperties" and issue.path and issue.path[-1] == "creationTimestamp" \
+                and _value_at(resource.body, issue.path) is None:
+            continue  # `creationTimestamp: null`, as Go clients serialise every object's metadata
+        if issue.validator == "required" and "'selector'" in issue.message and selector_from_kustomize(resource, facts):
+            continue
         yield Violation(f"{issue.message} ({resource.display})", Location.of(resource.path, issue.span))
+
+
+def _unknowable(value: Any, keyword: str) -> bool:
+    return is_placeholder(value)
+
+
+def _value_at(body: Any, path: tuple[Any, ...]) -> Any:
+    node = body
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def _is_directive(path: tuple[Any, ...]) -> bool:
