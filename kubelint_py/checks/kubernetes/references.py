@@ -81,10 +81,14 @@ def configmap_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violat
 
 
 @rule(
-    code="KS603", name="secret-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    code="KS603", name="secret-not-found", target=Target.K8S_WORKLOAD, severity=Severity.INFO,
     summary="Pod refers to a Secret that is not defined",
     rationale="A pod whose env, envFrom, volume or imagePullSecrets names a missing Secret does not start "
-              "(or cannot pull its image) until the Secret appears.",
+              "(or cannot pull its image) until the Secret appears. Info, not a warning: Secrets are rightly "
+              "kept out of repositories (created by hand, by CI or by a secret manager), so a Secret the files "
+              "do not define is usually expected; the finding lists what must exist before deploying. Secrets "
+              "that objects in the files create (SealedSecret, ExternalSecret, cert-manager Certificate, "
+              "operators' custom resources, Jobs passing --secret-name) count as defined.",
     fix="Define the Secret (or the SealedSecret/ExternalSecret that creates it), fix the name, mark the "
         "reference `optional: true`, or declare it as external.",
     tags=_REF_TAGS,

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import declared_ports
+from kubelint_py.checks.kubernetes._operators import OPERATOR_POD_LABELS, pod_template_labels
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Parameter, Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import WORKLOAD_KINDS, IngressView, LabelSelector, Resource, ServiceView, Workload
+from kubelint_py.parsing.placeholders import is_placeholder
 
 # Built-in kinds: objects of any other kind (custom resources) may be operators that create pods.
 _BUILTIN_GROUPS = ("", "apps", "batch", "v1", "networking.k8s.io", "policy", "autoscaling", "rbac.authorization.k8s.io",
@@ -44,24 +46,31 @@ def cluster_provided(selector: LabelSelector) -> bool:
 
 
 def _custom_pod_labels(resource: Resource) -> list[dict[str, str]]:
-    """Labels a custom resource may give the pods it makes: its own, and those of a pod template it
-    carries (Argo Rollout `spec.template`, Prometheus `spec.podMetadata`, ...)."""
+    """Labels a custom resource may give the pods it makes: its own, and those of every pod template it
+    carries, wherever it is (Argo Rollout `spec.template`, Prometheus `spec.podMetadata`, JobSet
+    `replicatedJobs[].template.spec.template`, LeaderWorkerSet `leaderWorkerTemplate.leaderTemplate`, ...)."""
     found = [resource.labels] if resource.labels else []
-    for path in (("spec", "template", "metadata", "labels"), ("spec", "podMetadata", "labels")):
-        labels = resource.lookup(*path)
-        if isinstance(labels, dict) and labels:
-            found.append({str(k): str(v) for k, v in labels.items()})
+    labels = resource.lookup("spec", "podMetadata", "labels")
+    if isinstance(labels, dict) and labels:
+        found.append({str(k): str(v) for k, v in labels.items()})
+    found.extend(pod_template_labels(resource.spec))
     return found
 
 
 def operator_may_create(index: ProjectIndex, namespace: str | None, selector: LabelSelector) -> Resource | None:
     """A custom resource in the namespace whose labels the selector matches: operators (Prometheus,
-    Elasticsearch, Argo Rollouts, ...) label the pods they create like the resource that asks for them."""
+    Elasticsearch, Argo Rollouts, ...) label the pods they create like the resource that asks for them.
+    Operators also label pods with the resource's own name (`cnpg.io/cluster: <name>`, `strimzi.io/cluster`,
+    `leaderworkerset.sigs.k8s.io/name`, ...): a selector value equal to a custom resource's name in the
+    namespace is possibly satisfied too (see _operators.OPERATOR_POD_LABELS for the known ones)."""
     if not selector.match_labels and not selector.expressions:
         return None
     selector = without_controller_labels(selector)
     for resource in _custom_resources(index).get(namespace, ()):
         if any(selector.matches(labels) for labels in _custom_pod_labels(resource)):
+            return resource
+        if resource.name and any(value == resource.name or key in OPERATOR_POD_LABELS
+                                 for key, value in selector.match_labels):
             return resource
     return None
 
@@ -121,8 +130,9 @@ def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
               "usually a stale or mistyped port, and connections are refused.",
     fix="Set targetPort to a port name or number the selected containers declare, or declare the port.",
     tags=("reliability", "cross-object"),
-    parameters={"numeric_ports": Parameter(True, "Also check numeric targetPorts against containers that "
-                                                 "declare ports (declaring ports is optional in Kubernetes).")},
+    parameters={"numeric_ports": Parameter(False, "Also check numeric targetPorts against containers that "
+                                                  "declare ports (declaring ports is optional in Kubernetes, "
+                                                  "so a number they do not list is legal and common).")},
 )
 def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
     for service in index.of_kind("Service"):
@@ -191,8 +201,9 @@ def ingress_port_not_exposed(resource: Resource, ctx: RuleContext) -> Iterator[V
             if port in numbers:
                 continue
         elif isinstance(port, str):
-            if port in names or (port.isdigit() and int(port) in numbers):
-                continue
+            if port in names or (port.isdigit() and int(port) in numbers) or port == "use-annotation" \
+                    or is_placeholder(port):
+                continue  # AWS Load Balancer Controller's `use-annotation`: the action is in an annotation
         else:
             continue
         known = ", ".join([str(n) for n in sorted(numbers)] + sorted(names))
