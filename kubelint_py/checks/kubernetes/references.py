@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from kubelint_py.building.boundaries import boundaries_of
 from kubelint_py.checks.kubernetes._references import (
     CERT_MANAGER_ANNOTATIONS,
     object_exists,
@@ -293,6 +294,7 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
         if folder is None:  # one path per file, many objects per path
             folder = folders[resource.path] = os.path.dirname(os.path.abspath(resource.path))
         groups[(key, folder)].append(resource)
+    bounds = boundaries_of(index)  # two unrelated samples of a monorepo may both define Service/web
     for ((_, kind, namespace, name), _), found in groups.items():
         if len(found) < 2:
             continue
@@ -302,9 +304,9 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
         answered: set[int] = set()
         for position, other in enumerate(found[1:], 1):
             # An identical re-declaration (the Namespace repeated in each file) is harmless.
-            first = next((f for f in found[:position] if f.body != other.body and (
-                f.path == other.path or not _alternatives(keys_of_file[f.path], keys_of_file[other.path]))),
-                None)
+            first = next((f for f in found[:position] if f.body != other.body and bounds.related(f.path, other.path)
+                          and (f.path == other.path
+                               or not _alternatives(keys_of_file[f.path], keys_of_file[other.path]))), None)
             if first is None:
                 continue
             where = f" in namespace '{namespace}'" if namespace else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kubelint_py.building.boundaries import boundaries_of
 from kubelint_py.checks.kubernetes._common import declared_ports
 from kubelint_py.checks.kubernetes._operators import OPERATOR_POD_LABELS, pod_template_labels
 from kubelint_py.engine.index import ProjectIndex
@@ -343,7 +344,7 @@ def hpa_target_has_replicas(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
     targets = _hpa_targets(index)
     for (kind, namespace, name), hpa in targets.items():
         for resource in index.get(kind, namespace, name):
-            if "replicas" in resource.spec:
+            if "replicas" in resource.spec and boundaries_of(index).related(hpa.path, resource.path):
                 yield Violation(f"{resource.display} sets replicas while HorizontalPodAutoscaler '{hpa.name}' "
                                 "scales it; remove spec.replicas", resource.at(resource.spec, "replicas", on_key=True),
                                 (Related(hpa.at(hpa.spec, "scaleTargetRef", on_key=True), "the autoscaler"),))
