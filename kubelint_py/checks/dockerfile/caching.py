@@ -300,6 +300,15 @@ def _later_apt_use(dockerfile: Dockerfile, ins: Instruction) -> bool:
     return False
 
 
+def _exports(commands: tuple[Command, ...], name: str) -> bool:
+    """`export NAME=...` earlier in the same RUN."""
+    for command in commands:
+        words = list(command.cmd.words)
+        if words[:1] == ["export"] and any(w.startswith(name + "=") for w in words[1:]):
+            return True
+    return False
+
+
 @rule(
     code="DF104", name="pip-cache-kept", target=Target.DOCKERFILE, severity=Severity.INFO,
     summary="pip install without --no-cache-dir",
@@ -323,7 +332,8 @@ def pip_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
                 continue
             # pip's option parser takes unambiguous prefixes: `--no-cache` is `--no-cache-dir`.
             if any(a.startswith("--no-cache") for a in args) or any(
-                    a.startswith("PIP_NO_CACHE_DIR=") for a in command.cmd.assignments):
+                    a.startswith("PIP_NO_CACHE_DIR=") for a in command.cmd.assignments) \
+                    or _exports(commands, "PIP_NO_CACHE_DIR"):
                 continue
             edit = insert_after_word(ins, command, "install", " --no-cache-dir")
             yield Violation("`pip install` without `--no-cache-dir` leaves pip's download cache in the layer; "

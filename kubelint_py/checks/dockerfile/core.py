@@ -670,7 +670,9 @@ def copy_sources_to_file(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[V
         if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
             continue
         words = list(ins.json_args) if ins.json_args is not None else ins.arguments.split()
-        if len(words) > 2 and not words[-1].rstrip("\"'").endswith("/") and "$" not in words[-1]:
+        dest = words[-1].strip("\"'") if words else ""
+        # `.` and `..` (and paths ending in /. or /..) name folders as surely as a trailing slash does.
+        if len(words) > 2 and not dest.endswith(("/", "/.", "/..")) and dest not in (".", "..") and "$" not in dest:
             yield Violation(f"{ins.keyword} has {len(words) - 1} sources but the destination '{words[-1]}' does "
                             "not end with /; add a trailing slash", at(dockerfile, ins))
 
