@@ -42,6 +42,7 @@ from kubelint_py.engine.registry import (
 )
 from kubelint_py.loading.build_context import copy_sources
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
+from kubelint_py.parsing.shell import command_name, split_commands
 
 
 @rule(
@@ -89,10 +90,14 @@ def runs_as_root(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation
 )
 def sudo_in_run(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for ins in dockerfile.instructions:
-        for command in run_commands(ins):
-            if command.cmd.words and command.cmd.words[0].rsplit("/", 1)[-1] == "sudo":
-                yield Violation("RUN uses sudo; use `USER root` for the steps that need it instead",
-                                at_command(dockerfile, command))
+        uses = [c for c in run_commands(ins) if c.cmd.words and c.cmd.words[0].rsplit("/", 1)[-1] == "sudo"]
+        if not uses:
+            continue
+        # One problem, one finding: the other sudo commands of the same RUN are related locations.
+        more = f" ({len(uses)} times)" if len(uses) > 1 else ""
+        yield Violation(f"RUN uses sudo{more}; use `USER root` for the steps that need it instead",
+                        at_command(dockerfile, uses[0]),
+                        tuple(Related(at_command(dockerfile, c), "sudo used again in this RUN") for c in uses[1:]))
 
 
 @rule(
@@ -331,6 +336,54 @@ def _shell_of(dockerfile: Dockerfile, stage: Stage, before: Instruction) -> tupl
     return shell
 
 
+MAX_SUBSTITUTIONS = 200
+"""`$(...)` bodies of one RUN examined for pipes (a budget)."""
+
+
+def _piped_substitution(commands: tuple[Command, ...]) -> tuple[Command, str] | None:
+    """The first top-level command with a `$(left | right)` whose left side can fail, and left's name."""
+    seen = 0
+    for command in commands:
+        if command.cmd.depth:
+            continue
+        for word in (*command.cmd.assignments, *command.cmd.words):
+            start = word.find("$(")
+            while start >= 0 and seen < MAX_SUBSTITUTIONS:
+                seen += 1
+                body = _substitution_body(word, start + 2)
+                inner = split_commands(body)
+                for position, sub in enumerate(inner):
+                    if sub.operator_before in ("|", "|&") and position:
+                        left = command_name(inner[position - 1])
+                        if left and left not in _ALWAYS_SUCCEED:
+                            return command, left
+                start = word.find("$(", start + 2)
+    return None
+
+
+def _substitution_body(word: str, begin: int) -> str:
+    depth = 1
+    for position in range(begin, len(word)):
+        if word[position] == "(":
+            depth += 1
+        elif word[position] == ")":
+            depth -= 1
+            if not depth:
+                return word[begin:position]
+    return word[begin:]
+
+
+def _pipefail_shell(dockerfile: Dockerfile, stage: Stage, ins: Instruction) -> bool:
+    shell = _shell_of(dockerfile, stage, ins)
+    return shell is not None and ("pipefail" in shell or not re.search(r"(?:^|/)(?:ba|z|k|a|da)?sh$", shell[0]))
+
+
+def _sets_pipefail(commands: tuple[Command, ...], before: int) -> bool:
+    return any(c.name == "set" and c.index < before and any(
+        a == "pipefail" or (a.startswith("-") and "o" in a and "pipefail" in c.args) for a in c.args)
+        for c in commands)
+
+
 @rule(
     code="DF310", name="pipe-without-pipefail", target=Target.DOCKERFILE, severity=Severity.WARNING,
     summary="RUN with a pipe but without `set -o pipefail`",
@@ -348,6 +401,12 @@ def pipe_without_pipefail(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[
             commands = run_commands(ins)
             pipes = [c for c in commands if c.cmd.operator_before in ("|", "|&") and c.cmd.depth == 0]
             if not pipes:
+                substituted = _piped_substitution(commands)
+                if substituted is not None and not _pipefail_shell(dockerfile, stage, ins) \
+                        and not _sets_pipefail(commands, substituted[0].index):
+                    yield Violation(f"`$({substituted[1]} ... | ...)` hides a failure of {substituted[1]}: the "
+                                    "substitution's status is the last command's; add `set -o pipefail &&` or a "
+                                    "SHELL with -o pipefail", at_command(dockerfile, substituted[0]))
                 continue
             shell = _shell_of(dockerfile, stage, ins)
             if shell is not None and ("pipefail" in shell or not re.search(r"(?:^|/)(?:ba|z|k|a|da)?sh$",
