@@ -11,17 +11,18 @@ from kubelint_py.building.boundaries import KustomizeFacts
 from kubelint_py.models.kubernetes import Resource
 
 PATCH_FOLDERS = frozenset({"patches", "patch"})
+PATCH_NAME_WORDS = ("patch", "override")
 
 
 def looks_partial(resource: Resource, issues: Iterable[Any], facts: KustomizeFacts) -> bool:
-    """A file that is a patch by its place: in a `patches/` folder or named `*patch*`, or sitting in a
+    """A file that is a patch by its place: in a `patches/` folder or named `*patch*`/`*override*`, or in a
     kustomization's folder without being listed by it (scaffolding such as kubebuilder's commented-out
     patches), when it also lacks required fields."""
     if not any(getattr(issue, "validator", "") == "required" for issue in issues):
         return False
     path = os.path.normpath(resource.path)
     folder, name = os.path.split(path)
-    if os.path.basename(folder) in PATCH_FOLDERS or "patch" in name.lower():
+    if os.path.basename(folder) in PATCH_FOLDERS or any(word in name.lower() for word in PATCH_NAME_WORDS):
         return True
     return folder in facts.folders and path not in facts.listed
 
