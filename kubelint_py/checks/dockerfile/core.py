@@ -585,13 +585,21 @@ def shell_form_cmd(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
         if ins.arguments.startswith("["):
             yield Violation(f"{ins.keyword} looks like JSON but is not valid JSON (use double quotes), so it runs in "
                             "shell form", at(dockerfile, ins))
-        else:
+        elif not _execs_last(ins.arguments):
             # Unsafe: without the shell, variables are not expanded and a shell-form ENTRYPOINT starts
             # taking CMD as arguments.
             edit = exec_form(ins)
             yield Violation(f"{ins.keyword} in shell form runs under /bin/sh and does not receive signals; use the "
                             "JSON form", at(dockerfile, ins),
                             fix=Fix((edit,), False, "rewrite in JSON (exec) form") if edit else None)
+
+
+def _execs_last(script: str) -> bool:
+    """`CMD exec gunicorn app:app` (or `... && exec app`): the shell replaces itself with the program,
+    which becomes PID 1 and receives signals."""
+    commands = split_commands(script)
+    return bool(commands) and commands[-1].depth == 0 and bool(commands[-1].words) \
+        and commands[-1].words[0] == "exec" and commands[-1].operator_before in (None, "&&", ";", "\n")
 
 
 @rule(
@@ -637,8 +645,7 @@ def _tls_off(command: Command) -> str | None:
         lowered = [a.lower() for a in args]
         if "http.sslverify=false" in lowered or ("http.sslverify" in lowered and "false" in lowered):
             return "git http.sslVerify false"
-    if name == "apk" and "--allow-untrusted" in args:
-        return "apk --allow-untrusted"
+    # (`apk add --allow-untrusted ./local.apk` skips a package signature, not TLS: not this rule's matter.)
     if name in ("apt-get", "apt") and any("AllowUnauthenticated" in a or "allow-unauthenticated" in a for a in args):
         return f"{name} --allow-unauthenticated"
     return None
