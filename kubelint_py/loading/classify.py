@@ -126,5 +126,5 @@ def is_compose_document(root: Any) -> bool:
                 else:
                     unknown += 1
     if known or unknown:
-        return known > unknown
+        return known > 0 and known >= unknown
     return all(isinstance(key, str) and (key in COMPOSE_TOP_LEVEL or key.startswith("x-")) for key in root)

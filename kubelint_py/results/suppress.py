@@ -326,8 +326,10 @@ def _unused(pragmas: dict[str, list[Pragma]], enabled: list[Rule], config: Confi
                 matching = matches.get(entry)
                 if matching is None:
                     matching = matches[entry] = [r for r in enabled if rule_matches(r, entry)]
-                if not matching or (pragma.origin == "hadolint" and entry.lower() == "all"):
-                    continue  # a rule that did not run (or that kubelint-py does not have) proves nothing
+                if not matching or pragma.origin == "hadolint":
+                    # A rule that did not run (or that kubelint-py does not have) proves nothing; and a
+                    # `# hadolint ignore=` comment is there for hadolint, whose rules judge differently.
+                    continue
                 what = "annotation" if pragma.origin == "annotation" else "comment"
                 label = matching[0].name if len(matching) == 1 and entry.upper() == matching[0].code else ""
                 shown = f"{entry} ({label})" if label else entry

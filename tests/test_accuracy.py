@@ -1,0 +1,120 @@
+"""Issue 22: findings people never have to argue with. Cases the fixture layout cannot express."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kubelint_py.api import Report, lint
+from kubelint_py.building.boundaries import Boundaries, find_boundaries, is_test_input, register_root_finder
+from kubelint_py.engine.config import Config
+from kubelint_py.engine.registry import Severity
+from kubelint_py.loading.classify import blank_template_documents, is_compose_document, is_template_name
+from kubelint_py.parsing.placeholders import is_placeholder
+from kubelint_py.parsing.yaml import load_yaml
+
+
+def run(tmp_path: Path, files: dict[str, str], select: tuple[str, ...]) -> Report:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return lint([str(tmp_path)], Config(select=select, fail_on=None))
+
+
+def found(report: Report) -> list[tuple[str, int, str, str]]:
+    return sorted((Path(f.location.path).name, f.location.line, f.code, f.severity.label) for f in report.active)
+
+
+def test_hadolint_pragma_is_never_unused(tmp_path: Path) -> None:
+    # hadolint's DL3008 maps to DF309 here; DF309 judges differently and stays silent, but hadolint needs it.
+    dockerfile = ("FROM debian:12-slim\n"
+                  "# hadolint ignore=DL3008\n"
+                  "RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n"
+                  "    && rm -rf /var/lib/apt/lists/*\n"
+                  "# kubelint: ignore=DF309\n"
+                  "RUN echo nothing to silence\n"
+                  "USER nobody\n")
+    report = run(tmp_path, {"Dockerfile": dockerfile}, select=("DF309", "KL007"))
+    assert found(report) == [("Dockerfile", 5, "KL007", "info")]
+
+
+def test_rendered_document_next_to_a_template_is_still_judged(tmp_path: Path) -> None:
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  retries: 3\n---\n"
+            "kind: Service\napiVersion: v1\nmetadata:\n  name: {{ name }}\nspec:\n{% for p in ports %}\n"
+            "  - port: {{ p }}\n{% endfor %}\n")
+    report = run(tmp_path, {"manifests.yaml": text}, select=("KS901", "KL001", "KL002"))
+    assert found(report) == [("manifests.yaml", 6, "KS901", "error"), ("manifests.yaml", 11, "KL002", "info")]
+
+
+def test_blank_template_documents_keeps_line_numbers() -> None:
+    text = "a: 1\n---\nb: {% if x %}\n  c: 2\n{% endif %}\n---\nd: 4\n"
+    kept, line = blank_template_documents(text)
+    assert line == 3
+    assert kept is not None and kept.count("\n") == text.count("\n")
+    assert kept.splitlines()[6] == "d: 4" and "{%" not in kept
+    assert blank_template_documents("x: {% y %}\n  z: 1\n") == (None, 1)
+    assert blank_template_documents("a: [\n") == ("a: [\n", 0)  # broken, but not by a template
+
+
+def test_template_names() -> None:
+    for name in ("Dockerfile.template", "deploy.tmpl.yaml", "compose.yaml.j2", "values.tpl.yaml", "x.yaml.jinja2"):
+        assert is_template_name(name), name
+    for name in ("template.yaml", "Dockerfile", "templates.yaml", "deployment.yaml"):
+        assert not is_template_name(name), name
+
+
+def test_compose_is_judged_by_its_keys() -> None:
+    def doc(text: str) -> object:
+        return load_yaml(text).documents[0].value
+
+    assert is_compose_document(doc("services:\n  web:\n    image: nginx\n    prots: [80]\n"))
+    assert not is_compose_document(doc("name: x\nservices:\n  web:\n    project: ./web\n    language: js\n"
+                                       "    host: appservice\n"))
+    assert not is_compose_document(doc("services:\n  web:\n    image: x\n    project: ./web\n    host: aca\n"))
+    assert is_compose_document(doc("services:\n  web:\n"))
+
+
+def test_placeholders() -> None:
+    for value in ("${REPLICAS:-1}", "<KSA_NAME>", "__INGRESS_SECRET__", "PORT", "$K8S_SA_NAME", "{{ .Values.x }}",
+                  "@@VERSION@@"):
+        assert is_placeholder(value), value
+    for value in ("TCP", "web", "8080", "Always", "my-app", "", "ALL"):
+        assert not is_placeholder(value), value
+    assert not is_placeholder(3)
+
+
+def test_boundaries(tmp_path: Path) -> None:
+    bounds = Boundaries(frozenset({"repo/sample-a", "repo/charts/x"}))
+    assert bounds.of("repo/sample-a/k8s/deploy.yaml") == "repo/sample-a"
+    assert bounds.of("repo/tool-b/testdata/hpa.yaml") == "repo/tool-b/testdata"
+    assert bounds.of("repo/README.yaml") == ""
+    assert not bounds.related("repo/sample-a/deploy.yaml", "repo/tool-b/testdata/hpa.yaml")
+    assert bounds.related("repo/sample-a/deploy.yaml", "repo/base.yaml")  # the root relates to everything
+    assert bounds.related("repo/charts/x/a.yaml", "repo/charts/x/sub/b.yaml")
+    assert is_test_input("a/testdata/x.yaml") and not is_test_input("a/testdata.yaml")
+
+
+def test_root_finders_plug_in(tmp_path: Path) -> None:
+    def finder(files: object) -> list[str]:
+        return ["plugged/root"]
+
+    register_root_finder(finder)
+    assert "plugged/root" in find_boundaries([]).roots
+
+
+def test_testdata_errors_are_warnings(tmp_path: Path) -> None:
+    old = "apiVersion: extensions/v1beta1\nkind: ReplicaSet\nmetadata:\n  name: old\nspec: {}\n"
+    report = run(tmp_path, {"tool/testdata/rs.yaml": old, "deploy/rs.yaml": old}, select=("KS407",))
+    assert sorted((Path(f.location.path).parent.name, f.severity) for f in report.active) == [
+        ("deploy", Severity.ERROR), ("testdata", Severity.WARNING)]
+
+
+def test_secret_name_placeholder_and_operator_created(tmp_path: Path) -> None:
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: client\nspec:\n  containers:\n    - name: c\n"
+           "      image: postgres:16.4\n      env:\n        - name: A\n          valueFrom:\n"
+           "            secretKeyRef: {{name: {name}, key: k}}\n")
+    cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: shop\nspec: {instances: 1}\n"
+    report = run(tmp_path, {"a.yaml": pod.format(name="shop-app"), "b.yaml": cluster}, select=("KS603",))
+    assert found(report) == []
+    report = run(tmp_path / "two", {"a.yaml": pod.format(name="other-app"), "b.yaml": cluster}, select=("KS603",))
+    assert found(report) == [("a.yaml", 12, "KS603", "info")]
