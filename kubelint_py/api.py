@@ -270,7 +270,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:
         findings.extend(f for f in project_findings if f.location.path in wanted)
-    findings = [_test_input_capped(_with_severity(f, config, runner.by_code)) for f in caps.cap_run(findings)]
+    findings = [_test_input_capped(_with_severity(f, config, runner.by_code), runner.by_code) for f in caps.cap_run(findings)]
     from kubelint_py.results.suppress import apply_suppressions
 
     findings = apply_suppressions(findings, reported, config)
@@ -316,12 +316,19 @@ def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Co
     return found
 
 
-def _test_input_capped(finding: Finding) -> Finding:
-    """Files under a `testdata` folder are a tool's test inputs, often invalid or outdated on purpose:
-    what would be an error elsewhere is reported there as a warning (see README, "Project boundaries")."""
-    if finding.severity is not Severity.ERROR or not is_test_input(finding.location.path):
+def _test_input_capped(finding: Finding, rules: dict[str, Rule]) -> Finding:
+    """Files under a `testdata` folder (or named `invalid.yaml`, `bad-*.yaml`) are a tool's test inputs,
+    often invalid, outdated or partial on purpose: what would be an error elsewhere is reported there as a
+    warning, and what other objects are missing (cross-object rules) as info (see README, "Project
+    boundaries")."""
+    if finding.severity is Severity.INFO or not is_test_input(finding.location.path):
         return finding
-    return finding._replace(severity=Severity.WARNING)
+    rule_obj = rules.get(finding.code)
+    if rule_obj is not None and "cross-object" in rule_obj.tags:
+        return finding._replace(severity=Severity.INFO)
+    if finding.severity is Severity.ERROR:
+        return finding._replace(severity=Severity.WARNING)
+    return finding
 
 
 def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:

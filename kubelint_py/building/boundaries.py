@@ -127,6 +127,9 @@ class KustomizeFacts:
     """Folders holding a kustomization."""
     listed: frozenset[str] = frozenset()
     """Files named by some kustomization (resources, components, crds, patches, generators ...)."""
+    generated: frozenset[tuple[str, str]] = frozenset()
+    """(kind, name) of ConfigMaps and Secrets that kustomizations generate (configMapGenerator,
+    secretGenerator): they exist once built, under a hashed name kustomize also writes into references."""
     selector_labelled: frozenset[str] = frozenset()
     """Resources of a kustomization whose commonLabels (or labels with includeSelectors) kustomize also
     writes into selectors: a Deployment there may leave `selector` out."""
@@ -143,6 +146,7 @@ def kustomize_facts(files: Iterable[SourceFile]) -> KustomizeFacts:
     folders: set[str] = set()
     listed: set[str] = set()
     labelled: set[str] = set()
+    generated: set[tuple[str, str]] = set()
     for source in files:
         if os.path.basename(source.path) not in KUSTOMIZATION_FILES or not source.text:
             continue
@@ -152,6 +156,11 @@ def kustomize_facts(files: Iterable[SourceFile]) -> KustomizeFacts:
             body = document.value
             if not isinstance(body, YMap):
                 continue
+            for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+                generators = body.get(key)
+                if isinstance(generators, YList):
+                    generated.update((kind, g["name"]) for g in generators
+                                     if isinstance(g, YMap) and isinstance(g.get("name"), str))
             entries = [os.path.normpath(os.path.join(folder, e)) for e in _named_paths(body)]
             listed.update(entries)
             if _labels_selectors(body):
@@ -159,7 +168,7 @@ def kustomize_facts(files: Iterable[SourceFile]) -> KustomizeFacts:
                 if isinstance(resources, YList):
                     labelled.update(os.path.normpath(os.path.join(folder, r)) for r in resources
                                     if isinstance(r, str))
-    return KustomizeFacts(frozenset(folders), frozenset(listed), frozenset(labelled))
+    return KustomizeFacts(frozenset(folders), frozenset(listed), frozenset(generated), frozenset(labelled))
 
 
 def _named_paths(body: YMap) -> Iterable[str]:

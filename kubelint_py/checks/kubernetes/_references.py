@@ -3,6 +3,7 @@ configured external objects, or because something in the files or the cluster cr
 
 from __future__ import annotations
 
+from kubelint_py.building.boundaries import kustomize_facts_of
 from kubelint_py.checks.kubernetes._operators import derived_from, secret_names_from_args
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.parsing.placeholders import has_placeholder_name
@@ -59,6 +60,8 @@ def object_exists(index: ProjectIndex, kind: str, namespace: str | None, name: s
         return True  # `${SECRET_NAME}`, `<KSA_NAME>`: only known after substitution
     if kind == "Secret" and name in _generated_secrets(index, namespace):
         return True
+    if (kind, name) in kustomize_facts_of(index).generated:
+        return True  # configMapGenerator / secretGenerator of a kustomization in the files
     return kind in OPERATOR_CREATED_KINDS and _operator_may_create(index, kind, namespace, name)
 
 

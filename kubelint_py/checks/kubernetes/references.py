@@ -57,10 +57,12 @@ _REF_TAGS = ("reliability", "cross-object", "reference")
 
 
 @rule(
-    code="KS601", name="service-account-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    code="KS601", name="service-account-not-found", target=Target.K8S_WORKLOAD, severity=Severity.INFO,
     summary="serviceAccountName names a ServiceAccount that is not defined",
     rationale="The pod is rejected at creation (\"serviceaccount not found\"): the workload exists but no "
-              "pod ever starts.",
+              "pod ever starts. Info, not a warning: ServiceAccounts bound to cloud identities (GKE Workload "
+              "Identity, EKS IRSA) are commonly created by the platform's own tooling rather than in manifests, "
+              "so a missing one is often expected; the finding lists what must exist before deploying.",
     fix="Define the ServiceAccount in the same namespace, correct the name, or declare it as external.",
     tags=_REF_TAGS, aliases=("non-existent-service-account",),
 )
@@ -212,6 +214,8 @@ def ingress_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[
         return
     namespace = ctx.index.namespace_of(resource)
     for node, name, _, _, _ in IngressView(resource).backends():
+        if f"alb.ingress.kubernetes.io/actions.{name}" in resource.annotations:
+            continue  # AWS Load Balancer Controller: the "service" is an action defined in this annotation
         if not object_exists(ctx.index, "Service", namespace, name):
             field = "name" if "name" in node and "serviceName" not in node else "serviceName"
             yield Violation(f"Ingress '{resource.name}' routes to Service '{name}', which is not defined in "
@@ -219,10 +223,11 @@ def ingress_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[
 
 
 @rule(
-    code="KS610", name="ingress-tls-secret-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS610", name="ingress-tls-secret-not-found", target=Target.K8S_OBJECT, severity=Severity.INFO,
     summary="Ingress TLS secretName names a Secret that is not defined",
     rationale="Without its TLS Secret the ingress controller serves its default (usually self-signed) "
-              "certificate, and clients fail the TLS handshake.",
+              "certificate, and clients fail the TLS handshake. Info, as KS603: TLS keys are rightly kept out "
+              "of repositories, so a Secret the files do not define is usually created elsewhere.",
     fix="Define the Secret, create it with cert-manager (annotate the Ingress with an issuer or add a "
         "Certificate), or declare it as external.",
     tags=_REF_TAGS,

@@ -156,7 +156,7 @@ def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> I
             target = port.get("targetPort", port.get("port"))
             key = "targetPort" if "targetPort" in port else "port"
             if isinstance(target, str) and not target.isdigit():
-                if target in names:
+                if target in names or is_placeholder(target):
                     continue
                 detail = f"named port '{target}'"
             elif isinstance(target, int) and not isinstance(target, bool):
