@@ -358,8 +358,7 @@ class _Runner:
     def _targets(self, source: SourceFile) -> Iterator[tuple[Target, Any]]:
         for resource in source.resources:
             yield Target.K8S_OBJECT, resource
-            workload = resource.workload
-            if workload is not None:
+            for workload in resource.all_workloads:
                 yield Target.K8S_WORKLOAD, workload
                 for container in workload.containers:
                     yield Target.K8S_CONTAINER, container

@@ -39,7 +39,9 @@ def is_secret_name(name: str) -> bool:
 # merely looks like a placeholder (`example`, `changeme`, `dummy`) is still a committed credential: the
 # official images' own compose examples run with POSTGRES_PASSWORD=example.
 _REFERENCE = re.compile(r"^\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*|\$\(|`|<[^>]*>$|\{\{)")
-_PLACEHOLDERS = frozenset({"", "none", "null", "nil", "~", "-", "<redacted>", "***", "******"})
+_PLACEHOLDERS = frozenset({"", "none", "null", "nil", "~", "-", "<redacted>", "***", "******",
+                           # switches under a secret-sounding name (REDIS_PASSWORD_AUTH=yes), not secrets
+                           "true", "false", "yes", "no", "on", "off", "enabled", "disabled", "0", "1"})
 # Fill-in-the-blank markers: INSERT_ETCD_TOKEN, YOUR_API_KEY, <your-key>, REPLACE_WITH_...
 _FILL_IN = re.compile(r"^(?:INSERT|REPLACE|YOUR|ENTER|PUT|ADD)[_\-]|^\.\.\.$", re.IGNORECASE)
 # A value spelled like a constant's name (GOOGLE_API_KEY_VAL) stands for a value to be filled in.

@@ -219,8 +219,9 @@ def annotation_pragmas(source: SourceFile) -> list[Pragma]:
         span = resource.doc_span
         block = (span.line, span.end_line)
         _annotation_pragma(source.path, resource.body.get_map("metadata"), span.line, span.end_line, block, found)
-        workload = resource.workload
-        if workload is not None and workload.template is not None:
+        for workload in resource.all_workloads:
+            if workload.template is None:
+                continue
             template = workload.template
             _annotation_pragma(source.path, template.get_map("metadata"), template.span.line,
                                template.span.end_line, block, found)
