@@ -120,3 +120,12 @@ def test_secret_name_placeholder_and_operator_created(tmp_path: Path) -> None:
     assert found(report) == []
     report = run(tmp_path / "two", {"a.yaml": pod.format(name="other-app"), "b.yaml": cluster}, select=("KS603",))
     assert found(report) == [("a.yaml", 12, "KS603", "info")]
+
+
+def test_duplicate_port_advice_keeps_a_used_name(tmp_path: Path) -> None:
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n"
+           "      image: c:1.0\n      ports:\n        - {containerPort: 8080}\n"
+           "        - {name: http, containerPort: 8080}\n      readinessProbe:\n        httpGet: {port: http}\n")
+    report = run(tmp_path, {"pod.yaml": pod}, select=("KS405",))
+    [finding] = report.active
+    assert "remove" not in finding.message and "'http'" in finding.message

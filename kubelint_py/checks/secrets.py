@@ -14,7 +14,9 @@ from typing import NamedTuple
 # Words that mark a variable as holding a secret, matched as whole segments of the name.
 SECRET_NAME_WORDS = ("PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "API_KEY",
                      "PRIVATE_KEY", "PRIVATEKEY", "ACCESS_KEY", "ACCESSKEY", "SECRET_KEY", "CREDENTIALS",
-                     "CREDENTIAL", "AUTH_KEY", "CLIENT_SECRET", "SIGNING_KEY", "ENCRYPTION_KEY", "SESSION_KEY")
+                     "CREDENTIAL", "AUTH_KEY", "CLIENT_SECRET", "SIGNING_KEY", "ENCRYPTION_KEY", "SESSION_KEY",
+                     # cloud storage account keys and key material pasted inline (AZURE_STORAGE_KEY, SSH_KEY_CONTENT)
+                     "STORAGE_KEY", "ACCOUNT_KEY", "KEY_CONTENT", "KEY_CONTENTS", "MASTER_KEY")
 _NAME = re.compile(
     r"(?:^|[_\-.])(?:" + "|".join(re.escape(w) for w in sorted(SECRET_NAME_WORDS, key=len, reverse=True))
     + r")(?:$|[_\-.])", re.IGNORECASE)

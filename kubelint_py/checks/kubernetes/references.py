@@ -21,7 +21,15 @@ from kubelint_py.checks.kubernetes._references import (
 )
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
-from kubelint_py.models.kubernetes import IngressView, Ref, Resource, Workload, data_keys, pod_spec_references
+from kubelint_py.models.kubernetes import (
+    IngressView,
+    Ref,
+    Resource,
+    ServiceView,
+    Workload,
+    data_keys,
+    pod_spec_references,
+)
 
 _LAST_REFS: list[Any] = [None, []]
 """The last workload's references (all kinds): six rules here read them one after the other."""
@@ -184,9 +192,10 @@ def role_binding_role_not_found(resource: Resource, ctx: RuleContext) -> Iterato
 
 @rule(
     code="KS608", name="statefulset-service-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
-    summary="StatefulSet serviceName names a Service that is not defined",
-    rationale="The governing Service gives StatefulSet pods their stable DNS names; without it "
-              "`pod-0.service` does not resolve and peers cannot find each other.",
+    summary="StatefulSet serviceName names a Service that is not defined, not headless, or not selecting its pods",
+    rationale="The governing Service gives StatefulSet pods their stable DNS names; without it, or when it is "
+              "not headless (`clusterIP: None`) or does not select the pods, `pod-0.service` does not resolve "
+              "and peers cannot find each other.",
     fix="Define a headless Service (`clusterIP: None`) with that name selecting the pods, or fix the name.",
     tags=_REF_TAGS,
 )
@@ -200,6 +209,27 @@ def statefulset_service_not_found(resource: Resource, ctx: RuleContext) -> Itera
     if not object_exists(ctx.index, "Service", namespace, name):
         yield Violation(f"StatefulSet '{resource.name}' has serviceName '{name}', but no such Service is defined "
                         f"in namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(resource.spec, "serviceName"))
+        return
+    services = ctx.index.get("Service", namespace, name)
+    if not services:
+        return  # external or created by something in the files: nothing to compare
+    workload = resource.workload
+    pod_labels = workload.pod_labels if workload is not None else {}
+    problems = []
+    for service in services:
+        view = ServiceView(service)
+        selector = view.selector
+        headless = service.spec.get("clusterIP") == "None"
+        selects = selector is not None and not selector.is_empty and selector.matches(pod_labels)
+        if headless and selects:
+            return  # one good governing Service is enough
+        problems.append((service, headless, selects))
+    service, headless, selects = problems[0]
+    what = " and ".join(w for w, bad in (("is not headless (clusterIP: None)", not headless),
+                                         ("does not select its pods", not selects)) if bad)
+    yield Violation(f"StatefulSet '{resource.name}' is governed by Service '{name}', which {what}: its pods get no "
+                    "stable DNS names; make the Service headless and select the pod template's labels",
+                    resource.at(resource.spec, "serviceName"), (Related(service.location, f"Service '{name}'"),))
 
 
 @rule(
