@@ -300,14 +300,33 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
         if not isinstance(value, int) or isinstance(value, bool) or selector is None or selector.is_empty:
             continue
         workloads = selected(index, index.namespace_of(pdb), selector)
-        if not workloads or any(w.kind not in _COUNTED_KINDS or _autoscaled(index, w) for w in workloads):
+        if not workloads or any(w.kind not in _COUNTED_KINDS for w in workloads):
             continue
-        total = sum(w.replicas if w.replicas is not None else 1 for w in workloads)
+        # An autoscaled workload may be scaled down to its autoscaler's minReplicas (default 1): the budget
+        # must allow an eviction there too.
+        counts = [_replicas_at_least(index, w) for w in workloads]
+        if any(count is None for count in counts):
+            continue
+        total = sum(count for count in counts if count is not None)
+        autoscaled = any(_autoscaled(index, w) for w in workloads)
         if value >= total:
+            where = " at the autoscaler's minReplicas" if autoscaled else ""
             yield Violation(f"PodDisruptionBudget '{pdb.name}' requires minAvailable {value} but the selected "
-                            f"pods have {total} replica(s) in total: no pod can ever be evicted; lower "
+                            f"pods have {total} replica(s) in total{where}: no pod can then be evicted; lower "
                             "minAvailable or add replicas", pdb.at(spec, "minAvailable"),
                             tuple(Related(w.resource.location, "selected workload") for w in workloads[:3]))
+
+
+def _replicas_at_least(index: ProjectIndex, workload: Workload) -> int | None:
+    """The fewest replicas the workload runs: its autoscaler's minReplicas (1 when unset) if one scales it,
+    else its own replicas (1 when unset); None when unknown (a templated value)."""
+    if _autoscaled(index, workload):
+        hpa = _hpa_targets(index)[(workload.kind, index.namespace_of(workload.resource), workload.resource.name)]
+        value = hpa.spec.get("minReplicas", 1)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if workload.replicas is None and "replicas" in workload.resource.spec:
+        return None  # `replicas: ${REPLICAS}`: known only after substitution
+    return workload.replicas if workload.replicas is not None else 1
 
 
 def _hpa_targets(index: ProjectIndex) -> dict[tuple[str, str | None, str], Resource]:
