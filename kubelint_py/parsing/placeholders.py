@@ -15,7 +15,8 @@ _ANGLE = re.compile(r"<[A-Za-z][\w .:/@-]{0,80}>")
 _DUNDER = re.compile(r"__[A-Za-z][A-Za-z0-9_]{0,80}__")
 _BARE_VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]{0,80}")
 _CAPS_WORD = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
-_EXPANSIONS = ("${", "{{", "%%", "@@")
+_EXPANSIONS = ("${", "{{", "%%", "@@", "$(", "$$")
+_SHOUTED_TOKEN = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 _NOT_PLACEHOLDERS = frozenset({
     # Upper-case words that are real values of Kubernetes fields: judged as usual.
     "TCP", "UDP", "SCTP", "HTTP", "HTTPS", "GRPC", "IPV4", "IPV6", "ALL", "NONE", "OK",
@@ -37,5 +38,11 @@ def is_placeholder(value: Any) -> bool:
 
 
 def has_placeholder_name(name: Any) -> bool:
-    """A referenced object's name that is (or holds) a placeholder: the reference cannot be judged."""
-    return isinstance(name, str) and (is_placeholder(name) or any(m in name for m in ("${", "{{", "$(")))
+    """An object name that is (or holds) a placeholder: `ROLLOUT_NAME-active`, `REPLACEME-canary`,
+    `$(NAMESPACE)`, `*` (a patch for every object). Kubernetes names are lower case, so a shouted word of
+    three or more capitals inside one is a token someone replaces before use."""
+    if not isinstance(name, str):
+        return False
+    if is_placeholder(name) or name == "*":
+        return True
+    return any(len(token) >= 3 and sum(c.isupper() for c in token) >= 3 for token in _SHOUTED_TOKEN.findall(name))

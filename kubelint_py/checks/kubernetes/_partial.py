@@ -29,3 +29,13 @@ def looks_partial(resource: Resource, issues: Iterable[Any], facts: KustomizeFac
 
 def selector_from_kustomize(resource: Resource, facts: KustomizeFacts) -> bool:
     return os.path.normpath(resource.path) in facts.selector_labelled
+
+
+def is_patch_file(resource: Resource, patch_files: frozenset[str]) -> bool:
+    """Named as a patch by a kustomization, or a patch by its place (`patches/`, `*patch*`, `*override*`):
+    a partial object whose missing fields and wildcard names (`name: "*"`) are not mistakes."""
+    path = os.path.normpath(resource.path)
+    if path in patch_files:
+        return True
+    folder, name = os.path.split(path)
+    return os.path.basename(folder) in PATCH_FOLDERS or any(word in name.lower() for word in PATCH_NAME_WORDS)

@@ -9,10 +9,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from kubelint_py.checks.kubernetes._partial import is_patch_file
 from kubelint_py.engine.registry import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Resource, Workload
 from kubelint_py.models.located import YList, YMap
-from kubelint_py.parsing.placeholders import is_placeholder
+from kubelint_py.parsing.placeholders import has_placeholder_name, is_placeholder
 
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -73,7 +74,8 @@ def invalid_object_name(resource: Resource, ctx: RuleContext) -> Iterator[Violat
     if not _builtin(resource):
         return
     name = resource.metadata.get("name")
-    if not isinstance(name, str) or not name or is_placeholder(name):
+    if not isinstance(name, str) or not name or has_placeholder_name(name) \
+            or is_patch_file(resource, ctx.index.patch_files):
         return
     problem = name_problem(resource.kind, name)
     if problem:
@@ -129,8 +131,8 @@ def invalid_label(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
             seen += 1
             if seen > MAX_LABELS:
                 return
-            if not isinstance(key, str) or is_placeholder(key) or is_placeholder(value) or key in ("matchLabels",
-                                                                                                   "matchExpressions"):
+            if not isinstance(key, str) or has_placeholder_name(key) or has_placeholder_name(value) \
+                    or key in ("matchLabels", "matchExpressions"):
                 continue
             problem = label_problem(key, value)
             if problem:
@@ -212,7 +214,7 @@ def job_restart_policy(workload: Workload, ctx: RuleContext) -> Iterator[Violati
     if resource.kind not in ("Job", "CronJob") or resource.group != "batch" or workload.embedded:
         return
     policy = workload.pod_spec.get("restartPolicy")
-    if policy in ("Never", "OnFailure") or is_placeholder(policy):
+    if policy in ("Never", "OnFailure") or is_placeholder(policy) or is_patch_file(resource, ctx.index.patch_files):
         return
     if policy is None:
         where = resource.at(workload.template, "spec", on_key=True) if workload.template is not None \
