@@ -129,3 +129,26 @@ def test_duplicate_port_advice_keeps_a_used_name(tmp_path: Path) -> None:
     report = run(tmp_path, {"pod.yaml": pod}, select=("KS405",))
     [finding] = report.active
     assert "remove" not in finding.message and "'http'" in finding.message
+
+
+def test_shellcheck_positions_map_back_through_continuations_and_heredocs() -> None:
+    from kubelint_py.checks.dockerfile._shellcheck import script_map
+    from kubelint_py.parsing.dockerfile import parse_dockerfile
+
+    text = ("FROM alpine:3.20\n"
+            "RUN apk add --no-cache curl && \\\n"
+            "    # a comment inside the continuation\n"
+            "    cd /tmp; echo $HOME\n"
+            "RUN <<EOF\n"
+            "set -eu\n"
+            "echo $USER\n"
+            "EOF\n")
+    parsed = parse_dockerfile("Dockerfile", text)
+    first, second = [ins for ins in parsed.instructions if ins.keyword == "RUN"]
+    mapped = script_map(first)
+    assert mapped is not None and mapped.text.startswith("apk add")
+    column = mapped.text.index("cd /tmp") + 1
+    assert mapped.locate(1, column) == (4, 5)
+    assert mapped.locate(1, 1) == (2, 5)
+    heredoc = script_map(second)
+    assert heredoc is not None and heredoc.locate(2, 6) == (7, 6)
