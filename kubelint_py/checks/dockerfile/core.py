@@ -268,22 +268,55 @@ def _unpinned(command: Command) -> tuple[str, list[str]] | None:
     if pip is not None and subcommand(pip) == "install":
         if long_flag(pip, "-c", "--constraint", "-r", "--requirement") or any(a.startswith("-c") for a in pip):
             return None
-        values = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target",
-                            "--prefix", "--root", "--trusted-host", "--platform", "--python-version",
-                            "--only-binary", "--no-binary", "--src", "-e", "--editable"})
-        packages = _positional(pip, values)[1:]
-        return "pip", [p for p in packages if not re.search(r"[=<>~!@]", p) and not p.startswith((".", "/"))
-                       and not p.endswith((".whl", ".tar.gz", ".zip")) and p not in ("pip", "setuptools", "wheel")]
+        packages = _positional(pip, _PIP_VALUE_OPTIONS)[1:]
+        editable = [a for i, a in enumerate(pip) if i and pip[i - 1] in ("-e", "--editable")]
+        return "pip", [p for p in [*packages, *editable] if _pip_unpinned(p)]
     if name == "npm" and subcommand(args) in ("install", "i", "add"):
-        packages = _positional(args, frozenset({"--prefix"}))[1:]
-        return "npm", [p for p in packages if "@" not in p.lstrip("@") and not p.startswith((".", "/"))
-                       and "://" not in p and not p.endswith(".tgz")]
+        packages = _positional(args, _NPM_VALUE_OPTIONS)[1:]
+        return "npm", [p for p in packages if _npm_unpinned(p)]
     if name == "gem" and subcommand(args) == "install":
         if long_flag(args, "-v", "--version"):
             return None
         packages = _positional(args, frozenset({"-n", "--bindir", "-i", "--install-dir", "--source"}))[1:]
         return "gem", [p for p in packages if ":" not in p]
     return None
+
+
+_PIP_VALUE_OPTIONS = frozenset({
+    "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
+    "--trusted-host", "--platform", "--python-version", "--only-binary", "--no-binary", "--src", "-e",
+    "--editable", "--upgrade-strategy", "--progress-bar", "-C", "--config-settings", "--global-option",
+    "--log", "--cache-dir", "--proxy", "--retries", "--timeout", "--implementation", "--abi",
+    "--exists-action", "--root-user-action", "--report", "--python", "--cert", "--client-cert"})
+_NPM_VALUE_OPTIONS = frozenset({"--prefix", "--registry", "--cache", "--loglevel", "--omit", "--include",
+                                "--userconfig", "--install-strategy", "--workspace", "-w", "--tag"})
+_VCS = ("git+", "hg+", "svn+", "bzr+")
+
+
+def _vcs_pinned(url: str, marker: str) -> bool:
+    """A VCS URL names a ref after the path (`git+https://host/x/y.git@v1.2`, npm's `...#v1.2`)."""
+    rest = url.split("://", 1)[-1]
+    path = rest.split("/", 1)[1] if "/" in rest else ""
+    return marker in path
+
+
+def _pip_unpinned(spec: str) -> bool:
+    if spec.startswith(_VCS):
+        return not _vcs_pinned(spec, "@")  # a VCS install without a ref follows the branch
+    if spec.startswith((".", "/", "~")) or "://" in spec or spec.endswith((".whl", ".tar.gz", ".zip")) \
+            or ("/" in spec and not re.search(r"[=<>~!]", spec)):
+        return False  # a local path or an archive: not a package from the index
+    return not re.search(r"[=<>~!@]", spec) and spec not in ("pip", "setuptools", "wheel")
+
+
+def _npm_unpinned(spec: str) -> bool:
+    if spec.startswith(_VCS) or spec.startswith(("git://", "github:", "gitlab:", "bitbucket:")):
+        return not _vcs_pinned(spec, "#") and "#" not in spec
+    if spec.startswith((".", "/", "~", "file:")) or "://" in spec or spec.endswith((".tgz", ".tar.gz")):
+        return False
+    if "/" in spec and not spec.startswith("@"):
+        return "#" not in spec  # GitHub shorthand user/repo: pinned with #ref
+    return "@" not in spec.lstrip("@")
 
 
 def _positional(args: tuple[str, ...], with_values: frozenset[str]) -> list[str]:
