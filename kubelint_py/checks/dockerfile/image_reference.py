@@ -51,9 +51,9 @@ def reference_problem(reference: str) -> str | None:
 def invalid_image_reference(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     stage_names = {s.name.lower() for s in dockerfile.stages if s.name}
     for stage in dockerfile.stages:
-        reference = stage.base_image_resolved if stage.base_image_resolved is not None else stage.base_image
+        reference = stage.base_image
         if not reference or "$" in reference or reference == "scratch" or reference.lower() in stage_names:
-            continue
+            continue  # a build arg (an empty default means it is always passed) is only known at build time
         problem = reference_problem(reference)
         if problem:
             yield Violation(f"FROM image '{reference}' {problem}", at(dockerfile, stage.from_instruction))
