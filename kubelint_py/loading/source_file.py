@@ -399,7 +399,8 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
     if "apiVersion" not in body or "kind" not in body:
         return
     api_version = str(body.get("apiVersion"))
-    if api_version.startswith(NON_CLUSTER_GROUPS) or api_version in NON_CLUSTER_API_VERSIONS:
+    if api_version.startswith(NON_CLUSTER_GROUPS) or api_version in NON_CLUSTER_API_VERSIONS \
+            or _is_local_config(body):
         return
     items = body.get_list("items")
     kind = body.get("kind")
@@ -412,6 +413,20 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
             _add_resources(source, item, doc_index, item.span)
         return
     source.resources.append(Resource(source.path, doc_index, body, doc_span))
+
+
+LOCAL_CONFIG_ANNOTATIONS = ("config.kubernetes.io/function", "config.k8s.io/function")
+
+
+def _is_local_config(body: YMap) -> bool:
+    """A KRM function's configuration, or an object marked `config.kubernetes.io/local-config: "true"`:
+    kustomize and kpt read it and never send it to a cluster."""
+    metadata = body.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, YMap) else None
+    if not isinstance(annotations, YMap):
+        return False
+    return any(key in annotations for key in LOCAL_CONFIG_ANNOTATIONS) \
+        or str(annotations.get("config.kubernetes.io/local-config", "")).lower() == "true"
 
 
 def _report_yaml_problems(source: SourceFile, stream: YamlStream) -> None:
