@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kubelint_py.building.boundaries import find_boundaries, is_test_input, kustomize_facts
+from kubelint_py.building.boundaries import find_boundaries, is_test_input, is_test_scenario, kustomize_facts
 from kubelint_py.building.kustomize import KUSTOMIZATION_NAMES, patch_files
 from kubelint_py.core.source import Location
 from kubelint_py.discovery.walk import Candidate, discover
@@ -319,14 +319,15 @@ def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Co
 def _test_input_capped(finding: Finding, rules: dict[str, Rule]) -> Finding:
     """Files under a `testdata` folder (or named `invalid.yaml`, `bad-*.yaml`) are a tool's test inputs,
     often invalid, outdated or partial on purpose: what would be an error elsewhere is reported there as a
-    warning, and what other objects are missing (cross-object rules) as info (see README, "Project
+    warning. In test folders (test/, tests/, e2e/, testdata/) each file is a scenario of its own, so what
+    other objects define or lack (cross-object rules) is reported as info (see README, "Project
     boundaries")."""
-    if finding.severity is Severity.INFO or not is_test_input(finding.location.path):
+    if finding.severity is Severity.INFO:
         return finding
     rule_obj = rules.get(finding.code)
-    if rule_obj is not None and "cross-object" in rule_obj.tags:
+    if rule_obj is not None and "cross-object" in rule_obj.tags and is_test_scenario(finding.location.path):
         return finding._replace(severity=Severity.INFO)
-    if finding.severity is Severity.ERROR:
+    if finding.severity is Severity.ERROR and is_test_input(finding.location.path):
         return finding._replace(severity=Severity.WARNING)
     return finding
 

@@ -152,3 +152,12 @@ def test_shellcheck_positions_map_back_through_continuations_and_heredocs() -> N
     assert mapped.locate(1, 1) == (2, 5)
     heredoc = script_map(second)
     assert heredoc is not None and heredoc.locate(2, 6) == (7, 6)
+
+
+def test_cross_object_findings_in_test_scenarios_are_info(tmp_path: Path) -> None:
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  rules:\n"
+               "    - http:\n        paths:\n          - path: /\n            pathType: Prefix\n"
+               "            backend:\n              service: {name: missing, port: {number: 80}}\n")
+    report = run(tmp_path, {"e2e/ingress.yaml": ingress, "deploy/ingress.yaml": ingress}, select=("KS609",))
+    assert sorted((Path(f.location.path).parent.name, f.severity.label) for f in report.active) == [
+        ("deploy", "warning"), ("e2e", "info")]

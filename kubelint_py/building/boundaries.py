@@ -47,6 +47,15 @@ def register_root_finder(finder: RootFinder) -> None:
 
 
 DELIBERATELY_BAD_WORDS = frozenset({"invalid", "bad", "broken", "malformed", "wrong"})
+SCENARIO_FOLDERS = frozenset({"test", "tests", "e2e", "testdata", "__tests__"})
+"""Folders of test scenarios: each file is applied on its own (or not at all), so what other files define
+or lack says little about it."""
+
+
+def is_test_scenario(path: str) -> bool:
+    """Under a test folder (test/, tests/, e2e/, testdata/): cross-object findings there are info."""
+    parts = os.path.normpath(path).replace("\\", "/").split("/")
+    return is_test_input(path) or any(part in SCENARIO_FOLDERS for part in parts[:-1])
 _NAME_TOKENS = re.compile(r"[-_.]")
 
 

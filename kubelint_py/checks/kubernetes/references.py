@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kubelint_py.building.boundaries import boundaries_of
+from kubelint_py.checks.kubernetes._partial import is_patch_file
 from kubelint_py.checks.kubernetes._references import (
     CERT_MANAGER_ANNOTATIONS,
     object_exists,
@@ -49,6 +50,8 @@ _EXTERNAL_HINT = "define it, or list it under external-objects in .kubelint.yaml
 
 def _missing(workload: Workload, ctx: RuleContext, kind: str,
              provided: frozenset[str] = frozenset()) -> Iterator[Violation]:
+    if is_patch_file(workload.resource, ctx.index.patch_files):
+        return  # a patch's references are the base's: checked where the base is
     namespace = ctx.index.namespace_of(workload.resource)
     reported: set[tuple[str, str]] = set()
     for ref in _references(workload, kind):
@@ -79,10 +82,13 @@ def service_account_not_found(workload: Workload, ctx: RuleContext) -> Iterator[
 
 
 @rule(
-    code="KS602", name="configmap-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    code="KS602", name="configmap-not-found", target=Target.K8S_WORKLOAD, severity=Severity.INFO,
     summary="Pod refers to a ConfigMap that is not defined",
     rationale="A pod whose env, envFrom or volume names a missing ConfigMap stays in "
-              "CreateContainerConfigError or ContainerCreating until the ConfigMap appears.",
+              "CreateContainerConfigError or ContainerCreating until the ConfigMap appears. Info, not a "
+              "warning: ConfigMaps are often generated from files (Helm, `kubectl create configmap "
+              "--from-file`, generators this run cannot see), so a missing one is often expected; kustomize "
+              "configMapGenerator names in the files count as defined.",
     fix="Define the ConfigMap in the pod's namespace, fix the name, mark the reference `optional: true`, "
         "or declare it as external.",
     tags=_REF_TAGS,
@@ -244,8 +250,9 @@ def ingress_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[
         return
     namespace = ctx.index.namespace_of(resource)
     for node, name, _, _, _ in IngressView(resource).backends():
-        if f"alb.ingress.kubernetes.io/actions.{name}" in resource.annotations:
-            continue  # AWS Load Balancer Controller: the "service" is an action defined in this annotation
+        port_name = node.get("port", {}).get("name") if isinstance(node.get("port"), dict) else None
+        if f"alb.ingress.kubernetes.io/actions.{name}" in resource.annotations or port_name == "use-annotation":
+            continue  # AWS Load Balancer Controller: the "service" is an action (annotation, or one Argo writes)
         if not object_exists(ctx.index, "Service", namespace, name):
             field = "name" if "name" in node and "serviceName" not in node else "serviceName"
             yield Violation(f"Ingress '{resource.name}' routes to Service '{name}', which is not defined in "
