@@ -30,6 +30,7 @@ from kubelint_py.engine.registry import (
     Finding,
     Rule,
     RuleContext,
+    Severity,
     Target,
     Violation,
     loaded_rules,

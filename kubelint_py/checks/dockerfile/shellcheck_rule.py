@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from kubelint_py.checks.dockerfile._common import ancestry
 from kubelint_py.checks.dockerfile._shellcheck import ScriptMap, run_shellcheck, script_map
+from kubelint_py.core.source import Location
 from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
-from kubelint_py.parsing.source import Location
 
 _SHELLS = {"sh": "sh", "ash": "busybox", "dash": "dash", "bash": "bash", "ksh": "ksh", "mksh": "ksh",
            "busybox": "busybox"}
