@@ -318,11 +318,10 @@ def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Co
 
 
 def _test_input_capped(finding: Finding, rules: dict[str, Rule]) -> Finding:
-    """Files under a `testdata` folder (or named `invalid.yaml`, `bad-*.yaml`) are a tool's test inputs,
-    often invalid, outdated or partial on purpose: what would be an error elsewhere is reported there as a
-    warning. In test folders (test/, tests/, e2e/, testdata/) each file is a scenario of its own, so what
-    other objects define or lack (cross-object rules) is reported as info (see README, "Project
-    boundaries")."""
+    """Files under a `testdata` folder are a tool's test inputs, often invalid, outdated or partial on
+    purpose: what would be an error elsewhere is reported there as a warning. In test folders (test/,
+    tests/, e2e/, testdata/) each file is a scenario of its own, so what other objects define or lack
+    (cross-object rules) is reported as info (see README, "Project boundaries")."""
     if finding.severity is Severity.INFO:
         return finding
     rule_obj = rules.get(finding.code)

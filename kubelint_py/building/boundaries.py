@@ -8,8 +8,7 @@ How a file's boundary is chosen (the nearest enclosing folder, up to the linted 
 - a chart root: a folder holding Chart.yaml;
 - a Compose project: a folder holding a compose file (compose.yaml, docker-compose.yml, ...);
 - a test-input folder: a folder named `testdata` (Go's convention: inputs for a tool's own tests; error
-  findings in it, and in files named as deliberately wrong such as `invalid.yaml` or `bad-pod.yaml`, are
-  reported as warnings: see `is_test_input`);
+  findings in it are reported as warnings: see `is_test_input`);
 - a root registered by another stage through `register_root_finder` (e.g. kustomize builds).
 A file with no such folder above it belongs to the linted root. Two objects are related when one's
 boundary contains the other's (a base and its overlay, a root-level manifest and everything): rules that
@@ -20,7 +19,6 @@ only relate objects in related boundaries.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -46,7 +44,6 @@ def register_root_finder(finder: RootFinder) -> None:
         _ROOT_FINDERS.append(finder)
 
 
-DELIBERATELY_BAD_WORDS = frozenset({"invalid", "bad", "broken", "malformed", "wrong"})
 SCENARIO_FOLDERS = frozenset({"test", "tests", "e2e", "testdata", "__tests__"})
 """Folders of test scenarios: each file is applied on its own (or not at all), so what other files define
 or lack says little about it."""
@@ -56,17 +53,12 @@ def is_test_scenario(path: str) -> bool:
     """Under a test folder (test/, tests/, e2e/, testdata/): cross-object findings there are info."""
     parts = os.path.normpath(path).replace("\\", "/").split("/")
     return is_test_input(path) or any(part in SCENARIO_FOLDERS for part in parts[:-1])
-_NAME_TOKENS = re.compile(r"[-_.]")
-
 
 def is_test_input(path: str) -> bool:
-    """A tool's test input, often invalid or outdated on purpose: a file under a `testdata` folder, or a
-    file whose name says it is wrong (`invalid.yaml`, `bad-deployment.yaml`, `service.broken.yml`)."""
+    """A file under a `testdata` folder: a tool's test input, often invalid or outdated on purpose. (Names
+    such as `invalid.yaml` are not taken as a sign: people name genuinely broken files that way too.)"""
     parts = os.path.normpath(path).replace("\\", "/").split("/")
-    if any(part in TEST_INPUT_FOLDERS for part in parts[:-1]):
-        return True
-    stem = parts[-1].rsplit(".", 1)[0].lower()
-    return any(token in DELIBERATELY_BAD_WORDS for token in _NAME_TOKENS.split(stem))
+    return any(part in TEST_INPUT_FOLDERS for part in parts[:-1])
 
 
 @dataclass

@@ -304,11 +304,11 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
             continue
         # An autoscaled workload may be scaled down to its autoscaler's minReplicas (default 1): the budget
         # must allow an eviction there too.
-        counts = [_replicas_at_least(index, w) for w in workloads]
-        if any(count is None for count in counts):
+        counted = [_replicas_at_least(index, w) for w in workloads]
+        if any(count is None for count, _ in counted):
             continue
-        total = sum(count for count in counts if count is not None)
-        autoscaled = any(_autoscaled(index, w) for w in workloads)
+        total = sum(count for count, _ in counted if count is not None)
+        autoscaled = any(scaled for _, scaled in counted)
         if value >= total:
             where = " at the autoscaler's minReplicas" if autoscaled else ""
             yield Violation(f"PodDisruptionBudget '{pdb.name}' requires minAvailable {value} but the selected "
@@ -317,16 +317,17 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
                             tuple(Related(w.resource.location, "selected workload") for w in workloads[:3]))
 
 
-def _replicas_at_least(index: ProjectIndex, workload: Workload) -> int | None:
-    """The fewest replicas the workload runs: its autoscaler's minReplicas (1 when unset) if one scales it,
-    else its own replicas (1 when unset); None when unknown (a templated value)."""
+def _replicas_at_least(index: ProjectIndex, workload: Workload) -> tuple[int | None, bool]:
+    """The fewest replicas the workload runs, and whether an autoscaler scales it: its autoscaler's
+    minReplicas (1 when unset) if one does, else its own replicas (1 when unset); None when unknown (a
+    templated value)."""
     if _autoscaled(index, workload):
         hpa = _hpa_targets(index)[(workload.kind, index.namespace_of(workload.resource), workload.resource.name)]
         value = hpa.spec.get("minReplicas", 1)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return (value if isinstance(value, int) and not isinstance(value, bool) else None), True
     if workload.replicas is None and "replicas" in workload.resource.spec:
-        return None  # `replicas: ${REPLICAS}`: known only after substitution
-    return workload.replicas if workload.replicas is not None else 1
+        return None, False  # `replicas: ${REPLICAS}`: known only after substitution
+    return (workload.replicas if workload.replicas is not None else 1), False
 
 
 def _hpa_targets(index: ProjectIndex) -> dict[tuple[str, str | None, str], Resource]:
