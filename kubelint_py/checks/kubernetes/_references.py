@@ -50,6 +50,8 @@ def object_exists(index: ProjectIndex, kind: str, namespace: str | None, name: s
         return True
     if kind == "Service" and namespace == "default" and name == "kubernetes":
         return True
+    if kind == "Service" and namespace == "kube-system":
+        return True  # kube-system holds the cluster's add-ons (DNS, metrics-server, dashboard): rarely in manifests
     if kind == "ClusterRole" and (name in BUILTIN_CLUSTER_ROLES or name.startswith("system:")):
         return True
     if kind == "Role" and namespace == "kube-system" and (name in BUILTIN_ROLES or name.startswith("system:")):
