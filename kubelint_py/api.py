@@ -271,7 +271,8 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:
         findings.extend(f for f in project_findings if f.location.path in wanted)
-    findings = [_test_input_capped(_with_severity(f, config, runner.by_code), runner.by_code) for f in caps.cap_run(findings)]
+    findings = [_test_input_capped(_with_severity(f, config, runner.by_code), runner.by_code)
+                for f in caps.cap_run(findings)]
     from kubelint_py.results.suppress import apply_suppressions
 
     findings = apply_suppressions(findings, reported, config)

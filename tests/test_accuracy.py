@@ -8,7 +8,7 @@ from kubelint_py.api import Report, lint
 from kubelint_py.building.boundaries import Boundaries, find_boundaries, is_test_input, register_root_finder
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Severity
-from kubelint_py.loading.classify import blank_template_documents, is_compose_document, is_template_name
+from kubelint_py.loading.classify import is_compose_document, is_template_name
 from kubelint_py.parsing.placeholders import is_placeholder
 from kubelint_py.parsing.yaml import load_yaml
 
@@ -44,16 +44,6 @@ def test_rendered_document_next_to_a_template_is_still_judged(tmp_path: Path) ->
             "  - port: {{ p }}\n{% endfor %}\n")
     report = run(tmp_path, {"manifests.yaml": text}, select=("KS901", "KL001", "KL002"))
     assert found(report) == [("manifests.yaml", 6, "KS901", "error"), ("manifests.yaml", 11, "KL002", "info")]
-
-
-def test_blank_template_documents_keeps_line_numbers() -> None:
-    text = "a: 1\n---\nb: {% if x %}\n  c: 2\n{% endif %}\n---\nd: 4\n"
-    kept, line = blank_template_documents(text)
-    assert line == 3
-    assert kept is not None and kept.count("\n") == text.count("\n")
-    assert kept.splitlines()[6] == "d: 4" and "{%" not in kept
-    assert blank_template_documents("x: {% y %}\n  z: 1\n") == (None, 1)
-    assert blank_template_documents("a: [\n") == ("a: [\n", 0)  # broken, but not by a template
 
 
 def test_template_names() -> None:

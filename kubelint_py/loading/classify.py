@@ -18,7 +18,6 @@ TEMPLATE_SUFFIXES = frozenset({"j2", "jinja", "jinja2", "tmpl", "tpl", "template
 
 TEMPLATE_MARKERS = ("{{", "{%")
 
-_DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$")
 _API_VERSION_LINE = re.compile(r"^[ \t-]*apiVersion[ \t]*:", re.MULTILINE)
 _KIND_LINE = re.compile(r"^[ \t-]*kind[ \t]*:", re.MULTILINE)
 
@@ -55,56 +54,6 @@ def looks_like_manifest(text: str) -> bool:
     """Broken YAML is only reported for files that look like Kubernetes manifests (apiVersion and kind):
     a lockfile or another tool's configuration is not ours to judge."""
     return bool(_API_VERSION_LINE.search(text) and _KIND_LINE.search(text))
-
-
-MAX_TEMPLATE_DOCUMENTS = 2000
-"""Documents of one file judged one by one; past that, the whole file is treated as a template."""
-
-
-def blank_template_documents(text: str) -> tuple[str | None, int]:
-    """The text with each templated document that does not parse replaced by blank lines (so line numbers
-    stay right), and the first such document's first marker line.
-
-    Returns (None, line) when nothing parseable is left (the whole file is a template); the text unchanged
-    and line 0 when no document is both templated and broken (the syntax error is a real one).
-    """
-    from kubelint_py.parsing.yaml import load_yaml
-
-    lines = text.splitlines(keepends=True)
-    chunks: list[tuple[int, int]] = []
-    start = 0
-    for number, line in enumerate(lines):
-        if _DOCUMENT_START.match(line.rstrip("\r\n")) and number > start:
-            chunks.append((start, number))
-            start = number
-    chunks.append((start, len(lines)))
-    if len(chunks) > MAX_TEMPLATE_DOCUMENTS:
-        return None, 1
-    first_line = 0
-    kept_any = False
-    out: list[str] = []
-    for begin, end in chunks:
-        chunk = "".join(lines[begin:end])
-        if has_template_markers(chunk):
-            stream = load_yaml(chunk)
-            if stream.complex_keys or any(p.kind == "syntax" for p in stream.problems):
-                if not first_line:
-                    first_line = begin + chunk[:first_marker(chunk)].count("\n") + 1
-                out.extend("\n" for _ in range(begin, end))
-                continue
-        if chunk.strip() and not all(_is_blank_or_comment(line) for line in lines[begin:end]):
-            kept_any = True
-        out.append(chunk)
-    if not first_line:
-        return text, 0
-    if not kept_any:
-        return None, first_line
-    return "".join(out), first_line
-
-
-def _is_blank_or_comment(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or stripped.startswith("#") or bool(_DOCUMENT_START.match(stripped))
 
 
 def is_compose_document(root: Any) -> bool:

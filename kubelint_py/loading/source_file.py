@@ -16,7 +16,6 @@ from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.config import DEFAULT_MAX_FILE_SIZE
 from kubelint_py.engine.registry import Finding, Related, Rule
 from kubelint_py.loading.classify import (
-    blank_template_documents,
     first_marker,
     has_template_markers,
     is_compose_document,
