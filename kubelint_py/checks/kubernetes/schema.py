@@ -32,6 +32,9 @@ class _CrdSchemas:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
+        self.alternatives: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        """Every schema found for a kind (several CRD files, e.g. one per release): an object valid against
+        any of them is not certainly wrong, since the files do not say which one is installed."""
         self.served: dict[tuple[str, str], list[str]] = {}
         self.kinds: set[tuple[str, str]] = set()
         self.index = index
@@ -51,6 +54,9 @@ class _CrdSchemas:
             self.served.setdefault((group, kind), []).extend(served)
             for key, schema in schemas.crd_schemas(crd).items():
                 self.schemas.setdefault(key, schema)
+                found = self.alternatives.setdefault(key, [])
+                if len(found) < MAX_ALTERNATIVES and all(schema != other for other in found):
+                    found.append(schema)
 
 
     def first_of(self, group: str, kind: str) -> Resource | None:
@@ -93,6 +99,20 @@ def _custom_validator(schema: Mapping[str, Any], version: str, strict: bool) -> 
     return found[1]
 
 
+MAX_ALTERNATIVES = 8
+"""Different schemas kept per custom kind (a budget: a repository of releases holds one per release)."""
+
+
+def _alternative_validators(resource: Resource, ctx: RuleContext, strict: bool) -> list[SchemaValidator]:
+    """The other CRDs' validators for a custom resource whose kind several CRD files define."""
+    key = (resource.api_version, resource.kind)
+    schemas_found = crds_of(ctx.index).alternatives.get(key, [])
+    if len(schemas_found) < 2:
+        return []
+    version = target_version(ctx)
+    return [_custom_validator(schema, version, strict) for schema in schemas_found[1:]]
+
+
 def _validator_for(resource: Resource, ctx: RuleContext, strict: bool) -> SchemaValidator | None:
     api_version, kind = resource.api_version, resource.kind
     if schemas.is_tool_config(api_version, kind):
@@ -121,10 +141,17 @@ def _validator_for(resource: Resource, ctx: RuleContext, strict: bool) -> Schema
                                           "default strict field validation does.")},
 )
 def schema_violation(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    validator = _validator_for(resource, ctx, bool(ctx.params.get("strict", True)))
+    strict = bool(ctx.params.get("strict", True))
+    validator = _validator_for(resource, ctx, strict)
     if validator is None or validator.is_valid(resource.body):
         return
     issues = validator.issues(resource.body, skip=_unknowable)
+    for other in _alternative_validators(resource, ctx, strict) if issues else []:
+        found = other.issues(resource.body, skip=_unknowable)
+        if not found:
+            return  # valid against another CRD of the same kind in the files
+        if len(found) < len(issues):
+            issues = found
     # A kustomize patch (named in a kustomization, or carrying `$patch`-style directives) is a partial
     # object: fields it leaves out are not missing, and its `$` keys are merge directives.
     facts = kustomize_facts_of(ctx.index)
