@@ -150,3 +150,17 @@ def test_cross_object_findings_in_test_scenarios_are_info(tmp_path: Path) -> Non
     report = run(tmp_path, {"e2e/ingress.yaml": ingress, "deploy/ingress.yaml": ingress}, select=("KS609",))
     assert sorted((Path(f.location.path).parent.name, f.severity.label) for f in report.active) == [
         ("deploy", "warning"), ("e2e", "info")]
+
+
+def test_kustomize_patch_merges_webhooks_by_name(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("resources: [hooks.yaml]\npatches:\n  - path: port.yaml\n")
+    (tmp_path / "hooks.yaml").write_text(
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n"
+        "metadata: {name: validator}\nwebhooks:\n  - name: v.example.com\n    sideEffects: None\n"
+        "    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: hooks, namespace: system}\n")
+    (tmp_path / "port.yaml").write_text(
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n"
+        "metadata: {name: validator}\nwebhooks:\n  - name: v.example.com\n    clientConfig:\n"
+        "      service: {port: 9443}\n")
+    report = run(tmp_path, {}, select=("KS901",))
+    assert found(report) == []  # merged into the base's webhook by name, not a new incomplete one

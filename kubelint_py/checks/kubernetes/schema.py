@@ -99,7 +99,7 @@ def _custom_validator(schema: Mapping[str, Any], version: str, strict: bool) -> 
     return found[1]
 
 
-MAX_ALTERNATIVES = 8
+MAX_ALTERNATIVES = 64
 """Different schemas kept per custom kind (a budget: a repository of releases holds one per release)."""
 
 
@@ -110,7 +110,8 @@ def _alternative_validators(resource: Resource, ctx: RuleContext, strict: bool) 
     if len(schemas_found) < 2:
         return []
     version = target_version(ctx)
-    return [_custom_validator(schema, version, strict) for schema in schemas_found[1:]]
+    # Later files first: release folders list the newest last.
+    return [_custom_validator(schema, version, strict) for schema in reversed(schemas_found[1:])]
 
 
 def _validator_for(resource: Resource, ctx: RuleContext, strict: bool) -> SchemaValidator | None:
