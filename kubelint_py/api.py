@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kubelint_py.building.boundaries import find_boundaries, is_test_input, is_test_scenario, kustomize_facts
 from kubelint_py.building.kustomize import KUSTOMIZATION_NAMES, patch_files
 from kubelint_py.core.source import Location
 from kubelint_py.discovery.walk import Candidate, discover
@@ -29,6 +30,7 @@ from kubelint_py.engine.registry import (
     Finding,
     Rule,
     RuleContext,
+    Severity,
     Target,
     Violation,
     loaded_rules,
@@ -243,6 +245,8 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         patch_files=patch_files(files),
     )
     index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
+    index.derived["boundaries"] = find_boundaries(files)
+    index.derived["kustomize_facts"] = kustomize_facts(files)
     index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})
     if any(r.code == "XF107" for r in enabled):
         from kubelint_py.building.compose_builds import scan_compose_contexts
@@ -267,7 +271,8 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:
         findings.extend(f for f in project_findings if f.location.path in wanted)
-    findings = [_with_severity(f, config, runner.by_code) for f in caps.cap_run(findings)]
+    findings = [_test_input_capped(_with_severity(f, config, runner.by_code), runner.by_code)
+                for f in caps.cap_run(findings)]
     from kubelint_py.results.suppress import apply_suppressions
 
     findings = apply_suppressions(findings, reported, config)
@@ -313,6 +318,21 @@ def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Co
     return found
 
 
+def _test_input_capped(finding: Finding, rules: dict[str, Rule]) -> Finding:
+    """Files under a `testdata` folder are a tool's test inputs, often invalid, outdated or partial on
+    purpose: what would be an error elsewhere is reported there as a warning. In test folders (test/,
+    tests/, e2e/, testdata/) each file is a scenario of its own, so what other objects define or lack
+    (cross-object rules) is reported as info (see README, "Project boundaries")."""
+    if finding.severity is Severity.INFO:
+        return finding
+    rule_obj = rules.get(finding.code)
+    if rule_obj is not None and "cross-object" in rule_obj.tags and is_test_scenario(finding.location.path):
+        return finding._replace(severity=Severity.INFO)
+    if finding.severity is Severity.ERROR and is_test_input(finding.location.path):
+        return finding._replace(severity=Severity.WARNING)
+    return finding
+
+
 def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:
     rule_obj = rules.get(finding.code)
     if rule_obj is None:
@@ -340,8 +360,7 @@ class _Runner:
     def _targets(self, source: SourceFile) -> Iterator[tuple[Target, Any]]:
         for resource in source.resources:
             yield Target.K8S_OBJECT, resource
-            workload = resource.workload
-            if workload is not None:
+            for workload in resource.all_workloads:
                 yield Target.K8S_WORKLOAD, workload
                 for container in workload.containers:
                     yield Target.K8S_CONTAINER, container

@@ -25,7 +25,8 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
-      securityContext: {runAsNonRoot: true}
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      automountServiceAccountToken: false
       containers:
         - name: web
           image: web:1.0.0

@@ -155,6 +155,10 @@ def test_secret_prefilter_keeps_up_with_the_shared_patterns() -> None:
         "Slack webhook": "https://hooks.slack.com/services/T0/B0/x", "Stripe key": "sk_live_" + "a" * 24,
         "Google API key": "AIza" + "a" * 35, "npm token": "npm_" + "a" * 36,
         "JSON web token": "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.abcdefghijkl", "password in URL": "https://u:pw1@h",
+        "OpenAI API key": "sk-proj-" + "a" * 40, "PyPI API token": "pypi-AgEIcHlwaS5vcmc" + "a" * 50,
+        "Docker Hub access token": "dckr_pat_" + "a" * 27, "Vault token": "hvs." + "a" * 24,
+        "GCP service-account key": '"private_key_id": "' + "a" * 40 + '"',
+        "Azure connection string with a key": "AccountKey=" + "a" * 86 + "==",
     }
     assert {kind for kind, _ in secrets._VALUE_PATTERNS} == set(samples)
     for sample in samples.values():

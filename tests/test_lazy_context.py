@@ -66,7 +66,7 @@ kind: HorizontalPodAutoscaler
 metadata: {name: web-hpa, namespace: shop}
 spec:
   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
-  minReplicas: 2
+  minReplicas: 4
   maxReplicas: 5
 """,
     "shop/pdb.yaml": """\
@@ -265,7 +265,7 @@ spec:
     "dup/b.yaml": "---\n".join(
         f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: shop}}\ndata: {{v: b}}\n"
         for name in ("dup", "b1", "b2", "b3", "b4")),
-    "kust/kustomization.yaml": "resources: [deploy.yaml]\npatches:\n  - path: patch.yaml\n",
+    "kust/kustomization.yaml": "resources: [deploy.yaml]\npatches:\n  - path: replicas.yaml\n",
     "kust/deploy.yaml": """\
 apiVersion: apps/v1
 kind: Deployment
@@ -277,7 +277,7 @@ spec:
     spec:
       containers: [{name: k, image: "nginx:1.27.2"}]
 """,
-    "kust/patch.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: k}\nspec:\n  replicas: 2\n",
+    "kust/replicas.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: k}\nspec:\n  replicas: 2\n",
     "app/compose.yaml": """\
 services:
   web:
@@ -401,13 +401,15 @@ def test_the_scenarios_really_depend_on_other_files(project: Path) -> None:
     # A key missing in another file, an autoscaler in another, an image compose builds.
     assert {"KS604", "KS507", "XF103", "XF104"} <= {f.code for f in web.findings}
     blocking = [f.message for f in lazy_run("shop/pdb.yaml", project).findings if f.code == "KS506"]
-    assert blocking and not any("web-pdb" in m for m in blocking)  # the HPA of the selected Deployment
+    # The HPA of the selected Deployment keeps at least 4 pods: minAvailable 3 then allows an eviction.
+    assert blocking and not any("web-pdb" in m for m in blocking)
     services = [f for f in lazy_run("shop/svc.yaml", project).findings if f.code == "KS501"]
     assert [f.message.split("'")[1] for f in services] == ["ghost"] and services[0].related
     assert "KS503" in codes("shop/ingress.yaml")
     assert "KS501" in codes("gizmo/svc.yaml")  # the Gizmo's CRD says it has no namespace
     assert {"KS901", "KS902"} <= codes("crd/widget.yaml")  # validated against the CRD in another file
-    assert "KS901" in codes("kust/patch.yaml", scoped=False) - codes("kust/patch.yaml")  # a patch
+    # A patch only its kustomization says is one (a file named *patch* is taken as one by its name alone).
+    assert "KS901" in codes("kust/replicas.yaml", scoped=False) - codes("kust/replicas.yaml")
     assert "KS608" in codes("shop/db.yaml", scoped=False) - codes("shop/db.yaml")
     assert "KL007" in codes("shop/pragma.yaml")  # Dockerfile rules count as run, as with the whole project
 

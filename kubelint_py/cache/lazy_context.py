@@ -18,8 +18,10 @@ those of a full-context run (a property test compares both on generated reposito
 
 What a reported file R can depend on, from the rules (kubelint_py/checks):
 - objects it names: every lookup by (kind, namespace, name) (KS601-KS611, KS503, KS612 duplicates) ->
-  files defining an object, or creating a Secret (SealedSecret, ExternalSecret..., Certificate), whose
-  name appears in R's text;
+  files defining an object, or creating a Secret (SealedSecret, ExternalSecret..., Certificate, a Job's
+  --secret-name), whose name appears in R's text, or a custom resource whose name such a name derives
+  from (an operator creates `<name>-app`); bindings whose subjects name R's ServiceAccount (KS319);
+- kustomizations (generated names, commonLabels, unlisted patches: KS601-KS605, KS901) -> always;
 - the pods its Services, PodDisruptionBudgets and NetworkPolicies select (KS501/502/504/505/506) -> files
   with a pod template or a custom resource whose labels one of those selectors matches (any namespace);
 - autoscalers of those workloads or of R's own (KS506/KS507) -> files whose HPA targets a name of any
@@ -52,6 +54,7 @@ except ImportError:  # pragma: no cover - other Python implementations
     from hashlib import blake2b
 
 from kubelint_py.cache.parse_cache import ParseCache
+from kubelint_py.checks.kubernetes._operators import secret_names_from_args
 from kubelint_py.models.located import YList, YMap
 
 if TYPE_CHECKING:
@@ -259,6 +262,30 @@ def _object_labels(resource: Resource) -> Iterator[dict[str, str]]:
         found = resource.lookup(*path)
         if isinstance(found, dict) and found:
             yield {str(k): str(v) for k, v in found.items()}
+    for embedded in resource.embedded_workloads:  # pod templates anywhere in a custom resource
+        yield embedded.pod_labels
+
+
+BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
+
+
+def _subject_names(resource: Resource) -> Iterator[str]:
+    subjects = resource.body.get_list("subjects")
+    for _, subject in subjects.maps() if subjects is not None else []:
+        if subject.get("kind") == "ServiceAccount" and isinstance(subject.get("name"), str):
+            yield subject["name"]
+
+
+def _owner_candidates(name: str) -> Iterator[str]:
+    """Names of custom resources an object name may derive from (`shop-app` -> `shop`, `rfs-cache` ->
+    `cache`, `user.db.credentials...` -> `db`): operators create objects named so (see
+    checks/kubernetes/_operators.py), so those resources are context for a reference by that name."""
+    for separator in ("-", "."):
+        parts = name.split(separator)
+        for end in range(1, min(len(parts), 8)):
+            yield separator.join(parts[:end])
+            yield separator.join(parts[end:])
+    yield from name.split(".")[1:-1][:8]
 
 
 def _generated_names(resource: Resource) -> Iterator[str]:
@@ -325,6 +352,10 @@ def _summarise(source: SourceFile) -> Summary:
             names.add(resource.name)
         if kind in GENERATED_SECRET_KINDS:
             names.update(_generated_names(resource))
+        if kind in BINDING_KINDS:  # KS319 asks whether a binding names a workload's ServiceAccount
+            names.update(_subject_names(resource))
+        if kind in ("Job", "CronJob", "Pod"):  # Secrets a certificate-generator Job creates (--secret-name)
+            names.update(secret_names_from_args(resource.workload.pod_spec if resource.workload else None))
         labels.update(_labels(found) for found in _object_labels(resource))
         if kind == "HorizontalPodAutoscaler":
             ref = resource.spec.get_map("scaleTargetRef")
@@ -340,7 +371,8 @@ def _summarise(source: SourceFile) -> Summary:
             else:  # a CRD whose kind cannot be read: keep it in every run rather than guess
                 always = True
     kustomization = os.path.basename(source.path) in KUSTOMIZATION_NAMES
-    # Kustomizations decide which files are built as overlays (and are linted as built): always loaded.
+    # Kustomizations decide which files are built as overlays (and are linted as built), and rules read
+    # them project-wide (generated names, commonLabels selectors, unlisted patch scaffolding): always loaded.
     always = always or kustomization
     patches = sorted(patch_files([source])) if kustomization else []
     images = sorted(_repositories(source.compose.data)) if source.compose is not None else []
@@ -419,6 +451,8 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
     scalars: set[str] = set()
     for resource in resources:
         scalars.update(_strings(resource.body))
+    scalars.update([candidate for scalar in list(scalars) if len(scalar) <= 253
+                    for candidate in _owner_candidates(scalar)])
     own_names = {r.name for r in resources if r.name}
     selectors = _selectors(resources)
     paths = {normalise(f.path) for f in reported}

@@ -1,8 +1,9 @@
 """Secret detection shared by the Kubernetes, Compose and Dockerfile rules: one set of patterns.
 
 Names say a value is meant to be secret; values say a string *is* a credential whatever its name.
-Placeholders and references (`${VAR}`, `changeme` is NOT a placeholder: it is a real, weak secret) are
-told apart so a name like DB_PASSWORD_FILE or a value like `$(cat /run/secrets/x)` does not fire.
+References and fill-in markers (`${VAR}`, `<password>`; `changeme` or `example` is NOT a placeholder: it
+is a real, weak secret) are told apart so a name like DB_PASSWORD_FILE or a value like
+`$(cat /run/secrets/x)` does not fire.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import NamedTuple
 # Words that mark a variable as holding a secret, matched as whole segments of the name.
 SECRET_NAME_WORDS = ("PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "API_KEY",
                      "PRIVATE_KEY", "PRIVATEKEY", "ACCESS_KEY", "ACCESSKEY", "SECRET_KEY", "CREDENTIALS",
-                     "CREDENTIAL", "AUTH_KEY", "CLIENT_SECRET", "SIGNING_KEY", "ENCRYPTION_KEY", "SESSION_KEY")
+                     "CREDENTIAL", "AUTH_KEY", "CLIENT_SECRET", "SIGNING_KEY", "ENCRYPTION_KEY", "SESSION_KEY",
+                     # cloud storage account keys and key material pasted inline (AZURE_STORAGE_KEY, SSH_KEY_CONTENT)
+                     "STORAGE_KEY", "ACCOUNT_KEY", "KEY_CONTENT", "KEY_CONTENTS", "MASTER_KEY")
 _NAME = re.compile(
     r"(?:^|[_\-.])(?:" + "|".join(re.escape(w) for w in sorted(SECRET_NAME_WORDS, key=len, reverse=True))
     + r")(?:$|[_\-.])", re.IGNORECASE)
@@ -24,7 +27,7 @@ _NOT_SECRET_NAME = re.compile(
     r"|_HASH_ALGORITHM|_ROTATION|_PROVIDER|_SECRET_NAME|_SECRETS_DIR)$"
     r"|^(?:PASSWORD|SECRET|TOKEN)_(?:FILE|PATH|NAME)$|^PWD$"
     # Switches about a secret (ALLOW_EMPTY_PASSWORD=yes), not the secret itself.
-    r"|^(?:ALLOW|ENABLE|DISABLE|REQUIRE|USE|SKIP|FORCE|NO)_",
+    r"|(?:^|_)(?:ALLOW|ENABLE|DISABLE|REQUIRE|USE|SKIP|FORCE|NO|RANDOM|EMPTY|GENERATE)_",
     re.IGNORECASE)
 
 
@@ -34,13 +37,13 @@ def is_secret_name(name: str) -> bool:
     return bool(_NAME.search(normalised)) and not _NOT_SECRET_NAME.search(normalised)
 
 
-# Values that are not literal secrets: empty, references, interpolation, obvious placeholders.
+# Values that are not literal secrets: empty, references, interpolation, fill-in markers. A word that
+# merely looks like a placeholder (`example`, `changeme`, `dummy`) is still a committed credential: the
+# official images' own compose examples run with POSTGRES_PASSWORD=example.
 _REFERENCE = re.compile(r"^\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*|\$\(|`|<[^>]*>$|\{\{)")
-_PLACEHOLDERS = frozenset({"", "none", "null", "nil", "-", "xxx", "xxxx", "xxxxxx", "changeit", "redacted",
-                           "<redacted>", "***", "******", "todo", "tbd", "placeholder", "example", "dummy",
-                           "your-password", "your_password", "yourpassword", "<password>", "password-here",
-                           "secret-here", "replace-me", "replaceme", "true", "false", "0", "1",
-                           "yes", "no", "on", "off", "enabled", "disabled"})
+_PLACEHOLDERS = frozenset({"", "none", "null", "nil", "~", "-", "<redacted>", "***", "******",
+                           # switches under a secret-sounding name (REDIS_PASSWORD_AUTH=yes), not secrets
+                           "true", "false", "yes", "no", "on", "off", "enabled", "disabled", "0", "1"})
 # Fill-in-the-blank markers: INSERT_ETCD_TOKEN, YOUR_API_KEY, <your-key>, REPLACE_WITH_...
 _FILL_IN = re.compile(r"^(?:INSERT|REPLACE|YOUR|ENTER|PUT|ADD)[_\-]|^\.\.\.$", re.IGNORECASE)
 # A value spelled like a constant's name (GOOGLE_API_KEY_VAL) stands for a value to be filled in.
@@ -74,6 +77,17 @@ _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Stripe key", re.compile(r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b")),
     ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
     ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    # Formats as the providers document them: OpenAI project/service-account/admin keys (sk-proj-, ...) and
+    # legacy user keys (the base64 of "OpenAI" in the middle); PyPI API tokens are macaroons whose base64
+    # starts with the issuing host; Docker Hub personal access tokens; Vault service/batch/recovery tokens.
+    ("OpenAI API key", re.compile(r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}+|\bsk-[A-Za-z0-9]{20}T3BlbkFJ"
+                                  r"[A-Za-z0-9]{20}\b")),
+    ("PyPI API token", re.compile(r"\bpypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,}+")),
+    ("Docker Hub access token", re.compile(r"\bdckr_pat_[A-Za-z0-9_-]{27,}+")),
+    ("Vault token", re.compile(r"\bhv[sbr]\.[A-Za-z0-9_-]{24,}+")),
+    ("GCP service-account key", re.compile(r'"private_key_id"\s*:\s*"[0-9a-f]{40}"')),
+    ("Azure connection string with a key", re.compile(
+        r"(?:AccountKey=[A-Za-z0-9+/]{86}==|SharedAccessKey=[A-Za-z0-9+/]{43}=)")),
     # The two patterns below start only where a run of their characters starts and never give back what
     # a run matched (possessive): `eyJ-eyJ-...` or `a.a.a...` 300 KB long is one linear scan, not one scan
     # per position (quadratic: 16 s for the JWT pattern).
@@ -99,6 +113,12 @@ _HINTS: dict[str, tuple[str, ...]] = {
     "Google API key": ("AIza",),
     "npm token": ("npm_",),
     "JSON web token": ("eyJ",),
+    "OpenAI API key": ("sk-",),
+    "PyPI API token": ("pypi-",),
+    "Docker Hub access token": ("dckr_pat_",),
+    "Vault token": ("hvs.", "hvb.", "hvr."),
+    "GCP service-account key": ("private_key_id",),
+    "Azure connection string with a key": ("AccountKey=", "SharedAccessKey="),
     "password in URL": ("://",),
 }
 

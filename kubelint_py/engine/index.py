@@ -84,8 +84,7 @@ class ProjectIndex:
         namespace = self.namespace_of(resource)
         self._by_key[ObjectKey(resource.kind, namespace, resource.name)].append(resource)
         self._by_kind[resource.kind].append(resource)
-        workload = resource.workload
-        if workload is not None:
+        for workload in resource.all_workloads:
             position = len(self._workloads)
             self._workloads.append(workload)
             self._workloads_by_ns[namespace].append(workload)

@@ -15,6 +15,13 @@ from kubelint_py.discovery.walk import Candidate
 from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.config import DEFAULT_MAX_FILE_SIZE
 from kubelint_py.engine.registry import Finding, Related, Rule
+from kubelint_py.loading.classify import (
+    first_marker,
+    has_template_markers,
+    is_compose_document,
+    is_template_name,
+    looks_like_manifest,
+)
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YMap
 from kubelint_py.parsing.yaml import MAX_NODES, Ambiguity, YamlStream, line_at, load_yaml
@@ -236,6 +243,11 @@ def _load_source(candidate: Candidate, max_size: int, given: str | None = None) 
         source.report(diag.TEMPLATE_SKIPPED, "Helm chart template skipped: lint the rendered output "
                       "(`helm template`) instead", None)
         return source
+    if not candidate.explicit and is_template_name(os.path.basename(candidate.read_path)):
+        source.kind = "template"
+        source.report(diag.TEMPLATE_SKIPPED, "template file (its name says it is rendered before use) skipped: "
+                      "lint the rendered output instead", None)
+        return source
     text = read_text(source, max_size)
     if text is None:
         return source
@@ -299,21 +311,25 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nod
         source.kind = "other"
         return
     stream = load_yaml(text, "yaml12" if candidate.kind == "compose" else "yaml11", max_nodes=max_nodes)
-    if "{{" in text and (stream.complex_keys or any(p.kind == "syntax" for p in stream.problems)):
+    if has_template_markers(text) and (stream.complex_keys or any(p.kind == "syntax" for p in stream.problems)):
         templates = _template_documents(text, stream)
         if templates.whole_file:
             source.kind = "template"
-            line = line_at(text, text.find("{{"))
-            source.report(diag.TEMPLATE_SKIPPED, "Go/Helm template syntax (`{{ }}`) makes this file invalid "
+            line = line_at(text, first_marker(text))
+            source.report(diag.TEMPLATE_SKIPPED, "template syntax (`{{ }}` or `{% %}`) makes this file invalid "
                           "YAML; it was skipped: lint the rendered output instead", Span.point(line))
             return
         # Only the documents that really are templates are skipped (one KL002 each); the others are
         # linted, and their own syntax errors reported (a `{{` elsewhere no longer hides them).
         for line in templates.brace_lines:
-            source.report(diag.TEMPLATE_SKIPPED, "Go/Helm template syntax (`{{ }}`) makes this document invalid "
-                          "YAML; it was skipped: lint the rendered output instead", Span.point(line))
+            source.report(diag.TEMPLATE_SKIPPED, "template syntax (`{{ }}` or `{% %}`) makes this document "
+                          "invalid YAML; it was skipped: lint the rendered output instead", Span.point(line))
         stream = YamlStream([d for d in stream.documents if not templates.covers(d.span.line)],
                             [p for p in stream.problems if p.kind != "syntax" or not templates.covers(p.span.line)])
+    if any(p.kind == "syntax" for p in stream.problems) and not candidate.explicit \
+            and candidate.kind == "yaml" and not looks_like_manifest(text):
+        source.kind = "other"  # a lockfile or another tool's YAML: not ours to judge, even when it is broken
+        return
     _report_yaml_problems(source, stream)
     roots = [doc for doc in stream.documents if isinstance(doc.value, YMap)]
     if any("apiVersion" in doc.value and "kind" in doc.value for doc in roots):
@@ -322,7 +338,7 @@ def _load_yaml_file(source: SourceFile, text: str, candidate: Candidate, max_nod
             source.ambiguities.extend(doc.ambiguities)
             _add_resources(source, doc.value, doc.index, doc.span)
         return
-    looks_like_compose = bool(roots) and isinstance(roots[0].value.get("services"), YMap) \
+    looks_like_compose = bool(roots) and is_compose_document(roots[0].value) \
         and not _beside_chart(candidate)  # a chart's values.yaml often has `services:` too
     if candidate.kind == "compose" or looks_like_compose:
         source.kind = "compose"
@@ -363,7 +379,7 @@ def _template_documents(text: str, stream: YamlStream) -> _Templates:
     starts = [1] + [number for number, line in enumerate(lines, 1) if line.startswith("---") and number > 1]
     braces: dict[int, int] = {}
     for number, line in enumerate(lines, 1):
-        if "{{" in line:
+        if has_template_markers(line):
             braces.setdefault(bisect_right(starts, number) - 1, number)
     suspects = {p.span.line for p in stream.problems if p.kind == "syntax"} | set(stream.complex_key_lines)
     if stream.complex_keys > len(stream.complex_key_lines):
@@ -382,7 +398,8 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
     if "apiVersion" not in body or "kind" not in body:
         return
     api_version = str(body.get("apiVersion"))
-    if api_version.startswith(NON_CLUSTER_GROUPS) or api_version in NON_CLUSTER_API_VERSIONS:
+    if api_version.startswith(NON_CLUSTER_GROUPS) or api_version in NON_CLUSTER_API_VERSIONS \
+            or _is_local_config(body):
         return
     items = body.get_list("items")
     kind = body.get("kind")
@@ -395,6 +412,20 @@ def _add_resources(source: SourceFile, body: YMap, doc_index: int, doc_span: Spa
             _add_resources(source, item, doc_index, item.span)
         return
     source.resources.append(Resource(source.path, doc_index, body, doc_span))
+
+
+LOCAL_CONFIG_ANNOTATIONS = ("config.kubernetes.io/function", "config.k8s.io/function")
+
+
+def _is_local_config(body: YMap) -> bool:
+    """A KRM function's configuration, or an object marked `config.kubernetes.io/local-config: "true"`:
+    kustomize and kpt read it and never send it to a cluster."""
+    metadata = body.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, YMap) else None
+    if not isinstance(annotations, YMap):
+        return False
+    return any(key in annotations for key in LOCAL_CONFIG_ANNOTATIONS) \
+        or str(annotations.get("config.kubernetes.io/local-config", "")).lower() == "true"
 
 
 def _report_yaml_problems(source: SourceFile, stream: YamlStream) -> None:

@@ -154,6 +154,23 @@ class Resource:
     def workload(self) -> Workload | None:
         return Workload.of(self)
 
+    @cached_property
+    def embedded_workloads(self) -> tuple[Workload, ...]:
+        """Pod templates inside a custom resource (Argo Rollout, JobSet, LeaderWorkerSet, Knative Service,
+        Kubeflow jobs, ...), found by their shape: see kubelint_py.models.pod_templates."""
+        if self.kind in WORKLOAD_KINDS or "." not in self.group or self.group.endswith(".k8s.io") \
+                or self.kind == "CustomResourceDefinition":
+            return ()
+        from kubelint_py.models.pod_templates import find_pod_templates
+
+        return tuple(Workload(self, template, spec, embedded=True)
+                     for template, spec in find_pod_templates(self.spec))
+
+    @property
+    def all_workloads(self) -> tuple[Workload, ...]:
+        """Its own pod template (built-in workload kinds) or the ones a custom resource embeds."""
+        return (self.workload,) if self.workload is not None else self.embedded_workloads
+
 
 @dataclass(frozen=True, eq=False)
 class Container:
@@ -162,6 +179,12 @@ class Container:
     kind: str  # "container", "init" or "ephemeral"
     index: int
     owner_list: YList
+    owner: Workload | None = None
+    """The pod template holding this container (a custom resource may hold several)."""
+
+    @property
+    def workload(self) -> Workload | None:
+        return self.owner if self.owner is not None else self.resource.workload
 
     @property
     def name(self) -> str:
@@ -206,6 +229,8 @@ class Workload:
     resource: Resource
     template: YMap | None  # the pod template (None for a bare Pod)
     pod_spec: YMap
+    embedded: bool = False
+    """A pod template inside a custom resource, found by its shape."""
 
     @staticmethod
     def of(resource: Resource) -> Workload | None:
@@ -250,7 +275,7 @@ class Workload:
             if items is None:
                 continue
             for index, item in items.maps():
-                found.append(Container(self.resource, item, kind, index, items))
+                found.append(Container(self.resource, item, kind, index, items, self))
         return tuple(found)
 
     def iter_containers(self, *, init: bool = True, ephemeral: bool = False) -> Iterator[Container]:

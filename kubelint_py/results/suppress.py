@@ -219,8 +219,9 @@ def annotation_pragmas(source: SourceFile) -> list[Pragma]:
         span = resource.doc_span
         block = (span.line, span.end_line)
         _annotation_pragma(source.path, resource.body.get_map("metadata"), span.line, span.end_line, block, found)
-        workload = resource.workload
-        if workload is not None and workload.template is not None:
+        for workload in resource.all_workloads:
+            if workload.template is None:
+                continue
             template = workload.template
             _annotation_pragma(source.path, template.get_map("metadata"), template.span.line,
                                template.span.end_line, block, found)
@@ -326,8 +327,10 @@ def _unused(pragmas: dict[str, list[Pragma]], enabled: list[Rule], config: Confi
                 matching = matches.get(entry)
                 if matching is None:
                     matching = matches[entry] = [r for r in enabled if rule_matches(r, entry)]
-                if not matching or (pragma.origin == "hadolint" and entry.lower() == "all"):
-                    continue  # a rule that did not run (or that kubelint-py does not have) proves nothing
+                if not matching or pragma.origin == "hadolint":
+                    # A rule that did not run (or that kubelint-py does not have) proves nothing; and a
+                    # `# hadolint ignore=` comment is there for hadolint, whose rules judge differently.
+                    continue
                 what = "annotation" if pragma.origin == "annotation" else "comment"
                 label = matching[0].name if len(matching) == 1 and entry.upper() == matching[0].code else ""
                 shown = f"{entry} ({label})" if label else entry

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kubelint_py.models.kubernetes import Resource
+from kubelint_py.parsing.placeholders import is_placeholder
 from kubelint_py.schemas.apiversions import REMOVED_APIS, version_tuple
 from kubelint_py.schemas.validation import SchemaValidator
 
@@ -109,8 +110,30 @@ def definition(version: str, name: str) -> dict[str, Any] | None:
         return None
     found = _DECODED.get((name, where[0]))
     if found is None:
-        found = _DECODED[(name, where[0])] = json.loads(_bundle().blob[where[0]:where[1]])
+        found = _DECODED[(name, where[0])] = _corrected(name, json.loads(_bundle().blob[where[0]:where[1]]))
     return found  # type: ignore[no-any-return]
+
+
+_JSON_SCHEMA_PROPS = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"
+_DEFAULTED_REQUIRED = {
+    # The API server fills these in before validating (pkg/apis/rbac/v1/defaults.go sets roleRef.apiGroup),
+    # so leaving them out is accepted even though the OpenAPI document lists them as required.
+    "io.k8s.api.rbac.v1.RoleRef": ("apiGroup",),
+}
+
+
+def _corrected(name: str, found: Any) -> Any:
+    """Where the published OpenAPI document is stricter than the API server, follow the server."""
+    if not isinstance(found, dict):
+        return found
+    if name == _JSON_SCHEMA_PROPS and isinstance(found.get("properties"), dict) \
+            and "anyOf" in found["properties"] and "oneOf" not in found["properties"]:
+        # A CRD schema may use oneOf like anyOf and allOf; the bundle's copy of JSONSchemaProps lost it.
+        found["properties"]["oneOf"] = found["properties"]["anyOf"]
+    defaulted = _DEFAULTED_REQUIRED.get(name)
+    if defaulted and isinstance(found.get("required"), list):
+        found["required"] = [field for field in found["required"] if field not in defaulted]
+    return found
 
 
 _REF = re.compile(rb'"\$ref":"#/\$defs/([^"]+)"')
@@ -169,7 +192,7 @@ def api_versions_of(version: str, kind: str) -> list[str]:
 @lru_cache(maxsize=512)
 def builtin_validator(version: str, def_name: str, strict: bool) -> SchemaValidator:
     root = {"$ref": f"#/$defs/{def_name}", "$defs": definitions_for(version, [def_name])}
-    return SchemaValidator(root, strict=strict)
+    return SchemaValidator(root, strict=strict, unknowable=is_placeholder)
 
 
 # --- custom resources ----------------------------------------------------------------------------
@@ -305,4 +328,4 @@ def _python_regex(pattern: Any) -> bool:
 def custom_validator(version: str, schema: Mapping[str, Any], strict: bool) -> SchemaValidator:
     root = structural_to_json_schema(schema, root=True)
     root["$defs"] = definitions_for(version, [OBJECT_META])  # ObjectMeta and what it refers to
-    return SchemaValidator(root, strict=strict)
+    return SchemaValidator(root, strict=strict, unknowable=is_placeholder)

@@ -25,6 +25,7 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "resourceClaims": ("name",),
     "conditions": ("type",),
     "ownerReferences": ("uid",),
+    "webhooks": ("name",),  # Mutating/ValidatingWebhookConfiguration (patchMergeKey name)
 }
 
 

@@ -200,9 +200,10 @@ def runs(stage: Stage) -> Iterator[Instruction]:
 
 
 def has_cache_mount(ins: Instruction, *targets: str) -> bool:
-    """A ``--mount=type=cache`` whose target is one of ``targets`` or lies under/over one of them."""
+    """A ``--mount=type=cache`` (or ``type=tmpfs``: nothing written there reaches the layer either) whose
+    target is one of ``targets`` or lies under/over one of them."""
     for mount in ins.mounts:
-        if mount.get("type") != "cache":
+        if mount.get("type") not in ("cache", "tmpfs"):
             continue
         target = (mount.get("target") or mount.get("dst") or mount.get("destination") or "").rstrip("/")
         for wanted in targets:

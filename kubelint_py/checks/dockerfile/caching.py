@@ -129,6 +129,14 @@ def _copies_manifest(ins: Instruction, eco: Ecosystem) -> bool:
     return False
 
 
+def _prebuilds_dependencies(ins: Instruction, eco: Ecosystem) -> bool:
+    """cargo-chef's `cargo chef cook` builds the dependencies from a recipe before `COPY . .`: the later
+    `cargo build` only compiles the project, which is the caching pattern this rule asks for."""
+    if eco is not CARGO:
+        return False
+    return any(c.name == "cargo" and c.args[:2] == ("chef", "cook") for c in run_commands(ins))
+
+
 @rule(
     code="DF101", name="context-copied-before-install", target=Target.DOCKERFILE, severity=Severity.WARNING,
     summary="The whole build context is copied before the dependency install",
@@ -156,7 +164,7 @@ def context_copied_before_install(dockerfile: Dockerfile, ctx: RuleContext) -> I
                 eco = _dependency_install(command)
                 if eco is None or eco.name in reported:
                     continue
-                if any(_copies_manifest(prev, eco) for prev in before_whole):
+                if any(_copies_manifest(prev, eco) or _prebuilds_dependencies(prev, eco) for prev in before_whole):
                     continue
                 reported.add(eco.name)
                 tool = " ".join(command.cmd.words[:2]) if len(command.cmd.words) > 1 else command.name
@@ -227,9 +235,12 @@ def package_index_update_alone(dockerfile: Dockerfile, ctx: RuleContext) -> Iter
 # --------------------------------------------------------------------------- DF103 - DF107
 
 
-def _removes(commands: tuple[Command, ...], *paths: str) -> bool:
-    """Some `rm` in the RUN removes one of ``paths`` (or a file under it)."""
+def _removes(commands: tuple[Command, ...], *paths: str, after: int = -1) -> bool:
+    """Some `rm` in the RUN, after the command at index ``after``, removes one of ``paths`` (or a file
+    under it): an `rm` before the install empties nothing the install then writes."""
     for c in commands:
+        if c.index <= after:
+            continue
         if c.name != "rm" and not (c.name == "find" and "-delete" in c.args):
             continue
         for arg in c.args:
@@ -272,8 +283,10 @@ def apt_lists_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
     for _stage, ins in _image_runs(dockerfile):
         commands = run_commands(ins)
         update = next((c for c in commands if c.name in APT and subcommand(c.args) == "update"), None)
-        if update is None or has_cache_mount(ins, _APT_LISTS) or _removes(commands, _APT_LISTS):
+        if update is None or has_cache_mount(ins, _APT_LISTS) or _removes(commands, _APT_LISTS, after=update.index):
             continue
+        if any(c.name in APT and subcommand(c.args) == "dist-clean" and c.index > update.index for c in commands):
+            continue  # apt-get dist-clean (apt >= 2.7) removes the lists too
         edit = append_command(ins, "rm -rf /var/lib/apt/lists/*")
         # Safe unless a later RUN installs from the lists this one fetched (then it would fail).
         safe = not _later_apt_use(dockerfile, ins)
@@ -300,6 +313,15 @@ def _later_apt_use(dockerfile: Dockerfile, ins: Instruction) -> bool:
     return False
 
 
+def _exports(commands: tuple[Command, ...], name: str) -> bool:
+    """`export NAME=...` earlier in the same RUN."""
+    for command in commands:
+        words = list(command.cmd.words)
+        if words[:1] == ["export"] and any(w.startswith(name + "=") for w in words[1:]):
+            return True
+    return False
+
+
 @rule(
     code="DF104", name="pip-cache-kept", target=Target.DOCKERFILE, severity=Severity.INFO,
     summary="pip install without --no-cache-dir",
@@ -314,16 +336,17 @@ def pip_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
         if _env_set(dockerfile, stage, "PIP_NO_CACHE_DIR") or has_cache_mount(ins, "/root/.cache/pip"):
             continue
         commands = run_commands(ins)
-        if _removes(commands, "/root/.cache/pip", "/root/.cache") or any(
-                (pip_args(c) or ())[:2] == ("cache", "purge") for c in commands):
-            continue
         for command in commands:
             args = pip_args(command)
             if args is None or subcommand(args) != "install":
                 continue
+            if _removes(commands, "/root/.cache/pip", "/root/.cache", after=command.index) or any(
+                    (pip_args(c) or ())[:2] == ("cache", "purge") and c.index > command.index for c in commands):
+                continue
             # pip's option parser takes unambiguous prefixes: `--no-cache` is `--no-cache-dir`.
             if any(a.startswith("--no-cache") for a in args) or any(
-                    a.startswith("PIP_NO_CACHE_DIR=") for a in command.cmd.assignments):
+                    a.startswith("PIP_NO_CACHE_DIR=") for a in command.cmd.assignments) \
+                    or _exports(commands, "PIP_NO_CACHE_DIR"):
                 continue
             edit = insert_after_word(ins, command, "install", " --no-cache-dir")
             yield Violation("`pip install` without `--no-cache-dir` leaves pip's download cache in the layer; "
@@ -343,11 +366,13 @@ def pip_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
 def apk_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for _stage, ins in _image_runs(dockerfile):
         commands = run_commands(ins)
-        if has_cache_mount(ins, "/var/cache/apk", "/etc/apk/cache") or _removes(commands, "/var/cache/apk"):
-            continue
-        if any(c.name == "apk" and subcommand(c.args) == "cache" and "clean" in c.args for c in commands):
+        if has_cache_mount(ins, "/var/cache/apk", "/etc/apk/cache"):
             continue
         for command in commands:
+            if _removes(commands, "/var/cache/apk", after=command.index) or any(
+                    c.name == "apk" and subcommand(c.args) == "cache" and "clean" in c.args and c.index > command.index
+                    for c in commands):
+                continue
             if command.name == "apk" and subcommand(command.args) == "add" and not long_flag(
                     command.args, "--no-cache", "--no-network"):  # --no-network downloads nothing to cache
                 edit = insert_after_word(ins, command, "add", " --no-cache")
@@ -357,7 +382,10 @@ def apk_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
 
 
 _RPM_CACHES = {"yum": ("/var/cache/yum",), "dnf": ("/var/cache/dnf", "/var/cache/libdnf5"),
-               "microdnf": ("/var/cache/yum", "/var/cache/dnf"), "zypper": ("/var/cache/zypp",)}
+               "microdnf": ("/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5"), "zypper": ("/var/cache/zypp",)}
+# Subcommands that download packages into the cache (dnf/yum upgrade and reinstall do, as install does).
+_RPM_DOWNLOADING = frozenset({"install", "in", "groupinstall", "reinstall", "upgrade", "update", "up",
+                              "distro-sync", "dist-upgrade", "dup", "swap"})
 
 
 @rule(
@@ -371,19 +399,26 @@ _RPM_CACHES = {"yum": ("/var/cache/yum",), "dnf": ("/var/cache/dnf", "/var/cache
 def rpm_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for _stage, ins in _image_runs(dockerfile):
         commands = run_commands(ins)
+        by_manager: dict[str, list[Command]] = {}
         for command in commands:
             name = command.name or ""
-            if name not in _RPM_CACHES or subcommand(command.args) not in ("install", "in", "groupinstall"):
-                continue
+            if name in _RPM_CACHES and subcommand(command.args) in _RPM_DOWNLOADING:
+                by_manager.setdefault(name, []).append(command)
+        for name, downloads in by_manager.items():
+            last = downloads[-1]
             caches = _RPM_CACHES[name]
             # `dnf clean packages` leaves the metadata: only `clean all` (zypper: any clean) empties the cache.
-            cleaned = any(c.name == name and subcommand(c.args) in ("clean", "cc") and c.index > command.index
+            cleaned = any(c.name == name and subcommand(c.args) in ("clean", "cc") and c.index > last.index
                           and (name == "zypper" or "all" in c.args) for c in commands)
-            if cleaned or has_cache_mount(ins, *caches) or _removes(commands, *caches):
+            if cleaned or has_cache_mount(ins, *caches) or _removes(commands, *caches, after=last.index):
                 continue
             clean = "zypper clean" if name == "zypper" else f"{name} clean all"
-            yield Violation(f"`{name} install` without `{clean}` in the same RUN keeps the package cache in the "
-                            f"layer; add `&& {clean}`", at_command(dockerfile, command))
+            first = downloads[0]
+            # One problem per RUN and manager: the other downloading commands are related locations.
+            yield Violation(f"`{name} {subcommand(first.args)}` without `{clean}` later in the same RUN keeps the "
+                            f"package cache in the layer; add `&& {clean}`", at_command(dockerfile, first),
+                            tuple(Related(at_command(dockerfile, c), f"{name} downloads here too")
+                                  for c in downloads[1:]))
 
 
 @rule(
@@ -405,8 +440,10 @@ def node_cache_kept(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violat
             if not ((name == "npm" and sub in ("install", "i", "ci")) or (name == "yarn" and (
                     is_yarn_install(command.args) or sub == "add"))):
                 continue
-            cleaned = any(c.name == name and subcommand(c.args) == "cache" and "clean" in c.args for c in commands)
-            if cleaned or has_cache_mount(ins, *caches[name]) or _removes(commands, *caches[name]):
+            cleaned = any(c.name == name and subcommand(c.args) == "cache" and "clean" in c.args
+                          and c.index > command.index for c in commands)
+            if cleaned or has_cache_mount(ins, *caches[name]) or _removes(commands, *caches[name],
+                                                                          after=command.index):
                 continue
             yield Violation(f"`{name} {sub or 'install'}` leaves the {name} cache in the layer; add "
                             f"`&& {'npm cache clean --force' if name == 'npm' else 'yarn cache clean'}`",

@@ -42,6 +42,7 @@ from kubelint_py.engine.registry import (
 )
 from kubelint_py.loading.build_context import copy_sources
 from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
+from kubelint_py.parsing.shell import command_name, split_commands
 
 
 @rule(
@@ -89,10 +90,14 @@ def runs_as_root(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation
 )
 def sudo_in_run(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violation]:
     for ins in dockerfile.instructions:
-        for command in run_commands(ins):
-            if command.cmd.words and command.cmd.words[0].rsplit("/", 1)[-1] == "sudo":
-                yield Violation("RUN uses sudo; use `USER root` for the steps that need it instead",
-                                at_command(dockerfile, command))
+        uses = [c for c in run_commands(ins) if c.cmd.words and c.cmd.words[0].rsplit("/", 1)[-1] == "sudo"]
+        if not uses:
+            continue
+        # One problem, one finding: the other sudo commands of the same RUN are related locations.
+        more = f" ({len(uses)} times)" if len(uses) > 1 else ""
+        yield Violation(f"RUN uses sudo{more}; use `USER root` for the steps that need it instead",
+                        at_command(dockerfile, uses[0]),
+                        tuple(Related(at_command(dockerfile, c), "sudo used again in this RUN") for c in uses[1:]))
 
 
 @rule(
@@ -263,22 +268,55 @@ def _unpinned(command: Command) -> tuple[str, list[str]] | None:
     if pip is not None and subcommand(pip) == "install":
         if long_flag(pip, "-c", "--constraint", "-r", "--requirement") or any(a.startswith("-c") for a in pip):
             return None
-        values = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target",
-                            "--prefix", "--root", "--trusted-host", "--platform", "--python-version",
-                            "--only-binary", "--no-binary", "--src", "-e", "--editable"})
-        packages = _positional(pip, values)[1:]
-        return "pip", [p for p in packages if not re.search(r"[=<>~!@]", p) and not p.startswith((".", "/"))
-                       and not p.endswith((".whl", ".tar.gz", ".zip")) and p not in ("pip", "setuptools", "wheel")]
+        packages = _positional(pip, _PIP_VALUE_OPTIONS)[1:]
+        editable = [a for i, a in enumerate(pip) if i and pip[i - 1] in ("-e", "--editable")]
+        return "pip", [p for p in [*packages, *editable] if _pip_unpinned(p)]
     if name == "npm" and subcommand(args) in ("install", "i", "add"):
-        packages = _positional(args, frozenset({"--prefix"}))[1:]
-        return "npm", [p for p in packages if "@" not in p.lstrip("@") and not p.startswith((".", "/"))
-                       and "://" not in p and not p.endswith(".tgz")]
+        packages = _positional(args, _NPM_VALUE_OPTIONS)[1:]
+        return "npm", [p for p in packages if _npm_unpinned(p)]
     if name == "gem" and subcommand(args) == "install":
         if long_flag(args, "-v", "--version"):
             return None
         packages = _positional(args, frozenset({"-n", "--bindir", "-i", "--install-dir", "--source"}))[1:]
         return "gem", [p for p in packages if ":" not in p]
     return None
+
+
+_PIP_VALUE_OPTIONS = frozenset({
+    "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
+    "--trusted-host", "--platform", "--python-version", "--only-binary", "--no-binary", "--src", "-e",
+    "--editable", "--upgrade-strategy", "--progress-bar", "-C", "--config-settings", "--global-option",
+    "--log", "--cache-dir", "--proxy", "--retries", "--timeout", "--implementation", "--abi",
+    "--exists-action", "--root-user-action", "--report", "--python", "--cert", "--client-cert"})
+_NPM_VALUE_OPTIONS = frozenset({"--prefix", "--registry", "--cache", "--loglevel", "--omit", "--include",
+                                "--userconfig", "--install-strategy", "--workspace", "-w", "--tag"})
+_VCS = ("git+", "hg+", "svn+", "bzr+")
+
+
+def _vcs_pinned(url: str, marker: str) -> bool:
+    """A VCS URL names a ref after the path (`git+https://host/x/y.git@v1.2`, npm's `...#v1.2`)."""
+    rest = url.split("://", 1)[-1]
+    path = rest.split("/", 1)[1] if "/" in rest else ""
+    return marker in path
+
+
+def _pip_unpinned(spec: str) -> bool:
+    if spec.startswith(_VCS):
+        return not _vcs_pinned(spec, "@")  # a VCS install without a ref follows the branch
+    if spec.startswith((".", "/", "~")) or "://" in spec or spec.endswith((".whl", ".tar.gz", ".zip")) \
+            or ("/" in spec and not re.search(r"[=<>~!]", spec)):
+        return False  # a local path or an archive: not a package from the index
+    return not re.search(r"[=<>~!@]", spec) and spec not in ("pip", "setuptools", "wheel")
+
+
+def _npm_unpinned(spec: str) -> bool:
+    if spec.startswith(_VCS) or spec.startswith(("git://", "github:", "gitlab:", "bitbucket:")):
+        return not _vcs_pinned(spec, "#") and "#" not in spec
+    if spec.startswith((".", "/", "~", "file:")) or "://" in spec or spec.endswith((".tgz", ".tar.gz")):
+        return False
+    if "/" in spec and not spec.startswith("@"):
+        return "#" not in spec  # GitHub shorthand user/repo: pinned with #ref
+    return "@" not in spec.lstrip("@")
 
 
 def _positional(args: tuple[str, ...], with_values: frozenset[str]) -> list[str]:
@@ -331,6 +369,54 @@ def _shell_of(dockerfile: Dockerfile, stage: Stage, before: Instruction) -> tupl
     return shell
 
 
+MAX_SUBSTITUTIONS = 200
+"""`$(...)` bodies of one RUN examined for pipes (a budget)."""
+
+
+def _piped_substitution(commands: tuple[Command, ...]) -> tuple[Command, str] | None:
+    """The first top-level command with a `$(left | right)` whose left side can fail, and left's name."""
+    seen = 0
+    for command in commands:
+        if command.cmd.depth:
+            continue
+        for word in (*command.cmd.assignments, *command.cmd.words):
+            start = word.find("$(")
+            while start >= 0 and seen < MAX_SUBSTITUTIONS:
+                seen += 1
+                body = _substitution_body(word, start + 2)
+                inner = split_commands(body)
+                for position, sub in enumerate(inner):
+                    if sub.operator_before in ("|", "|&") and position:
+                        left = command_name(inner[position - 1])
+                        if left and left not in _ALWAYS_SUCCEED:
+                            return command, left
+                start = word.find("$(", start + 2)
+    return None
+
+
+def _substitution_body(word: str, begin: int) -> str:
+    depth = 1
+    for position in range(begin, len(word)):
+        if word[position] == "(":
+            depth += 1
+        elif word[position] == ")":
+            depth -= 1
+            if not depth:
+                return word[begin:position]
+    return word[begin:]
+
+
+def _pipefail_shell(dockerfile: Dockerfile, stage: Stage, ins: Instruction) -> bool:
+    shell = _shell_of(dockerfile, stage, ins)
+    return shell is not None and ("pipefail" in shell or not re.search(r"(?:^|/)(?:ba|z|k|a|da)?sh$", shell[0]))
+
+
+def _sets_pipefail(commands: tuple[Command, ...], before: int) -> bool:
+    return any(c.name == "set" and c.index < before and any(
+        a == "pipefail" or (a.startswith("-") and "o" in a and "pipefail" in c.args) for a in c.args)
+        for c in commands)
+
+
 @rule(
     code="DF310", name="pipe-without-pipefail", target=Target.DOCKERFILE, severity=Severity.WARNING,
     summary="RUN with a pipe but without `set -o pipefail`",
@@ -348,6 +434,12 @@ def pipe_without_pipefail(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[
             commands = run_commands(ins)
             pipes = [c for c in commands if c.cmd.operator_before in ("|", "|&") and c.cmd.depth == 0]
             if not pipes:
+                substituted = _piped_substitution(commands)
+                if substituted is not None and not _pipefail_shell(dockerfile, stage, ins) \
+                        and not _sets_pipefail(commands, substituted[0].index):
+                    yield Violation(f"`$({substituted[1]} ... | ...)` hides a failure of {substituted[1]}: the "
+                                    "substitution's status is the last command's; add `set -o pipefail &&` or a "
+                                    "SHELL with -o pipefail", at_command(dockerfile, substituted[0]))
                 continue
             shell = _shell_of(dockerfile, stage, ins)
             if shell is not None and ("pipefail" in shell or not re.search(r"(?:^|/)(?:ba|z|k|a|da)?sh$",
@@ -526,13 +618,21 @@ def shell_form_cmd(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Violati
         if ins.arguments.startswith("["):
             yield Violation(f"{ins.keyword} looks like JSON but is not valid JSON (use double quotes), so it runs in "
                             "shell form", at(dockerfile, ins))
-        else:
+        elif not _execs_last(ins.arguments):
             # Unsafe: without the shell, variables are not expanded and a shell-form ENTRYPOINT starts
             # taking CMD as arguments.
             edit = exec_form(ins)
             yield Violation(f"{ins.keyword} in shell form runs under /bin/sh and does not receive signals; use the "
                             "JSON form", at(dockerfile, ins),
                             fix=Fix((edit,), False, "rewrite in JSON (exec) form") if edit else None)
+
+
+def _execs_last(script: str) -> bool:
+    """`CMD exec gunicorn app:app` (or `... && exec app`): the shell replaces itself with the program,
+    which becomes PID 1 and receives signals."""
+    commands = split_commands(script)
+    return bool(commands) and commands[-1].depth == 0 and bool(commands[-1].words) \
+        and commands[-1].words[0] == "exec" and commands[-1].operator_before in (None, "&&", ";", "\n")
 
 
 @rule(
@@ -578,8 +678,7 @@ def _tls_off(command: Command) -> str | None:
         lowered = [a.lower() for a in args]
         if "http.sslverify=false" in lowered or ("http.sslverify" in lowered and "false" in lowered):
             return "git http.sslVerify false"
-    if name == "apk" and "--allow-untrusted" in args:
-        return "apk --allow-untrusted"
+    # (`apk add --allow-untrusted ./local.apk` skips a package signature, not TLS: not this rule's matter.)
     if name in ("apt-get", "apt") and any("AllowUnauthenticated" in a or "allow-unauthenticated" in a for a in args):
         return f"{name} --allow-unauthenticated"
     return None
@@ -670,7 +769,9 @@ def copy_sources_to_file(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[V
         if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
             continue
         words = list(ins.json_args) if ins.json_args is not None else ins.arguments.split()
-        if len(words) > 2 and not words[-1].rstrip("\"'").endswith("/") and "$" not in words[-1]:
+        dest = words[-1].strip("\"'") if words else ""
+        # `.` and `..` (and paths ending in /. or /..) name folders as surely as a trailing slash does.
+        if len(words) > 2 and not dest.endswith(("/", "/.", "/..")) and dest not in (".", "..") and "$" not in dest:
             yield Violation(f"{ins.keyword} has {len(words) - 1} sources but the destination '{words[-1]}' does "
                             "not end with /; add a trailing slash", at(dockerfile, ins))
 

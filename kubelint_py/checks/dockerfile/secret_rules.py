@@ -82,10 +82,11 @@ _SCANNED = frozenset({"ENV", "ARG", "LABEL", "RUN", "CMD", "ENTRYPOINT", "HEALTH
 
 
 # One pass that every pattern of kubelint_py.checks.secrets needs to match somewhere (its fixed part), so the
-# eleven patterns only run on the few instructions that could hold a credential. Keep in step with
+# patterns only run on the few instructions that could hold a credential. Keep in step with
 # secrets._VALUE_PATTERNS (a test counts them).
 _MAY_HOLD_SECRET = re.compile(r"PRIVATE KEY|A[KS]IA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|_live_"
-                              r"|AIza|npm_|eyJ|://")
+                              r"|AIza|npm_|eyJ|://|sk-|pypi-|dckr_pat_|hv[sbr]\.|private_key_id|AccountKey="
+                              r"|SharedAccessKey=")
 
 
 def _redact(value: str) -> str:

@@ -18,6 +18,12 @@ def runs_to_completion(workload: Workload | None) -> bool:
         return False
     if workload.kind in RUN_TO_COMPLETION_KINDS:
         return True
+    if workload.embedded:
+        # A custom resource's pod template: batch-like when its pods are not restarted, or when its kind
+        # says it runs to completion (JobSet, PyTorchJob, Workflow, PipelineRun, SparkApplication ...).
+        restart = workload.pod_spec.get("restartPolicy")
+        return restart in ("Never", "OnFailure") or any(
+            word in workload.kind for word in ("Job", "Workflow", "Run", "Task", "Pipeline", "Batch"))
     # A bare Pod (or pod template) that is not restarted is a one-shot task.
     return workload.kind in ("Pod", "PodTemplate") and workload.pod_spec.get("restartPolicy") in ("Never",
                                                                                                    "OnFailure")
@@ -31,12 +37,12 @@ def is_patch_fragment(container: Container) -> bool:
 
 def is_long_running(container: Container) -> bool:
     """A regular container of a pod that keeps running (not init, not ephemeral, not a Job)."""
-    return container.kind == "container" and not runs_to_completion(container.resource.workload) \
+    return container.kind == "container" and not runs_to_completion(container.workload) \
         and not is_patch_fragment(container)
 
 
 def pod_spec_of(container: Container) -> YMap:
-    workload = container.resource.workload
+    workload = container.workload
     return workload.pod_spec if workload is not None else YMap()
 
 

@@ -3,7 +3,11 @@ configured external objects, or because something in the files or the cluster cr
 
 from __future__ import annotations
 
+from kubelint_py.building.boundaries import kustomize_facts_of
+from kubelint_py.checks.kubernetes._operators import derived_from, secret_names_from_args
 from kubelint_py.engine.index import ProjectIndex
+from kubelint_py.parsing.placeholders import has_placeholder_name
+from kubelint_py.schemas.kubernetes import is_builtin_group
 
 # Objects every cluster (or the usual add-ons) creates in each namespace.
 ALWAYS_PRESENT: dict[str, frozenset[str]] = {
@@ -46,10 +50,57 @@ def object_exists(index: ProjectIndex, kind: str, namespace: str | None, name: s
         return True
     if kind == "Service" and namespace == "default" and name == "kubernetes":
         return True
+    if kind == "Service" and namespace == "kube-system":
+        return True  # kube-system holds the cluster's add-ons (DNS, metrics-server, dashboard): rarely in manifests
     if kind == "ClusterRole" and (name in BUILTIN_CLUSTER_ROLES or name.startswith("system:")):
         return True
     if kind == "Role" and namespace == "kube-system" and (name in BUILTIN_ROLES or name.startswith("system:")):
         return True
     if index.exists(kind, namespace, name):
         return True
-    return kind == "Secret" and name in _generated_secrets(index, namespace)
+    if has_placeholder_name(name):
+        return True  # `${SECRET_NAME}`, `<KSA_NAME>`: only known after substitution
+    if kind == "Secret" and name in _generated_secrets(index, namespace):
+        return True
+    if (kind, name) in kustomize_facts_of(index).generated:
+        return True  # configMapGenerator / secretGenerator of a kustomization in the files
+    return kind in OPERATOR_CREATED_KINDS and _operator_may_create(index, kind, namespace, name)
+
+
+OPERATOR_CREATED_KINDS = frozenset({"Secret", "Service", "ConfigMap", "ServiceAccount", "PersistentVolumeClaim"})
+
+
+def _owners(index: ProjectIndex) -> dict[str | None, _Owners]:
+    """Per namespace: names of custom resources (possible owners of what their operator creates) and
+    Secrets that Jobs/Pods create with `--secret-name`. Built once per run."""
+    found: dict[str | None, _Owners] | None = index.derived.get("operator_owners")
+    if found is not None:
+        return found
+    found = {}
+    for resource in index.resources:
+        namespace = index.namespace_of(resource)
+        if not is_builtin_group(resource.api_version) and resource.kind != "CustomResourceDefinition":
+            found.setdefault(namespace, _Owners()).names.append(resource.name)
+        workload = resource.workload
+        if workload is not None and resource.kind in ("Job", "Pod", "CronJob"):
+            for secret in secret_names_from_args(workload.pod_spec):
+                found.setdefault(namespace, _Owners()).secrets.add(secret)
+    index.derived["operator_owners"] = found
+    return found
+
+
+class _Owners:
+    __slots__ = ("names", "secrets")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.secrets: set[str] = set()
+
+
+def _operator_may_create(index: ProjectIndex, kind: str, namespace: str | None, name: str) -> bool:
+    owners = _owners(index).get(namespace)
+    if owners is None:
+        return False
+    if kind == "Secret" and name in owners.secrets:
+        return True
+    return any(derived_from(name, owner) for owner in owners.names[:10_000])

@@ -59,13 +59,26 @@ def duplicate_container_name(workload: Workload, ctx: RuleContext) -> Iterator[V
             seen[container.name] = container
 
 
+def _merge_advice(first: object, second: object) -> str:
+    """What to do with two entries for one port: never "remove" a name that probes or Services may use."""
+    first_name = first if isinstance(first, str) else None
+    second_name = second if isinstance(second, str) else None
+    if second_name is None or second_name == first_name:
+        return "remove the duplicate"
+    if first_name is None:
+        return f"keep one entry for the port, with the name '{second_name}' (probes or Services may use it)"
+    return (f"keep one entry for the port and use one of its names ('{first_name}' or '{second_name}') in the "
+            "probes and Services that refer to it")
+
+
 @rule(
     code="KS405", name="duplicate-container-port", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
     summary="Port number or port name declared twice in a pod",
     rationale="Containers of a pod share one network namespace, so two of them cannot listen on the same "
               "port and protocol; port names must be unique within the pod, or Services and probes that "
               "use the name pick one at random.",
-    fix="Remove the duplicate port entry, or change its number or name.",
+    fix="Keep one entry per port (keeping a name that probes or Services refer to), or change its number or "
+        "name.",
     tags=("correctness",),
 )
 def duplicate_container_port(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
@@ -81,8 +94,9 @@ def duplicate_container_port(workload: Workload, ctx: RuleContext) -> Iterator[V
             if isinstance(number, int) and not isinstance(number, bool):
                 key = (number, str(port.get("protocol", "TCP")))
                 if key in numbers:
+                    advice = _merge_advice(numbers[key].get("name"), port.get("name"))
                     yield Violation(f"port {number}/{key[1]} is declared twice in {res.display} (container "
-                                    f"'{container.name}'); remove the duplicate", res.at(port, "containerPort"),
+                                    f"'{container.name}'); {advice}", res.at(port, "containerPort"),
                                     (Related(res.at(numbers[key], "containerPort"), "first declaration"),))
                 else:
                     numbers[key] = port

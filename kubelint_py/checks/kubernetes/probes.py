@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubelint_py.checks.kubernetes._common import declared_ports, is_long_running, is_patch_fragment
+from kubelint_py.checks.kubernetes._common import declared_ports, is_long_running, is_patch_fragment, is_template_text
 from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container
 
@@ -54,8 +54,9 @@ def missing_readiness_probe(container: Container, ctx: RuleContext) -> Iterator[
               "lists its ports is usually a typo or a stale port after a change.",
     fix="Point the probe at one of the container's `ports` (by name or number), or declare the port.",
     tags=("reliability",),
-    parameters={"numeric_ports": Parameter(True, "Also check numeric probe ports against containers that "
-                                                 "declare ports (declaring ports is optional in Kubernetes).")},
+    parameters={"numeric_ports": Parameter(False, "Also check numeric probe ports against containers that "
+                                                  "declare ports (declaring ports is optional in Kubernetes, "
+                                                  "so a number they do not list is legal and common).")},
 )
 def probe_port_not_declared(container: Container, ctx: RuleContext) -> Iterator[Violation]:
     if is_patch_fragment(container):
@@ -72,17 +73,36 @@ def probe_port_not_declared(container: Container, ctx: RuleContext) -> Iterator[
             port = handler["port"]
             location = container.resource.at(handler, "port")
             if isinstance(port, str) and not port.isdigit():
-                if port not in names:
+                if is_template_text(port):
+                    continue
+                protocol = _protocol_of(container, port)
+                if protocol not in (None, "TCP"):
+                    yield Violation(f"{probe_key} of container '{container.name}' uses port '{port}', which is "
+                                    f"declared {protocol}: {handler_key} probes connect over TCP", location)
+                elif port not in names:
                     known = ", ".join(sorted(names)) or "none"
                     yield Violation(f"{probe_key} of container '{container.name}' uses port '{port}', which "
                                     f"the container does not declare (named ports: {known})", location)
             elif isinstance(port, int | str) and not isinstance(port, bool):
                 number = int(port)
                 # Declaring ports is optional: only a container that lists some is held to them.
-                if ctx.params["numeric_ports"] and numbers and number not in numbers:
+                udp_only = {p.get("containerPort") for p in container.ports if str(p.get("protocol", "TCP")) != "TCP"} \
+                    - {p.get("containerPort") for p in container.ports if str(p.get("protocol", "TCP")) == "TCP"}
+                if number in udp_only:
+                    yield Violation(f"{probe_key} of container '{container.name}' uses port {number}, which is "
+                                    f"declared only as a non-TCP port: {handler_key} probes connect over TCP",
+                                    location)
+                elif ctx.params["numeric_ports"] and numbers and number not in numbers:
                     known = ", ".join(str(n) for n in sorted(numbers))
                     yield Violation(f"{probe_key} of container '{container.name}' uses port {number}, which "
                                     f"is not among its declared ports ({known})", location)
+
+
+def _protocol_of(container: Container, name: str) -> str | None:
+    for port in container.ports:
+        if port.get("name") == name:
+            return str(port.get("protocol", "TCP"))
+    return None
 
 
 @rule(

@@ -14,13 +14,23 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from kubelint_py.building.boundaries import boundaries_of
+from kubelint_py.checks.kubernetes._partial import is_patch_file
 from kubelint_py.checks.kubernetes._references import (
     CERT_MANAGER_ANNOTATIONS,
     object_exists,
 )
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Related, RuleContext, Severity, Target, Violation, rule
-from kubelint_py.models.kubernetes import IngressView, Ref, Resource, Workload, data_keys, pod_spec_references
+from kubelint_py.models.kubernetes import (
+    IngressView,
+    Ref,
+    Resource,
+    ServiceView,
+    Workload,
+    data_keys,
+    pod_spec_references,
+)
 
 _LAST_REFS: list[Any] = [None, []]
 """The last workload's references (all kinds): six rules here read them one after the other."""
@@ -40,6 +50,8 @@ _EXTERNAL_HINT = "define it, or list it under external-objects in .kubelint.yaml
 
 def _missing(workload: Workload, ctx: RuleContext, kind: str,
              provided: frozenset[str] = frozenset()) -> Iterator[Violation]:
+    if is_patch_file(workload.resource, ctx.index.patch_files):
+        return  # a patch's references are the base's: checked where the base is
     namespace = ctx.index.namespace_of(workload.resource)
     reported: set[tuple[str, str]] = set()
     for ref in _references(workload, kind):
@@ -56,10 +68,12 @@ _REF_TAGS = ("reliability", "cross-object", "reference")
 
 
 @rule(
-    code="KS601", name="service-account-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    code="KS601", name="service-account-not-found", target=Target.K8S_WORKLOAD, severity=Severity.INFO,
     summary="serviceAccountName names a ServiceAccount that is not defined",
     rationale="The pod is rejected at creation (\"serviceaccount not found\"): the workload exists but no "
-              "pod ever starts.",
+              "pod ever starts. Info, not a warning: ServiceAccounts bound to cloud identities (GKE Workload "
+              "Identity, EKS IRSA) are commonly created by the platform's own tooling rather than in manifests, "
+              "so a missing one is often expected; the finding lists what must exist before deploying.",
     fix="Define the ServiceAccount in the same namespace, correct the name, or declare it as external.",
     tags=_REF_TAGS, aliases=("non-existent-service-account",),
 )
@@ -68,10 +82,13 @@ def service_account_not_found(workload: Workload, ctx: RuleContext) -> Iterator[
 
 
 @rule(
-    code="KS602", name="configmap-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    code="KS602", name="configmap-not-found", target=Target.K8S_WORKLOAD, severity=Severity.INFO,
     summary="Pod refers to a ConfigMap that is not defined",
     rationale="A pod whose env, envFrom or volume names a missing ConfigMap stays in "
-              "CreateContainerConfigError or ContainerCreating until the ConfigMap appears.",
+              "CreateContainerConfigError or ContainerCreating until the ConfigMap appears. Info, not a "
+              "warning: ConfigMaps are often generated from files (Helm, `kubectl create configmap "
+              "--from-file`, generators this run cannot see), so a missing one is often expected; kustomize "
+              "configMapGenerator names in the files count as defined.",
     fix="Define the ConfigMap in the pod's namespace, fix the name, mark the reference `optional: true`, "
         "or declare it as external.",
     tags=_REF_TAGS,
@@ -81,10 +98,14 @@ def configmap_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violat
 
 
 @rule(
-    code="KS603", name="secret-not-found", target=Target.K8S_WORKLOAD, severity=Severity.WARNING,
+    code="KS603", name="secret-not-found", target=Target.K8S_WORKLOAD, severity=Severity.INFO,
     summary="Pod refers to a Secret that is not defined",
     rationale="A pod whose env, envFrom, volume or imagePullSecrets names a missing Secret does not start "
-              "(or cannot pull its image) until the Secret appears.",
+              "(or cannot pull its image) until the Secret appears. Info, not a warning: Secrets are rightly "
+              "kept out of repositories (created by hand, by CI or by a secret manager), so a Secret the files "
+              "do not define is usually expected; the finding lists what must exist before deploying. Secrets "
+              "that objects in the files create (SealedSecret, ExternalSecret, cert-manager Certificate, "
+              "operators' custom resources, Jobs passing --secret-name) count as defined.",
     fix="Define the Secret (or the SealedSecret/ExternalSecret that creates it), fix the name, mark the "
         "reference `optional: true`, or declare it as external.",
     tags=_REF_TAGS,
@@ -177,9 +198,10 @@ def role_binding_role_not_found(resource: Resource, ctx: RuleContext) -> Iterato
 
 @rule(
     code="KS608", name="statefulset-service-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
-    summary="StatefulSet serviceName names a Service that is not defined",
-    rationale="The governing Service gives StatefulSet pods their stable DNS names; without it "
-              "`pod-0.service` does not resolve and peers cannot find each other.",
+    summary="StatefulSet serviceName names a Service that is not defined, not headless, or not selecting its pods",
+    rationale="The governing Service gives StatefulSet pods their stable DNS names; without it, or when it is "
+              "not headless (`clusterIP: None`) or does not select the pods, `pod-0.service` does not resolve "
+              "and peers cannot find each other.",
     fix="Define a headless Service (`clusterIP: None`) with that name selecting the pods, or fix the name.",
     tags=_REF_TAGS,
 )
@@ -193,6 +215,27 @@ def statefulset_service_not_found(resource: Resource, ctx: RuleContext) -> Itera
     if not object_exists(ctx.index, "Service", namespace, name):
         yield Violation(f"StatefulSet '{resource.name}' has serviceName '{name}', but no such Service is defined "
                         f"in namespace '{namespace}'; {_EXTERNAL_HINT}", resource.at(resource.spec, "serviceName"))
+        return
+    services = ctx.index.get("Service", namespace, name)
+    if not services:
+        return  # external or created by something in the files: nothing to compare
+    workload = resource.workload
+    pod_labels = workload.pod_labels if workload is not None else {}
+    problems = []
+    for service in services:
+        view = ServiceView(service)
+        selector = view.selector
+        headless = service.spec.get("clusterIP") == "None"
+        selects = selector is not None and not selector.is_empty and selector.matches(pod_labels)
+        if headless and selects:
+            return  # one good governing Service is enough
+        problems.append((service, headless, selects))
+    service, headless, selects = problems[0]
+    what = " and ".join(w for w, bad in (("is not headless (clusterIP: None)", not headless),
+                                         ("does not select its pods", not selects)) if bad)
+    yield Violation(f"StatefulSet '{resource.name}' is governed by Service '{name}', which {what}: its pods get no "
+                    "stable DNS names; make the Service headless and select the pod template's labels",
+                    resource.at(resource.spec, "serviceName"), (Related(service.location, f"Service '{name}'"),))
 
 
 @rule(
@@ -207,6 +250,9 @@ def ingress_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[
         return
     namespace = ctx.index.namespace_of(resource)
     for node, name, _, _, _ in IngressView(resource).backends():
+        port_name = node.get("port", {}).get("name") if isinstance(node.get("port"), dict) else None
+        if f"alb.ingress.kubernetes.io/actions.{name}" in resource.annotations or port_name == "use-annotation":
+            continue  # AWS Load Balancer Controller: the "service" is an action (annotation, or one Argo writes)
         if not object_exists(ctx.index, "Service", namespace, name):
             field = "name" if "name" in node and "serviceName" not in node else "serviceName"
             yield Violation(f"Ingress '{resource.name}' routes to Service '{name}', which is not defined in "
@@ -214,10 +260,11 @@ def ingress_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[
 
 
 @rule(
-    code="KS610", name="ingress-tls-secret-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS610", name="ingress-tls-secret-not-found", target=Target.K8S_OBJECT, severity=Severity.INFO,
     summary="Ingress TLS secretName names a Secret that is not defined",
     rationale="Without its TLS Secret the ingress controller serves its default (usually self-signed) "
-              "certificate, and clients fail the TLS handshake.",
+              "certificate, and clients fail the TLS handshake. Info, as KS603: TLS keys are rightly kept out "
+              "of repositories, so a Secret the files do not define is usually created elsewhere.",
     fix="Define the Secret, create it with cert-manager (annotate the Ingress with an issuer or add a "
         "Certificate), or declare it as external.",
     tags=_REF_TAGS,
@@ -289,6 +336,7 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
         if folder is None:  # one path per file, many objects per path
             folder = folders[resource.path] = os.path.dirname(os.path.abspath(resource.path))
         groups[(key, folder)].append(resource)
+    bounds = boundaries_of(index)  # two unrelated samples of a monorepo may both define Service/web
     for ((_, kind, namespace, name), _), found in groups.items():
         if len(found) < 2:
             continue
@@ -298,9 +346,9 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
         answered: set[int] = set()
         for position, other in enumerate(found[1:], 1):
             # An identical re-declaration (the Namespace repeated in each file) is harmless.
-            first = next((f for f in found[:position] if f.body != other.body and (
-                f.path == other.path or not _alternatives(keys_of_file[f.path], keys_of_file[other.path]))),
-                None)
+            first = next((f for f in found[:position] if f.body != other.body and bounds.related(f.path, other.path)
+                          and (f.path == other.path
+                               or not _alternatives(keys_of_file[f.path], keys_of_file[other.path]))), None)
             if first is None:
                 continue
             where = f" in namespace '{namespace}'" if namespace else ""

@@ -7,11 +7,14 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubelint_py.building.boundaries import kustomize_facts_of
+from kubelint_py.checks.kubernetes._partial import looks_partial, selector_from_kustomize
 from kubelint_py.core.source import Location
 from kubelint_py.engine.config import DEFAULT_K8S_VERSION
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Resource
+from kubelint_py.parsing.placeholders import is_placeholder
 from kubelint_py.schemas import kubernetes as schemas
 from kubelint_py.schemas.apiversions import REMOVED_APIS, version_tuple
 from kubelint_py.schemas.validation import SchemaValidator, suggest
@@ -29,6 +32,9 @@ class _CrdSchemas:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
+        self.alternatives: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        """Every schema found for a kind (several CRD files, e.g. one per release): an object valid against
+        any of them is not certainly wrong, since the files do not say which one is installed."""
         self.served: dict[tuple[str, str], list[str]] = {}
         self.kinds: set[tuple[str, str]] = set()
         self.index = index
@@ -48,6 +54,9 @@ class _CrdSchemas:
             self.served.setdefault((group, kind), []).extend(served)
             for key, schema in schemas.crd_schemas(crd).items():
                 self.schemas.setdefault(key, schema)
+                found = self.alternatives.setdefault(key, [])
+                if len(found) < MAX_ALTERNATIVES and all(schema != other for other in found):
+                    found.append(schema)
 
 
     def first_of(self, group: str, kind: str) -> Resource | None:
@@ -90,6 +99,21 @@ def _custom_validator(schema: Mapping[str, Any], version: str, strict: bool) -> 
     return found[1]
 
 
+MAX_ALTERNATIVES = 64
+"""Different schemas kept per custom kind (a budget: a repository of releases holds one per release)."""
+
+
+def _alternative_validators(resource: Resource, ctx: RuleContext, strict: bool) -> list[SchemaValidator]:
+    """The other CRDs' validators for a custom resource whose kind several CRD files define."""
+    key = (resource.api_version, resource.kind)
+    schemas_found = crds_of(ctx.index).alternatives.get(key, [])
+    if len(schemas_found) < 2:
+        return []
+    version = target_version(ctx)
+    # Later files first: release folders list the newest last.
+    return [_custom_validator(schema, version, strict) for schema in reversed(schemas_found[1:])]
+
+
 def _validator_for(resource: Resource, ctx: RuleContext, strict: bool) -> SchemaValidator | None:
     api_version, kind = resource.api_version, resource.kind
     if schemas.is_tool_config(api_version, kind):
@@ -118,17 +142,49 @@ def _validator_for(resource: Resource, ctx: RuleContext, strict: bool) -> Schema
                                           "default strict field validation does.")},
 )
 def schema_violation(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    validator = _validator_for(resource, ctx, bool(ctx.params.get("strict", True)))
+    strict = bool(ctx.params.get("strict", True))
+    validator = _validator_for(resource, ctx, strict)
     if validator is None or validator.is_valid(resource.body):
         return
-    issues = validator.issues(resource.body)
+    issues = validator.issues(resource.body, skip=_unknowable)
+    for other in _alternative_validators(resource, ctx, strict) if issues else []:
+        found = other.issues(resource.body, skip=_unknowable)
+        if not found:
+            return  # valid against another CRD of the same kind in the files
+        if len(found) < len(issues):
+            issues = found
     # A kustomize patch (named in a kustomization, or carrying `$patch`-style directives) is a partial
     # object: fields it leaves out are not missing, and its `$` keys are merge directives.
-    patch = ctx.index.is_patch(resource) or any(_is_directive(issue.path) for issue in issues)
+    facts = kustomize_facts_of(ctx.index)
+    patch = ctx.index.is_patch(resource) or any(_is_directive(issue.path) for issue in issues) \
+        or looks_partial(resource, issues, facts)
     for issue in issues:
         if patch and (issue.validator == "required" or _is_directive(issue.path)):
             continue
+        if patch and issue.validator == "additionalProperties" and "did you mean" not in issue.message:
+            # A field in a patch that is no near-miss of a known one is meant for the tool that reads the
+            # build's output (OLM's containerPort on webhooks); a misspelt field is still reported.
+            continue
+        if issue.validator == "additionalProperties" and issue.path and issue.path[-1] == "creationTimestamp" \
+                and _value_at(resource.body, issue.path) is None:
+            continue  # `creationTimestamp: null`, as Go clients serialise every object's metadata
+        if issue.validator == "required" and "'selector'" in issue.message and selector_from_kustomize(resource, facts):
+            continue
         yield Violation(f"{issue.message} ({resource.display})", Location.of(resource.path, issue.span))
+
+
+def _unknowable(value: Any, keyword: str) -> bool:
+    return is_placeholder(value)
+
+
+def _value_at(body: Any, path: tuple[Any, ...]) -> Any:
+    node = body
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def _is_directive(path: tuple[Any, ...]) -> bool:

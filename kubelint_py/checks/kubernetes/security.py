@@ -64,10 +64,11 @@ def _is_privileged(container: Container) -> bool:
 
 
 @rule(
-    code="KS301", name="privileged-container", target=Target.K8S_CONTAINER, severity=Severity.ERROR,
+    code="KS301", name="privileged-container", target=Target.K8S_CONTAINER, severity=Severity.WARNING,
     summary="Container runs privileged",
     rationale="A privileged container has every capability and all host devices: escaping to the node "
-              "is trivial, so one compromised process owns the node and every pod on it.",
+              "is trivial, so one compromised process owns the node and every pod on it. A warning, not an "
+              "error (as DC301 for Compose): node agents, device plugins and installers need it on purpose.",
     fix="Remove `privileged: true`; grant the specific capability the container needs instead.",
     tags=("security",), aliases=("CKV_K8S_16",),
 )

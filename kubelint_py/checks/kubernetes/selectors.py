@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kubelint_py.building.boundaries import boundaries_of
 from kubelint_py.checks.kubernetes._common import declared_ports
+from kubelint_py.checks.kubernetes._operators import OPERATOR_POD_LABELS, pod_template_labels
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Parameter, Related, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import WORKLOAD_KINDS, IngressView, LabelSelector, Resource, ServiceView, Workload
+from kubelint_py.parsing.placeholders import is_placeholder
 
 # Built-in kinds: objects of any other kind (custom resources) may be operators that create pods.
 _BUILTIN_GROUPS = ("", "apps", "batch", "v1", "networking.k8s.io", "policy", "autoscaling", "rbac.authorization.k8s.io",
@@ -44,24 +47,31 @@ def cluster_provided(selector: LabelSelector) -> bool:
 
 
 def _custom_pod_labels(resource: Resource) -> list[dict[str, str]]:
-    """Labels a custom resource may give the pods it makes: its own, and those of a pod template it
-    carries (Argo Rollout `spec.template`, Prometheus `spec.podMetadata`, ...)."""
+    """Labels a custom resource may give the pods it makes: its own, and those of every pod template it
+    carries, wherever it is (Argo Rollout `spec.template`, Prometheus `spec.podMetadata`, JobSet
+    `replicatedJobs[].template.spec.template`, LeaderWorkerSet `leaderWorkerTemplate.leaderTemplate`, ...)."""
     found = [resource.labels] if resource.labels else []
-    for path in (("spec", "template", "metadata", "labels"), ("spec", "podMetadata", "labels")):
-        labels = resource.lookup(*path)
-        if isinstance(labels, dict) and labels:
-            found.append({str(k): str(v) for k, v in labels.items()})
+    labels = resource.lookup("spec", "podMetadata", "labels")
+    if isinstance(labels, dict) and labels:
+        found.append({str(k): str(v) for k, v in labels.items()})
+    found.extend(pod_template_labels(resource.spec))
     return found
 
 
 def operator_may_create(index: ProjectIndex, namespace: str | None, selector: LabelSelector) -> Resource | None:
     """A custom resource in the namespace whose labels the selector matches: operators (Prometheus,
-    Elasticsearch, Argo Rollouts, ...) label the pods they create like the resource that asks for them."""
+    Elasticsearch, Argo Rollouts, ...) label the pods they create like the resource that asks for them.
+    Operators also label pods with the resource's own name (`cnpg.io/cluster: <name>`, `strimzi.io/cluster`,
+    `leaderworkerset.sigs.k8s.io/name`, ...): a selector value equal to a custom resource's name in the
+    namespace is possibly satisfied too (see _operators.OPERATOR_POD_LABELS for the known ones)."""
     if not selector.match_labels and not selector.expressions:
         return None
     selector = without_controller_labels(selector)
     for resource in _custom_resources(index).get(namespace, ()):
         if any(selector.matches(labels) for labels in _custom_pod_labels(resource)):
+            return resource
+        if resource.name and any(value == resource.name or key in OPERATOR_POD_LABELS
+                                 for key, value in selector.match_labels):
             return resource
     return None
 
@@ -121,8 +131,9 @@ def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
               "usually a stale or mistyped port, and connections are refused.",
     fix="Set targetPort to a port name or number the selected containers declare, or declare the port.",
     tags=("reliability", "cross-object"),
-    parameters={"numeric_ports": Parameter(True, "Also check numeric targetPorts against containers that "
-                                                 "declare ports (declaring ports is optional in Kubernetes).")},
+    parameters={"numeric_ports": Parameter(False, "Also check numeric targetPorts against containers that "
+                                                  "declare ports (declaring ports is optional in Kubernetes, "
+                                                  "so a number they do not list is legal and common).")},
 )
 def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
     for service in index.of_kind("Service"):
@@ -145,7 +156,7 @@ def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> I
             target = port.get("targetPort", port.get("port"))
             key = "targetPort" if "targetPort" in port else "port"
             if isinstance(target, str) and not target.isdigit():
-                if target in names:
+                if target in names or is_placeholder(target):
                     continue
                 detail = f"named port '{target}'"
             elif isinstance(target, int) and not isinstance(target, bool):
@@ -191,8 +202,9 @@ def ingress_port_not_exposed(resource: Resource, ctx: RuleContext) -> Iterator[V
             if port in numbers:
                 continue
         elif isinstance(port, str):
-            if port in names or (port.isdigit() and int(port) in numbers):
-                continue
+            if port in names or (port.isdigit() and int(port) in numbers) or port == "use-annotation" \
+                    or is_placeholder(port):
+                continue  # AWS Load Balancer Controller's `use-annotation`: the action is in an annotation
         else:
             continue
         known = ", ".join([str(n) for n in sorted(numbers)] + sorted(names))
@@ -288,14 +300,34 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
         if not isinstance(value, int) or isinstance(value, bool) or selector is None or selector.is_empty:
             continue
         workloads = selected(index, index.namespace_of(pdb), selector)
-        if not workloads or any(w.kind not in _COUNTED_KINDS or _autoscaled(index, w) for w in workloads):
+        if not workloads or any(w.kind not in _COUNTED_KINDS for w in workloads):
             continue
-        total = sum(w.replicas if w.replicas is not None else 1 for w in workloads)
+        # An autoscaled workload may be scaled down to its autoscaler's minReplicas (default 1): the budget
+        # must allow an eviction there too.
+        counted = [_replicas_at_least(index, w) for w in workloads]
+        if any(count is None for count, _ in counted):
+            continue
+        total = sum(count for count, _ in counted if count is not None)
+        autoscaled = any(scaled for _, scaled in counted)
         if value >= total:
+            where = " at the autoscaler's minReplicas" if autoscaled else ""
             yield Violation(f"PodDisruptionBudget '{pdb.name}' requires minAvailable {value} but the selected "
-                            f"pods have {total} replica(s) in total: no pod can ever be evicted; lower "
+                            f"pods have {total} replica(s) in total{where}: no pod can then be evicted; lower "
                             "minAvailable or add replicas", pdb.at(spec, "minAvailable"),
                             tuple(Related(w.resource.location, "selected workload") for w in workloads[:3]))
+
+
+def _replicas_at_least(index: ProjectIndex, workload: Workload) -> tuple[int | None, bool]:
+    """The fewest replicas the workload runs, and whether an autoscaler scales it: its autoscaler's
+    minReplicas (1 when unset) if one does, else its own replicas (1 when unset); None when unknown (a
+    templated value)."""
+    if _autoscaled(index, workload):
+        hpa = _hpa_targets(index)[(workload.kind, index.namespace_of(workload.resource), workload.resource.name)]
+        value = hpa.spec.get("minReplicas", 1)
+        return (value if isinstance(value, int) and not isinstance(value, bool) else None), True
+    if workload.replicas is None and "replicas" in workload.resource.spec:
+        return None, False  # `replicas: ${REPLICAS}`: known only after substitution
+    return (workload.replicas if workload.replicas is not None else 1), False
 
 
 def _hpa_targets(index: ProjectIndex) -> dict[tuple[str, str | None, str], Resource]:
@@ -332,7 +364,7 @@ def hpa_target_has_replicas(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
     targets = _hpa_targets(index)
     for (kind, namespace, name), hpa in targets.items():
         for resource in index.get(kind, namespace, name):
-            if "replicas" in resource.spec:
+            if "replicas" in resource.spec and boundaries_of(index).related(hpa.path, resource.path):
                 yield Violation(f"{resource.display} sets replicas while HorizontalPodAutoscaler '{hpa.name}' "
                                 "scales it; remove spec.replicas", resource.at(resource.spec, "replicas", on_key=True),
                                 (Related(hpa.at(hpa.spec, "scaleTargetRef", on_key=True), "the autoscaler"),))

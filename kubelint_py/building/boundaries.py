@@ -1,0 +1,198 @@
+"""Project boundaries inside one linted tree, and what kustomizations say about the files they list.
+
+A repository of unrelated samples (`sample-a/`, `tool-b/testdata/`, `charts/x/`) is many projects: an
+autoscaler in one must not judge a workload in another, and two samples may both define `Service/web`.
+
+How a file's boundary is chosen (the nearest enclosing folder, up to the linted root, that is one of):
+- a kustomize root: a folder holding kustomization.yaml / kustomization.yml / Kustomization;
+- a chart root: a folder holding Chart.yaml;
+- a Compose project: a folder holding a compose file (compose.yaml, docker-compose.yml, ...);
+- a test-input folder: a folder named `testdata` (Go's convention: inputs for a tool's own tests; error
+  findings in it are reported as warnings: see `is_test_input`);
+- a root registered by another stage through `register_root_finder` (e.g. kustomize builds).
+A file with no such folder above it belongs to the linted root. Two objects are related when one's
+boundary contains the other's (a base and its overlay, a root-level manifest and everything): rules that
+report something because of *another* object (autoscaler, disruption budget, duplicate, selected pods)
+only relate objects in related boundaries.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubelint_py.discovery.walk import is_compose_name
+from kubelint_py.models.located import YList, YMap
+
+if TYPE_CHECKING:
+    from kubelint_py.engine.index import ProjectIndex
+    from kubelint_py.loading.source_file import SourceFile
+
+KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+ROOT_MARKER_FILES = KUSTOMIZATION_FILES | {"Chart.yaml"}
+TEST_INPUT_FOLDERS = frozenset({"testdata"})
+
+RootFinder = Callable[[Iterable["SourceFile"]], Iterable[str]]
+_ROOT_FINDERS: list[RootFinder] = []
+
+
+def register_root_finder(finder: RootFinder) -> None:
+    """Let another stage add project roots (folders) it knows about, e.g. every kustomize root it builds."""
+    if finder not in _ROOT_FINDERS:
+        _ROOT_FINDERS.append(finder)
+
+
+SCENARIO_FOLDERS = frozenset({"test", "tests", "e2e", "testdata", "__tests__"})
+"""Folders of test scenarios: each file is applied on its own (or not at all), so what other files define
+or lack says little about it."""
+
+
+def is_test_scenario(path: str) -> bool:
+    """Under a test folder (test/, tests/, e2e/, testdata/): cross-object findings there are info."""
+    parts = os.path.normpath(path).replace("\\", "/").split("/")
+    return is_test_input(path) or any(part in SCENARIO_FOLDERS for part in parts[:-1])
+
+def is_test_input(path: str) -> bool:
+    """A file under a `testdata` folder: a tool's test input, often invalid or outdated on purpose. (Names
+    such as `invalid.yaml` are not taken as a sign: people name genuinely broken files that way too.)"""
+    parts = os.path.normpath(path).replace("\\", "/").split("/")
+    return any(part in TEST_INPUT_FOLDERS for part in parts[:-1])
+
+
+@dataclass
+class Boundaries:
+    roots: frozenset[str] = frozenset()
+    """Normalised folders that start a project."""
+    _cache: dict[str, str] = field(default_factory=dict)
+
+    def of(self, path: str) -> str:
+        """The boundary folder of a file ("" for the linted root)."""
+        folder = os.path.dirname(os.path.normpath(path))
+        found = self._cache.get(folder)
+        if found is not None:
+            return found
+        current = folder
+        result = ""
+        for _ in range(256):  # budget: paths are never this deep
+            if current in self.roots or os.path.basename(current) in TEST_INPUT_FOLDERS:
+                result = current
+                break
+            parent = os.path.dirname(current)
+            if not current or parent == current:
+                break
+            current = parent
+        if len(self._cache) < 100_000:
+            self._cache[folder] = result
+        return result
+
+    def related(self, path_a: str, path_b: str) -> bool:
+        """True when one file's boundary contains the other's (or either is the linted root)."""
+        a, b = self.of(path_a), self.of(path_b)
+        if not a or not b or a == b:
+            return True
+        return _contains(a, b) or _contains(b, a)
+
+
+def _contains(outer: str, inner: str) -> bool:
+    return inner.startswith(outer.rstrip("/") + "/")
+
+
+def find_boundaries(files: Iterable[SourceFile]) -> Boundaries:
+    file_list = list(files)
+    roots: set[str] = set()
+    for source in file_list:
+        name = os.path.basename(source.path)
+        if name in ROOT_MARKER_FILES or is_compose_name(name) or source.compose is not None:
+            roots.add(os.path.dirname(os.path.normpath(source.path)))
+    for finder in _ROOT_FINDERS:
+        roots.update(os.path.normpath(root) for root in finder(file_list))
+    roots.discard("")
+    roots.discard(".")
+    return Boundaries(frozenset(roots))
+
+
+def boundaries_of(index: ProjectIndex) -> Boundaries:
+    """The run's boundaries (every object related to every other when the run did not compute them)."""
+    found = index.derived.get("boundaries")
+    return found if isinstance(found, Boundaries) else Boundaries()
+
+
+# --- what kustomizations say about their files ---------------------------------------------------------
+
+
+@dataclass
+class KustomizeFacts:
+    folders: frozenset[str] = frozenset()
+    """Folders holding a kustomization."""
+    listed: frozenset[str] = frozenset()
+    """Files named by some kustomization (resources, components, crds, patches, generators ...)."""
+    generated: frozenset[tuple[str, str]] = frozenset()
+    """(kind, name) of ConfigMaps and Secrets that kustomizations generate (configMapGenerator,
+    secretGenerator): they exist once built, under a hashed name kustomize also writes into references."""
+    selector_labelled: frozenset[str] = frozenset()
+    """Resources of a kustomization whose commonLabels (or labels with includeSelectors) kustomize also
+    writes into selectors: a Deployment there may leave `selector` out."""
+
+
+_LISTING_KEYS = ("resources", "bases", "components", "crds", "patches", "patchesStrategicMerge",
+                 "patchesJson6902", "transformers", "generators", "validators", "configurations",
+                 "replacements")
+
+
+def kustomize_facts(files: Iterable[SourceFile]) -> KustomizeFacts:
+    from kubelint_py.parsing.yaml import load_yaml
+
+    folders: set[str] = set()
+    listed: set[str] = set()
+    labelled: set[str] = set()
+    generated: set[tuple[str, str]] = set()
+    for source in files:
+        if os.path.basename(source.path) not in KUSTOMIZATION_FILES or not source.text:
+            continue
+        folder = os.path.dirname(os.path.normpath(source.path))
+        folders.add(folder)
+        for document in load_yaml(source.text).documents:
+            body = document.value
+            if not isinstance(body, YMap):
+                continue
+            for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+                generators = body.get(key)
+                if isinstance(generators, YList):
+                    generated.update((kind, g["name"]) for g in generators
+                                     if isinstance(g, YMap) and isinstance(g.get("name"), str))
+            entries = [os.path.normpath(os.path.join(folder, e)) for e in _named_paths(body)]
+            listed.update(entries)
+            if _labels_selectors(body):
+                resources = body.get("resources")
+                if isinstance(resources, YList):
+                    labelled.update(os.path.normpath(os.path.join(folder, r)) for r in resources
+                                    if isinstance(r, str))
+    return KustomizeFacts(frozenset(folders), frozenset(listed), frozenset(generated), frozenset(labelled))
+
+
+def _named_paths(body: YMap) -> Iterable[str]:
+    for key in _LISTING_KEYS:
+        items = body.get(key)
+        if not isinstance(items, YList):
+            continue
+        for item in items:
+            if isinstance(item, str) and "\n" not in item:
+                yield item
+            elif isinstance(item, YMap) and isinstance(item.get("path"), str):
+                yield item["path"]
+
+
+def _labels_selectors(body: YMap) -> bool:
+    if isinstance(body.get("commonLabels"), YMap) and body["commonLabels"]:
+        return True
+    labels = body.get("labels")
+    if isinstance(labels, YList):
+        return any(isinstance(entry, YMap) and entry.get("includeSelectors") is True for entry in labels)
+    return False
+
+
+def kustomize_facts_of(index: ProjectIndex) -> KustomizeFacts:
+    found: Any = index.derived.get("kustomize_facts")
+    return found if isinstance(found, KustomizeFacts) else KustomizeFacts()
