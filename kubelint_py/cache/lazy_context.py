@@ -451,6 +451,10 @@ def plan(reported: Sequence[SourceFile], summaries: Sequence[Summary | None]) ->
     scalars: set[str] = set()
     for resource in resources:
         scalars.update(_strings(resource.body))
+    # A pod without serviceAccountName runs as `default`, a name its text need not hold: bindings naming
+    # `default` decide KS319 for it.
+    if any(r.workload is not None for r in resources):
+        scalars.add("default")
     scalars.update([candidate for scalar in list(scalars) if len(scalar) <= 253
                     for candidate in _owner_candidates(scalar)])
     own_names = {r.name for r in resources if r.name}
