@@ -59,7 +59,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     of what the disk holds there, or where the disk holds nothing yet; see lint_contents.
     progress: told what the run is doing, in a few words (`loading 812 files`), for a progress line.
     """
-    from kubelint_py.building.helm.stage import has_charts
+    from kubelint_py.building.helm.charts import has_charts
     from kubelint_py.cache.layer import open_cache
 
     config, note, started = config or Config(), progress or _silent, time.perf_counter()

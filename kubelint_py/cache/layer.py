@@ -139,12 +139,16 @@ class RunCache:
         keys = self._content_keys(candidates)
         if keys is None:
             return None
-        from kubelint_py.building.helm.stage import has_charts, input_digest
+        from kubelint_py.building.helm.charts import has_charts
         from kubelint_py.cache import replay
 
         # A chart's helpers (.tpl), packed subcharts and its renders' values files are not candidates:
         # their digest joins the key (None: a chart too large to hash, so no replay).
-        extra = input_digest(candidates, self.config) if has_charts(candidates) else ""
+        extra: str | None = ""
+        if has_charts(candidates):
+            from kubelint_py.building.helm.stage import input_digest
+
+            extra = input_digest(candidates, self.config)
         if extra is None:
             return None
         self._run_key = replay.run_key(self.parse_cache, candidates, keys, self.config, self.report_paths,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py.building.helm import values as values_mod
+from kubelint_py.building.helm.charts import chart_of_template, top_chart
 from kubelint_py.building.helm.mapping import LineTable, align, output_lines_for, remap
 from kubelint_py.building.helm.renderer import EXTRA_HINT, Renderer, RenderRequest, sdk_available
 from kubelint_py.building.helm.template_text import scan_actions, structure
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 MAX_CHARTS = 500
 MAX_RENDERS = 1000
 MAX_VALUES_BYTES = 10 * 1024**2
-MAX_CHART_DEPTH = 6
 
 
 @dataclass(frozen=True)
@@ -68,39 +68,6 @@ def chart_name(chart: str) -> str:
     except OSError:
         pass
     return os.path.basename(os.path.normpath(chart)) or "chart"
-
-
-def top_chart(folder: str) -> str:
-    """The chart that renders `folder` (a chart's real path): its parent when it sits in a charts/ folder."""
-    for _ in range(MAX_CHART_DEPTH):
-        parent = os.path.dirname(folder)
-        if os.path.basename(parent) != "charts" or not os.path.isfile(os.path.join(os.path.dirname(parent),
-                                                                                   "Chart.yaml")):
-            break
-        folder = os.path.dirname(parent)
-    return folder
-
-
-def has_charts(candidates: Sequence[Candidate]) -> bool:
-    """A Chart.yaml among the files, or a file under a chart's templates/ (named alone)."""
-    if any(os.path.basename(c.path) == "Chart.yaml" for c in candidates):
-        return True
-    return any(chart_of_template(c.read_path) is not None for c in candidates if "templates" in c.path)
-
-
-def chart_of_template(path: str) -> str | None:
-    """The real folder of the (top) chart a file under some chart's templates/ belongs to, else None."""
-    real = os.path.realpath(path)
-    folder = os.path.dirname(real)
-    for _ in range(32):
-        if os.path.basename(folder) == "templates" and os.path.isfile(os.path.join(os.path.dirname(folder),
-                                                                                   "Chart.yaml")):
-            return top_chart(os.path.dirname(folder))
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
-    return None
 
 
 def _shown_folder(display: str, real: str, chart: str) -> str:
