@@ -33,7 +33,7 @@ from tests.rule_support import temporary_rule
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = all_pairs()
 SAMPLE = ROOT / "tests" / "data" / "fix-corpus"
-SHARED_CORPORA = ROOT.parent.parent / "shared" / "corpora"
+SHARED_CORPORA = ROOT.parent / "shared" / "corpora"  # beside the clone, as CI lays it out
 
 
 def _config(**settings: Any) -> Config:
