@@ -237,7 +237,9 @@ def run_check(options: CheckOptions) -> int:
     if stats is not None:
         stats.mark("end")
         sys.stdout.flush()
-        _stderr(stats.render({r.code: r.name for r in report.rules}).rstrip("\n"))
+        from kubelint_py.report import escape_control
+
+        _stderr(stats.render({r.code: r.name for r in report.rules}, escape_control).rstrip("\n"))
     if not report.linted_files and not report.findings and not options.quiet:
         where = " ".join(escape_control(path) for path in target_paths)
         _stderr(f"kubelint-py: warning: no Dockerfile, compose or Kubernetes files under {where}")

@@ -122,10 +122,9 @@ class RunStatistics:
         order = {name: position for position, name in enumerate(PHASES)}
         return {name: (span[0], span[1]) for name, span in sorted(spans.items(), key=lambda i: order.get(i[0], 99))}
 
-    def render(self, names: dict[str, str], limit: int | None = None) -> str:
-        """The table printed by --statistics: rules by CPU time (most first), then the phases."""
-        from kubelint_py.report import escape_control
-
+    def render(self, names: dict[str, str], escape_control: Callable[[str], str], limit: int | None = None) -> str:
+        """The table printed by --statistics: rules by CPU time (most first), then the phases; text that
+        reaches the terminal goes through escape_control (report.escape_control: engine sits below report)."""
         lines = [f"{'CPU s':>9} {'share':>6} {'calls':>9} {'findings':>8}  rule"]
         ranked = sorted(((code, entry) for code, entry in self.rules.items() if entry[1]),
                         key=lambda item: (-item[1][0], item[0]))
