@@ -20,7 +20,7 @@ from kubelint_py.building.boundaries import find_boundaries, is_test_input, is_t
 from kubelint_py.building.kustomize import KUSTOMIZATION_NAMES, patch_files
 from kubelint_py.core.source import Location
 from kubelint_py.discovery.walk import Candidate, discover
-from kubelint_py.engine import caps
+from kubelint_py.engine import caps, statistics
 from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.catalogue import load_rules
 from kubelint_py.engine.config import Config
@@ -200,6 +200,9 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     context was loaded: the run enables the same rules as with all of it).
     workers: processes for the per-file rules (None chooses, 1 forces serial; see parallel_rules).
     """
+    stats = statistics.current()
+    if stats is not None:
+        stats.mark("index")  # kustomize builds, the rule catalogue and the project index
     kustomize = None
     unbuilt = files
     if config.kustomize and any(os.path.basename(f.path) in KUSTOMIZATION_NAMES for f in files):
@@ -252,21 +255,33 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         from kubelint_py.building.compose_builds import scan_compose_contexts
 
         index.derived["compose_contexts"] = scan_compose_contexts(index)
-    runner = _Runner(enabled, config, index, debug)
+    rule_times = statistics.RuleTimes() if stats is not None else None
+    runner = _Runner(enabled, config, index, debug, rule_times)
     findings: list[Finding] = []
     enabled_codes = {r.code for r in enabled}
 
     def check_file(source: SourceFile) -> list[Finding]:
         return [*(f for f in source.findings if f.code in enabled_codes), *runner.run_file(source)]
 
-    file_findings, project_findings = run_files(check_file, reported, runner, choose_workers(reported, workers),
+    rule_workers = choose_workers(reported, workers)
+    if stats is not None and rule_times is not None:
+        stats.mark("rules")
+        stats.workers = rule_workers
+        rule_times.open()
+    file_findings, project_findings = run_files(check_file, reported, runner, rule_workers,
                                                 also_here=runner.run_project)
     findings.extend(file_findings)
     if kustomize is not None:
+        if rule_times is not None:
+            rule_times.close()
+            rule_times.open()
         owned = kustomize.owned  # judged as built below, not as the unbuilt context of the loose files
         project_findings = [f for f in project_findings if f.location.path not in owned]
         project_findings.extend(_kustomize_findings(kustomize, enabled, config, debug, runner, findings,
                                                     enabled_codes))
+    if stats is not None and rule_times is not None:
+        stats.add(rule_times)
+        stats.mark("results")
     if report_paths is None:
         findings.extend(f for f in project_findings if f.location.path not in companions)
     else:
@@ -300,7 +315,7 @@ def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Co
     for root in kustomize.roots:
         index = ProjectIndex.build(root.resources, default_namespace=config.default_namespace,
                                    external_objects=config.external_objects)
-        root_runner = _Runner(enabled, config, index, debug)
+        root_runner = _Runner(enabled, config, index, debug, runner.rule_times)
         source = SourceFile(root.kustomization, "kubernetes", resources=root.resources)
         overlay = Related(Location(root.kustomization, 1), f"as built by {os.path.dirname(root.kustomization) or '.'}")
         for finding in [*root_runner.run_file(source), *root_runner.run_project()]:
@@ -346,11 +361,16 @@ def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> 
 class _Runner:
     """Walks each file's models once and hands every target to the rules registered for it."""
 
-    def __init__(self, rules: list[Rule], config: Config, index: ProjectIndex, debug: bool) -> None:
+    def __init__(self, rules: list[Rule], config: Config, index: ProjectIndex, debug: bool,
+                 rule_times: statistics.RuleTimes | None = None) -> None:
         self.by_target: dict[Target, list[Rule]] = {}
         self.by_code = {r.code: r for r in rules}
+        # --statistics: the runner calls timed copies of the rules (nothing is timed, nor slower, without it)
+        self.rule_times = rule_times
         for rule_obj in rules:
             if rule_obj.func is not None:
+                if rule_times is not None:
+                    rule_obj = rule_obj._replace(func=rule_times.timed(rule_obj.code, rule_obj.func))
                 self.by_target.setdefault(rule_obj.target, []).append(rule_obj)
         self.contexts = {r.code: RuleContext(index, config, config.params_for(r)) for r in rules}
         self.debug = debug

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from kubelint_py.engine.config import Config
+    from kubelint_py.engine.statistics import RunStatistics
     from kubelint_py.results.report import Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -58,6 +61,7 @@ class CheckOptions(NamedTuple):
     no_kustomize: bool = False
     helm_values: list[str] | None = None
     helm_set: list[str] | None = None
+    statistics: bool = False
 
 
 def _stderr(message: str) -> None:
@@ -202,7 +206,7 @@ def run_check(options: CheckOptions) -> int:
         if fixing:
             return _run_fixes(target_paths, config, options, outputs)
         contents = {target_paths[0]: _read_stdin(config.max_file_size)} if stdin else None
-        with Progress(not options.quiet and wanted()) as progress:
+        with Progress(not options.quiet and wanted()) as progress, _collecting(options.statistics) as stats:
             report = lint(target_paths, config, debug=options.debug, contents=contents, progress=progress.update)
         report.unsafe_fixes = options.unsafe_fixes
     except ConfigError as error:
@@ -230,6 +234,12 @@ def run_check(options: CheckOptions) -> int:
         KEEP_ALIVE[:] = [report]
         gc.freeze()  # nothing the reporters allocate needs the models rescanned
     _write_reports(report, outputs, options)
+    if stats is not None:
+        stats.mark("end")
+        sys.stdout.flush()
+        from kubelint_py.report import escape_control
+
+        _stderr(stats.render({r.code: r.name for r in report.rules}, escape_control).rstrip("\n"))
     if not report.linted_files and not report.findings and not options.quiet:
         where = " ".join(escape_control(path) for path in target_paths)
         _stderr(f"kubelint-py: warning: no Dockerfile, compose or Kubernetes files under {where}")
@@ -237,6 +247,18 @@ def run_check(options: CheckOptions) -> int:
         for detail in report.internal_errors:
             _stderr(escape_lines(detail))
     return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+@contextmanager
+def _collecting(wanted: bool) -> Iterator[RunStatistics | None]:
+    """--statistics: time the run's phases and rules (engine/statistics.py); None without it."""
+    if not wanted:
+        yield None
+        return
+    from kubelint_py.engine.statistics import collecting
+
+    with collecting() as stats:
+        yield stats
 
 
 def _stdin_mode(options: CheckOptions) -> bool:

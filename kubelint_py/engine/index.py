@@ -142,16 +142,28 @@ class ProjectIndex:
         so cost follows the number of matches, not the number of workloads.
         """
         if selector.match_labels:
-            key, value = selector.match_labels[0]
-            positions: set[int] = set(self._label_index.get((namespace, key, value), ()))
-            for key, value in selector.match_labels[1:]:
-                positions &= self._label_index.get((namespace, key, value), set())
-                if not positions:
-                    return []
+            positions = self._positions(namespace, selector.match_labels)
+            if not positions:
+                return []
             candidates: Iterator[Workload] = (self._workloads[i] for i in sorted(positions))
         else:
             candidates = iter(self._workloads_by_ns.get(namespace, ()))
         return [w for w in candidates if selector.matches(w.pod_labels)]
+
+    def _positions(self, namespace: str | None, pairs: tuple[tuple[str, str], ...]) -> set[int]:
+        """Positions of the namespace's workloads carrying every label pair: only the rarest pair's
+        workloads are walked. Starting from the first pair was a product cost: Helm charts put a label
+        every workload shares first (app.kubernetes.io/part-of, .../instance), so each selector copied the
+        whole namespace's workloads (benchmarks/scaling.py)."""
+        postings = []
+        for key, value in pairs:
+            found = self._label_index.get((namespace, key, value))
+            if not found:
+                return set()
+            postings.append(found)
+        postings.sort(key=len)
+        rarest, others = postings[0], postings[1:]
+        return {p for p in rarest if all(p in other for other in others)}
 
     def workloads_selected_anywhere(self, selector: LabelSelector) -> list[Workload]:
         """Workloads in any namespace whose pod template labels the selector matches, in index order
@@ -160,9 +172,5 @@ class ProjectIndex:
             return [w for w in self._workloads if selector.matches(w.pod_labels)]
         positions: set[int] = set()
         for namespace in self._workloads_by_ns:
-            key, value = selector.match_labels[0]
-            found = set(self._label_index.get((namespace, key, value), ()))
-            for key, value in selector.match_labels[1:]:
-                found &= self._label_index.get((namespace, key, value), set())
-            positions |= found
+            positions |= self._positions(namespace, selector.match_labels)
         return [self._workloads[i] for i in sorted(positions) if selector.matches(self._workloads[i].pod_labels)]

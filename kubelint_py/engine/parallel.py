@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:  # type-only, as the Protocol below: a Protocol class costs start-up to create
     from kubelint_py.core.findings import Finding
+    from kubelint_py.engine.statistics import RuleTimes
 
     class File(Protocol):
         """What is shared out: a loaded file (loading.source_file.SourceFile); its text size is its weight."""
@@ -37,6 +38,8 @@ RunFile = Callable[[FileT], "list[Finding]"]
 
 class ErrorSink(Protocol):
     internal_errors: list[str]
+    rule_times: RuleTimes | None
+    """--statistics: the rules' timings; a child times its own share and sends them back."""
 
 
 # What the children inherit through fork: the function that checks one file, the files, the error sink.
@@ -178,6 +181,8 @@ def _run_forked(run_file: RunFile[FileT], files: Sequence[FileT], sink: ErrorSin
                     extra = also_here()
                     extra_errors = sink.internal_errors[mark:]
                     del sink.internal_errors[mark:]
+                if sink.rule_times is not None:
+                    sink.rule_times.close()  # waiting for the children is not this process's rule work
                 results = [future.result() for future in futures]
             except BaseException:
                 for future in futures:
@@ -193,16 +198,25 @@ def _run_forked(run_file: RunFile[FileT], files: Sequence[FileT], sink: ErrorSin
         return findings, extra
     finally:
         _STATE = None
-    for share_findings, share_errors in results:
+    for share_findings, share_errors, share_times in results:
         findings.extend(share_findings)
         sink.internal_errors.extend(share_errors)
+        if sink.rule_times is not None and share_times is not None:
+            sink.rule_times.children.append(share_times)
     sink.internal_errors.extend(extra_errors)
     return findings, extra if extra is not None else []
 
 
-def _child_share(start: int, end: int) -> tuple[list[Finding], list[str]]:
-    """In a child: the findings and internal errors of files[start:end]."""
+def _child_share(start: int, end: int) -> tuple[list[Finding], list[str], RuleTimes | None]:
+    """In a child: the findings, internal errors and (--statistics) rule timings of files[start:end]."""
     assert _STATE is not None
     run_file, files, sink = _STATE
     sink.internal_errors = []  # this process's own copy of the sink: only this share's errors
-    return _run_range(run_file, files, start, end), sink.internal_errors
+    times = sink.rule_times
+    if times is not None:
+        times.reset()  # in place: the timed rules hold its entries
+        times.open()
+    findings = _run_range(run_file, files, start, end)
+    if times is not None:
+        times.close()
+    return findings, sink.internal_errors, times

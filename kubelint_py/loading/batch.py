@@ -83,6 +83,9 @@ def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: in
     keys: the candidates' store keys (None where a file has none). workers: None chooses from the
     machine and the size of the work; 1 forces serial loading.
     """
+    from kubelint_py.engine.statistics import mark
+
+    mark("load")  # --statistics
     results: list[SourceFile | None] = [None] * len(candidates)
     todo: list[Job] = []
     with no_gc():
