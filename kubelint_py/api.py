@@ -314,7 +314,7 @@ def _kustomize_findings(kustomize: KustomizeRun, enabled: list[Rule], config: Co
     seen: dict[tuple[str, Location], int] = {(f.code, f.location): -1 for f in loose}
     for root in kustomize.roots:
         index = ProjectIndex.build(root.resources, default_namespace=config.default_namespace,
-                                   external_objects=config.external_objects)
+                                   external_objects=config.external_objects, patch_files=runner.index.patch_files)
         root_runner = _Runner(enabled, config, index, debug, runner.rule_times)
         source = SourceFile(root.kustomization, "kubernetes", resources=root.resources)
         overlay = Related(Location(root.kustomization, 1), f"as built by {os.path.dirname(root.kustomization) or '.'}")

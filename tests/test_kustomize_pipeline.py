@@ -147,3 +147,19 @@ def test_unsaved_text_of_a_kustomization_is_what_is_built(tmp_path: Path) -> Non
             source.text = "resources:\n  - cm.yaml\n"
     report = check_sources(files, Config(fail_on=None, use_cache=False, select=("KL008",)))
     assert report.active == []
+
+
+def test_a_field_a_patch_adds_for_the_build_consumer_is_not_a_schema_error(tmp_path: Path) -> None:
+    """A patch may add a field no API schema knows, for the tool that reads the build (OLM's containerPort on
+    webhooks): in the built object it is not KS901, as in the patch file alone; a misspelt field still is."""
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n  - deployment.yaml\npatches:\n  - path: patch.yaml\n")
+    (tmp_path / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n"
+        "    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "    spec:\n      containers:\n        - name: web\n          image: nginx:1.27.2\n")
+    (tmp_path / "patch.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  consumerOnlySetting: 1\n  replcas: 2\n")
+    found = _run(tmp_path, select=("KS901",))
+    assert found == [("patch.yaml", 7, "KS901")], found  # `replcas` (did you mean replicas?), not line 6

@@ -9,7 +9,7 @@ from typing import Any
 
 from kubelint_py.building.boundaries import kustomize_facts_of
 from kubelint_py.checks.kubernetes._partial import looks_partial, selector_from_kustomize
-from kubelint_py.core.source import Location
+from kubelint_py.core.source import FileSpan, Location, Span
 from kubelint_py.engine.config import DEFAULT_K8S_VERSION
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
@@ -161,7 +161,8 @@ def schema_violation(resource: Resource, ctx: RuleContext) -> Iterator[Violation
     for issue in issues:
         if patch and (issue.validator == "required" or _is_directive(issue.path)):
             continue
-        if patch and issue.validator == "additionalProperties" and "did you mean" not in issue.message:
+        if (patch or _written_by_patch(issue.span, ctx)) and issue.validator == "additionalProperties" \
+                and "did you mean" not in issue.message:
             # A field in a patch that is no near-miss of a known one is meant for the tool that reads the
             # build's output (OLM's containerPort on webhooks); a misspelt field is still reported.
             continue
@@ -171,6 +172,15 @@ def schema_violation(resource: Resource, ctx: RuleContext) -> Iterator[Violation
         if issue.validator == "required" and "'selector'" in issue.message and selector_from_kustomize(resource, facts):
             continue
         yield Violation(f"{issue.message} ({resource.display})", Location.of(resource.path, issue.span))
+
+
+def _written_by_patch(span: Span | None, ctx: RuleContext) -> bool:
+    """A value of a built kustomize object that a patch file wrote (its span names that file)."""
+    if not isinstance(span, FileSpan) or not ctx.index.patch_files:
+        return False
+    from kubelint_py.building.kustomize import normalise
+
+    return normalise(span.path) in ctx.index.patch_files
 
 
 def _unknowable(value: Any, keyword: str) -> bool:
