@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubelint_py.checks.kubernetes._common import is_patch_fragment, is_windows_pod, pod_spec_of, security_value
+from kubelint_py.core.source import Location
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.registry import RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Container, Workload
@@ -61,10 +62,8 @@ def service_account_token_mounted(workload: Workload, ctx: RuleContext) -> Itera
     for sa in ctx.index.get("ServiceAccount", namespace, account):
         if sa.body.get("automountServiceAccountToken") is False:
             return
-    where = workload.resource.at(workload.template, "spec", on_key=True) if workload.template is not None \
-        else workload.resource.location
     yield Violation(f"{workload.resource.display} mounts the API token of ServiceAccount '{account}', which no "
-                    "RoleBinding here names; set automountServiceAccountToken: false", where)
+                    "RoleBinding here names; set automountServiceAccountToken: false", _pod_spec_location(workload))
 
 
 @rule(
@@ -77,10 +76,15 @@ def service_account_token_mounted(workload: Workload, ctx: RuleContext) -> Itera
 )
 def default_service_account(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
     if _service_account(workload) == "default" and any(not is_patch_fragment(c) for c in workload.containers):
-        where = workload.resource.at(workload.template, "spec", on_key=True) if workload.template is not None \
-            else workload.resource.location
         yield Violation(f"{workload.resource.display} uses the namespace's default ServiceAccount; give it its "
-                        "own", where)
+                        "own", _pod_spec_location(workload))
+
+
+def _pod_spec_location(workload: Workload) -> Location:
+    """The pod template's `spec:` key (where a pod-level setting goes), else the object."""
+    if workload.template is None:
+        return workload.resource.location
+    return workload.resource.at(workload.template, "spec", on_key=True)
 
 
 @rule(
