@@ -15,24 +15,9 @@ import pytest
 from kubelint_py.cli import progress
 from kubelint_py.report.text import use_colour
 from tests.cli_support import Result, invoke
+from tests.in_memory_support import DEPLOYMENT, SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          envFrom:
-            - secretRef: {name: web-secrets}
-"""
-SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: web-secrets}\nstringData: {a: b}\n"
 
 
 def _with_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes, args: list[str]) -> Result:

@@ -8,23 +8,7 @@ from kubelint_py.api import lint, lint_contents
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.config_file import build_config
 from kubelint_py.loading.in_memory import sniff_kind
-
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          envFrom:
-            - secretRef: {name: web-secrets}
-"""
-SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: web-secrets}\nstringData: {a: b}\n"
+from tests.in_memory_support import DEPLOYMENT, SECRET
 
 
 def _codes(report: object) -> set[str]:
