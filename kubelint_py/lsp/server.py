@@ -31,6 +31,7 @@ from kubelint_py.lsp.edits import (
     suppress_line_edit,
 )
 from kubelint_py.lsp.session import Workspace
+from kubelint_py.report.sarif import docs_url, rule_help_uri
 
 DEBOUNCE_SECONDS = 0.15
 SOURCE = "kubelint-py"
@@ -141,15 +142,9 @@ def to_diagnostic(finding: Finding, lines: list[str], workspace: Workspace) -> t
             location=types.Location(uri=path_to_uri(workspace.fs_path(item.location.path)),
                                     range=_range(other_start, other_end)),
             message=item.message))
-    description = None
-    from kubelint_py.report.sarif import docs_url
-
-    docs = docs_url()
     rule = find_rule(finding.code)
-    if docs and rule is not None:
-        from kubelint_py.report.sarif import _anchor
-
-        description = types.CodeDescription(href=f"{docs}rules.md#{_anchor(rule)}")
+    help_uri = rule_help_uri(rule, docs_url()) if rule is not None else None
+    description = types.CodeDescription(href=help_uri) if help_uri is not None else None
     return types.Diagnostic(range=_range(start, end), message=f"{finding.message} ({finding.name})",
                             severity=_SEVERITY[finding.severity], code=finding.code, code_description=description,
                             source=SOURCE, related_information=related or None, tags=_TAGS.get(finding.code))

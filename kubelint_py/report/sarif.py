@@ -108,10 +108,14 @@ def _help(rule: Rule) -> tuple[str, str]:
     return "\n".join(text), "\n".join(markdown)
 
 
-def _anchor(rule: Rule) -> str:
+def rule_help_uri(rule: Rule, docs: str | None) -> str | None:
+    """The rule's section of rules.md under the documented docs base (None when none is set): SARIF's
+    helpUri and the language server's codeDescription."""
+    if docs is None:
+        return None
     from kubelint_py.report.rule_docs import _anchor as heading_anchor
 
-    return heading_anchor(f"{rule.code} {rule.name}")
+    return f"{docs}rules.md#{heading_anchor(f'{rule.code} {rule.name}')}"
 
 
 def _descriptor(rule: Rule, severity: Severity, docs: str | None) -> dict[str, Any]:
@@ -128,8 +132,9 @@ def _descriptor(rule: Rule, severity: Severity, docs: str | None) -> dict[str, A
         "help": {"text": help_text, "markdown": help_markdown},
         "defaultConfiguration": {"level": LEVELS[severity]},
     }
-    if docs is not None:
-        descriptor["helpUri"] = f"{docs}rules.md#{_anchor(rule)}"
+    help_uri = rule_help_uri(rule, docs)
+    if help_uri is not None:
+        descriptor["helpUri"] = help_uri
     descriptor["properties"] = properties
     return descriptor
 
