@@ -407,9 +407,11 @@ class _Runner:
                 if stopped and rule_obj.code in stopped:
                     continue
                 try:
-                    violations: list[Violation] = list(islice(
-                        rule_obj.func(target, contexts[rule_obj.code]),  # type: ignore[misc]
-                        caps.MAX_PER_RULE + 1))
+                    found = iter(rule_obj.func(target, contexts[rule_obj.code]))  # type: ignore[misc]
+                    first = next(found, None)  # most calls find nothing: no list, no islice for them
+                    if first is None:
+                        continue
+                    violations: list[Violation] = [first, *islice(found, caps.MAX_PER_RULE)]
                 except Exception as error:  # a buggy rule must not abort the run
                     findings.append(self._failed(rule_obj, error, path))
                     continue

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
+from kubelint_py.core.lazy import cached_attribute
 from kubelint_py.core.source import Location, Span
 from kubelint_py.models.located import YList, YMap
 
@@ -75,7 +75,7 @@ class ComposeService:
     def get_list(self, key: str) -> YList | None:
         return self.data.get_list(key)
 
-    @cached_property
+    @cached_attribute
     def environment(self) -> dict[str, tuple[str | None, Span]]:
         """`environment:` as name -> (value or None when only the name is given, span of the value)."""
         env = self.data.get("environment")
@@ -115,7 +115,7 @@ class ComposeFile:
     def disk_path(self) -> str:
         return self.fs_path or os.path.abspath(self.path)
 
-    @cached_property
+    @cached_attribute
     def services(self) -> dict[str, ComposeService]:
         found = self.data.get_map("services")
         if found is None:

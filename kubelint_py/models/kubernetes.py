@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, NamedTuple
 
+from kubelint_py.core.lazy import cached_attribute
 from kubelint_py.core.source import Location, Span
 from kubelint_py.models.located import YList, YMap
 
@@ -65,33 +65,33 @@ class Resource:
     body: YMap
     doc_span: Span
 
-    @cached_property
+    @cached_attribute
     def api_version(self) -> str:
         value = self.body.get("apiVersion")
         return value if isinstance(value, str) else ""
 
-    @cached_property
+    @cached_attribute
     def group(self) -> str:
         return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
 
-    @cached_property
+    @cached_attribute
     def kind(self) -> str:
         value = self.body.get("kind")
         return value if isinstance(value, str) else ""
 
-    @cached_property
+    @cached_attribute
     def metadata(self) -> YMap:
         found = self.body.get_map("metadata")
         return found if found is not None else YMap(self.body.span)
 
-    @cached_property
+    @cached_attribute
     def name(self) -> str:
         value = self.metadata.get("name")
         if value is None:
             value = self.metadata.get("generateName")
         return "" if value is None else str(value)
 
-    @cached_property
+    @cached_attribute
     def raw_namespace(self) -> str | None:
         value = self.metadata.get("namespace")
         return None if value is None else str(value)
@@ -100,15 +100,15 @@ class Resource:
     def cluster_scoped(self) -> bool:
         return self.kind in CLUSTER_SCOPED_KINDS
 
-    @cached_property
+    @cached_attribute
     def labels(self) -> dict[str, str]:
         return _str_map(self.metadata.get("labels"))
 
-    @cached_property
+    @cached_attribute
     def annotations(self) -> dict[str, str]:
         return _str_map(self.metadata.get("annotations"))
 
-    @cached_property
+    @cached_attribute
     def spec(self) -> YMap:
         found = self.body.get_map("spec")
         return found if found is not None else YMap(self.body.span)
@@ -150,11 +150,11 @@ class Resource:
     def lookup(self, *path: str) -> Any:
         return _walk(self.body, path)
 
-    @cached_property
+    @cached_attribute
     def workload(self) -> Workload | None:
         return Workload.of(self)
 
-    @cached_property
+    @cached_attribute
     def embedded_workloads(self) -> tuple[Workload, ...]:
         """Pod templates inside a custom resource (Argo Rollout, JobSet, LeaderWorkerSet, Knative Service,
         Kubeflow jobs, ...), found by their shape: see kubelint_py.models.pod_templates."""
@@ -166,7 +166,7 @@ class Resource:
         return tuple(Workload(self, template, spec, embedded=True)
                      for template, spec in find_pod_templates(self.spec))
 
-    @property
+    @cached_attribute
     def all_workloads(self) -> tuple[Workload, ...]:
         """Its own pod template (built-in workload kinds) or the ones a custom resource embeds."""
         return (self.workload,) if self.workload is not None else self.embedded_workloads
@@ -257,16 +257,16 @@ class Workload:
             return self.resource.body.get_map("metadata")
         return self.template.get_map("metadata")
 
-    @cached_property
+    @cached_attribute
     def pod_labels(self) -> dict[str, str]:
         return _str_map(self.template_metadata.get("labels") if self.template_metadata is not None else None)
 
-    @cached_property
+    @cached_attribute
     def pod_annotations(self) -> dict[str, str]:
         meta = self.template_metadata
         return _str_map(meta.get("annotations") if meta is not None else None)
 
-    @cached_property
+    @cached_attribute
     def containers(self) -> tuple[Container, ...]:
         """Init, regular and ephemeral containers, in that order."""
         found: list[Container] = []

@@ -23,10 +23,26 @@ _NOT_PLACEHOLDERS = frozenset({
 })
 
 
+# Rules ask about the same few thousand names and values once per object: answers are memoised per
+# string (bounded: cleared when full, so a hostile file cannot grow it without limit).
+_MEMO_SIZE = 65_536
+_PLACEHOLDER: dict[str, bool] = {}
+_PLACEHOLDER_NAME: dict[str, bool] = {}
+
+
 def is_placeholder(value: Any) -> bool:
     """True for a string that will be substituted before use."""
     if not isinstance(value, str) or not value or len(value) > 200:
         return False
+    known = _PLACEHOLDER.get(value)
+    if known is None:
+        if len(_PLACEHOLDER) >= _MEMO_SIZE:
+            _PLACEHOLDER.clear()
+        known = _PLACEHOLDER[value] = _is_placeholder(value)
+    return known
+
+
+def _is_placeholder(value: str) -> bool:
     if any(marker in value for marker in _EXPANSIONS):
         return True
     if _ANGLE.search(value) or _DUNDER.search(value):
@@ -43,6 +59,15 @@ def has_placeholder_name(name: Any) -> bool:
     three or more capitals inside one is a token someone replaces before use."""
     if not isinstance(name, str):
         return False
+    known = _PLACEHOLDER_NAME.get(name)
+    if known is None:
+        if len(_PLACEHOLDER_NAME) >= _MEMO_SIZE:
+            _PLACEHOLDER_NAME.clear()
+        known = _PLACEHOLDER_NAME[name] = _has_placeholder_name(name)
+    return known
+
+
+def _has_placeholder_name(name: str) -> bool:
     if is_placeholder(name) or name == "*":
         return True
     return any(len(token) >= 3 and sum(c.isupper() for c in token) >= 3 for token in _SHOUTED_TOKEN.findall(name))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from kubelint_py.building.boundaries import KustomizeFacts
@@ -34,7 +35,13 @@ def selector_from_kustomize(resource: Resource, facts: KustomizeFacts) -> bool:
 def is_patch_file(resource: Resource, patch_files: frozenset[str]) -> bool:
     """Named as a patch by a kustomization, or a patch by its place (`patches/`, `*patch*`, `*override*`):
     a partial object whose missing fields and wildcard names (`name: "*"`) are not mistakes."""
-    path = os.path.normpath(resource.path)
+    return _is_patch_path(resource.path, patch_files)
+
+
+@lru_cache(maxsize=4096)
+def _is_patch_path(raw_path: str, patch_files: frozenset[str]) -> bool:
+    # Asked for each object by several rules; a file holds many objects (frozensets cache their hash).
+    path = os.path.normpath(raw_path)
     if path in patch_files:
         return True
     folder, name = os.path.split(path)

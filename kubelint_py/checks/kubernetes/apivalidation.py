@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from kubelint_py.checks.kubernetes._partial import is_patch_file
@@ -42,6 +43,7 @@ def _builtin(resource: Resource) -> bool:
     return resource.group in _API_GROUPS
 
 
+@lru_cache(maxsize=16_384)  # the same names recur across objects and files
 def name_problem(kind: str, name: str) -> str | None:
     """Why the API server would reject this object name (None: it accepts it)."""
     if kind in DNS1035_NAMED:
@@ -74,15 +76,25 @@ def invalid_object_name(resource: Resource, ctx: RuleContext) -> Iterator[Violat
     if not _builtin(resource):
         return
     name = resource.metadata.get("name")
-    if not isinstance(name, str) or not name or has_placeholder_name(name) \
-            or is_patch_file(resource, ctx.index.patch_files):
+    if not isinstance(name, str) or not name:
         return
     problem = name_problem(resource.kind, name)
-    if problem:
+    if problem and not has_placeholder_name(name) and not is_patch_file(resource, ctx.index.patch_files):
         yield Violation(f"{resource.kind} name '{name}' {problem}", resource.at(resource.metadata, "name"))
 
 
 def label_problem(key: str, value: Any) -> str | None:
+    if value is None or isinstance(value, (str, int, float)):  # hashable: labels recur across objects
+        return _scalar_label_problem(key, value)
+    return _label_problem(key, value)
+
+
+@lru_cache(maxsize=16_384)
+def _scalar_label_problem(key: str, value: str | float | None) -> str | None:
+    return _label_problem(key, value)
+
+
+def _label_problem(key: str, value: Any) -> str | None:
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not DNS1123_SUBDOMAIN.fullmatch(prefix)):
         return f"key '{key}' has an invalid prefix (it must be a DNS subdomain such as example.com)"
@@ -131,11 +143,10 @@ def invalid_label(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
             seen += 1
             if seen > MAX_LABELS:
                 return
-            if not isinstance(key, str) or has_placeholder_name(key) or has_placeholder_name(value) \
-                    or key in ("matchLabels", "matchExpressions"):
+            if not isinstance(key, str) or key in ("matchLabels", "matchExpressions"):
                 continue
             problem = label_problem(key, value)
-            if problem:
+            if problem and not has_placeholder_name(key) and not has_placeholder_name(value):
                 yield Violation(f"label {problem} ({resource.display})", resource.at(labels, key))
 
 
@@ -226,6 +237,7 @@ def job_restart_policy(workload: Workload, ctx: RuleContext) -> Iterator[Violati
                         resource.at(workload.pod_spec, "restartPolicy"))
 
 
+@lru_cache(maxsize=4096)
 def iana_problem(name: str) -> str | None:
     if len(name) > 15:
         return "is longer than 15 characters"
@@ -272,8 +284,6 @@ def invalid_port_name(resource: Resource, ctx: RuleContext) -> Iterator[Violatio
     if not _builtin(resource) and not resource.all_workloads:
         return
     for holder, key, name, what in _port_names(resource):
-        if is_placeholder(name):
-            continue
         problem = iana_problem(name)
-        if problem:
+        if problem and not is_placeholder(name):
             yield Violation(f"{what} '{name}' {problem} ({resource.display})", resource.at(holder, key))

@@ -221,14 +221,19 @@ def _yaml11_surprise(node: YMap | YList, key: Any, value: Any) -> str | None:
     return None
 
 
-def _map_fields(node: YMap | None, label: str) -> Iterator[tuple[YMap | YList, Any, str]]:
+# (node, key, description) where the description is a format string and its arguments: most fields are
+# fine, and formatting a description for each was most of this rule's time.
+_Field = tuple[YMap | YList, Any, str, tuple[Any, ...]]
+
+
+def _map_fields(node: YMap | None, label: str) -> Iterator[_Field]:
     if node is not None:
         for key in node:
-            yield node, key, f"{label} '{key}'"
+            yield node, key, "{} '{}'", (label, key)
 
 
-def _string_fields(resource: Resource) -> Iterator[tuple[YMap | YList, Any, str]]:
-    """(node, key, description) of fields Kubernetes types as strings."""
+def _string_fields(resource: Resource) -> Iterator[_Field]:
+    """Fields Kubernetes types as strings."""
     meta = resource.body.get_map("metadata")
     for section in ("labels", "annotations"):
         yield from _map_fields(meta.get_map(section) if meta is not None else None, section[:-1])
@@ -246,12 +251,12 @@ def _string_fields(resource: Resource) -> Iterator[tuple[YMap | YList, Any, str]
         env = container.get_list("env")
         for _, item in env.maps() if env is not None else []:
             if "value" in item:
-                yield item, "value", f"env var '{item.get('name', '')}' of container '{container.name}'"
+                yield item, "value", "env var '{}' of container '{}'", (item.get("name", ""), container.name)
         for field in ("command", "args"):
             items = container.get_list(field)
             if items is not None:
                 for index in range(len(items)):
-                    yield items, index, f"{field} item {index + 1} of container '{container.name}'"
+                    yield items, index, "{} item {} of container '{}'", (field, index + 1, container.name)
 
 
 @rule(
@@ -264,7 +269,7 @@ def _string_fields(resource: Resource) -> Iterator[tuple[YMap | YList, Any, str]
     tags=("correctness", "yaml"), autofix=SAFE,
 )
 def yaml11_ambiguous_value(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    for node, key, where in _string_fields(resource):
+    for node, key, description, arguments in _string_fields(resource):
         value = node[key]
         if isinstance(value, str) or value is None:
             continue
@@ -272,6 +277,7 @@ def yaml11_ambiguous_value(resource: Resource, ctx: RuleContext) -> Iterator[Vio
         if surprise is not None:
             span = node.value_span(key) if isinstance(node, YMap) else node.item_span(key)
             quotes = quote_plain(span)
+            where = description.format(*arguments)
             yield Violation(f"{where} in {resource.display} is read by Kubernetes (YAML 1.1) as {surprise}, not "
                             "as text; quote it", resource.at(node, key),
                             fix=Fix(quotes, True, "quote the value") if quotes else None)

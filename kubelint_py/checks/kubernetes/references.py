@@ -324,18 +324,35 @@ def duplicate_object(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violatio
     # Definitions in different folders are alternatives (kustomize bases and overlays, one folder per
     # environment or per example), not one object applied twice: only same-folder duplicates count,
     # and of those only ones in the same file or in files that are not variants of each other.
-    groups: dict[tuple[_Key, str], list[Resource]] = defaultdict(list)
-    keys_of_file: dict[str, set[_Key]] = defaultdict(set)
-    folders: dict[str, str] = {}
+    # One pass keyed by the object alone (most keys are unique); folders and each file's keys are
+    # worked out only for the keys defined more than once.
+    by_key: dict[_Key, list[Resource]] = {}
+    namespace_of = index.namespace_of
     for resource in index.resources:
         if not resource.name or resource.metadata.get("name") is None:
             continue  # generateName objects are unique by construction
-        key = (resource.group, resource.kind, index.namespace_of(resource), resource.name)
-        keys_of_file[resource.path].add(key)
-        folder = folders.get(resource.path)
-        if folder is None:  # one path per file, many objects per path
-            folder = folders[resource.path] = os.path.dirname(os.path.abspath(resource.path))
-        groups[(key, folder)].append(resource)
+        key = (resource.group, resource.kind, namespace_of(resource), resource.name)
+        same = by_key.get(key)
+        if same is None:
+            by_key[key] = [resource]
+        else:
+            same.append(resource)
+    repeated = {key: found for key, found in by_key.items() if len(found) > 1}
+    keys_of_file: dict[str, set[_Key]] = defaultdict(set)
+    if repeated:
+        paths = {r.path for found in repeated.values() for r in found}
+        for key, found in by_key.items():
+            for resource in found:
+                if resource.path in paths:
+                    keys_of_file[resource.path].add(key)
+    groups: dict[tuple[_Key, str], list[Resource]] = defaultdict(list)
+    folders: dict[str, str] = {}
+    for key, found in repeated.items():
+        for resource in found:
+            folder = folders.get(resource.path)
+            if folder is None:  # one path per file, many objects per path
+                folder = folders[resource.path] = os.path.dirname(os.path.abspath(resource.path))
+            groups[(key, folder)].append(resource)
     bounds = boundaries_of(index)  # two unrelated samples of a monorepo may both define Service/web
     for ((_, kind, namespace, name), _), found in groups.items():
         if len(found) < 2:
