@@ -138,7 +138,12 @@ class _Compiler:
         return node
 
     def compile(self, schema: Any) -> Check:
-        check = self._compile(schema)
+        # `unknowable` values pass wherever a value is checked: at the root (compile_check) and at each
+        # value a container holds (check_plain, items), on failure only, rather than a wrapper around
+        # every compiled check (two or three extra calls per value in the hot path).
+        return self._compile(schema)
+
+    def allow_unknowable(self, check: Check) -> Check:
         unknowable = self.unknowable
         if unknowable is None or check is _always:
             return check
@@ -218,6 +223,7 @@ class _Compiler:
         extra = _never if extra_schema is False else self.lazy(extra_schema)
         open_extra = extra is _always
         required = tuple(schema.get("required") or ())
+        unknowable = self.unknowable
 
         if not patterns:
             # The usual Kubernetes object schema: named properties, maybe additionalProperties.
@@ -228,9 +234,9 @@ class _Compiler:
                 for key, item in value.items():
                     sub = get(key)
                     if sub is None:
-                        if not open_extra and not extra(item):
+                        if not open_extra and not extra(item) and not (unknowable and unknowable(item)):
                             return False
-                    elif not sub(item):
+                    elif not sub(item) and not (unknowable and unknowable(item)):
                         return False
                 for name in required:  # noqa: SIM110  (no generator per object)
                     if name not in value:
@@ -243,6 +249,8 @@ class _Compiler:
             if not isinstance(value, dict):
                 return True
             for key, item in value.items():
+                if unknowable and unknowable(item):
+                    continue
                 sub = props.get(key)
                 if sub is not None and not sub(item):
                     return False
@@ -291,6 +299,9 @@ def _k_items(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
     sub = compiler.lazy(arg)
     if sub is _always:
         return _always
+    unknowable = compiler.unknowable
+    if unknowable is not None:
+        return lambda value: not isinstance(value, list) or all(sub(item) or unknowable(item) for item in value)
     return lambda value: not isinstance(value, list) or all(sub(item) for item in value)
 
 
@@ -421,7 +432,8 @@ def compile_check(schema: Mapping[str, Any], *, strict: bool = True,
 
     `unknowable(value)` marks values the caller cannot judge (Compose's `${VAR}`): they pass any check.
     """
-    return _Compiler(schema, strict, unknowable).compile(schema)
+    compiler = _Compiler(schema, strict, unknowable)
+    return compiler.allow_unknowable(compiler.compile(schema))
 
 
 # --- errors for people -------------------------------------------------------------------------
