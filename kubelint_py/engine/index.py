@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from kubelint_py.models.kubernetes import LabelSelector, Resource, Workload
+from kubelint_py.models.kubernetes import CLUSTER_SCOPED_KINDS, LabelSelector, Resource, Workload
 
 if TYPE_CHECKING:  # type-only: a Kubernetes-only run does not import the Dockerfile and compose models
     from kubelint_py.models.compose import ComposeFile
@@ -100,7 +100,8 @@ class ProjectIndex:
 
     def namespace_of(self, resource: Resource) -> str | None:
         """The namespace the object lands in: its own, else the default; None when cluster-scoped."""
-        if self.is_cluster_scoped(resource):
+        kind = resource.kind  # is_cluster_scoped inlined: rules ask this of every object several times
+        if kind in CLUSTER_SCOPED_KINDS or kind in self._cluster_scoped_kinds:
             return None
         return resource.raw_namespace or self.default_namespace
 
