@@ -155,3 +155,35 @@ spec:
     assert len(index.workloads_selected_anywhere(common)) == count
     assert index.workloads_selected("shop", LabelSelector((("app.kubernetes.io/part-of", "shop"),
                                                            ("app.kubernetes.io/name", "nope")), ())) == []
+
+
+def test_a_selector_in_any_namespace_costs_one_lookup_not_one_per_namespace() -> None:
+    """KS501 asks whether anything in any namespace matches: with a namespace per workload, a loop over
+    namespaces made each call cost the number of namespaces (Services x namespaces)."""
+    count = 150
+    text = "---\n".join(f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app, namespace: ns-{i}}}
+spec:
+  template:
+    metadata: {{labels: {{app: app-{i}}}}}
+    spec: {{containers: [{{name: a, image: "a:1"}}]}}
+""" for i in range(count))
+    resources = [Resource("x.yaml", d.index, d.value, d.span) for d in load_yaml(text).documents]
+    index = ProjectIndex.build(resources)
+    lookups = 0
+    real_get = dict.get
+
+    class CountingIndex(dict):  # type: ignore[type-arg]
+        def get(self, key: object, default: object = None) -> object:
+            nonlocal lookups
+            lookups += 1
+            return real_get(self, key, default)
+
+    index._label_index = CountingIndex(index._label_index)
+    if hasattr(index, "_label_index_anywhere"):
+        index._label_index_anywhere = CountingIndex(index._label_index_anywhere)
+    for i in range(count):
+        found = index.workloads_selected_anywhere(LabelSelector((("app", f"app-{i}"),), ()))
+        assert [w.resource.raw_namespace for w in found] == [f"ns-{i}"]
+    assert lookups == count  # was count * count (one per namespace per selector)

@@ -55,6 +55,9 @@ class ProjectIndex:
     _by_kind: dict[str, list[Resource]] = field(default_factory=lambda: defaultdict(list))
     _workloads_by_ns: dict[str | None, list[Workload]] = field(default_factory=lambda: defaultdict(list))
     _label_index: dict[tuple[str | None, str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    _label_index_anywhere: dict[tuple[str | None, str, str], set[int]] = field(
+        default_factory=lambda: defaultdict(set))
+    """The same postings with every namespace together (the namespace part of each key is None)."""
     _workloads: list[Workload] = field(default_factory=list)
     _cluster_scoped_kinds: set[str] = field(default_factory=set)
     derived: dict[str, Any] = field(default_factory=dict)
@@ -90,6 +93,7 @@ class ProjectIndex:
             self._workloads_by_ns[namespace].append(workload)
             for key, value in workload.pod_labels.items():
                 self._label_index[(namespace, key, value)].add(position)
+                self._label_index_anywhere[(None, key, value)].add(position)
 
     def is_patch(self, resource: Resource) -> bool:
         """True when the object's file is a kustomize patch: a partial object, not a whole one."""
@@ -151,14 +155,16 @@ class ProjectIndex:
             candidates = iter(self._workloads_by_ns.get(namespace, ()))
         return [w for w in candidates if selector.matches(w.pod_labels)]
 
-    def _positions(self, namespace: str | None, pairs: tuple[tuple[str, str], ...]) -> set[int]:
+    def _positions(self, namespace: str | None, pairs: tuple[tuple[str, str], ...],
+                   label_index: dict[tuple[str | None, str, str], set[int]] | None = None) -> set[int]:
         """Positions of the namespace's workloads carrying every label pair: only the rarest pair's
         workloads are walked. Starting from the first pair was a product cost: Helm charts put a label
         every workload shares first (app.kubernetes.io/part-of, .../instance), so each selector copied the
         whole namespace's workloads (benchmarks/scaling.py)."""
         postings = []
+        index = self._label_index if label_index is None else label_index
         for key, value in pairs:
-            found = self._label_index.get((namespace, key, value))
+            found = index.get((namespace, key, value))
             if not found:
                 return set()
             postings.append(found)
@@ -171,7 +177,7 @@ class ProjectIndex:
         (through the label index too: a per-Service scan of every workload is quadratic)."""
         if not selector.match_labels:
             return [w for w in self._workloads if selector.matches(w.pod_labels)]
-        positions: set[int] = set()
-        for namespace in self._workloads_by_ns:
-            positions |= self._positions(namespace, selector.match_labels)
+        # One lookup in the namespace-free postings: a loop over namespaces made each call cost the number
+        # of namespaces (Services x namespaces for KS501).
+        positions = self._positions(None, selector.match_labels, self._label_index_anywhere)
         return [self._workloads[i] for i in sorted(positions) if selector.matches(self._workloads[i].pod_labels)]
