@@ -121,3 +121,17 @@ def test_forked_workers_send_their_timings_back(tmp_path: Path, monkeypatch: pyt
         counted[workers] = ({code: entry[1:] for code, entry in stats.rules.items()}, report.findings)
     assert counted[3] == counted[1]  # every call and finding of the children is summed back
     assert sum(entry[0] for entry in counted[1][0].values()) > 100
+
+
+def test_jobs_sets_the_number_of_rule_processes(tmp_path: Path) -> None:
+    """`--jobs 1` keeps everything in this process (the least CPU in total: a shared CI runner);
+    `--jobs 2` forks a rule worker even where the machine looks busy; 0 is refused."""
+    for i in range(4):
+        (tmp_path / f"m{i}.yaml").write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n")
+    serial = invoke(["check", str(tmp_path), "--no-cache", "--no-config", "-q", "--statistics", "--jobs", "1"])
+    forked = invoke(["check", str(tmp_path), "--no-cache", "--no-config", "-q", "--statistics", "-j", "2"])
+    assert "all rules (1 process)" in serial.stderr
+    assert "all rules (2 processes)" in forked.stderr
+    assert serial.exit_code == forked.exit_code == 0
+    refused = invoke(["check", str(tmp_path), "--jobs", "0"])
+    assert refused.exit_code == 2 and "--jobs: must be 1 or more" in refused.stderr

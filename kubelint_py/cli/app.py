@@ -128,6 +128,19 @@ def _check_arguments(parser: _Parser) -> None:
     add("--statistics", action="store_true",
         help="After the report, print to stderr the time each rule took (CPU seconds, calls, findings) and "
         "each phase of the run.")
+    add("-j", "--jobs", type=_positive_int, metavar="N",
+        help="Processes that parse files and run the per-file rules (default: as many as CPUs are idle, "
+        "for large trees; 1: all in this process, the least CPU time in total).")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def _rules_arguments(parser: _Parser) -> None:

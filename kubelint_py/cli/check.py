@@ -62,6 +62,7 @@ class CheckOptions(NamedTuple):
     helm_values: list[str] | None = None
     helm_set: list[str] | None = None
     statistics: bool = False
+    jobs: int | None = None
 
 
 def _stderr(message: str) -> None:
@@ -207,7 +208,8 @@ def run_check(options: CheckOptions) -> int:
             return _run_fixes(target_paths, config, options, outputs)
         contents = {target_paths[0]: _read_stdin(config.max_file_size)} if stdin else None
         with Progress(not options.quiet and wanted()) as progress, _collecting(options.statistics) as stats:
-            report = lint(target_paths, config, debug=options.debug, contents=contents, progress=progress.update)
+            report = lint(target_paths, config, debug=options.debug, contents=contents, progress=progress.update,
+                          workers=options.jobs)
         report.unsafe_fixes = options.unsafe_fixes
     except ConfigError as error:
         raise UsageError(str(error)) from None
@@ -297,7 +299,8 @@ def _run_fixes(paths: list[str], config: Config, options: CheckOptions,
     from kubelint_py.report import escape_control
     from kubelint_py.results.fixes import unified_diff
 
-    run = fix_paths(paths, config, unsafe=options.unsafe_fixes, write=not options.diff, debug=options.debug)
+    run = fix_paths(paths, config, unsafe=options.unsafe_fixes, write=not options.diff, debug=options.debug,
+                    workers=options.jobs)
     for problem in run.errors:
         _stderr(f"kubelint-py: warning: {escape_control(problem)}")
     count = len(run.fixed)
