@@ -1,21 +1,24 @@
 """Cold-run cost on two generators' corpora, against the YAML parse floor (issue 24).
 
-    python benchmarks/generators.py                          # both generators, 1k and 10k (about 10 minutes)
+    python benchmarks/generators.py                          # both generators, 1k and 10k (about 15 minutes)
     python benchmarks/generators.py --sizes 1k --runs 3      # a quick look
+    python benchmarks/generators.py --markdown               # also print the table as Markdown
 
 Corpora: `own` is benchmarks/corpus.py (the 1k/10k sizes of benchmarks/run.py); `shared-s1` and
 `shared-s5` are benchmarks/gen_scale_corpus.py (a copy of the workspace's shared generator) with seeds 1
 and 5, `--files 1000 / 10000`.
 
-For each corpus: a cold run (`kubelint-py check DIR --no-cache -q --no-config`, the console script or
-`python -m kubelint_py`), median over --runs runs of
-- CPU: user+sys of the whole process tree (os.wait4: the run and the parse/rule workers it waited for).
-  The headline: the machine is shared by several sessions, and wall time follows their load;
-- wall: from start to exit;
+For each corpus, median over --runs runs of `kubelint-py check DIR -q --no-config` (the console script or
+`python -m kubelint_py`):
+- `--no-cache`: the default processes (parse and rule workers when CPUs are idle);
+- `--no-cache -j 1`: one process, the least CPU in total;
+- an empty cache (a new KUBELINT_CACHE_DIR for each run): what a CI job without a restored cache does;
+each as CPU (user+sys of the whole process tree, os.wait4: the run and the workers it waited for; the
+headline, since the machine is shared and wall time follows the neighbours' load) and wall;
 then the parse floor: CPU of parsing the same YAML files (*.yaml, *.yml) with ruamel's C event parser
 alone (`CParser`, `check_event/get_event` over each file), in a separate process, timed around the
 parse loop only (reading the files included; interpreter start-up excluded), min over --runs runs.
-floor ratio = run CPU / floor CPU; growth = 10k / 1k, per column.
+floor x = CPU / floor CPU; empty x = empty-cache / --no-cache; growth = 10k / 1k, per column.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,10 +66,10 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "kubelint_py"]
 
 
-def run_once(args: list[str]) -> tuple[float, float]:
+def run_once(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall, CPU incl. children) of one run."""
     started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     assert process.stderr is not None
@@ -98,32 +102,63 @@ def make(workdir: Path, generator: str, size: str) -> Path:
     return out
 
 
+def measure(args: list[str], runs: int, empty_cache: bool = False) -> tuple[float, float]:
+    """(median wall, median CPU) over runs; with empty_cache, each run gets a new cache folder."""
+    measured = []
+    for _ in range(runs):
+        if not empty_cache:
+            measured.append(run_once(args))
+            continue
+        with tempfile.TemporaryDirectory(prefix="kubelint-bench-cache-") as cache:
+            measured.append(run_once(args, {**os.environ, "KUBELINT_CACHE_DIR": cache}))
+    return statistics.median(m[0] for m in measured), statistics.median(m[1] for m in measured)
+
+
+COLUMNS = ("corpus", "files", "CPU s", "wall s", "-j1 CPU s", "-j1 wall s", "empty CPU s", "empty wall s",
+           "floor s", "floor x", "-j1 floor x", "empty x CPU", "empty x wall")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--generators", default="own,shared-s1,shared-s5")
     parser.add_argument("--sizes", default="1k,10k")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown at the end")
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "kubelint-generators")
     args = parser.parse_args(argv)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs; "
           f"{' '.join(command())}", flush=True)
-    print(f"{'corpus':18} {'files':>6} {'CPU s':>7} {'wall s':>7} {'floor s':>8} {'floor x':>8}", flush=True)
-    results: dict[tuple[str, str], tuple[float, float, float]] = {}
+    print("  ".join(COLUMNS), flush=True)
+    rows: list[list[str]] = []
+    results: dict[tuple[str, str], list[float]] = {}
+
+    def emit(row: list[str]) -> None:
+        rows.append(row)
+        print("  ".join(row), flush=True)
+
     for generator in args.generators.split(","):
         for size in args.sizes.split(","):
             corpus = make(args.workdir, generator, size)
-            measured = [run_once([*command(), "check", str(corpus), "--no-cache", "-q", "--no-config"])
-                        for _ in range(args.runs)]
-            wall = statistics.median(m[0] for m in measured)
-            cpu = statistics.median(m[1] for m in measured)
+            base = [*command(), "check", str(corpus), "-q", "--no-config"]
+            wall, cpu = measure([*base, "--no-cache"], args.runs)
+            serial_wall, serial_cpu = measure([*base, "--no-cache", "-j", "1"], args.runs)
+            empty_wall, empty_cpu = measure(base, args.runs, empty_cache=True)
             parse, files = floor(corpus, args.runs)
-            results[(generator, size)] = (cpu, wall, parse)
-            print(f"{generator + ' ' + size:18} {files:6d} {cpu:7.2f} {wall:7.2f} {parse:8.2f} {cpu / parse:8.2f}",
-                  flush=True)
+            values = [cpu, wall, serial_cpu, serial_wall, empty_cpu, empty_wall, parse]
+            results[(generator, size)] = values
+            emit([f"{generator} {size}", str(files), *(f"{v:.2f}" for v in values), f"{cpu / parse:.2f}",
+                  f"{serial_cpu / parse:.2f}", f"{empty_cpu / cpu:.2f}", f"{empty_wall / wall:.2f}"])
         if all((generator, s) in results for s in ("1k", "10k")):
             small, large = results[(generator, "1k")], results[(generator, "10k")]
-            print(f"{generator + ' growth':18} {'':6} {large[0] / small[0]:7.2f} {large[1] / small[1]:7.2f} "
-                  f"{large[2] / small[2]:8.2f}", flush=True)
+            emit([f"{generator} growth 10k/1k", "", *(f"{b / a:.2f}" for a, b in zip(small, large, strict=True)),
+                  "", "", "", ""])
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end", flush=True)
+    if args.markdown:
+        print()
+        print("| " + " | ".join(COLUMNS) + " |")
+        print("|" + "---|" * len(COLUMNS))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
     return 0
 
 
