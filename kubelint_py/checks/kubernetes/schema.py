@@ -115,7 +115,19 @@ def _alternative_validators(resource: Resource, ctx: RuleContext, strict: bool) 
 
 
 def _validator_for(resource: Resource, ctx: RuleContext, strict: bool) -> SchemaValidator | None:
-    api_version, kind = resource.api_version, resource.kind
+    # The same answer for every object of one apiVersion and kind in a run (an index): looked up once.
+    memo = ctx.index.derived.get("schema-validators")
+    if memo is None:
+        memo = ctx.index.derived["schema-validators"] = {}
+    key = (resource.api_version, resource.kind, strict, ctx.config.k8s_version)
+    if key in memo:
+        found: SchemaValidator | None = memo[key]
+        return found
+    found = memo[key] = _find_validator(resource.api_version, resource.kind, ctx, strict)
+    return found
+
+
+def _find_validator(api_version: str, kind: str, ctx: RuleContext, strict: bool) -> SchemaValidator | None:
     if schemas.is_tool_config(api_version, kind):
         return None
     version = target_version(ctx)
