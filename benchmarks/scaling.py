@@ -15,7 +15,7 @@ is 10x, like a linear cost). Selectors start with a label every workload shares
 alone is caught.
 
 Per-rule time is the CPU estimate of --statistics (min over --runs runs, each a fresh process with
---no-cache); growth = time(scenario) / time(base). Rules that take under --floor seconds in the scenario, or
+--no-cache -j 1: in one process, a rule's time is its own, not an estimate shared with forked workers); growth = time(scenario) / time(base). Rules that take under --floor seconds in the scenario, or
 under --floor / --factor in the base, are not judged (timer noise: the base of a 12x growth from 1 ms
 is a few clock ticks). This is a benchmark, not a test: nothing here runs under pytest.
 """
@@ -194,7 +194,7 @@ def rule_times(corpus: Path, runs: int) -> dict[str, float]:
     best: dict[str, float] = {}
     for _ in range(runs):
         done = subprocess.run([sys.executable, "-m", "kubelint_py", "check", str(corpus), "--no-cache", "--no-config",
-                               "-q", "--statistics"], capture_output=True, text=True, check=False)
+                               "-q", "--statistics", "-j", "1"], capture_output=True, text=True, check=False)
         if done.returncode not in (0, 1):
             raise SystemExit(f"kubelint-py failed on {corpus}:\n{done.stderr}")
         for line in done.stderr.splitlines():
