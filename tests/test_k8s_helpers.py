@@ -268,3 +268,33 @@ def test_typed_lists_are_unwrapped_but_custom_list_kinds_are_not(tmp_path: Path)
     source = load_source(Candidate(str(path), "yaml", True), 10_000_000)
     assert [(r.kind, r.name) for r in source.resources] == [("ConfigMap", "a"), ("ConfigMap", "b"),
                                                             ("AccessList", "acl")]
+
+
+def test_possible_owners_are_exactly_the_owners_derived_from_accepts() -> None:
+    """A missing object is matched against a namespace's custom resources by set lookup
+    (possible_owners) instead of derived_from over every custom resource per reference: the two must
+    agree on which owner names could have created it."""
+    import random
+
+    from kubelint_py.checks.kubernetes._operators import (
+        DERIVED_PREFIXES,
+        FIXED_NAMES,
+        derived_from,
+        possible_owners,
+    )
+
+    chooser = random.Random(7)
+    alphabet = "ab-.r"
+    hits = 0
+    for _ in range(3000):
+        name = "".join(chooser.choice(alphabet) for _ in range(chooser.randint(1, 9)))
+        if chooser.random() < 0.2:
+            name = chooser.choice(DERIVED_PREFIXES) + name
+        candidates = possible_owners(name)
+        assert all(derived_from(name, owner) for owner in candidates), name  # nothing extra
+        for _ in range(20):
+            owner = "".join(chooser.choice(alphabet) for _ in range(chooser.randint(1, 5)))
+            if derived_from(name, owner) and name not in FIXED_NAMES:  # nothing missing
+                assert owner in candidates, (name, owner)
+                hits += 1
+    assert hits > 1000  # the random names meet their owners often enough to test something

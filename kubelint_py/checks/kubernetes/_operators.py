@@ -51,6 +51,27 @@ def derived_from(name: str, owner: str) -> bool:
     return f".{owner}." in name or name.endswith("-" + owner) or name in FIXED_NAMES
 
 
+def possible_owners(name: str) -> set[str]:
+    """Every owner name for which derived_from(name, owner) holds (but FIXED_NAMES, which any owner
+    satisfies): a missing object is matched against a namespace's custom resources by set lookups, not
+    by a walk over all of them per reference (a product of references and custom resources)."""
+    found = {name}
+    for position, char in enumerate(name):
+        if char in "-.":
+            found.add(name[:position])        # owner-..., owner....
+        if char == "-":
+            found.add(name[position + 1:])    # ...-owner
+    for prefix in DERIVED_PREFIXES:
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            found.add(rest)
+            found.update(rest[:position] for position, char in enumerate(rest) if char == "-")
+    dots = [position for position, char in enumerate(name) if char == "."][:64]  # a budget: pairs of dots
+    found.update(name[start + 1:end] for i, start in enumerate(dots) for end in dots[i + 1:])
+    found.discard("")
+    return found
+
+
 def secret_names_from_args(spec: Any) -> Iterator[str]:
     """`--secret-name X` / `--secret-name=X` in the containers of a pod spec (certificate generators)."""
     if not isinstance(spec, YMap):

@@ -4,7 +4,7 @@ configured external objects, or because something in the files or the cluster cr
 from __future__ import annotations
 
 from kubelint_py.building.boundaries import kustomize_facts_of
-from kubelint_py.checks.kubernetes._operators import derived_from, secret_names_from_args
+from kubelint_py.checks.kubernetes._operators import FIXED_NAMES, possible_owners, secret_names_from_args
 from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.parsing.placeholders import has_placeholder_name
 from kubelint_py.schemas.kubernetes import is_builtin_group
@@ -90,11 +90,12 @@ def _owners(index: ProjectIndex) -> dict[str | None, _Owners]:
 
 
 class _Owners:
-    __slots__ = ("names", "secrets")
+    __slots__ = ("name_set", "names", "secrets")
 
     def __init__(self) -> None:
         self.names: list[str] = []
         self.secrets: set[str] = set()
+        self.name_set: set[str] | None = None
 
 
 def _operator_may_create(index: ProjectIndex, kind: str, namespace: str | None, name: str) -> bool:
@@ -103,4 +104,8 @@ def _operator_may_create(index: ProjectIndex, kind: str, namespace: str | None, 
         return False
     if kind == "Secret" and name in owners.secrets:
         return True
-    return any(derived_from(name, owner) for owner in owners.names[:10_000])
+    if owners.name_set is None:
+        owners.name_set = {owner for owner in owners.names if owner}
+    if not owners.name_set:
+        return False
+    return name in FIXED_NAMES or not owners.name_set.isdisjoint(possible_owners(name))
