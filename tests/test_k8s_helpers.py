@@ -298,3 +298,29 @@ def test_possible_owners_are_exactly_the_owners_derived_from_accepts() -> None:
                 assert owner in candidates, (name, owner)
                 hits += 1
     assert hits > 1000  # the random names meet their owners often enough to test something
+
+
+def test_generated_secrets_are_worked_out_once_per_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each missing Secret asked whether a controller creates it: the walk over SealedSecrets,
+    ExternalSecrets and Certificates happens once per namespace, not once per reference."""
+    from kubelint_py.checks.kubernetes import _references
+    from kubelint_py.engine.index import ProjectIndex
+    from kubelint_py.models.kubernetes import Resource
+    from kubelint_py.parsing.yaml import load_yaml
+
+    text = "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: shop}\n" \
+           "spec: {secretName: tls-made}\n"
+    index = ProjectIndex.build([Resource("x.yaml", d.index, d.value, d.span) for d in load_yaml(text).documents])
+    walks = 0
+    real = _references._find_generated_secrets
+
+    def counted(*args: object) -> set[str]:
+        nonlocal walks
+        walks += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_references, "_find_generated_secrets", counted)
+    for i in range(100):
+        assert not _references.object_exists(index, "Secret", "shop", f"missing-{i}")
+    assert _references.object_exists(index, "Secret", "shop", "tls-made")
+    assert walks == 1

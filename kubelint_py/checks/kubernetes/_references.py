@@ -23,7 +23,18 @@ CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/i
 
 def _generated_secrets(index: ProjectIndex, namespace: str | None) -> set[str]:
     """Secrets that controllers create from objects in the files (sealed-secrets, external-secrets,
-    cert-manager, service-account tokens)."""
+    cert-manager, service-account tokens); worked out once per namespace and run, not per missing
+    Secret (each walk covers every such object of the index)."""
+    known: dict[str | None, set[str]] | None = index.derived.get("generated_secrets")
+    if known is None:
+        known = index.derived["generated_secrets"] = {}
+    found = known.get(namespace)
+    if found is None:
+        found = known[namespace] = _find_generated_secrets(index, namespace)
+    return found
+
+
+def _find_generated_secrets(index: ProjectIndex, namespace: str | None) -> set[str]:
     names: set[str] = set()
     for resource in index.of_kind("SealedSecret", namespace):
         names.add(resource.name)
