@@ -349,11 +349,13 @@ def _test_input_capped(finding: Finding, rules: dict[str, Rule]) -> Finding:
 
 
 def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:
+    """The configured severity of the finding's rule; without one, the finding keeps its own (a builder
+    may report a finding below its rule's default: KL008 for an input the repository may generate)."""
     rule_obj = rules.get(finding.code)
     if rule_obj is None:
         return finding
-    severity = config.severity_of(rule_obj)
-    if severity == finding.severity:
+    severity = config.severity_override(rule_obj)
+    if severity is None or severity == finding.severity:
         return finding
     return finding._replace(severity=severity)
 

@@ -163,3 +163,66 @@ def test_a_field_a_patch_adds_for_the_build_consumer_is_not_a_schema_error(tmp_p
         "  consumerOnlySetting: 1\n  replcas: 2\n")
     found = _run(tmp_path, select=("KS901",))
     assert found == [("patch.yaml", 7, "KS901")], found  # `replcas` (did you mean replicas?), not line 6
+
+
+def _missing_input_finding(tmp_path: Path) -> tuple[str, str, str]:
+    report = lint([str(tmp_path)], Config(fail_on=None, use_cache=False, select=("KL008",)))
+    [finding] = report.active
+    return finding.severity.name, finding.message, " ".join(r.message for r in finding.related)
+
+
+def test_a_missing_input_a_script_writes_is_a_warning(tmp_path: Path) -> None:
+    """Some repositories render an input before `kustomize build` (a script, a Makefile): as the repository
+    stands the build fails, but that is not certainly a mistake; the warning names the script."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "gen.sh").write_text("#!/bin/sh\nrender > deploy/overlay/generated.yaml\n")
+    (tmp_path / "deploy" / "overlay").mkdir(parents=True)
+    (tmp_path / "deploy" / "overlay" / "kustomization.yaml").write_text("resources:\n  - generated.yaml\n")
+    severity, message, related = _missing_input_finding(tmp_path)
+    assert severity == "WARNING" and "may be generated" in message and "tools/gen.sh" in message
+    assert related == "names 'overlay/generated.yaml'"
+
+
+def test_a_missing_input_git_ignores_or_a_readme_creates_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("# build outputs\n/app/out/\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - out/all.yaml\n")
+    severity, message, related = _missing_input_finding(tmp_path)
+    assert severity == "WARNING" and "ignored by" in message and related == "names '/app/out/'"
+    (tmp_path / ".gitignore").unlink()
+    (tmp_path / "app" / "README.md").write_text("Write the file first:\n\n    cat > out/all.yaml <<EOF\n")
+    severity, message, related = _missing_input_finding(tmp_path)
+    assert severity == "WARNING" and "walk-through" in message and related == "names 'out/all.yaml'"
+
+
+def test_a_missing_input_nothing_makes_stays_an_error(tmp_path: Path) -> None:
+    """A script elsewhere that mentions a file of the same name, but not in that folder, is no evidence; a
+    README in another folder is none either."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Makefile").write_text("lint:\n\tkubeval other/deployment.yaml\n")
+    (tmp_path / "README.md").write_text("Edit app/deployment.yaml\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
+    severity, message, _ = _missing_input_finding(tmp_path)
+    assert severity == "ERROR" and "not found" in message
+
+
+def test_a_configured_severity_still_applies_to_a_warning_kl008(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "make.sh").write_text("render > generated.yaml\n")
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - generated.yaml\n")
+    config = Config(fail_on=None, use_cache=False, select=("KL008",), severity_overrides={"KL008": Severity.ERROR})
+    [finding] = lint([str(tmp_path)], config).active
+    assert finding.severity is Severity.ERROR
+
+
+def test_a_readme_that_only_mentions_the_missing_input_is_no_evidence(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "README.md").write_text("Edit deployment.yaml to change the image.\n")
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
+    severity, _, _ = _missing_input_finding(tmp_path)
+    assert severity == "ERROR"

@@ -67,7 +67,10 @@ KUSTOMIZE_FAILED = _tool_rule(
     "A kustomization cannot be built",
     "kustomize (and `kubectl apply -k`) fails on a missing resource or patch file, a patch whose target is "
     "not in the build, a cycle of kustomizations or a resource added twice: nothing of that overlay deploys. "
-    "Its files are then linted one by one.",
+    "Its files are then linted one by one. A missing input that the repository itself makes is a warning, "
+    "not an error: a script or Makefile (beside the kustomization, in a folder above it or in their hack/, "
+    "scripts/, tools/ or build/ folder) names it, a .gitignore ignores it, or the folder's README writes it "
+    "(`cat > path`); the message names that file.",
     "Fix the kustomization line reported (the message says what kustomize would complain about).")
 KUSTOMIZE_NOT_BUILT = _tool_rule(
     "KL009", "kustomize-not-built", Severity.INFO,
