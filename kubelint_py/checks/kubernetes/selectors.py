@@ -304,7 +304,7 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
             continue
         # An autoscaled workload may be scaled down to its autoscaler's minReplicas (default 1): the budget
         # must allow an eviction there too.
-        counted = [_replicas_at_least(index, w) for w in workloads]
+        counted = [index.fewest_replicas(w) for w in workloads]
         if any(count is None for count, _ in counted):
             continue
         total = sum(count for count, _ in counted if count is not None)
@@ -317,41 +317,6 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
                             tuple(Related(w.resource.location, "selected workload") for w in workloads[:3]))
 
 
-def _replicas_at_least(index: ProjectIndex, workload: Workload) -> tuple[int | None, bool]:
-    """The fewest replicas the workload runs, and whether an autoscaler scales it: its autoscaler's
-    minReplicas (1 when unset) if one does, else its own replicas (1 when unset); None when unknown (a
-    templated value)."""
-    if _autoscaled(index, workload):
-        hpa = _hpa_targets(index)[(workload.kind, index.namespace_of(workload.resource), workload.resource.name)]
-        value = hpa.spec.get("minReplicas", 1)
-        return (value if isinstance(value, int) and not isinstance(value, bool) else None), True
-    if workload.replicas is None and "replicas" in workload.resource.spec:
-        return None, False  # `replicas: ${REPLICAS}`: known only after substitution
-    return (workload.replicas if workload.replicas is not None else 1), False
-
-
-def _hpa_targets(index: ProjectIndex) -> dict[tuple[str, str | None, str], Resource]:
-    """(kind, namespace, name) of every autoscaled object -> its autoscaler, built once per index: KS506
-    asks for it per workload of each PodDisruptionBudget (it was rebuilt each time: O(PDBs x HPAs))."""
-    found: dict[tuple[str, str | None, str], Resource] | None = index.derived.get("hpa_targets")
-    if found is not None:
-        return found
-    found = {}
-    for hpa in index.of_kind("HorizontalPodAutoscaler"):
-        ref = hpa.spec.get_map("scaleTargetRef")
-        if ref is not None and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
-            found[(ref["kind"], index.namespace_of(hpa), ref["name"])] = hpa
-    index.derived["hpa_targets"] = found
-    return found
-
-
-def _autoscaled(index: ProjectIndex, workload: Workload) -> bool:
-    if not index.of_kind("HorizontalPodAutoscaler"):
-        return False
-    key = (workload.kind, index.namespace_of(workload.resource), workload.resource.name)
-    return key in _hpa_targets(index)
-
-
 @rule(
     code="KS507", name="hpa-target-has-replicas", target=Target.PROJECT, severity=Severity.INFO,
     summary="Workload sets fixed replicas while an autoscaler manages it",
@@ -361,7 +326,7 @@ def _autoscaled(index: ProjectIndex, workload: Workload) -> bool:
     tags=("reliability", "cross-object"),
 )
 def hpa_target_has_replicas(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    targets = _hpa_targets(index)
+    targets = index.autoscalers()
     for (kind, namespace, name), hpa in targets.items():
         for resource in index.get(kind, namespace, name):
             if "replicas" in resource.spec and boundaries_of(index).related(hpa.path, resource.path):
