@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -192,12 +192,14 @@ class ProjectIndex:
             return None
         return self.autoscalers().get((resource.kind, self.namespace_of(resource), resource.name))
 
-    def fewest_replicas(self, workload: Workload) -> tuple[int | None, bool]:
+    def fewest_replicas(self, workload: Workload,
+                        counts: Callable[[Resource], bool] | None = None) -> tuple[int | None, bool]:
         """The fewest replicas the workload runs, and whether an autoscaler scales it: the autoscaler's
         minReplicas (1 when unset) if one does, else its own spec.replicas (1 when unset); None when
-        unknown (a templated value such as `replicas: ${REPLICAS}`)."""
+        unknown (a templated value such as `replicas: ${REPLICAS}`). counts: whether an autoscaler found
+        for it counts (e.g. only one of the same project)."""
         hpa = self.autoscaler_of(workload.resource)
-        if hpa is not None:
+        if hpa is not None and (counts is None or counts(hpa)):
             value = hpa.spec.get("minReplicas", 1)
             return (value if isinstance(value, int) and not isinstance(value, bool) else None), True
         if workload.replicas is None and "replicas" in workload.resource.spec:
