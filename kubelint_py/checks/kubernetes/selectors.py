@@ -3,7 +3,7 @@ NetworkPolicies and HorizontalPodAutoscalers against the workloads they are mean
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from kubelint_py.building.boundaries import boundaries_of
 from kubelint_py.checks.kubernetes._common import declared_ports
@@ -328,7 +328,7 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
             continue
         # An autoscaled workload may be scaled down to its autoscaler's minReplicas (default 1): the budget
         # must allow an eviction there too. An autoscaler of an unrelated sample does not count.
-        counted = [index.fewest_replicas(w, _same_project(index, w)) for w in workloads]
+        counted = [index.fewest_replicas(w) for w in workloads]
         if any(count is None for count, _ in counted):
             continue
         total = sum(count for count, _ in counted if count is not None)
@@ -341,11 +341,6 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
                             tuple(Related(w.resource.location, "selected workload") for w in workloads[:3]))
 
 
-def _same_project(index: ProjectIndex, workload: Workload) -> Callable[[Resource], bool]:
-    bounds = boundaries_of(index)
-    return lambda other: bounds.related(other.path, workload.resource.path)
-
-
 @rule(
     code="KS507", name="hpa-target-has-replicas", target=Target.PROJECT, severity=Severity.INFO,
     summary="Workload sets fixed replicas while an autoscaler manages it",
@@ -355,10 +350,10 @@ def _same_project(index: ProjectIndex, workload: Workload) -> Callable[[Resource
     tags=("reliability", "cross-object"),
 )
 def hpa_target_has_replicas(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    targets = index.autoscalers()
-    for (kind, namespace, name), hpa in targets.items():
+    for kind, namespace, name in index.autoscalers():
         for resource in index.get(kind, namespace, name):
-            if "replicas" in resource.spec and boundaries_of(index).related(hpa.path, resource.path):
+            hpa = index.autoscaler_of(resource)
+            if hpa is not None and "replicas" in resource.spec:
                 yield Violation(f"{resource.display} sets replicas while HorizontalPodAutoscaler '{hpa.name}' "
                                 "scales it; remove spec.replicas", resource.at(resource.spec, "replicas", on_key=True),
                                 (Related(hpa.at(hpa.spec, "scaleTargetRef", on_key=True), "the autoscaler"),))
