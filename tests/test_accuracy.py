@@ -81,6 +81,10 @@ def test_boundaries(tmp_path: Path) -> None:
     assert bounds.of("repo/README.yaml") == ""
     assert not bounds.related("repo/sample-a/deploy.yaml", "repo/tool-b/testdata/hpa.yaml")
     assert bounds.related("repo/sample-a/deploy.yaml", "repo/base.yaml")  # the root relates to everything
+    # ... but a tool's test inputs relate only to each other
+    assert not bounds.related("repo/web/deploy.yaml", "repo/tool-b/testdata/hpa/hpa.yaml")
+    assert not bounds.related("repo/base.yaml", "repo/tool-b/testdata/hpa.yaml")
+    assert bounds.related("repo/tool-b/testdata/hpa/hpa.yaml", "repo/tool-b/testdata/apps/web.yaml")
     assert bounds.related("repo/charts/x/a.yaml", "repo/charts/x/sub/b.yaml")
     assert is_test_input("a/testdata/x.yaml") and not is_test_input("a/testdata.yaml")
     assert not is_test_input("examples/invalid.yaml") and not is_test_input("deploy/web.yaml")

@@ -8,7 +8,8 @@ How a file's boundary is chosen (the nearest enclosing folder, up to the linted 
 - a chart root: a folder holding Chart.yaml;
 - a Compose project: a folder holding a compose file (compose.yaml, docker-compose.yml, ...);
 - a test-input folder: a folder named `testdata` (Go's convention: inputs for a tool's own tests; error
-  findings in it are reported as warnings: see `is_test_input`);
+  findings in it are reported as warnings: see `is_test_input`); its files relate only to each other, not
+  even to files at the linted root;
 - a root registered by another stage through `register_root_finder` (e.g. kustomize builds).
 A file with no such folder above it belongs to the linted root. Two objects are related when one's
 boundary contains the other's (a root-level manifest and everything), or when a kustomization uses the
@@ -99,6 +100,8 @@ class Boundaries:
 
     def related(self, path_a: str, path_b: str) -> bool:
         """True when one file's boundary contains the other's (or either is the linted root)."""
+        if _test_input_root(path_a) != _test_input_root(path_b):
+            return False  # a tool's test inputs relate only to each other (not even to the root's files)
         a, b = self.of(path_a), self.of(path_b)
         if not a or not b or a == b or _contains(a, b) or _contains(b, a):
             return True
@@ -129,6 +132,15 @@ class Boundaries:
         if len(self._reach) < 100_000:
             self._reach[root] = result
         return result
+
+
+def _test_input_root(path: str) -> str:
+    """The outermost `testdata` folder above a file ("" when it is not a test input)."""
+    parts = os.path.normpath(path).replace("\\", "/").split("/")[:-1]
+    for position, part in enumerate(parts):
+        if part in TEST_INPUT_FOLDERS:
+            return "/".join(parts[:position + 1])
+    return ""
 
 
 def _contains(outer: str, inner: str) -> bool:
