@@ -194,3 +194,14 @@ def test_kustomize_overlays_relate_to_the_bases_they_use(tmp_path: Path) -> None
                              kustomization("r/b/kustomization.yaml", "resources: [../a]\n"),
                              kustomization("r/c/kustomization.yaml", "resources: []\n")])
     assert cycle.related("r/a/x.yaml", "r/b/y.yaml") and not cycle.related("r/a/x.yaml", "r/c/y.yaml")
+
+
+def test_an_autoscaler_is_close_to_what_it_scales() -> None:
+    bounds = Boundaries(frozenset({"repo/shop"}))
+    assert bounds.close("repo/tutorials/web/hpa.yaml", "repo/tutorials/web/deploy.yaml")
+    assert bounds.close("repo/tutorials/web/autoscaling/hpa.yaml", "repo/tutorials/web/deploy.yaml")
+    assert bounds.close("repo/tutorials/web/hpa/x.yaml", "repo/tutorials/web/apps/deploy.yaml")  # side by side
+    assert bounds.close("hpa.yaml", "repo/tutorials/web/deploy.yaml")  # the top of the tree
+    assert not bounds.close("repo/quickstarts/blog/deploy.yaml", "repo/cost/samples/blog/hpa.yaml")
+    assert bounds.close("repo/shop/autoscaling/hpa.yaml", "repo/shop/k8s/apps/deploy.yaml")  # one marked project
+    assert not bounds.close("repo/shop/hpa.yaml", "repo/tool/testdata/deploy.yaml")

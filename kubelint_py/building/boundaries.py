@@ -107,6 +107,19 @@ class Boundaries:
             return True
         return self._uses(a, b) or self._uses(b, a)
 
+    def close(self, path_a: str, path_b: str) -> bool:
+        """Related, and in one sample: both inside marked boundaries, or folders on one line of descent
+        or side by side. What an autoscaler needs to scale a workload: in a monorepo of samples without
+        markers, every file is at the linted root, and `related` alone would let a tutorial's autoscaler
+        scale another tutorial's Deployment of the same name."""
+        if not self.related(path_a, path_b):
+            return False
+        if self.of(path_a) and self.of(path_b):
+            return True
+        a, b = os.path.dirname(os.path.normpath(path_a)), os.path.dirname(os.path.normpath(path_b))
+        return a == b or not a or not b or _contains(a, b) or _contains(b, a) \
+            or os.path.dirname(a) == os.path.dirname(b)
+
     def _uses(self, user: str, used: str) -> bool:
         return any(target == used or _contains(target, used) for target in self._reachable(user))
 

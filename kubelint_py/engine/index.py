@@ -194,11 +194,13 @@ class ProjectIndex:
 
     def autoscaler_of(self, resource: Resource) -> Resource | None:
         """The HorizontalPodAutoscaler that scales the object: same namespace, scaleTargetRef kind and name,
-        in a related project (an autoscaler in another sample's testdata/ does not scale this one)."""
+        in the same sample (Boundaries.close: an autoscaler in another sample's folder or testdata/ does
+        not scale this one)."""
         if not self._by_kind.get("HorizontalPodAutoscaler"):
             return None
+        bounds = self.derived.get("boundaries")
         for hpa in self.autoscalers().get((resource.kind, self.namespace_of(resource), resource.name), ()):
-            if self.related(hpa.path, resource.path):
+            if bounds is None or bounds.close(hpa.path, resource.path):
                 return hpa
         return None
 
