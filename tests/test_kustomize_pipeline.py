@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kubelint_py.api import lint
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Severity
@@ -226,3 +228,40 @@ def test_a_readme_that_only_mentions_the_missing_input_is_no_evidence(tmp_path: 
     (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
     severity, _, _ = _missing_input_finding(tmp_path)
     assert severity == "ERROR"
+
+
+def test_walk_through_evidence_is_matched_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README that writes a missing input is searched with RE2: Python's `re` backtracked over
+    `(?:\\S*/)?` at every `>` (a README of a megabyte of `>` cost hours)."""
+    from kubelint_py.building.kustomize import generated
+
+    asked: list[str] = []
+    real = generated.compile_linear
+
+    def spy(pattern: str) -> object:
+        asked.append(pattern)
+        return real(pattern)
+
+    monkeypatch.setattr(generated, "compile_linear", spy)
+    assert generated._written("intro\n\ncat > deploy/manifest.yaml <<EOF\n", "manifest.yaml") == 3
+    assert generated._written("tee -a manifest.yaml\n", "manifest.yaml") == 1
+    assert generated._written("helm template x -o manifest.yaml", "manifest.yaml") == 1
+    assert generated._written("see manifest.yaml for details", "manifest.yaml") == 0  # named, not written
+    assert generated._written("cat > manifest.yaml-old", "manifest.yaml") == 0
+    assert generated._written(">" * 200_000, "manifest.yaml") == 0
+    assert asked and real(asked[0]) is not None  # RE2 expresses the pattern: no backtracking fallback
+
+
+def test_evidence_is_not_read_through_links(tmp_path: Path) -> None:
+    """A script that is a link may point anywhere on the machine: it is not read as evidence."""
+    from kubelint_py.building.kustomize import generated
+
+    outside = tmp_path / "outside.sh"
+    outside.write_text("render > generated.yaml\n")
+    app = tmp_path / "repo" / "app"
+    app.mkdir(parents=True)
+    (app / "make.sh").symlink_to(outside)
+    assert generated.find(str(app), "generated.yaml", str(tmp_path / "repo")) is None
+    (app / "make.sh").unlink()
+    (app / "make.sh").write_text("render > generated.yaml\n")
+    assert generated.find(str(app), "generated.yaml", str(tmp_path / "repo")) is not None

@@ -19,6 +19,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from kubelint_py.core.regex import compile_linear
+
 MAX_FILES = 200
 """Files read per missing input."""
 MAX_BYTES = 4 * 1024 * 1024
@@ -29,6 +31,8 @@ MAX_LEVELS = 30
 """Folders above the kustomization examined."""
 MAX_LISTING = 500
 """Names looked at per folder."""
+MAX_BACKTRACKING_TEXT = 64 * 1024
+"""Without RE2 (no wheel for the platform), the part of a walk-through searched with Python's `re`."""
 
 SCRIPT_FOLDERS = ("hack", "scripts", "script", "tools", "build")
 _SCRIPT_NAMES = frozenset({"makefile", "gnumakefile", "justfile", "taskfile.yml", "taskfile.yaml"})
@@ -62,14 +66,21 @@ def _mentions(text: str, name: str) -> int:
 
 def _written(text: str, path: str) -> int:
     """The line of a walk-through that writes `path` (`cat > DIR/path <<EOF`, `tee path`, `-o path`), 0 if
-    none: a README that only mentions the file is no evidence that it is made."""
-    found = re.search(rf"(?:>>?|\btee(?:\s+-a)?|\s-o|--output[= ])\s*[\"']?(?:\S*/)?{re.escape(path)}(?![\w-])", text)
+    none: a README that only mentions the file is no evidence that it is made. Matched with RE2: with
+    Python's backtracking `re`, `(?:\\S*/)?` made a README of a megabyte of `>` cost hours (quadratic)."""
+    pattern = rf"(?:>>?|\btee(?:\s+-a)?|\s-o|--output[= ])\s*[\"']?(?:\S*/)?{re.escape(path)}(?:[^\w-]|$)"
+    compiled = compile_linear(pattern)
+    if compiled is None:  # pragma: no cover - google-re2 is a dependency; without it, a bounded text
+        text = text[:MAX_BACKTRACKING_TEXT]
+        found = re.search(pattern, text)
+    else:
+        found = compiled.search(text)
     return text.count("\n", 0, found.start()) + 1 if found is not None else 0
 
 
 def _read(path: str, search: Search) -> str | None:
-    if len(search.read) >= MAX_FILES or search._budget <= 0:
-        return None
+    if len(search.read) >= MAX_FILES or search._budget <= 0 or os.path.islink(path):
+        return None  # a link may point anywhere on the machine: only the repository's own files are read
     try:
         with open(path, "rb") as handle:
             data = handle.read(min(MAX_FILE_BYTES, search._budget))
