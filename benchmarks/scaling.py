@@ -15,9 +15,9 @@ is 10x, like a linear cost). Selectors start with a label every workload shares
 alone is caught.
 
 Per-rule time is the CPU estimate of --statistics (min over --runs runs, each a fresh process with
---no-cache -j 1: in one process, a rule's time is its own, not an estimate shared with forked
-workers); growth = time(scenario) / time(base). Rules that take under --floor seconds in the scenario, or
-under --floor / --factor in the base, are not judged (timer noise: the base of a 12x growth from 1 ms
+--no-cache -j 1: in one process, a rule's time is its own, not an estimate shared with forked workers);
+growth = time(scenario) / time(base). Rules that take under --floor seconds in the scenario, or under
+--floor / --factor in the base, are not judged (timer noise: the base of a 12x growth from 1 ms
 is a few clock ticks). This is a benchmark, not a test: nothing here runs under pytest.
 """
 

@@ -73,7 +73,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
             note(f"checking {len(loaded.files)} file{'' if len(loaded.files) == 1 else 's'}")
             report = check_sources(loaded.files, config, debug=debug, report_paths=report_paths,
                                    extra_formats=loaded.formats, workers=workers,
-                                   cwd=str(cwd) if cwd is not None else None)
+                                   cwd=str(cwd) if cwd is not None else None, unloaded=loaded.unloaded)
             if has_charts(candidates):  # the Helm stage: renders linted as projects of their own
                 _render_charts(report, loaded.files, config, cache.directory, report_paths)
             report.context.extend(loaded.unloaded)
@@ -189,7 +189,8 @@ def _policy_stamps(config: Config) -> str:
 
 def check_sources(files: list[SourceFile], config: Config, *, debug: bool = False,
                   report_paths: Collection[str] | None = None, extra_formats: Collection[str] = (),
-                  workers: int | None = None, cwd: str | None = None) -> Report:
+                  workers: int | None = None, cwd: str | None = None,
+                  unloaded: Sequence[SourceFile] = ()) -> Report:
     """Run the rules over already loaded files (the part of lint() after loading).
 
     report_paths: when given, the other files are context only: they feed the project index (so
@@ -199,6 +200,8 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
     extra_formats: rule families to enable besides those of the files (the project's, when only part of its
     context was loaded: the run enables the same rules as with all of it).
     workers: processes for the per-file rules (None chooses, 1 forces serial; see parallel_rules).
+    unloaded: the project's other files, left out of a lazy context (path and kind only): they still mark
+    project boundaries, so a rule that relates objects by boundary answers as with the whole project.
     """
     stats = statistics.current()
     if stats is not None:
@@ -248,7 +251,7 @@ def check_sources(files: list[SourceFile], config: Config, *, debug: bool = Fals
         patch_files=patch_files(files),
     )
     index.derived["fs_paths"] = {f.path: f.fs_path for f in files if f.fs_path}
-    index.derived["boundaries"] = find_boundaries(files)
+    index.derived["boundaries"] = find_boundaries([*files, *unloaded])
     index.derived["kustomize_facts"] = kustomize_facts(files)
     index.build_contexts.update({f.path: f.build_context for f in files if f.build_context is not None})
     if any(r.code == "XF107" for r in enabled):
@@ -349,11 +352,13 @@ def _test_input_capped(finding: Finding, rules: dict[str, Rule]) -> Finding:
 
 
 def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> Finding:
+    """The configured severity of the finding's rule; without one, the finding keeps its own (a builder
+    may report a finding below its rule's default: KL008 for an input the repository may generate)."""
     rule_obj = rules.get(finding.code)
     if rule_obj is None:
         return finding
-    severity = config.severity_of(rule_obj)
-    if severity == finding.severity:
+    severity = config.severity_override(rule_obj)
+    if severity is None or severity == finding.severity:
         return finding
     return finding._replace(severity=severity)
 

@@ -9,6 +9,7 @@ from kubelint_py.building.boundaries import Boundaries, find_boundaries, is_test
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Severity
 from kubelint_py.loading.classify import is_compose_document, is_template_name
+from kubelint_py.loading.source_file import SourceFile
 from kubelint_py.parsing.placeholders import is_placeholder
 from kubelint_py.parsing.yaml import load_yaml
 
@@ -80,6 +81,10 @@ def test_boundaries(tmp_path: Path) -> None:
     assert bounds.of("repo/README.yaml") == ""
     assert not bounds.related("repo/sample-a/deploy.yaml", "repo/tool-b/testdata/hpa.yaml")
     assert bounds.related("repo/sample-a/deploy.yaml", "repo/base.yaml")  # the root relates to everything
+    # ... but a tool's test inputs relate only to each other
+    assert not bounds.related("repo/web/deploy.yaml", "repo/tool-b/testdata/hpa/hpa.yaml")
+    assert not bounds.related("repo/base.yaml", "repo/tool-b/testdata/hpa.yaml")
+    assert bounds.related("repo/tool-b/testdata/hpa/hpa.yaml", "repo/tool-b/testdata/apps/web.yaml")
     assert bounds.related("repo/charts/x/a.yaml", "repo/charts/x/sub/b.yaml")
     assert is_test_input("a/testdata/x.yaml") and not is_test_input("a/testdata.yaml")
     assert not is_test_input("examples/invalid.yaml") and not is_test_input("deploy/web.yaml")
@@ -164,3 +169,39 @@ def test_kustomize_patch_merges_webhooks_by_name(tmp_path: Path) -> None:
         "      service: {port: 9443}\n")
     report = run(tmp_path, {}, select=("KS901",))
     assert found(report) == []  # merged into the base's webhook by name, not a new incomplete one
+
+
+def test_kustomize_overlays_relate_to_the_bases_they_use(tmp_path: Path) -> None:
+    def kustomization(path: str, text: str) -> SourceFile:
+        return SourceFile(path, "kubernetes", text)
+
+    files = [kustomization("repo/app/base/kustomization.yaml", "resources: [deploy.yaml, ../../shared/common]\n"),
+             kustomization("repo/app/overlays/prod/kustomization.yaml", "resources:\n- ../../base\n- svc.yaml\n"),
+             kustomization("repo/app/overlays/dev/kustomization.yaml",
+                           "resources: [../../base, https://example.invalid/x.yaml]\n"),
+             kustomization("repo/shared/common/kustomization.yaml", "resources: [limits.yaml]\n"),
+             kustomization("repo/other/kustomization.yaml", "resources: [web.yaml]\n"),
+             SourceFile("repo/tools/compose.yaml", "compose")]  # a file left out of a lazy context: its kind
+    bounds = find_boundaries(files)
+    assert "repo/tools" in bounds.roots
+    prod, dev = "repo/app/overlays/prod/svc.yaml", "repo/app/overlays/dev/patch.yaml"
+    assert bounds.related(prod, "repo/app/base/deploy.yaml") and bounds.related("repo/app/base/deploy.yaml", prod)
+    assert bounds.related(prod, "repo/shared/common/limits.yaml")  # through the base
+    assert not bounds.related(prod, dev)  # two overlays of one base
+    assert not bounds.related(prod, "repo/other/web.yaml")
+    assert not bounds.related("repo/app/base/deploy.yaml", "repo/tools/x.yaml")
+    cycle = find_boundaries([kustomization("r/a/kustomization.yaml", "resources: [../b]\n"),
+                             kustomization("r/b/kustomization.yaml", "resources: [../a]\n"),
+                             kustomization("r/c/kustomization.yaml", "resources: []\n")])
+    assert cycle.related("r/a/x.yaml", "r/b/y.yaml") and not cycle.related("r/a/x.yaml", "r/c/y.yaml")
+
+
+def test_an_autoscaler_is_close_to_what_it_scales() -> None:
+    bounds = Boundaries(frozenset({"repo/shop"}))
+    assert bounds.close("repo/tutorials/web/hpa.yaml", "repo/tutorials/web/deploy.yaml")
+    assert bounds.close("repo/tutorials/web/autoscaling/hpa.yaml", "repo/tutorials/web/deploy.yaml")
+    assert bounds.close("repo/tutorials/web/hpa/x.yaml", "repo/tutorials/web/apps/deploy.yaml")  # side by side
+    assert bounds.close("hpa.yaml", "repo/tutorials/web/deploy.yaml")  # the top of the tree
+    assert not bounds.close("repo/quickstarts/blog/deploy.yaml", "repo/cost/samples/blog/hpa.yaml")
+    assert bounds.close("repo/shop/autoscaling/hpa.yaml", "repo/shop/k8s/apps/deploy.yaml")  # one marked project
+    assert not bounds.close("repo/shop/hpa.yaml", "repo/tool/testdata/deploy.yaml")

@@ -14,7 +14,7 @@ from kubelint_py.building.helm import renderer as renderer_mod
 from kubelint_py.building.helm import stage
 from kubelint_py.building.helm.mapping import LineTable
 from kubelint_py.building.helm.template_text import mark, scan_actions, unmark
-from kubelint_py.core.findings import Finding
+from kubelint_py.core.findings import Finding, Severity
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.config_file import build_config
 
@@ -172,10 +172,25 @@ def test_render_failure_is_reported_where_helm_says(shop: Path) -> None:
 
 
 @needs_sdk
-def test_missing_dependency_is_an_error_at_its_line(shop: Path) -> None:
+def test_missing_dependency_is_a_warning_at_its_line(shop: Path) -> None:
     shutil.rmtree(shop / "charts/shop/charts/cache")
     report = _lint(("KL011",))
     assert _where(report.active) == {("KL011", "charts/shop/Chart.yaml", 7)}
+    # Most repositories fetch dependencies with `helm dependency build`: not certainly a mistake.
+    assert [f.severity for f in report.active] == [Severity.WARNING]
+
+
+@needs_sdk
+def test_a_render_that_fails_for_want_of_a_dependency_is_part_of_kl011(shop: Path) -> None:
+    """A template that calls the missing subchart's helper cannot render: one KL011 carries that failure as
+    its related location, with no KL010 error of its own."""
+    shutil.rmtree(shop / "charts/shop/charts/cache")
+    (shop / "charts/shop/templates/uses-cache.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"cache.fullname\" . }}\n")
+    report = _lint(("KL010", "KL011"))
+    [finding] = report.active
+    assert finding.code == "KL011" and "does not render without it" in finding.message
+    assert any(r.location.path.endswith("uses-cache.yaml") and r.location.line == 4 for r in finding.related)
 
 
 @needs_sdk

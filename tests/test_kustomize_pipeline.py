@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kubelint_py.api import lint
 from kubelint_py.engine.config import Config
 from kubelint_py.engine.registry import Severity
@@ -163,3 +165,103 @@ def test_a_field_a_patch_adds_for_the_build_consumer_is_not_a_schema_error(tmp_p
         "  consumerOnlySetting: 1\n  replcas: 2\n")
     found = _run(tmp_path, select=("KS901",))
     assert found == [("patch.yaml", 7, "KS901")], found  # `replcas` (did you mean replicas?), not line 6
+
+
+def _missing_input_finding(tmp_path: Path) -> tuple[str, str, str]:
+    report = lint([str(tmp_path)], Config(fail_on=None, use_cache=False, select=("KL008",)))
+    [finding] = report.active
+    return finding.severity.name, finding.message, " ".join(r.message for r in finding.related)
+
+
+def test_a_missing_input_a_script_writes_is_a_warning(tmp_path: Path) -> None:
+    """Some repositories render an input before `kustomize build` (a script, a Makefile): as the repository
+    stands the build fails, but that is not certainly a mistake; the warning names the script."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "gen.sh").write_text("#!/bin/sh\nrender > deploy/overlay/generated.yaml\n")
+    (tmp_path / "deploy" / "overlay").mkdir(parents=True)
+    (tmp_path / "deploy" / "overlay" / "kustomization.yaml").write_text("resources:\n  - generated.yaml\n")
+    severity, message, related = _missing_input_finding(tmp_path)
+    assert severity == "WARNING" and "may be generated" in message and "tools/gen.sh" in message
+    assert related == "names 'overlay/generated.yaml'"
+
+
+def test_a_missing_input_git_ignores_or_a_readme_creates_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("# build outputs\n/app/out/\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - out/all.yaml\n")
+    severity, message, related = _missing_input_finding(tmp_path)
+    assert severity == "WARNING" and "ignored by" in message and related == "names '/app/out/'"
+    (tmp_path / ".gitignore").unlink()
+    (tmp_path / "app" / "README.md").write_text("Write the file first:\n\n    cat > out/all.yaml <<EOF\n")
+    severity, message, related = _missing_input_finding(tmp_path)
+    assert severity == "WARNING" and "walk-through" in message and related == "names 'out/all.yaml'"
+
+
+def test_a_missing_input_nothing_makes_stays_an_error(tmp_path: Path) -> None:
+    """A script elsewhere that mentions a file of the same name, but not in that folder, is no evidence; a
+    README in another folder is none either."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Makefile").write_text("lint:\n\tkubeval other/deployment.yaml\n")
+    (tmp_path / "README.md").write_text("Edit app/deployment.yaml\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
+    severity, message, _ = _missing_input_finding(tmp_path)
+    assert severity == "ERROR" and "not found" in message
+
+
+def test_a_configured_severity_still_applies_to_a_warning_kl008(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "make.sh").write_text("render > generated.yaml\n")
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - generated.yaml\n")
+    config = Config(fail_on=None, use_cache=False, select=("KL008",), severity_overrides={"KL008": Severity.ERROR})
+    [finding] = lint([str(tmp_path)], config).active
+    assert finding.severity is Severity.ERROR
+
+
+def test_a_readme_that_only_mentions_the_missing_input_is_no_evidence(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "README.md").write_text("Edit deployment.yaml to change the image.\n")
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
+    severity, _, _ = _missing_input_finding(tmp_path)
+    assert severity == "ERROR"
+
+
+def test_walk_through_evidence_is_matched_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README that writes a missing input is searched with RE2: Python's `re` backtracked over
+    `(?:\\S*/)?` at every `>` (a README of a megabyte of `>` cost hours)."""
+    from kubelint_py.building.kustomize import generated
+
+    asked: list[str] = []
+    real = generated.compile_linear
+
+    def spy(pattern: str) -> object:
+        asked.append(pattern)
+        return real(pattern)
+
+    monkeypatch.setattr(generated, "compile_linear", spy)
+    assert generated._written("intro\n\ncat > deploy/manifest.yaml <<EOF\n", "manifest.yaml") == 3
+    assert generated._written("tee -a manifest.yaml\n", "manifest.yaml") == 1
+    assert generated._written("helm template x -o manifest.yaml", "manifest.yaml") == 1
+    assert generated._written("see manifest.yaml for details", "manifest.yaml") == 0  # named, not written
+    assert generated._written("cat > manifest.yaml-old", "manifest.yaml") == 0
+    assert generated._written(">" * 200_000, "manifest.yaml") == 0
+    assert asked and real(asked[0]) is not None  # RE2 expresses the pattern: no backtracking fallback
+
+
+def test_evidence_is_not_read_through_links(tmp_path: Path) -> None:
+    """A script that is a link may point anywhere on the machine: it is not read as evidence."""
+    from kubelint_py.building.kustomize import generated
+
+    outside = tmp_path / "outside.sh"
+    outside.write_text("render > generated.yaml\n")
+    app = tmp_path / "repo" / "app"
+    app.mkdir(parents=True)
+    (app / "make.sh").symlink_to(outside)
+    assert generated.find(str(app), "generated.yaml", str(tmp_path / "repo")) is None
+    (app / "make.sh").unlink()
+    (app / "make.sh").write_text("render > generated.yaml\n")
+    assert generated.find(str(app), "generated.yaml", str(tmp_path / "repo")) is not None

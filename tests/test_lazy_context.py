@@ -522,3 +522,34 @@ def test_a_store_of_the_wrong_shape_is_ignored(project: Path, tmp_path: Path) ->
     assert lazy_run("shop/web.yaml", project).findings == expected
     store.write_bytes(marshal.dumps((stamp, {"a": 1, "b": None, "c": "d"})))
     assert lazy_run("shop/web.yaml", project).findings == expected
+
+
+def test_files_left_out_still_mark_project_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compose file makes its folder a project of its own; a lazy run that does not load it (nothing in
+    the Service needs compose) must still see that boundary, or the other sample's pods would count."""
+    root = tmp_path / "repo"
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+                  "  selector: {{matchLabels: {{app: shop}}}}\n  template:\n    metadata: {{labels: {{app: shop}}}}\n"
+                  "    spec:\n      containers: [{{name: c, image: 'shop:1.0', ports: [{{name: {port}, "
+                  "containerPort: 80}}]}}]\n")
+    files = {
+        "store/compose.yaml": "services:\n  cache: {image: 'redis:7.2.5'}\n",
+        "store/deploy.yaml": deployment.format(name="shop", port="web"),
+        "store/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: shop}\nspec:\n"
+                          "  selector: {app: shop}\n  ports: [{port: 80, targetPort: http}]\n",
+        "demo/compose.yaml": "services:\n  shop: {image: 'shop:0.1'}\n",
+        "demo/deploy.yaml": deployment.format(name="shop-demo", port="http"),
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / ".kubelint.yaml").write_text("# project marker\n")
+    settle(root)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(replay, "load", lambda *args: None)
+    lazy_run("store/deploy.yaml", root)  # summarises every file
+    lazy, full = lazy_run("store/svc.yaml", root), full_run("store/svc.yaml", root)
+    assert skipped(lazy) > 0 and any(not f.fs_path and f.path.endswith("compose.yaml") for f in lazy.context)
+    assert lazy.findings == full.findings
+    assert "KS502" in {f.code for f in full.findings}

@@ -583,3 +583,23 @@ def test_policy_findings_are_suppressed_like_builtin_ones(tmp_path: Path) -> Non
         report = lint([str(path)], Config(select=("KS703",)))
         assert report.active == []
         assert [f.code for f in report.findings if f.suppressed is not None] == ["KS703"]
+
+
+def test_min_replicas_needs_kubernetes_and_makes_the_policy_cross_object(tmp_path: Path) -> None:
+    compose = textwrap.dedent("""\
+        code: ACME050
+        name: replicated-service
+        summary: s
+        match:
+          format: compose
+          minReplicas: 2
+        target: service
+        schema: {required: [image]}
+        """)
+    message = _load_error(tmp_path, compose)
+    assert "minReplicas counts a workload's pods" in message and _line_of(message) == 6
+    kube = compose.replace("format: compose", "format: kubernetes").replace("target: service", "target: object")
+    loaded = policies.load_policy_file(_write(tmp_path, "k.yaml", kube))
+    policies.to_rule(loaded[0])
+    assert "ACME050" in policies.CROSS_OBJECT
+    policies.CROSS_OBJECT.discard("ACME050")

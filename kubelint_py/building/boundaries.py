@@ -8,12 +8,16 @@ How a file's boundary is chosen (the nearest enclosing folder, up to the linted 
 - a chart root: a folder holding Chart.yaml;
 - a Compose project: a folder holding a compose file (compose.yaml, docker-compose.yml, ...);
 - a test-input folder: a folder named `testdata` (Go's convention: inputs for a tool's own tests; error
-  findings in it are reported as warnings: see `is_test_input`);
+  findings in it are reported as warnings: see `is_test_input`); its files relate only to each other, not
+  even to files at the linted root;
 - a root registered by another stage through `register_root_finder` (e.g. kustomize builds).
 A file with no such folder above it belongs to the linted root. Two objects are related when one's
-boundary contains the other's (a base and its overlay, a root-level manifest and everything): rules that
-report something because of *another* object (autoscaler, disruption budget, duplicate, selected pods)
-only relate objects in related boundaries.
+boundary contains the other's (a root-level manifest and everything), or when a kustomization uses the
+other's boundary, directly or through others (an overlay's `resources: [../../base]`: the overlay and its
+base; two overlays of one base are not related to each other): rules that report something because of
+*another* object (autoscaler, disruption budget, duplicate, selected pods) only relate objects in related
+boundaries. Every file of the project marks boundaries, loaded or not (a lazy pre-commit context passes the
+files it leaves out: their names and kinds decide, so the answer is that of the whole project).
 """
 
 from __future__ import annotations
@@ -61,11 +65,18 @@ def is_test_input(path: str) -> bool:
     return any(part in TEST_INPUT_FOLDERS for part in parts[:-1])
 
 
+MAX_USES = 10_000
+"""Budget: kustomization edges followed for one boundary (a repository's own cycles and fan-out)."""
+
+
 @dataclass
 class Boundaries:
     roots: frozenset[str] = frozenset()
     """Normalised folders that start a project."""
+    uses: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Kustomize root -> the normalised paths its kustomization's resources, bases and components name."""
     _cache: dict[str, str] = field(default_factory=dict)
+    _reach: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def of(self, path: str) -> str:
         """The boundary folder of a file ("" for the linted root)."""
@@ -89,10 +100,60 @@ class Boundaries:
 
     def related(self, path_a: str, path_b: str) -> bool:
         """True when one file's boundary contains the other's (or either is the linted root)."""
+        if _test_input_root(path_a) != _test_input_root(path_b):
+            return False  # a tool's test inputs relate only to each other (not even to the root's files)
         a, b = self.of(path_a), self.of(path_b)
-        if not a or not b or a == b:
+        if not a or not b or a == b or _contains(a, b) or _contains(b, a):
             return True
-        return _contains(a, b) or _contains(b, a)
+        return self._uses(a, b) or self._uses(b, a)
+
+    def close(self, path_a: str, path_b: str) -> bool:
+        """Related, and in one sample: both inside marked boundaries, or folders on one line of descent
+        or side by side. What an autoscaler needs to scale a workload: in a monorepo of samples without
+        markers, every file is at the linted root, and `related` alone would let a tutorial's autoscaler
+        scale another tutorial's Deployment of the same name."""
+        if not self.related(path_a, path_b):
+            return False
+        if self.of(path_a) and self.of(path_b):
+            return True
+        a, b = os.path.dirname(os.path.normpath(path_a)), os.path.dirname(os.path.normpath(path_b))
+        return a == b or not a or not b or _contains(a, b) or _contains(b, a) \
+            or os.path.dirname(a) == os.path.dirname(b)
+
+    def _uses(self, user: str, used: str) -> bool:
+        return any(target == used or _contains(target, used) for target in self._reachable(user))
+
+    def _reachable(self, root: str) -> frozenset[str]:
+        """The boundaries a root's kustomization uses, directly or through the kustomizations they hold."""
+        found = self._reach.get(root)
+        if found is not None:
+            return found
+        seen: set[str] = set()
+        todo = [root]
+        steps = 0
+        while todo and steps < MAX_USES:
+            current = todo.pop()
+            for entry in self.uses.get(current, ()):
+                steps += 1
+                # a folder (a base) or one file of it
+                is_file = entry not in self.roots and entry.endswith((".yaml", ".yml", ".json"))
+                target = self.of(entry) if is_file else self.of(os.path.join(entry, "_"))
+                if target and target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        result = frozenset(seen)
+        if len(self._reach) < 100_000:
+            self._reach[root] = result
+        return result
+
+
+def _test_input_root(path: str) -> str:
+    """The outermost `testdata` folder above a file ("" when it is not a test input)."""
+    parts = os.path.normpath(path).replace("\\", "/").split("/")[:-1]
+    for position, part in enumerate(parts):
+        if part in TEST_INPUT_FOLDERS:
+            return "/".join(parts[:position + 1])
+    return ""
 
 
 def _contains(outer: str, inner: str) -> bool:
@@ -102,15 +163,39 @@ def _contains(outer: str, inner: str) -> bool:
 def find_boundaries(files: Iterable[SourceFile]) -> Boundaries:
     file_list = list(files)
     roots: set[str] = set()
+    uses: dict[str, frozenset[str]] = {}
     for source in file_list:
         name = os.path.basename(source.path)
-        if name in ROOT_MARKER_FILES or is_compose_name(name) or source.compose is not None:
+        if name in KUSTOMIZATION_FILES and source.text:
+            folder = os.path.dirname(os.path.normpath(source.path))
+            uses[folder] = frozenset(_used_paths(folder, source.text))
+        # kind: a file left out of a lazy context has no models, only the kind its content gave it
+        if name in ROOT_MARKER_FILES or is_compose_name(name) or source.compose is not None \
+                or source.kind == "compose":
             roots.add(os.path.dirname(os.path.normpath(source.path)))
     for finder in _ROOT_FINDERS:
         roots.update(os.path.normpath(root) for root in finder(file_list))
     roots.discard("")
     roots.discard(".")
-    return Boundaries(frozenset(roots))
+    return Boundaries(frozenset(roots), {folder: entries for folder, entries in uses.items() if folder in roots})
+
+
+def _used_paths(folder: str, text: str) -> Iterable[str]:
+    """Local paths a kustomization builds from (resources, bases, components), normalised; not URLs."""
+    from kubelint_py.parsing.yaml import load_yaml
+
+    for document in load_yaml(text).documents:
+        body = document.value
+        if not isinstance(body, YMap):
+            continue
+        for key in ("resources", "bases", "components"):
+            items = body.get(key)
+            if not isinstance(items, YList):
+                continue
+            for item in items:
+                if isinstance(item, str) and item and "://" not in item and "\n" not in item \
+                        and not item.startswith(("git@", "github.com/")):
+                    yield os.path.normpath(os.path.join(folder, item))
 
 
 def boundaries_of(index: ProjectIndex) -> Boundaries:

@@ -98,10 +98,15 @@ class Config:
         return rule.enabled_by_default
 
     def severity_of(self, rule: Rule) -> Severity:
+        found = self.severity_override(rule)
+        return rule.severity if found is None else found
+
+    def severity_override(self, rule: Rule) -> Severity | None:
+        """The severity the configuration sets for this rule, None when it sets none."""
         for key, severity in self.severity_overrides.items():
             if rule_matches(rule, key):
                 return severity
-        return rule.severity
+        return None
 
     def params_for(self, rule: Rule) -> Mapping[str, Any]:
         values = {name: param.default for name, param in rule.parameters.items()}

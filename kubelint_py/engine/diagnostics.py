@@ -67,7 +67,10 @@ KUSTOMIZE_FAILED = _tool_rule(
     "A kustomization cannot be built",
     "kustomize (and `kubectl apply -k`) fails on a missing resource or patch file, a patch whose target is "
     "not in the build, a cycle of kustomizations or a resource added twice: nothing of that overlay deploys. "
-    "Its files are then linted one by one.",
+    "Its files are then linted one by one. A missing input that the repository itself makes is a warning, "
+    "not an error: a script or Makefile (beside the kustomization, in a folder above it or in their hack/, "
+    "scripts/, tools/ or build/ folder) names it, a .gitignore ignores it, or the folder's README writes it "
+    "(`cat > path`); the message names that file.",
     "Fix the kustomization line reported (the message says what kustomize would complain about).")
 KUSTOMIZE_NOT_BUILT = _tool_rule(
     "KL009", "kustomize-not-built", Severity.INFO,
@@ -84,9 +87,12 @@ HELM_RENDER_FAILED = _tool_rule(
     "Fix the template at the reported line, or give the render the values it requires (a values file in "
     "the `helm:` entry of .kubelint.yaml, or --helm-values / --helm-set).")
 HELM_DEPENDENCY_MISSING = _tool_rule(
-    "KL011", "helm-dependency-missing", Severity.ERROR,
+    "KL011", "helm-dependency-missing", Severity.WARNING,
     "Chart dependency missing from charts/",
     "A dependency listed in Chart.yaml but absent from charts/ makes `helm template` and `helm install` "
-    "fail; Helm's library drops it silently, so its objects are neither deployed nor linted.",
+    "fail; Helm's library drops it silently, so its objects are neither deployed nor linted. A warning, not "
+    "an error: most repositories do not commit charts/ and run `helm dependency build` before installing. "
+    "When the chart does not render without the dependency (a template calls the subchart's helpers), that "
+    "failure is part of this finding (its related location), not a KL010 of its own.",
     "Run `helm dependency build` (and commit charts/ or build it in CI before linting), or remove the "
     "entry from Chart.yaml.")

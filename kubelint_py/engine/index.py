@@ -172,6 +172,50 @@ class ProjectIndex:
         rarest, others = postings[0], postings[1:]
         return {p for p in rarest if all(p in other for other in others)}
 
+    def autoscalers(self) -> dict[tuple[str, str | None, str], list[Resource]]:
+        """(kind, namespace, name) of every object a HorizontalPodAutoscaler scales -> those autoscalers,
+        built once per run (KS506 asks per workload of each PodDisruptionBudget, KS705 per workload)."""
+        found: dict[tuple[str, str | None, str], list[Resource]] | None = self.derived.get("hpa_targets")
+        if found is not None:
+            return found
+        found = {}
+        for hpa in self._by_kind.get("HorizontalPodAutoscaler", ()):
+            ref = hpa.spec.get_map("scaleTargetRef")
+            if ref is not None and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
+                found.setdefault((ref["kind"], self.namespace_of(hpa), ref["name"]), []).append(hpa)
+        self.derived["hpa_targets"] = found
+        return found
+
+    def related(self, path_a: str, path_b: str) -> bool:
+        """Whether two files belong to related projects: the run's boundaries (building/boundaries.py sets
+        them in `derived`; without them every file is related to every other)."""
+        bounds = self.derived.get("boundaries")
+        return bounds is None or bool(bounds.related(path_a, path_b))
+
+    def autoscaler_of(self, resource: Resource) -> Resource | None:
+        """The HorizontalPodAutoscaler that scales the object: same namespace, scaleTargetRef kind and name,
+        in the same sample (Boundaries.close: an autoscaler in another sample's folder or testdata/ does
+        not scale this one)."""
+        if not self._by_kind.get("HorizontalPodAutoscaler"):
+            return None
+        bounds = self.derived.get("boundaries")
+        for hpa in self.autoscalers().get((resource.kind, self.namespace_of(resource), resource.name), ()):
+            if bounds is None or bounds.close(hpa.path, resource.path):
+                return hpa
+        return None
+
+    def fewest_replicas(self, workload: Workload) -> tuple[int | None, bool]:
+        """The fewest replicas the workload runs, and whether an autoscaler scales it: the autoscaler's
+        minReplicas (1 when unset) if one does, else its own spec.replicas (1 when unset); None when
+        unknown (a templated value such as `replicas: ${REPLICAS}`)."""
+        hpa = self.autoscaler_of(workload.resource)
+        if hpa is not None:
+            value = hpa.spec.get("minReplicas", 1)
+            return (value if isinstance(value, int) and not isinstance(value, bool) else None), True
+        if workload.replicas is None and "replicas" in workload.resource.spec:
+            return None, False
+        return (workload.replicas if workload.replicas is not None else 1), False
+
     def workloads_selected_anywhere(self, selector: LabelSelector) -> list[Workload]:
         """Workloads in any namespace whose pod template labels the selector matches, in index order
         (through the label index too: a per-Service scan of every workload is quadratic)."""

@@ -237,6 +237,10 @@ def _check_policy_semantics(policy: Policy) -> None:
                                         f"{keyword}: '{bound}' is not a Kubernetes quantity (e.g. 500m, 2Gi)")
     for key in ("message",):
         _check_placeholders(policy, (key,))
+    match = doc.get_map("match")
+    if match is not None and "minReplicas" in match and policy.format != "kubernetes":
+        raise _policy_error(policy.source, match.key_span("minReplicas"),
+                            "match.minReplicas counts a workload's pods: it needs `format: kubernetes`")
     exists = doc.get_map("exists")
     if exists is not None:
         if policy.target_type != "object":
@@ -659,6 +663,8 @@ class _Matcher:
         self.selector = LabelSelector.parse(match.get_map("labels"))
         self.services = names("services")
         self.exclude_services = names("excludeServices")
+        least = match.get("minReplicas")
+        self.min_replicas = least if isinstance(least, int) and not isinstance(least, bool) else None
 
     def resource(self, resource: Resource, ctx: RuleContext) -> bool:
         kind = resource.kind
@@ -671,7 +677,19 @@ class _Matcher:
             if self.exclude_namespaces is not None and namespace is not None and _any_glob(
                     namespace, self.exclude_namespaces):
                 return False
-        return self.selector is None or self.selector.matches(resource.labels)
+        if self.selector is not None and not self.selector.matches(resource.labels):
+            return False
+        return self.min_replicas is None or self._replicated(resource, ctx)
+
+    def _replicated(self, resource: Resource, ctx: RuleContext) -> bool:
+        """The workload runs at least minReplicas pods: its HorizontalPodAutoscaler's minReplicas when one
+        scales it (the autoscaler owns the count), else spec.replicas (1 when unset); an unknown
+        (templated) count does not match."""
+        workload = resource.workload
+        if workload is None or self.min_replicas is None:
+            return False
+        fewest, _ = ctx.index.fewest_replicas(workload)
+        return fewest is not None and fewest >= self.min_replicas
 
     def service(self, name: str) -> bool:
         if self.services is not None and not _any_glob(name, self.services):
@@ -782,13 +800,15 @@ def _make_func(policy: Policy) -> Any:
 
 
 CROSS_OBJECT: set[str] = set()
-"""Codes of the policies with an `exists` condition: their findings depend on other objects of the
-project (the lazy pre-commit context cannot tell which, so they get the whole project)."""
+"""Codes of the policies with an `exists` condition or a `match.minReplicas` (an autoscaler elsewhere
+decides it): their findings depend on other objects of the project (the lazy pre-commit context cannot
+tell which, so they get the whole project)."""
 
 
 def to_rule(policy: Policy) -> Rule:
     doc = policy.doc
-    if "exists" in doc:
+    match = doc.get_map("match")
+    if "exists" in doc or (match is not None and "minReplicas" in match):
         CROSS_OBJECT.add(policy.code)
     tags = tuple(str(t) for t in (doc.get("tags") or ()))
     if "policy" not in tags:

@@ -144,25 +144,29 @@ class Workspace:
         result: dict[str, list[Finding]] = {path: [] for path in wanted}
         if not wanted:
             return result
-        files, formats = self._relevant(wanted)
-        report = check_sources(files, self.config, report_paths=wanted, extra_formats=formats, workers=1)
+        files, formats, skipped = self._relevant(wanted)
+        report = check_sources(files, self.config, report_paths=wanted, extra_formats=formats, workers=1,
+                               unloaded=skipped)
         for finding in report.active:
             if finding.location.path in result:
                 result[finding.location.path].append(finding)
         return result
 
-    def _relevant(self, wanted: set[str]) -> tuple[list[SourceFile], set[str]]:
+    def _relevant(self, wanted: set[str]) -> tuple[list[SourceFile], set[str], list[SourceFile]]:
+        """The files that can matter to `wanted`, the project's rule families, and the files left out
+        (they still mark project boundaries)."""
         sources = self.sources()
         if not lazy_context.applies(self.config):
-            return sources, set()
+            return sources, set(), []
         reported = [s for s in sources if s.path in wanted]
         context = [s for s in sources if s.path not in wanted]
         summaries = [self._summary(s) for s in context]
         try:
             chosen = lazy_context.plan(reported, summaries)
         except Exception:  # a model shape nobody foresaw: the whole workspace, as without summaries
-            return sources, set()
-        return [*reported, *(context[p] for p in chosen.load)], chosen.formats
+            return sources, set(), []
+        return ([*reported, *(context[p] for p in chosen.load)], chosen.formats,
+                [context[p] for p in chosen.skipped])
 
     def _summary(self, source: SourceFile) -> lazy_context.Summary | None:
         known = self._summaries.get(source.path)

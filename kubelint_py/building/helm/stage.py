@@ -429,10 +429,19 @@ class _RenderLinter:
                                                  Location(os.path.join(spec.display, "Chart.yaml"), 1)))
             return result
         answer = self.answer(spec, request)
-        for missing in answer.get("missing", []):
-            result.findings.append(self.missing_dependency(spec, str(missing)))
+        missing = [self.missing_dependency(spec, str(name)) for name in answer.get("missing", [])]
         if not answer.get("ok"):
-            result.findings.append(self.failure(spec, chart, str(answer.get("error", "render failed"))))
+            failure = self.failure(spec, chart, str(answer.get("error", "render failed")))
+            if missing:
+                # Without its dependencies the chart cannot be judged: the failure (often a call of the
+                # subchart's helpers) is part of the missing-dependency finding, not an error of its own.
+                missing = [m._replace(message=f"{m.message}; the chart does not render without it",
+                                      related=(*m.related, Related(failure.location, failure.message)))
+                           for m in missing]
+            else:
+                result.findings.append(failure)
+        result.findings[:0] = missing
+        if not answer.get("ok"):
             result.ok = not answer.get("limit") and not answer.get("fatal")  # Helm's own error: the same next time
             return result
         result.ok = True
@@ -650,7 +659,8 @@ class _RenderLinter:
                 break
         return _tool_finding(diag.HELM_DEPENDENCY_MISSING,
                              f"dependency '{_escape(name)}' is listed in Chart.yaml but missing from charts/: "
-                             "`helm template` and `helm install` fail, and its objects are not linted",
+                             "`helm template` and `helm install` fail until `helm dependency build` fetches it, "
+                             "and its objects are not linted",
                              Location(os.path.join(spec.display, "Chart.yaml"), line))
 
 

@@ -100,7 +100,7 @@ class Files:
             self._bytes[real] = self.texts[real].encode("utf-8")
         if real not in self._bytes:
             if not os.path.isfile(real):
-                raise BuildError(f"file '{relative}' not found", span)
+                raise BuildError(f"file '{relative}' not found", span, missing=(folder, relative))
             from kubelint_py.loading.source_file import read_regular_bytes
 
             data = read_regular_bytes(real, MAX_FILE_BYTES)
@@ -212,7 +212,7 @@ class Builder:
                 raise BuildError("a configurations entry must be a path", span)
             real_config = self.files.real(folder, item, span, below=True)
             if not os.path.isfile(real_config):
-                raise BuildError(f"configuration file '{item}' not found", span)
+                raise BuildError(f"configuration file '{item}' not found", span, missing=(folder, item))
             self.used.add(real_config)
             for _, document, _ in self.files.yaml(real_config, span).documents:
                 if isinstance(document, YMap):
@@ -257,7 +257,7 @@ class Builder:
                               f"remote {what} '{entry}'")
         real = self.files.real(folder, entry, span)
         if not os.path.isdir(real):
-            raise BuildError(f"{what} '{entry}' not found", span)
+            raise BuildError(f"{what} '{entry}' not found", span, missing=(folder, entry))
         if real in stack:
             raise BuildError(f"{what} '{entry}' includes itself (a cycle)", span)
         found = find_kustomization(real)
@@ -281,7 +281,7 @@ class Builder:
             self.used.add(real)
             added = list(self._objects(real, span))
         else:
-            raise BuildError(f"resource '{entry}' not found", span)
+            raise BuildError(f"resource '{entry}' not found", span, missing=(folder, entry))
         for obj in added:
             key = (obj.group, obj.kind, obj.namespace, obj.name)
             for other in objs:
@@ -321,7 +321,7 @@ class Builder:
         if "\n" not in item and not item.lstrip().startswith(("{", "[")) and ":" not in item.split("/")[-1]:
             real = self.files.real(folder, item, span, below=True)
             if not os.path.isfile(real):
-                raise BuildError(f"patch file '{item}' not found", span)
+                raise BuildError(f"patch file '{item}' not found", span, missing=(folder, item))
             self.used.add(real)
             loaded = self.files.yaml(real, span)
             return [(copy_tree(v, self.budget), s) for _, v, s in loaded.documents if v is not None]

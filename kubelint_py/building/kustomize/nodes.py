@@ -11,12 +11,15 @@ from kubelint_py.models.located import YList, YMap
 
 
 class BuildError(Exception):
-    """A kustomization that cannot be built (kustomize would fail too): reported at `span`."""
+    """A kustomization that cannot be built (kustomize would fail too): reported at `span`. `missing` is
+    (folder, entry) when the cause is an input file or folder that is not there: the kustomization in
+    real folder `folder` names `entry`."""
 
-    def __init__(self, message: str, span: Span | None = None) -> None:
+    def __init__(self, message: str, span: Span | None = None, missing: tuple[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.span = span
+        self.missing = missing
 
 
 class Unsupported(Exception):

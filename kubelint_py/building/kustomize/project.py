@@ -11,9 +11,11 @@ line, and its files are linted one by one as without kustomize support.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubelint_py.building.kustomize import generated
 from kubelint_py.building.kustomize.build import (
     KUSTOMIZATION_FILES,
     Builder,
@@ -21,6 +23,7 @@ from kubelint_py.building.kustomize.build import (
     Files,
     find_kustomization,
 )
+from kubelint_py.core.findings import Severity
 from kubelint_py.core.source import Location, Span
 from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.registry import Finding, Related
@@ -140,6 +143,7 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
     owned: set[str] = set()
     built_objects = 0
     failures: dict[tuple[str, Location], int] = {}
+    evidence_read: list[str] = []
     for number, source in enumerate(roots):
         real = _real(source)
         if number >= MAX_ROOTS or built_objects >= MAX_BUILT_OBJECTS:
@@ -154,7 +158,7 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
             reader = readers[boundary] = Files(boundary, display, preloaded, texts)
         result = Builder(reader).build(real)
         if result.error is not None or result.unsupported is not None:
-            failure = _failure(result, source.path)
+            failure = _failure(result, source.path, boundary, display, evidence_read)
             # One finding per kustomization line, however many roots it breaks: the others are related.
             position = failures.get((failure.code, failure.location))
             also = Related(Location(source.path, 1), f"also the root {os.path.dirname(source.path) or '.'}")
@@ -172,7 +176,7 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
         run.roots.append(BuiltRoot(source.path, resources))
     owned -= loose
     run.owned = {by_real[r].path for r in owned if r in by_real}
-    run.read_elsewhere = sorted(r for r in owned if r not in by_real)
+    run.read_elsewhere = sorted({r for r in owned if r not in by_real} | {r for r in evidence_read if r not in by_real})
     return run
 
 
@@ -180,7 +184,8 @@ def _finding(rule: Any, path: str, span: Span | None, message: str) -> Finding:
     return Finding(rule.code, rule.name, rule.severity, message, Location.of(path, span))
 
 
-def _failure(result: BuildResult, root_path: str) -> Finding:
+def _failure(result: BuildResult, root_path: str, boundary: str, display: Callable[[str], str],
+             evidence_read: list[str]) -> Finding:
     where = result.error_file or root_path
     root = os.path.dirname(root_path) or "."
     if result.unsupported is not None:
@@ -188,5 +193,20 @@ def _failure(result: BuildResult, root_path: str) -> Finding:
         return _finding(diag.KUSTOMIZE_NOT_BUILT, where, result.unsupported.span,
                         f"{detail} is not built offline; the kustomize root {root} is linted file by file")
     assert result.error is not None
-    return _finding(diag.KUSTOMIZE_FAILED, where, result.error.span,
-                    f"kustomize build of {root} fails: {result.error.message}")
+    finding = _finding(diag.KUSTOMIZE_FAILED, where, result.error.span,
+                       f"kustomize build of {root} fails: {result.error.message}")
+    if result.error.missing is not None:
+        # A missing input that the repository makes (a script writes it, git ignores it, the README has
+        # the reader write it) is not certainly a mistake: a warning that says so, not an error.
+        folder, entry = result.error.missing
+        search = generated.Search()
+        evidence = generated.find(folder, entry, boundary, search)
+        evidence_read.extend(search.read)
+        if evidence is not None:
+            shown = display(evidence.path)
+            return finding._replace(
+                severity=Severity.WARNING,
+                message=f"kustomize build of {root} needs '{entry}', which is not in the repository: it may be "
+                        f"generated before the build ({evidence.how} {shown}); if so, lint the build's output",
+                related=(Related(Location(shown, evidence.line), f"names '{evidence.named}'"),))
+    return finding

@@ -19,8 +19,13 @@ MAX_RULES = 1000
 
 READ_VERBS = frozenset({"get", "list", "watch", "*"})
 ESCALATION_VERBS = frozenset({"bind", "escalate", "impersonate"})
-WORKLOAD_RESOURCES = frozenset({"pods", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs",
-                                "cronjobs", "replicationcontrollers"})
+WORKLOAD_GROUPS = {"pods": {""}, "replicationcontrollers": {""}, "deployments": {"apps", "extensions"},
+                   "statefulsets": {"apps"}, "daemonsets": {"apps", "extensions"},
+                   "replicasets": {"apps", "extensions"}, "jobs": {"batch"}, "cronjobs": {"batch"}}
+"""Resources that create pods, and the API groups that serve them (a `jobs` of another group is not one)."""
+WORKLOAD_RESOURCES = frozenset(WORKLOAD_GROUPS)
+METRICS_GROUPS = frozenset({"metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io"})
+"""Metrics APIs: their resources are metric names, open-ended, so a reader of them must use `*`."""
 DANGEROUS_SUBJECTS = {
     ("Group", "system:masters"): "members of system:masters bypass RBAC entirely; binding it grants nothing "
                                  "and suggests a misunderstanding",
@@ -62,8 +67,10 @@ _RBAC_TAGS = ("security", "rbac")
     tags=_RBAC_TAGS, enabled_by_default=False, aliases=("wildcard-in-rules", "CKV_K8S_49"),
 )
 def rbac_wildcard(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    for item, _, resources, verbs in _rules(resource):
+    for item, groups, resources, verbs in _rules(resource):
         for field, values in (("verbs", verbs), ("resources", resources)):
+            if field == "resources" and groups and set(groups) <= METRICS_GROUPS and set(verbs) <= READ_VERBS - {"*"}:
+                continue  # reading every metric of a metrics API (an HPA's reader): names cannot be listed
             if "*" in values:
                 yield Violation(f"{resource.display} grants `*` {field}; list the {field} it needs",
                                 resource.at(item, field))
@@ -99,8 +106,11 @@ def rbac_pod_exec_attach(resource: Resource, ctx: RuleContext) -> Iterator[Viola
         found = [r for r in resources if r in ("pods/exec", "pods/attach")]
         # exec and attach are `create` (SPDY) or `get` (WebSocket) on the subresource.
         if found and _core(groups) and ({"create", "get", "*"} & set(verbs)):
+            listed = item.get_list("resources")
+            where = resource.at(listed, next(i for i, r in enumerate(listed) if r == found[0])) \
+                if listed is not None and found[0] in listed else resource.at(item, "resources")
             yield Violation(f"{resource.display} allows {' and '.join(found)}: commands inside the pods it "
-                            "reaches; keep this for debugging roles only", resource.at(item, "resources"))
+                            "reaches; keep this for debugging roles only", where)
 
 
 @rule(
@@ -128,8 +138,9 @@ def rbac_secrets_read(resource: Resource, ctx: RuleContext) -> Iterator[Violatio
     tags=_RBAC_TAGS, enabled_by_default=False, aliases=("access-to-create-pods",),
 )
 def rbac_create_pods(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    for item, _, resources, verbs in _rules(resource):
-        found = sorted(WORKLOAD_RESOURCES & set(resources))
+    for item, groups, resources, verbs in _rules(resource):
+        found = sorted(r for r in WORKLOAD_RESOURCES & set(resources)
+                       if "*" in groups or WORKLOAD_GROUPS[r] & set(groups))
         if found and ({"create", "*"} & set(verbs)):
             yield Violation(f"{resource.display} can create {', '.join(found)}", resource.at(item, "verbs"))
 

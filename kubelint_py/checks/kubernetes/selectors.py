@@ -42,6 +42,33 @@ def selected(index: ProjectIndex, namespace: str | None, selector: LabelSelector
     return index.workloads_selected(namespace, without_controller_labels(selector))
 
 
+def selected_related(index: ProjectIndex, owner: Resource, selector: LabelSelector) -> list[Workload]:
+    """Workloads of the owner's namespace that the selector matches, in the owner's project (see
+    building/boundaries.py: an unrelated sample of a monorepo neither satisfies nor judges it)."""
+    found = selected(index, index.namespace_of(owner), selector)
+    if not found:
+        return found
+    bounds = boundaries_of(index)
+    return [w for w in found if bounds.related(owner.path, w.resource.path)]
+
+
+def _elsewhere(index: ProjectIndex, owner: Resource, selector: LabelSelector) -> tuple[str, tuple[Related, ...]]:
+    """Why nothing was selected when matching pods exist outside the owner's namespace or project: a hint
+    for the message and the places."""
+    namespace = index.namespace_of(owner)
+    bounds = boundaries_of(index)
+    others = [w for w in index.workloads_selected_anywhere(without_controller_labels(selector))
+              if index.namespace_of(w.resource) != namespace or not bounds.related(owner.path, w.resource.path)]
+    in_namespace = [w for w in others if index.namespace_of(w.resource) == namespace]
+    related = tuple(Related(o.resource.location, f"matching pods in namespace '{index.namespace_of(o.resource)}'"
+                            if index.namespace_of(o.resource) != namespace else
+                            "matching pods in an unrelated project folder") for o in others[:3])
+    if in_namespace:
+        return (f" (pods with these labels exist only in an unrelated project folder, "
+                f"{bounds.of(in_namespace[0].resource.path) or '.'}/)"), related
+    return (" (pods with these labels exist only in another namespace)" if others else ""), related
+
+
 def cluster_provided(selector: LabelSelector) -> bool:
     return any(pair in CLUSTER_POD_LABELS for pair in selector.match_labels)
 
@@ -109,15 +136,11 @@ def service_selects_nothing(index: ProjectIndex, ctx: RuleContext) -> Iterator[V
         if selector is None or selector.is_empty:
             continue
         namespace = index.namespace_of(service)
-        if selected(index, namespace, selector) or cluster_provided(selector) \
+        if selected_related(index, service, selector) or cluster_provided(selector) \
                 or operator_may_create(index, namespace, selector):
             continue
         wanted = ", ".join(f"{k}={v}" for k, v in selector.match_labels)
-        stripped = without_controller_labels(selector)
-        others = [w for w in index.workloads_selected_anywhere(stripped) if index.namespace_of(w.resource) != namespace]
-        related = tuple(Related(o.resource.location, f"matching pods in namespace "
-                                f"'{index.namespace_of(o.resource)}'") for o in others[:3])
-        hint = " (pods with these labels exist only in another namespace)" if others else ""
+        hint, related = _elsewhere(index, service, selector)
         yield Violation(f"Service '{service.name}' selects pods with {wanted} but no pod template in "
                         f"namespace '{namespace}' has these labels{hint}",
                         service.at(spec, "selector", on_key=True), related)
@@ -142,7 +165,7 @@ def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> I
         ports = service.spec.get_list("ports")
         if selector is None or selector.is_empty or ports is None or view.type == "ExternalName":
             continue
-        workloads = selected(index, index.namespace_of(service), selector)
+        workloads = selected_related(index, service, selector)
         if not workloads:
             continue  # KS501 reports a Service that selects nothing
         numbers: set[int] = set()
@@ -217,16 +240,17 @@ def ingress_port_not_exposed(resource: Resource, ctx: RuleContext) -> Iterator[V
 def _selects_nothing(index: ProjectIndex, resource: Resource, selector: LabelSelector, what: str) -> \
         Iterator[Violation]:
     namespace = index.namespace_of(resource)
-    if selector.is_empty or selected(index, namespace, selector) or cluster_provided(selector) \
+    if selector.is_empty or selected_related(index, resource, selector) or cluster_provided(selector) \
             or operator_may_create(index, namespace, selector):
         return
     wanted = ", ".join([f"{k}={v}" for k, v in selector.match_labels]
                        + [f"{k} {op} {list(v)}" for k, op, v in selector.expressions])
     subject = f"{resource.display} {what}" if what else resource.display
+    hint, related = _elsewhere(index, resource, selector)
     yield Violation(f"{subject} selects pods with {wanted}, but no pod template in namespace '{namespace}' has "
-                    "these labels; fix the selector",
+                    f"these labels{hint}; fix the selector",
                     resource.key_location(resource.spec, "selector" if resource.kind == "PodDisruptionBudget"
-                                          else "podSelector"))
+                                          else "podSelector"), related)
 
 
 @rule(
@@ -299,12 +323,12 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
         selector = LabelSelector.parse(spec.get_map("selector"))
         if not isinstance(value, int) or isinstance(value, bool) or selector is None or selector.is_empty:
             continue
-        workloads = selected(index, index.namespace_of(pdb), selector)
+        workloads = selected_related(index, pdb, selector)
         if not workloads or any(w.kind not in _COUNTED_KINDS for w in workloads):
             continue
         # An autoscaled workload may be scaled down to its autoscaler's minReplicas (default 1): the budget
-        # must allow an eviction there too.
-        counted = [_replicas_at_least(index, w) for w in workloads]
+        # must allow an eviction there too. An autoscaler of an unrelated sample does not count.
+        counted = [index.fewest_replicas(w) for w in workloads]
         if any(count is None for count, _ in counted):
             continue
         total = sum(count for count, _ in counted if count is not None)
@@ -317,41 +341,6 @@ def pdb_blocks_eviction(index: ProjectIndex, ctx: RuleContext) -> Iterator[Viola
                             tuple(Related(w.resource.location, "selected workload") for w in workloads[:3]))
 
 
-def _replicas_at_least(index: ProjectIndex, workload: Workload) -> tuple[int | None, bool]:
-    """The fewest replicas the workload runs, and whether an autoscaler scales it: its autoscaler's
-    minReplicas (1 when unset) if one does, else its own replicas (1 when unset); None when unknown (a
-    templated value)."""
-    if _autoscaled(index, workload):
-        hpa = _hpa_targets(index)[(workload.kind, index.namespace_of(workload.resource), workload.resource.name)]
-        value = hpa.spec.get("minReplicas", 1)
-        return (value if isinstance(value, int) and not isinstance(value, bool) else None), True
-    if workload.replicas is None and "replicas" in workload.resource.spec:
-        return None, False  # `replicas: ${REPLICAS}`: known only after substitution
-    return (workload.replicas if workload.replicas is not None else 1), False
-
-
-def _hpa_targets(index: ProjectIndex) -> dict[tuple[str, str | None, str], Resource]:
-    """(kind, namespace, name) of every autoscaled object -> its autoscaler, built once per index: KS506
-    asks for it per workload of each PodDisruptionBudget (it was rebuilt each time: O(PDBs x HPAs))."""
-    found: dict[tuple[str, str | None, str], Resource] | None = index.derived.get("hpa_targets")
-    if found is not None:
-        return found
-    found = {}
-    for hpa in index.of_kind("HorizontalPodAutoscaler"):
-        ref = hpa.spec.get_map("scaleTargetRef")
-        if ref is not None and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
-            found[(ref["kind"], index.namespace_of(hpa), ref["name"])] = hpa
-    index.derived["hpa_targets"] = found
-    return found
-
-
-def _autoscaled(index: ProjectIndex, workload: Workload) -> bool:
-    if not index.of_kind("HorizontalPodAutoscaler"):
-        return False
-    key = (workload.kind, index.namespace_of(workload.resource), workload.resource.name)
-    return key in _hpa_targets(index)
-
-
 @rule(
     code="KS507", name="hpa-target-has-replicas", target=Target.PROJECT, severity=Severity.INFO,
     summary="Workload sets fixed replicas while an autoscaler manages it",
@@ -361,10 +350,10 @@ def _autoscaled(index: ProjectIndex, workload: Workload) -> bool:
     tags=("reliability", "cross-object"),
 )
 def hpa_target_has_replicas(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    targets = _hpa_targets(index)
-    for (kind, namespace, name), hpa in targets.items():
+    for kind, namespace, name in index.autoscalers():
         for resource in index.get(kind, namespace, name):
-            if "replicas" in resource.spec and boundaries_of(index).related(hpa.path, resource.path):
+            hpa = index.autoscaler_of(resource)
+            if hpa is not None and "replicas" in resource.spec:
                 yield Violation(f"{resource.display} sets replicas while HorizontalPodAutoscaler '{hpa.name}' "
                                 "scales it; remove spec.replicas", resource.at(resource.spec, "replicas", on_key=True),
                                 (Related(hpa.at(hpa.spec, "scaleTargetRef", on_key=True), "the autoscaler"),))
