@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from kubelint_py.building.compose_project import MergedService, per_service, split_volume
+from kubelint_py.building.compose_project import MergedService, compose_model, per_service, split_volume, unique
 from kubelint_py.checks.secrets import find_secret_values, is_literal_secret_value, is_secret_name
 from kubelint_py.core.source import Location
 from kubelint_py.engine.index import ProjectIndex
@@ -260,28 +262,59 @@ def _secret_problem(name: str, value: str | None) -> str | None:
     tags=("security",),
 )
 def secret_in_environment(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found(service: MergedService) -> Iterator[Violation]:
-        for name, value, location in service.environment():
-            problem = _secret_problem(name, value)
-            if problem:
-                yield Violation(f"service '{service.name}' environment variable {name} {problem}; use "
-                                "${VAR} from an untracked .env file or compose secrets", location)
-        build = service.get("build")
-        args = build.get("args") if isinstance(build, YMap) else None
-        entries: list[tuple[str, str | None, tuple[object, ...]]] = []
-        if isinstance(args, YMap):
-            entries = [(str(k), None if v is None else str(v), ("build", "args", k)) for k, v in args.items()]
-        elif isinstance(args, YList):
-            for position, item in enumerate(args):
-                key, sep, value = str(item).partition("=")
-                entries.append((key, value if sep else None, ("build", "args", position)))
-        for name, value, path in entries:
-            problem = _secret_problem(name, value)
-            if problem:
-                yield Violation(f"service '{service.name}' build arg {name} {problem}; build args stay in "
-                                "the image history, use build secrets instead", service.locate(path))
+    # A value is reported once, where it is written, naming the service that writes it: services that
+    # inherit it (extends, an alias) share that line. Each entries node (the base's environment, shared by
+    # every service that extends it without adding to it) is checked once: 3,000 services extending a base
+    # of 3,000 variables made 9 million checks of the same 3,000 values.
+    model = compose_model(index)
+    checked: dict[tuple[int, str, str], list[tuple[str, str, Location]]] = {}
+    starts: dict[str, list[tuple[int, int, str]]] = {}
 
-    yield from per_service(index, found)
+    def writer(service: MergedService, location: Location) -> str:
+        """The service whose definition holds this line (the nearest service key above it in that file)."""
+        found = starts.get(location.path)
+        if found is None:
+            compose = model.file_at(location.path)
+            found = starts[location.path] = sorted(
+                (s.location.line, s.location.column, s.name) for s in compose.services.values()
+            ) if compose is not None else []
+        at = bisect.bisect_right(found, (location.line, location.column, "\uffff"))
+        return found[at - 1][2] if at else service.name
+
+    def problems(service: MergedService, field: str) -> list[tuple[str, str, Location]]:
+        node: Any = service.data
+        for step in ("build", "args") if field == "build" else ("environment",):
+            node = node.get(step) if isinstance(node, YMap) else None
+        if not isinstance(node, YMap | YList) or not node:
+            return []
+        key = (id(node), field, service.data.key_paths.get("build" if field == "build" else "environment",
+                                                           service.sources[0].path))
+        cached = checked.get(key)
+        if cached is None:
+            entries = service.environment() if field == "environment" else _build_args(service, node)
+            cached = checked[key] = [(name, problem, location) for name, value, location in entries
+                                     if (problem := _secret_problem(name, value))]
+        return cached
+
+    def found(service: MergedService) -> Iterator[Violation]:
+        for name, problem, location in problems(service, "environment"):
+            yield Violation(f"service '{writer(service, location)}' environment variable {name} {problem}; use "
+                            "${VAR} from an untracked .env file or compose secrets", location)
+        for name, problem, location in problems(service, "build"):
+            yield Violation(f"service '{writer(service, location)}' build arg {name} {problem}; build args stay "
+                            "in the image history, use build secrets instead", location)
+
+    yield from unique(per_service(index, found))
+
+
+def _build_args(service: MergedService, args: YMap | YList) -> Iterator[tuple[str, str | None, Location]]:
+    if isinstance(args, YMap):
+        for key, value in args.items():
+            yield str(key), None if value is None else str(value), service.locate(("build", "args", key))
+    else:
+        for position, item in enumerate(args):
+            key, sep, value = str(item).partition("=")
+            yield key, value if sep else None, service.locate(("build", "args", position))
 
 
 SENSITIVE_PORTS = {5432: "PostgreSQL", 3306: "MySQL/MariaDB", 27017: "MongoDB", 6379: "Redis", 9200: "Elasticsearch",
