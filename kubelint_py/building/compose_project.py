@@ -545,8 +545,8 @@ class ComposeModel:
         if base is not None and depth < 20:
             base_file, base_name = base
             base_data = self.resolve(base_file, base_name, depth + 1)
-            if base_data is None and (file_key(base_file), base_name) in self.cut \
-                    or base_data is not None and self.cost.entries >= MAX_MERGED_ENTRIES:
+            if (base_data is None and (file_key(base_file), base_name) in self.cut) \
+                    or (base_data is not None and self.cost.entries >= MAX_MERGED_ENTRIES):
                 self.cut[key] = service  # not judged as written: it would lack what its base gives
                 return None
             if base_data is not None:

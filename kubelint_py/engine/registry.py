@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from kubelint_py.engine.index import ProjectIndex
 
 __all__ = [
-    "FORMATS", "SAFE", "UNSAFE", "Edit", "Finding", "Fix", "Incomplete", "Parameter", "Related", "Rule", "RuleContext", "RuleFunc",
-    "Severity", "Suppression", "Target", "Violation", "loaded_rules", "register", "registered", "rule",
+    "FORMATS", "SAFE", "UNSAFE", "Edit", "Finding", "Fix", "Incomplete", "Parameter", "Related", "Rule", "RuleContext",
+    "RuleFunc", "Severity", "Suppression", "Target", "Violation", "loaded_rules", "register", "registered", "rule",
     "rule_matches", "unregister",
 ]
 
