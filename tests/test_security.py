@@ -506,8 +506,14 @@ def test_long_from_chain_is_not_quadratic(tmp_path: Path) -> None:
     text = "FROM alpine:3.20 AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\nRUN true\n" for i in range(1, 5_000))
     (tmp_path / "Dockerfile").write_text(text)
     with budget(10):
-        report = lint([str(tmp_path)], Config(select=("DF",)))
+        report = lint([str(tmp_path)], Config(select=("DF", "KL")))
     assert "KL005" not in _codes(report)
+    # The cut is a finding (it was silent), once, at the first stage whose chain is longer than the limit.
+    cut = [f for f in report.active if f.code == "KL013"]
+    assert [(f.location.line, f.severity.label) for f in cut] == [(2 * 64, "warning")]  # `FROM s63 AS s64`
+    assert cut[0].message.startswith("this stage is built FROM a chain of 65 stages")
+    (tmp_path / "Dockerfile").write_text(text[:text.index("FROM s63 AS s64")])
+    assert "KL013" not in _codes(lint([str(tmp_path)], Config(select=("DF", "KL"))))
     dockerfile = parse_dockerfile("Dockerfile", text)
     assert dockerfile.stages[-1].parent_stage == 4_998
     assert len(ancestry(dockerfile, dockerfile.stages[-1])) == MAX_ANCESTRY
