@@ -266,8 +266,16 @@ def test_jwt_and_url_patterns_are_linear() -> None:
     with budget(5):  # 300 KB took 16 s (quadratic)
         assert find_secret_values("eyJ-" * 75_000) == []
         assert find_secret_values("a." * 150_000 + " ://user:pass@host") == []
+        assert find_secret_values("-eyJ" * 75_000) == []  # a start after each `-` (the restored case)
+        assert find_secret_values(("-eyJ" + "a" * 11) * 20_000 + ".eyJ") == []
     token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
     assert [m.kind for m in find_secret_values(f"Bearer {token}")] == ["JSON web token"]
+    # Right after a `-` (the linear pattern lost it: it started only where a run of token characters
+    # starts), located at the token as before; glued to a letter or `_` it is no token, as before.
+    for prefix in ("--token=-", "jwt-", "a-b-", "a.-"):
+        assert [(m.kind, m.start, m.end) for m in find_secret_values(prefix + token)] == \
+            [("JSON web token", len(prefix), len(prefix) + len(token))]
+    assert find_secret_values("x" + token) == [] and find_secret_values("_" + token) == []
 
 
 def test_is_interpolated_is_linear() -> None:
