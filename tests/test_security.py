@@ -431,6 +431,80 @@ def test_findings_are_capped_per_rule_in_a_run(monkeypatch: pytest.MonkeyPatch) 
     assert kept[-1].location.path == "f10.yaml" and "15 more were dropped" in kept[-1].message
 
 
+class _CountingStream:
+    """A text stream that records how it was written to."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _old_text(report: Report) -> str:
+    """The text report as it was rendered whole (no colour): lines joined, then one newline."""
+    from kubelint_py.report.text import fix_summary, summary
+
+    lines: list[str] = []
+    for f in report.active:
+        mark = " [*]" if f.fix is not None and f.fix.edits and (f.fix.safe or report.unsafe_fixes) else ""
+        lines.append(f"{escape_control(f.location.path)}:{f.location.line}:{f.location.column}: {f.code}{mark} "
+                     f"[{f.severity.label}] {escape_control(f.message)} ({f.name})")
+        lines += [f"    {escape_control(r.location.path)}:{r.location.line}:{r.location.column}: "
+                  f"{escape_control(r.message)}" for r in f.related]
+    fixes = fix_summary(report)
+    lines.append(f"{summary(report)} {fixes}" if fixes else summary(report))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def fixtures_report() -> Report:
+    return lint([str(ROOT / "fixtures")])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_reports_are_streamed_finding_by_finding(fmt: str, fixtures_report: Report) -> None:
+    from kubelint_py.report import json as json_report
+    from kubelint_py.report import sarif, text
+
+    report = fixtures_report
+    stream = _CountingStream()
+    if fmt == "text":
+        text.write(report, stream)  # type: ignore[arg-type]
+        expected = _old_text(report)
+        count = len(report.active)
+    elif fmt == "json":
+        json_report.write(report, stream)  # type: ignore[arg-type]
+        expected = terminal_safe_json(json.dumps(json_report.document(report), indent=2, ensure_ascii=False)) + "\n"
+        count = len(report.findings)
+    else:
+        sarif.write(report, stream)  # type: ignore[arg-type]
+        expected = terminal_safe_json(json.dumps(sarif.build_log(report), ensure_ascii=False)) + "\n"
+        count = len(report.active)
+    # The same bytes as the document rendered whole (as before), ...
+    assert count > 1_000 and stream.text == expected
+    # ... written a finding at a time: no write holds more than a small part of the report.
+    assert len(stream.parts) >= count
+    assert max(len(part) for part in stream.parts) < min(len(expected) // 20, 200_000)
+
+
+def test_cli_streams_each_format_to_standard_output_and_files(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(POD)
+    result = _run("check", str(tmp_path), "--no-cache", "--format", "text", "--format", "json",
+                  "--format", f"sarif:{tmp_path / 'out.sarif'}", "--format", f"json:{tmp_path / 'out.json'}")
+    assert result.returncode == 1, result.stderr
+    text_part, _, json_part = result.stdout.partition("\n{")
+    assert "KS201" in text_part and json.loads("{" + json_part)["findings"]
+    assert json.loads((tmp_path / "out.json").read_text()) == json.loads("{" + json_part) | {
+        "summary": json.loads((tmp_path / "out.json").read_text())["summary"]}
+    assert json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["results"]
+
+
 # --- Bounds: configuration from the pull request -------------------------------------------------------
 
 
