@@ -326,6 +326,16 @@ def test_crd_pattern_with_catastrophic_backtracking(tmp_path: Path) -> None:
     assert report.active[0].severity.label == "warning"
 
 
+def test_crd_pattern_in_re2_syntax_python_refuses_is_checked(tmp_path: Path) -> None:
+    # `(?i)` inside the pattern: RE2 (and Go) accept it, Python's `re` does not. It was left out silently
+    # (kube-prometheus's AlertmanagerConfig CRD); it is checked, by RE2, with no KL013.
+    crd = CRD.replace("'^(?=x)'", "'^((?i)may|june)$'")
+    (tmp_path / "crd.yaml").write_text(crd + "l: June\n")
+    assert _codes(lint([str(tmp_path)], Config(select=("KS901", "KL")))) == []
+    (tmp_path / "crd.yaml").write_text(crd + "l: july\n")
+    assert _codes(lint([str(tmp_path)], Config(select=("KS901", "KL")))) == ["KS901"]
+
+
 def test_crd_unique_items_on_a_large_list(tmp_path: Path) -> None:
     from kubelint_py.schemas.validation import SchemaValidator
 
