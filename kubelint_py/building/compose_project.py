@@ -19,7 +19,8 @@ file it came from, so a finding points at the file and line that actually holds 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,11 +59,35 @@ TagLookup = Callable[[str, Span], "str | None"]
 class MergedMap(YMap):
     """A mapping built from several files: key_paths says which file each key (and value) came from."""
 
-    __slots__ = ("key_paths",)
+    __slots__ = ("key_paths", "layer")
 
     def __init__(self, span: Span) -> None:
         super().__init__(span)
-        self.key_paths: dict[Any, str] = {}
+        self.key_paths: MutableMapping[Any, str] = {}
+        self.layer: tuple[YMap, str] | None = None
+        """For a map layered on another (see _layer_map): that map and the file it is written in. The
+        entries this map sets itself are the keys of key_paths.maps[0]."""
+
+
+class _SamePath(Mapping[Any, str]):
+    """key_paths of a mapping written in one file: every key -> that file (without a dict per copy)."""
+
+    def __init__(self, node: YMap, path: str) -> None:
+        self.node, self.path = node, path
+
+    def __getitem__(self, key: Any) -> str:
+        if key in self.node:
+            return self.path
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.node
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.node)
+
+    def __len__(self) -> int:
+        return len(self.node)
 
 
 class MergedList(YList):
@@ -75,18 +100,21 @@ class MergedList(YList):
         self.item_paths: list[str] = []
 
 
-MAX_MERGED_ENTRIES = 1_000_000
-"""Entries copied while merging the services of a run (extends bases, override files): 3,000 services
-extending a base of 3,000 environment variables would copy 9 million (1.3 GB). Real projects copy a
-few thousand. Past the budget, the services not merged yet are left out of the projects (a KL013 says
-which): their project rules are not run, rather than judged on half-merged data."""
+MAX_MERGED_ENTRIES = 10_000_000
+"""Entries copied while merging the services of a run (extends bases, override files). Real projects
+copy a few thousand; 3,000 services each adding a variable to a base of 3,000 copy 9 million (350 MB:
+the copies share the base's spans and paths, see _layer_map; they were 1.3 GB). A 10 MB compose file
+could ask for billions: past the budget, the services not merged yet are left out of the projects (a
+KL013 says which), their project rules are not run rather than judged on half-merged data."""
 
 
 @dataclass
 class MergeCost:
-    """Entries copied so far by merges (the budget above)."""
+    """Entries copied so far by merges (the budget above), and the list-form environments of bases
+    already read as mappings (each once, however many services extend it)."""
 
     entries: int = 0
+    as_maps: dict[int, tuple[YList, MergedMap]] = field(default_factory=dict)
 
 
 def _lift_map(node: YMap, path: str, cost: MergeCost | None = None) -> MergedMap:
@@ -99,6 +127,23 @@ def _lift_map(node: YMap, path: str, cost: MergeCost | None = None) -> MergedMap
     out.key_spans = dict(node.key_spans)
     out.value_spans = dict(node.value_spans)
     out.key_paths = dict.fromkeys(node, path)
+    return out
+
+
+def _layer_map(node: YMap, path: str, cost: MergeCost | None) -> MergedMap:
+    """A copy of an environment-like mapping (merged by name) to merge a service's own entries onto: its
+    entries are copied (a C-level dict copy), its spans and paths are not: they are looked up through the
+    mapping it was made from (a ChainMap), so that 3,000 services adding a variable to a base of 3,000 hold
+    3,000 entries each, not 4 dicts of them; `layer` lets rules tell inherited entries from its own."""
+    if cost is not None:
+        cost.entries += len(node)
+    out = MergedMap(node.span)
+    out.update(node)
+    out.key_spans = ChainMap({}, node.key_spans)  # type: ignore[assignment]
+    out.value_spans = ChainMap({}, node.value_spans)  # type: ignore[assignment]
+    parent: Mapping[Any, str] = node.key_paths if isinstance(node, MergedMap) else _SamePath(node, path)
+    out.key_paths = ChainMap({}, parent)  # type: ignore[arg-type]  # read-only below the first map
+    out.layer = (node, path)
     return out
 
 
@@ -146,6 +191,16 @@ def _list_to_map(node: YList, path: str, field_path: tuple[str, ...], cost: Merg
     return out
 
 
+def _as_map(node: YList, path: str, field_path: tuple[str, ...], cost: MergeCost | None) -> MergedMap:
+    """_list_to_map, once per list (the result is only layered on, never changed)."""
+    if cost is None:
+        return _list_to_map(node, path, field_path)
+    found = cost.as_maps.get(id(node))
+    if found is None or found[0] is not node:
+        found = cost.as_maps[id(node)] = (node, _list_to_map(node, path, field_path, cost))
+    return found[1]
+
+
 def target_of(item: Any, field_path: tuple[str, ...]) -> str:
     """The unique key of a volumes/secrets/configs/devices entry (its target), in short or long form."""
     if isinstance(item, YMap):
@@ -174,8 +229,8 @@ def _merge_value(field_path: tuple[str, ...], base: Any, base_path: str, over: A
     if field_path in _REPLACED:
         return over
     if field_path in _BY_NAME and isinstance(base, YMap | YList) and isinstance(over, YMap | YList):
-        left = _list_to_map(base, base_path, field_path, cost) if isinstance(base, YList) \
-            else _lift_map(base, base_path, cost)
+        left = _layer_map(_as_map(base, base_path, field_path, cost) if isinstance(base, YList) else base,
+                          base_path, cost)
         right = _list_to_map(over, over_path, field_path, cost) if isinstance(over, YList) else over
         return _merge_maps(field_path, left, right, over_path, tags, cost)
     if isinstance(base, YMap) and isinstance(over, YMap):

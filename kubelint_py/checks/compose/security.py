@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import bisect
 import posixpath
-from collections.abc import Iterator
+from collections import ChainMap
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kubelint_py.building.compose_project import MergedService, compose_model, per_service, split_volume, unique
+from kubelint_py.building.compose_project import (
+    MergedMap,
+    MergedService,
+    compose_model,
+    per_service,
+    split_volume,
+    unique,
+)
 from kubelint_py.checks.secrets import find_secret_values, is_literal_secret_value, is_secret_name
 from kubelint_py.core.source import Location
 from kubelint_py.engine.index import ProjectIndex
@@ -267,7 +275,7 @@ def secret_in_environment(index: ProjectIndex, ctx: RuleContext) -> Iterator[Vio
     # every service that extends it without adding to it) is checked once: 3,000 services extending a base
     # of 3,000 variables made 9 million checks of the same 3,000 values.
     model = compose_model(index)
-    checked: dict[tuple[int, str, str], list[tuple[str, str, Location]]] = {}
+    checked: dict[tuple[int, str], list[tuple[Any, str, str, Location]]] = {}
     starts: dict[str, list[tuple[int, int, str]]] = {}
 
     def writer(service: MergedService, location: Location) -> str:
@@ -283,18 +291,45 @@ def secret_in_environment(index: ProjectIndex, ctx: RuleContext) -> Iterator[Vio
 
     def problems(service: MergedService, field: str) -> list[tuple[str, str, Location]]:
         node: Any = service.data
+        path = service.sources[0].path
         for step in ("build", "args") if field == "build" else ("environment",):
+            if isinstance(node, MergedMap):
+                path = node.key_paths.get(step, path)
             node = node.get(step) if isinstance(node, YMap) else None
         if not isinstance(node, YMap | YList) or not node:
             return []
-        key = (id(node), field, service.data.key_paths.get("build" if field == "build" else "environment",
-                                                           service.sources[0].path))
-        cached = checked.get(key)
-        if cached is None:
-            entries = service.environment() if field == "environment" else _build_args(service, node)
-            cached = checked[key] = [(name, problem, location) for name, value, location in entries
-                                     if (problem := _secret_problem(name, value))]
-        return cached
+        return [(name, problem, location) for _, name, problem, location in entry_problems(node, path)]
+
+    def entry_problems(node: YMap | YList, path: str) -> list[tuple[Any, str, str, Location]]:
+        """(key, name, problem, location) of each entry of an environment-like node written in `path`, once
+        per node; a node layered on another (a service adding to what it inherits) takes the other's
+        problems for the entries it did not set, and checks only its own."""
+        memo_key = (id(node), path)
+        cached = checked.get(memo_key)
+        if cached is not None:
+            return cached
+        found: list[tuple[Any, str, str, Location]] = []
+        if isinstance(node, MergedMap) and node.layer is not None and isinstance(node.key_paths, ChainMap):
+            parent, parent_path = node.layer
+            own = node.key_paths.maps[0]
+            found = [p for p in entry_problems(parent, parent_path) if p[0] not in own and p[0] in node]
+            keys: Iterable[Any] = [key for key in own if key in node]
+        else:
+            keys = node if isinstance(node, YMap) else range(len(node))
+        for key in keys:
+            if isinstance(node, YMap):
+                value = node[key]
+                name, text = str(key), None if value is None else str(value)
+                where = node.key_paths.get(key, path) if isinstance(node, MergedMap) else path
+                span = node.value_span(key)
+            else:
+                name, sep, rest = str(node[key]).partition("=")
+                text, where, span = (rest if sep else None), path, node.item_span(key)
+            problem = _secret_problem(name, text)
+            if problem:
+                found.append((key, name, problem, Location.of(where, span)))
+        checked[memo_key] = found
+        return found
 
     def found(service: MergedService) -> Iterator[Violation]:
         for name, problem, location in problems(service, "environment"):
@@ -305,16 +340,6 @@ def secret_in_environment(index: ProjectIndex, ctx: RuleContext) -> Iterator[Vio
                             "in the image history, use build secrets instead", location)
 
     yield from unique(per_service(index, found))
-
-
-def _build_args(service: MergedService, args: YMap | YList) -> Iterator[tuple[str, str | None, Location]]:
-    if isinstance(args, YMap):
-        for key, value in args.items():
-            yield str(key), None if value is None else str(value), service.locate(("build", "args", key))
-    else:
-        for position, item in enumerate(args):
-            key, sep, value = str(item).partition("=")
-            yield key, value if sep else None, service.locate(("build", "args", position))
 
 
 SENSITIVE_PORTS = {5432: "PostgreSQL", 3306: "MySQL/MariaDB", 27017: "MongoDB", 6379: "Redis", 9200: "Elasticsearch",
