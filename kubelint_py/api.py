@@ -28,6 +28,7 @@ from kubelint_py.engine.index import ProjectIndex
 from kubelint_py.engine.parallel import choose_workers, run_files
 from kubelint_py.engine.registry import (
     Finding,
+    Incomplete,
     Rule,
     RuleContext,
     Severity,
@@ -433,6 +434,7 @@ class _Runner:
                     findings.extend(Finding(code, rule_obj.name, rule_obj.severity, v.message, v.location,
                                             v.related, None,
                                             v.fix if v.fix is None or v.location.path == path else None)
+                                    if type(v) is not Incomplete else _incomplete(v)
                                     for v in violations)
             if total >= caps.MAX_PER_FILE:
                 skipped = sum(1 for _ in targets)
@@ -455,7 +457,7 @@ class _Runner:
         except Exception as error:  # a buggy rule must not abort the run
             return [self._failed(rule_obj, error, path)]
         return [Finding(rule_obj.code, rule_obj.name, rule_obj.severity, v.message, v.location, v.related, None,
-                        v.fix) for v in violations]
+                        v.fix) if type(v) is not Incomplete else _incomplete(v) for v in violations]
 
     def _failed(self, rule_obj: Rule, error: Exception, path: str | None) -> Finding:
         """Record a rule's crash (called while handling it, for the traceback) as an internal error."""
@@ -469,6 +471,13 @@ class _Runner:
         message = f"rule {rule_obj.code} ({rule_obj.name}) failed: {type(error).__name__}: {text}"
         return Finding(diag.INTERNAL_ERROR.code, diag.INTERNAL_ERROR.name, diag.INTERNAL_ERROR.severity,
                        message, Location(path or ".", 1, 1))
+
+
+def _incomplete(violation: Violation) -> Finding:
+    """A rule's own word that it could not check everything: the tool's KL013 (its message says what was
+    not checked and by which rule)."""
+    check = diag.CHECK_INCOMPLETE
+    return Finding(check.code, check.name, check.severity, violation.message, violation.location, violation.related)
 
 
 def lint_candidates(candidates: Iterable[Candidate], config: Config) -> Report:

@@ -16,7 +16,7 @@ FIXTURES = all_fixtures()
 
 # Tool diagnostics that cannot be stored as a file in git (permissions, broken links, internal
 # errors, encoding) are tested in test_robustness/test_load instead.
-NO_FIXTURE_NEEDED = {"KL003", "KL005", "KL006", "KL007", "KL012"}
+NO_FIXTURE_NEEDED = {"KL003", "KL005", "KL006", "KL007", "KL012", "KL013"}  # KL012/KL013: tests/test_security.py
 
 
 def _run(fixture: Fixture) -> set[tuple[str, int, str]]:

@@ -19,10 +19,12 @@ file it came from, so a finding points at the file and line that actually holds 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubelint_py.core.findings import Incomplete
 from kubelint_py.core.source import Location, Span
 from kubelint_py.models.compose import (
     ANCESTOR_LEVELS,
@@ -57,11 +59,35 @@ TagLookup = Callable[[str, Span], "str | None"]
 class MergedMap(YMap):
     """A mapping built from several files: key_paths says which file each key (and value) came from."""
 
-    __slots__ = ("key_paths",)
+    __slots__ = ("key_paths", "layer")
 
     def __init__(self, span: Span) -> None:
         super().__init__(span)
-        self.key_paths: dict[Any, str] = {}
+        self.key_paths: MutableMapping[Any, str] = {}
+        self.layer: tuple[YMap, str] | None = None
+        """For a map layered on another (see _layer_map): that map and the file it is written in. The
+        entries this map sets itself are the keys of key_paths.maps[0]."""
+
+
+class _SamePath(Mapping[Any, str]):
+    """key_paths of a mapping written in one file: every key -> that file (without a dict per copy)."""
+
+    def __init__(self, node: YMap, path: str) -> None:
+        self.node, self.path = node, path
+
+    def __getitem__(self, key: Any) -> str:
+        if key in self.node:
+            return self.path
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.node
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.node)
+
+    def __len__(self) -> int:
+        return len(self.node)
 
 
 class MergedList(YList):
@@ -74,7 +100,26 @@ class MergedList(YList):
         self.item_paths: list[str] = []
 
 
-def _lift_map(node: YMap, path: str) -> MergedMap:
+MAX_MERGED_ENTRIES = 10_000_000
+"""Entries copied while merging the services of a run (extends bases, override files). Real projects
+copy a few thousand; 3,000 services each adding a variable to a base of 3,000 copy 9 million (350 MB:
+the copies share the base's spans and paths, see _layer_map; they were 1.3 GB). A 10 MB compose file
+could ask for billions: past the budget, the services not merged yet are left out of the projects (a
+KL013 says which), their project rules are not run rather than judged on half-merged data."""
+
+
+@dataclass
+class MergeCost:
+    """Entries copied so far by merges (the budget above), and the list-form environments of bases
+    already read as mappings (each once, however many services extend it)."""
+
+    entries: int = 0
+    as_maps: dict[int, tuple[YList, MergedMap]] = field(default_factory=dict)
+
+
+def _lift_map(node: YMap, path: str, cost: MergeCost | None = None) -> MergedMap:
+    if cost is not None:
+        cost.entries += len(node)
     if isinstance(node, MergedMap):
         return _copy_map(node)
     out = MergedMap(node.span)
@@ -82,6 +127,23 @@ def _lift_map(node: YMap, path: str) -> MergedMap:
     out.key_spans = dict(node.key_spans)
     out.value_spans = dict(node.value_spans)
     out.key_paths = dict.fromkeys(node, path)
+    return out
+
+
+def _layer_map(node: YMap, path: str, cost: MergeCost | None) -> MergedMap:
+    """A copy of an environment-like mapping (merged by name) to merge a service's own entries onto: its
+    entries are copied (a C-level dict copy), its spans and paths are not: they are looked up through the
+    mapping it was made from (a ChainMap), so that 3,000 services adding a variable to a base of 3,000 hold
+    3,000 entries each, not 4 dicts of them; `layer` lets rules tell inherited entries from its own."""
+    if cost is not None:
+        cost.entries += len(node)
+    out = MergedMap(node.span)
+    out.update(node)
+    out.key_spans = ChainMap({}, node.key_spans)  # type: ignore[assignment]
+    out.value_spans = ChainMap({}, node.value_spans)  # type: ignore[assignment]
+    parent: Mapping[Any, str] = node.key_paths if isinstance(node, MergedMap) else _SamePath(node, path)
+    out.key_paths = ChainMap({}, parent)  # type: ignore[arg-type]  # read-only below the first map
+    out.layer = (node, path)
     return out
 
 
@@ -94,7 +156,9 @@ def _copy_map(node: MergedMap) -> MergedMap:
     return out
 
 
-def _lift_list(node: YList, path: str) -> MergedList:
+def _lift_list(node: YList, path: str, cost: MergeCost | None = None) -> MergedList:
+    if cost is not None:
+        cost.entries += len(node)
     out = MergedList(node.span)
     out.extend(node)
     out.item_spans = [node.item_span(i) for i in range(len(node))]
@@ -102,8 +166,10 @@ def _lift_list(node: YList, path: str) -> MergedList:
     return out
 
 
-def _list_to_map(node: YList, path: str, field_path: tuple[str, ...]) -> MergedMap:
+def _list_to_map(node: YList, path: str, field_path: tuple[str, ...], cost: MergeCost | None = None) -> MergedMap:
     """`[A=b, C]` (environment-like) or `[a, b]` (depends_on, networks) as a mapping by name."""
+    if cost is not None:
+        cost.entries += len(node)
     out = MergedMap(node.span)
     paths = node.item_paths if isinstance(node, MergedList) else [path] * len(node)
     for index, item in enumerate(node):
@@ -123,6 +189,16 @@ def _list_to_map(node: YList, path: str, field_path: tuple[str, ...]) -> MergedM
         out.value_spans[key] = node.item_span(index)
         out.key_paths[key] = paths[index]
     return out
+
+
+def _as_map(node: YList, path: str, field_path: tuple[str, ...], cost: MergeCost | None) -> MergedMap:
+    """_list_to_map, once per list (the result is only layered on, never changed)."""
+    if cost is None:
+        return _list_to_map(node, path, field_path)
+    found = cost.as_maps.get(id(node))
+    if found is None or found[0] is not node:
+        found = cost.as_maps[id(node)] = (node, _list_to_map(node, path, field_path, cost))
+    return found[1]
 
 
 def target_of(item: Any, field_path: tuple[str, ...]) -> str:
@@ -149,22 +225,23 @@ def split_volume(text: str) -> list[str]:
 
 
 def _merge_value(field_path: tuple[str, ...], base: Any, base_path: str, over: Any, over_path: str,
-                 tags: TagLookup | None) -> Any:
+                 tags: TagLookup | None, cost: MergeCost | None) -> Any:
     if field_path in _REPLACED:
         return over
     if field_path in _BY_NAME and isinstance(base, YMap | YList) and isinstance(over, YMap | YList):
-        left = _list_to_map(base, base_path, field_path) if isinstance(base, YList) else _lift_map(base, base_path)
-        right = _list_to_map(over, over_path, field_path) if isinstance(over, YList) else over
-        return _merge_maps(field_path, left, right, over_path, tags)
+        left = _layer_map(_as_map(base, base_path, field_path, cost) if isinstance(base, YList) else base,
+                          base_path, cost)
+        right = _list_to_map(over, over_path, field_path, cost) if isinstance(over, YList) else over
+        return _merge_maps(field_path, left, right, over_path, tags, cost)
     if isinstance(base, YMap) and isinstance(over, YMap):
-        return _merge_maps(field_path, _lift_map(base, base_path), over, over_path, tags)
+        return _merge_maps(field_path, _lift_map(base, base_path, cost), over, over_path, tags, cost)
     if isinstance(base, YList) and isinstance(over, YList):
-        return _merge_lists(field_path, _lift_list(base, base_path), over, over_path)
+        return _merge_lists(field_path, _lift_list(base, base_path, cost), over, over_path)
     return over
 
 
 def _merge_maps(field_path: tuple[str, ...], base: MergedMap, over: YMap, over_path: str,
-                tags: TagLookup | None) -> MergedMap:
+                tags: TagLookup | None, cost: MergeCost | None = None) -> MergedMap:
     over_paths = over.key_paths if isinstance(over, MergedMap) else None
     for key, value in over.items():
         path = over_paths.get(key, over_path) if over_paths is not None else over_path
@@ -179,7 +256,7 @@ def _merge_maps(field_path: tuple[str, ...], base: MergedMap, over: YMap, over_p
             continue  # `networks: {front: }` adds nothing to an entry the base already details
         if key in base and value is not None and tag != "override":
             merged = _merge_value((*field_path, str(key)), base[key], base.key_paths.get(key, path), value, path,
-                                  tags)
+                                  tags, cost)
         else:
             merged = value
         base[key] = merged
@@ -225,9 +302,10 @@ def _identity(item: Any) -> str:
 
 
 def merge_service_data(base: YMap, base_path: str, over: YMap, over_path: str,
-                       tags: TagLookup | None = None) -> MergedMap:
-    """The definition of one service after `over` (from over_path) is merged onto `base`."""
-    return _merge_maps((), _lift_map(base, base_path), over, over_path, tags)
+                       tags: TagLookup | None = None, cost: MergeCost | None = None) -> MergedMap:
+    """The definition of one service after `over` (from over_path) is merged onto `base`; cost counts the
+    entries copied."""
+    return _merge_maps((), _lift_map(base, base_path, cost), over, over_path, tags, cost)
 
 
 @dataclass(eq=False)
@@ -347,6 +425,10 @@ class ComposeModel:
         self._project_of: dict[str, ComposeProject] = {}
         self._fragments: dict[str, bool] = {}
         self._lines: dict[str, list[str]] = {}
+        self.cost = MergeCost()
+        self.cut: dict[tuple[str, str], ComposeService] = {}
+        """(file key, service name) -> the service left out of the projects by MAX_MERGED_ENTRIES."""
+        self.cut_reported = False
         self._build_projects()
 
     def tag_at(self, path: str, span: Span) -> str | None:
@@ -447,23 +529,30 @@ class ComposeModel:
 
     def _make_project(self, files: list[ComposeFile]) -> ComposeProject:
         project = ComposeProject(list(files), definitions={s: {} for s in SECTIONS})
+        left_out: set[str] = set()
         for compose in files:
             for name, service in compose.services.items():
                 data = self.resolve(compose, name)
                 if data is None:
                     continue
                 existing = project.services.get(name)
+                if name in left_out:
+                    continue
                 if existing is None:
                     project.services[name] = MergedService(name, _lift_map(data, compose.path), [service])
+                elif self.cost.entries >= MAX_MERGED_ENTRIES:
+                    left_out.add(name)
+                    del project.services[name]
+                    self.cut[(file_key(compose), name)] = service
                 else:
                     existing.data = merge_service_data(existing.data, existing.sources[0].path, data, compose.path,
-                                                       self.tag_at)
+                                                       self.tag_at, self.cost)
                     existing.sources.append(service)
             self._add_definitions(project, compose)
         for included in self._includes(files):
             for name, service in included.services.items():
                 data = self.resolve(included, name)
-                if data is not None and name not in project.services:
+                if data is not None and name not in project.services and name not in left_out:
                     project.services[name] = MergedService(name, _lift_map(data, included.path), [service])
             self._add_definitions(project, included)
         for merged in project.services.values():
@@ -511,8 +600,13 @@ class ComposeModel:
         if base is not None and depth < 20:
             base_file, base_name = base
             base_data = self.resolve(base_file, base_name, depth + 1)
+            if (base_data is None and (file_key(base_file), base_name) in self.cut) \
+                    or (base_data is not None and self.cost.entries >= MAX_MERGED_ENTRIES):
+                self.cut[key] = service  # not judged as written: it would lack what its base gives
+                return None
             if base_data is not None:
-                data = merge_service_data(base_data, base_file.path, service.data, compose.path, self.tag_at)
+                data = merge_service_data(base_data, base_file.path, service.data, compose.path, self.tag_at,
+                                          self.cost)
         self._resolved[key] = data
         return data
 
@@ -638,8 +732,12 @@ def per_service(index: ProjectIndex,
                 check: Callable[[MergedService], Iterable[Violation]]) -> Iterator[Violation]:
     """Run a check on every merged service of every project, keeping a finding only in the project of
     the file it points at: a base file's value is judged with the base's own override, not in the view
-    of a layer file that is combined with the base alone."""
+    of a layer file that is combined with the base alone. The first call of a run also reports the
+    services that merging left out (MAX_MERGED_ENTRIES), one KL013 per file."""
     model = compose_model(index)
+    if model.cut and not model.cut_reported:
+        model.cut_reported = True
+        yield from merge_cuts(model)
     for project in model.projects:
         for service in project.services.values():
             for violation in check(service):
@@ -655,3 +753,18 @@ def unique(violations: Iterable[Violation]) -> Iterator[Violation]:
         if key not in seen:
             seen.add(key)
             yield violation
+
+
+def merge_cuts(model: ComposeModel) -> Iterator[Violation]:
+    by_file: dict[str, list[ComposeService]] = {}
+    for service in model.cut.values():
+        by_file.setdefault(service.path, []).append(service)
+    for services in by_file.values():
+        services.sort(key=lambda s: (s.location.line, s.location.column))
+        names = ", ".join(f"'{s.name}'" for s in services[:3])
+        more = f" and {len(services) - 3:,} more" if len(services) > 3 else ""
+        yield Incomplete(
+            f"merging compose services (extends, override files) stopped after copying {model.cost.entries:,} "
+            f"inherited entries (the limit is {MAX_MERGED_ENTRIES:,}): the compose project rules were not run "
+            f"on {len(services):,} service{'s' if len(services) != 1 else ''} of this file ({names}{more})",
+            services[0].location)

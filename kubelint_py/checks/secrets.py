@@ -90,9 +90,12 @@ _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:AccountKey=[A-Za-z0-9+/]{86}==|SharedAccessKey=[A-Za-z0-9+/]{43}=)")),
     # The two patterns below start only where a run of their characters starts and never give back what
     # a run matched (possessive): `eyJ-eyJ-...` or `a.a.a...` 300 KB long is one linear scan, not one scan
-    # per position (quadratic: 16 s for the JWT pattern).
-    ("JSON web token", re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}+\.eyJ[A-Za-z0-9_-]{10,}+"
-                                  r"\.[A-Za-z0-9_-]{10,}+")),
+    # per position (quadratic: 16 s for the JWT pattern). A token may follow a `-` inside the run
+    # (`--token=-eyJ...`, `jwt-eyJ...`): the atomic group skips to the run's first `eyJ` at its start or
+    # after a `-`, once (a later one has a shorter first part and fails where it failed); the token is the
+    # `secret` group.
+    ("JSON web token", re.compile(r"(?<![A-Za-z0-9_-])(?>(?:[A-Za-z0-9_]*+-)*?(?=eyJ))"
+                                  r"(?P<secret>eyJ[A-Za-z0-9_-]{10,}+\.eyJ[A-Za-z0-9_-]{10,}+\.[A-Za-z0-9_-]{10,}+)")),
     ("password in URL", re.compile(r"(?<![a-z0-9+.\-])\b[a-z][a-z0-9+.\-]*+://[^\s:/@'\"]++:(?!\$|\{)"
                                    r"[^\s@/'\"]{3,}+@[^\s'\"]+")),
 )
@@ -136,5 +139,6 @@ def find_secret_values(text: str) -> list[SecretMatch]:
         for match in pattern.finditer(text):
             if kind == "password in URL" and _URL_PASSWORD_PLACEHOLDERS.search(match.group()):
                 continue
-            found.append(SecretMatch(kind, match.start(), match.end()))
+            group = "secret" if "secret" in pattern.groupindex else 0
+            found.append(SecretMatch(kind, match.start(group), match.end(group)))
     return found

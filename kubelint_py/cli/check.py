@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from kubelint_py.core.files import Content
     from kubelint_py.engine.config import Config
     from kubelint_py.engine.statistics import RunStatistics
     from kubelint_py.results.report import Report
@@ -334,13 +336,16 @@ def _escape_diff(diff: str) -> str:
                              else f"\\u{ord(m.group()):04x}", diff)
 
 
-def _write_stdout(content: str) -> None:
+def _write_stdout(content: Content) -> None:
     """A report on standard output; a closed or full one is a clear error (exit 2), not a traceback."""
     stream = sys.stdout
     if stream is None:  # started with standard output closed (`>&-`)
         raise UsageError("standard output is closed; write the report to a file (--output FILE)")
     try:
-        stream.write(content)
+        if isinstance(content, str):
+            stream.write(content)
+        else:
+            content(stream)
         stream.flush()  # now, so that a full disk is reported here rather than lost at exit
     except BrokenPipeError:
         raise  # the reader went away (`| head`): cli.app.run exits quietly
@@ -350,22 +355,27 @@ def _write_stdout(content: str) -> None:
 
 def _write_reports(report: Report, outputs: list[tuple[str, str | None]], options: CheckOptions) -> None:
     from kubelint_py.core.files import write_atomically
-    from kubelint_py.report import escape_control, get_renderer
+    from kubelint_py.report import escape_control, get_writer
 
     for name, path in outputs:
         if (name, path) == outputs[0]:  # before the first report is written
             _check_outputs_are_not_inputs(outputs, [f.path for f in report.files])
+        # Each report is streamed to its destination (text, json and sarif finding by finding), never
+        # held whole in memory.
+        content: Content
         if name == "text":
-            from kubelint_py.report.text import render as render_text
             from kubelint_py.report.text import use_colour
+            from kubelint_py.report.text import write as write_text
 
-            content = render_text(report, colour=path is None and use_colour(), quiet=options.quiet)
+            colour = path is None and use_colour()
+            content = functools.partial(write_text, report, colour=colour, quiet=options.quiet)
         elif name == "sarif":
-            from kubelint_py.report.sarif import render as render_sarif
+            from kubelint_py.report.sarif import write as write_sarif
 
-            content = render_sarif(report, all_rules=options.sarif_all_rules, suppressions=options.sarif_suppressed)
+            content = functools.partial(write_sarif, report, all_rules=options.sarif_all_rules,
+                                        suppressions=options.sarif_suppressed)
         else:
-            content = get_renderer(name)(report)
+            content = functools.partial(get_writer(name), report)
         if path is None:
             _write_stdout(content)
         else:

@@ -18,7 +18,9 @@ import contextlib
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 _DESCRIPTOR_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/")
 
@@ -33,16 +35,28 @@ def _umask() -> int:
     return mask
 
 
-def _write_through(path: str, content: str) -> None:
+Content = str | Callable[[TextIO], None]
+"""What to write: the text, or a function that writes it to the open file piece by piece (a report
+streamed finding by finding)."""
+
+
+def _emit(handle: TextIO, content: Content) -> None:
+    if isinstance(content, str):
+        handle.write(content)
+    else:
+        content(handle)
+
+
+def _write_through(path: str, content: Content) -> None:
     for stream in (sys.stdout, sys.stderr):  # keep the order of what this process printed before
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0))
     with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
-        handle.write(content)
+        _emit(handle, content)
 
 
-def write_atomically(path: str, content: str, *, force: bool = False) -> None:
+def write_atomically(path: str, content: Content, *, force: bool = False) -> None:
     """Write content to path by the rules above (OSError when it cannot, LinkRefused for a link)."""
     link = os.path.islink(path)
     try:
@@ -72,7 +86,7 @@ def write_atomically(path: str, content: str, *, force: bool = False) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
             if hasattr(os, "fchmod"):
                 os.fchmod(handle.fileno(), mode)
-            handle.write(content)
+            _emit(handle, content)
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

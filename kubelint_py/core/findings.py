@@ -66,6 +66,14 @@ class Violation(NamedTuple):
     fix: Fix | None = None
 
 
+class Incomplete(Violation):
+    """A Violation saying that the rule could not check everything (a bound cut its work, or the input
+    uses what it cannot check): the engine reports it as the tool's own KL013, not under the rule's code,
+    so a cut is never silent and never passes for a problem in the file."""
+
+    __slots__ = ()
+
+
 class Suppression(NamedTuple):
     """Why a finding is silenced. kind follows SARIF: inSource (a comment or annotation) or external
     (config, baseline)."""

@@ -62,6 +62,16 @@ FINDINGS_CAPPED = _tool_rule(
     "file, 1,000 findings per file and 10,000 findings of one rule per run; this finding says what was "
     "dropped and where.",
     "Fix the repeated problem (or disable or ignore that rule for the file), then run again to see the rest.")
+CHECK_INCOMPLETE = _tool_rule(
+    "KL013", "check-incomplete", Severity.WARNING,
+    "A rule could not check everything here",
+    "Some input cannot be checked, or only at a cost no real repository needs: a CRD `pattern:` that RE2 "
+    "cannot express (lookaround, backreferences; patterns from a pull request are matched by RE2, in linear "
+    "time), a Dockerfile FROM chain longer than 64 stages, compose services whose `extends` and override "
+    "merges would copy more than 10,000,000 inherited entries. The rule stops there rather than spend "
+    "unbounded time or memory; this finding says what was not checked, so a cut is never silent.",
+    "Simplify what the message names (a pattern RE2 supports, a shorter chain, fewer inherited entries), "
+    "or review that part by hand.")
 KUSTOMIZE_FAILED = _tool_rule(
     "KL008", "kustomize-build-failed", Severity.ERROR,
     "A kustomization cannot be built",

@@ -16,7 +16,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kubelint_py.core.findings import SAFE, UNSAFE, Edit, Finding, Fix, Related, Severity, Suppression, Violation
+from kubelint_py.core.findings import (
+    SAFE,
+    UNSAFE,
+    Edit,
+    Finding,
+    Fix,
+    Incomplete,
+    Related,
+    Severity,
+    Suppression,
+    Violation,
+)
 from kubelint_py.core.rules import FORMATS, Parameter, Rule, RuleFunc, Target, rule_matches
 
 if TYPE_CHECKING:
@@ -24,8 +35,8 @@ if TYPE_CHECKING:
     from kubelint_py.engine.index import ProjectIndex
 
 __all__ = [
-    "FORMATS", "SAFE", "UNSAFE", "Edit", "Finding", "Fix", "Parameter", "Related", "Rule", "RuleContext", "RuleFunc",
-    "Severity", "Suppression", "Target", "Violation", "loaded_rules", "register", "registered", "rule",
+    "FORMATS", "SAFE", "UNSAFE", "Edit", "Finding", "Fix", "Incomplete", "Parameter", "Related", "Rule", "RuleContext",
+    "RuleFunc", "Severity", "Suppression", "Target", "Violation", "loaded_rules", "register", "registered", "rule",
     "rule_matches", "unregister",
 ]
 

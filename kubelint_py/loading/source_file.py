@@ -22,6 +22,7 @@ from kubelint_py.loading.classify import (
     is_template_name,
     looks_like_manifest,
 )
+from kubelint_py.models.dockerfile import MAX_ANCESTRY, first_cut_chain
 from kubelint_py.models.kubernetes import Resource
 from kubelint_py.models.located import YMap
 from kubelint_py.parsing.yaml import MAX_NODES, Ambiguity, YamlStream, line_at, load_yaml
@@ -298,6 +299,13 @@ def _load_dockerfile(source: SourceFile, text: str) -> None:
     source.dockerfile = parse_dockerfile(source.path, text)
     for problem in source.dockerfile.problems:
         source.report(diag.PARSE_ERROR, problem.message, problem.span)
+    cut = first_cut_chain(source.dockerfile.stages)
+    if cut is not None:
+        stage, length = cut
+        source.report(diag.CHECK_INCOMPLETE, (
+            f"this stage is built FROM a chain of {length:,} stages (and later stages may be too): rules look "
+            f"through the last {MAX_ANCESTRY} stages of a chain only, so what the older stages set (USER, ENV, "
+            "ARG, packages) is not seen from here"), stage.from_instruction.span)
     from kubelint_py.loading.build_context import is_whole_context_copy, scan_context
 
     # Only a whole-context COPY/ADD makes the folder's contents matter; scan nothing otherwise.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from kubelint_py.results.report import Report
@@ -22,10 +22,28 @@ FORMATS: dict[str, str] = {
 }
 
 
+Writer = Callable[["Report", TextIO], None]
+
+
 def get_renderer(name: str) -> Renderer:
     module = importlib.import_module(FORMATS[name])
     render: Renderer = module.render
     return render
+
+
+def get_writer(name: str) -> Writer:
+    """The format's streaming writer (text, json, sarif write finding by finding), else its renderer's
+    whole text written at once."""
+    module = importlib.import_module(FORMATS[name])
+    write: Writer | None = getattr(module, "write", None)
+    if write is not None:
+        return write
+    render: Renderer = module.render
+
+    def whole(report: Report, stream: TextIO) -> None:
+        stream.write(render(report))
+
+    return whole
 
 
 # Every C0/C1 control character but tab (ANSI escapes start with ESC or CSI), line and paragraph

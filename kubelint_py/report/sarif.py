@@ -15,13 +15,14 @@ from the result's message (`[first definition](1)`) so that they are shown.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kubelint_py import __version__
 from kubelint_py.core.source import Location
@@ -206,6 +207,15 @@ class _Regions:
 def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = False,
               cwd: Path | None = None, max_results: int | None = None) -> dict[str, Any]:
     """The SARIF log of a report, as JSON data."""
+    log, results = _log_and_results(report, all_rules_=all_rules_, suppressions=suppressions, cwd=cwd,
+                                    max_results=max_results)
+    log["runs"][0]["results"] = list(results)
+    return log
+
+
+def _log_and_results(report: Report, *, all_rules_: bool, suppressions: bool, cwd: Path | None,
+                     max_results: int | None) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """The log with an empty `results` (its last member), and its results, made one at a time."""
     limit = MAX_RESULTS if max_results is None else max_results
     paths = PathMapper(project_root(report, cwd), cwd)
     config = report.config
@@ -261,9 +271,7 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
         return [{"description": {"text": f"{finding.fix.description} ({kind} fix)"},
                  "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}]}]
 
-    results = []
-    notifications = []
-    for finding in findings:
+    def result_of(finding: Finding) -> dict[str, Any]:
         message = finding.message if finding.message.strip() else finding.name
         related = [r.message if r.message.strip() else "related location" for r in finding.related[:MAX_RELATED]]
         result: dict[str, Any] = {"ruleId": finding.code}
@@ -280,7 +288,10 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
             result["suppressions"] = [] if finding.suppressed is None else [_suppression(finding)]
         if finding.fix is not None and finding.fix.edits:
             result["fixes"] = fixes(finding)
-        results.append(result)
+        return result
+
+    notifications = []
+    for finding in findings:
         if finding.code in EXECUTION_PROBLEMS and finding.suppressed is None:
             reference: dict[str, Any] = {"id": finding.code}
             if finding.code in rule_index:
@@ -310,9 +321,9 @@ def build_log(report: Report, *, all_rules_: bool = False, suppressions: bool = 
         "invocations": [invocation],
         "originalUriBaseIds": {SRCROOT: {"uri": paths.root_uri()}},
         "columnKind": "unicodeCodePoints",
-        "results": results,
+        "results": [],
     }
-    return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+    return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}, (result_of(f) for f in findings)
 
 
 def truncation_warning(dropped: int, limit: int) -> str:
@@ -332,8 +343,45 @@ def _suppression(finding: Finding) -> dict[str, Any]:
 
 def render(report: Report, *, all_rules: bool = False, suppressions: bool = False, cwd: Path | None = None,
            max_results: int | None = None) -> str:
-    log = build_log(report, all_rules_=all_rules, suppressions=suppressions, cwd=cwd, max_results=max_results)
-    # Compact: json's C encoder is not used with indent, which makes indenting 5x slower than everything
-    # else together for big logs. `python -m json.tool results.sarif` shows it indented.
-    # Same document; C1 controls and bidi overrides from file content as \u escapes (terminal-safe).
-    return terminal_safe_json(json.dumps(log, ensure_ascii=False)) + "\n"
+    out = io.StringIO()
+    write(report, out, all_rules=all_rules, suppressions=suppressions, cwd=cwd, max_results=max_results)
+    return out.getvalue()
+
+
+def write(report: Report, stream: TextIO, *, all_rules: bool = False, suppressions: bool = False,
+          cwd: Path | None = None, max_results: int | None = None) -> None:
+    """The log of `build_log`, byte for byte as json.dumps writes it, a piece at a time: each result,
+    rule descriptor and notification is made and written on its own (a run's results are most of its log).
+
+    Compact: json's C encoder is not used with indent, which makes indenting 5x slower than everything
+    else together for big logs. `python -m json.tool results.sarif` shows it indented. C1 controls and
+    bidi overrides from file content are written as \\u escapes (terminal-safe), the same document."""
+    log, results = _log_and_results(report, all_rules_=all_rules, suppressions=suppressions, cwd=cwd,
+                                    max_results=max_results)
+    log["runs"][0]["results"] = results
+    _stream(log, lambda text: stream.write(terminal_safe_json(text)), _STREAMED_LEVELS)
+    stream.write("\n")
+
+
+_STREAMED_LEVELS = 6
+"""Containers this deep are written member by member (down to a run's results and the driver's rules);
+deeper ones whole, by json.dumps."""
+
+
+def _stream(value: Any, write: Callable[[str], object], levels: int) -> None:
+    """json.dumps(value, ensure_ascii=False), written piecewise (an iterator is written as a list)."""
+    if levels and isinstance(value, dict):
+        write("{")
+        for number, (key, item) in enumerate(value.items()):
+            write((", " if number else "") + json.dumps(key, ensure_ascii=False) + ": ")
+            _stream(item, write, levels - 1)
+        write("}")
+    elif levels and isinstance(value, list | Iterator):
+        write("[")
+        for number, item in enumerate(value):
+            if number:
+                write(", ")
+            _stream(item, write, levels - 1)
+        write("]")
+    else:
+        write(json.dumps(value, ensure_ascii=False))

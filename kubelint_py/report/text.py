@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from kubelint_py.engine.registry import Finding, Severity
 from kubelint_py.report import escape_control
@@ -35,7 +36,13 @@ def _fixable(finding: Finding, unsafe: bool) -> bool:
 
 
 def render(report: Report, *, colour: bool = False, quiet: bool = False) -> str:
-    lines: list[str] = []
+    out = io.StringIO()
+    write(report, out, colour=colour, quiet=quiet)
+    return out.getvalue()
+
+
+def write(report: Report, stream: TextIO, *, colour: bool = False, quiet: bool = False) -> None:
+    """One line per finding (and per related location), written as it is made, then the summary."""
     unsafe = report.unsafe_fixes
     for finding in report.active:
         loc = finding.location
@@ -44,21 +51,19 @@ def render(report: Report, *, colour: bool = False, quiet: bool = False) -> str:
         message = escape_control(finding.message)
         mark = " [*]" if _fixable(finding, unsafe) else ""  # --fix repairs it
         if colour:
-            lines.append(f"{_BOLD}{head}{_RESET} {_COLOURS[finding.severity]}{finding.code}{_RESET}{mark} "
-                         f"{_COLOURS[finding.severity]}[{severity}]{_RESET} {message} {_DIM}({finding.name}){_RESET}")
+            line = (f"{_BOLD}{head}{_RESET} {_COLOURS[finding.severity]}{finding.code}{_RESET}{mark} "
+                    f"{_COLOURS[finding.severity]}[{severity}]{_RESET} {message} {_DIM}({finding.name}){_RESET}")
         else:
-            lines.append(f"{head} {finding.code}{mark} [{severity}] {message} ({finding.name})")
-        for related in finding.related:
-            rloc = related.location
-            lines.append(f"    {escape_control(rloc.path)}:{rloc.line}:{rloc.column}: "
-                         f"{escape_control(related.message)}")
+            line = f"{head} {finding.code}{mark} [{severity}] {message} ({finding.name})"
+        related = "".join(f"    {escape_control(r.location.path)}:{r.location.line}:{r.location.column}: "
+                          f"{escape_control(r.message)}\n" for r in finding.related)
+        stream.write(f"{line}\n{related}")
     if not quiet:
         fixes = fix_summary(report)
         if report.fixed is not None:  # after --fix: the issue's own line, below the usual summary
-            lines += [summary(report), fixes]
+            stream.write(f"{summary(report)}\n{fixes}\n")
         else:  # one summary line, last, as scripts expect: the hint joins it
-            lines.append(f"{summary(report)} {fixes}" if fixes else summary(report))
-    return "\n".join(lines) + ("\n" if lines else "")
+            stream.write((f"{summary(report)} {fixes}" if fixes else summary(report)) + "\n")
 
 
 def fix_summary(report: Report) -> str:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import bisect
 import posixpath
-from collections.abc import Iterator
+from collections import ChainMap
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from kubelint_py.building.compose_project import MergedService, per_service, split_volume
+from kubelint_py.building.compose_project import (
+    MergedMap,
+    MergedService,
+    compose_model,
+    per_service,
+    split_volume,
+    unique,
+)
 from kubelint_py.checks.secrets import find_secret_values, is_literal_secret_value, is_secret_name
 from kubelint_py.core.source import Location
 from kubelint_py.engine.index import ProjectIndex
@@ -260,28 +270,76 @@ def _secret_problem(name: str, value: str | None) -> str | None:
     tags=("security",),
 )
 def secret_in_environment(index: ProjectIndex, ctx: RuleContext) -> Iterator[Violation]:
-    def found(service: MergedService) -> Iterator[Violation]:
-        for name, value, location in service.environment():
-            problem = _secret_problem(name, value)
-            if problem:
-                yield Violation(f"service '{service.name}' environment variable {name} {problem}; use "
-                                "${VAR} from an untracked .env file or compose secrets", location)
-        build = service.get("build")
-        args = build.get("args") if isinstance(build, YMap) else None
-        entries: list[tuple[str, str | None, tuple[object, ...]]] = []
-        if isinstance(args, YMap):
-            entries = [(str(k), None if v is None else str(v), ("build", "args", k)) for k, v in args.items()]
-        elif isinstance(args, YList):
-            for position, item in enumerate(args):
-                key, sep, value = str(item).partition("=")
-                entries.append((key, value if sep else None, ("build", "args", position)))
-        for name, value, path in entries:
-            problem = _secret_problem(name, value)
-            if problem:
-                yield Violation(f"service '{service.name}' build arg {name} {problem}; build args stay in "
-                                "the image history, use build secrets instead", service.locate(path))
+    # A value is reported once, where it is written, naming the service that writes it: services that
+    # inherit it (extends, an alias) share that line. Each entries node (the base's environment, shared by
+    # every service that extends it without adding to it) is checked once: 3,000 services extending a base
+    # of 3,000 variables made 9 million checks of the same 3,000 values.
+    model = compose_model(index)
+    checked: dict[tuple[int, str], list[tuple[Any, str, str, Location]]] = {}
+    starts: dict[str, list[tuple[int, int, str]]] = {}
 
-    yield from per_service(index, found)
+    def writer(service: MergedService, location: Location) -> str:
+        """The service whose definition holds this line (the nearest service key above it in that file)."""
+        found = starts.get(location.path)
+        if found is None:
+            compose = model.file_at(location.path)
+            found = starts[location.path] = sorted(
+                (s.location.line, s.location.column, s.name) for s in compose.services.values()
+            ) if compose is not None else []
+        at = bisect.bisect_right(found, (location.line, location.column, "\uffff"))
+        return found[at - 1][2] if at else service.name
+
+    def problems(service: MergedService, field: str) -> list[tuple[str, str, Location]]:
+        node: Any = service.data
+        path = service.sources[0].path
+        for step in ("build", "args") if field == "build" else ("environment",):
+            if isinstance(node, MergedMap):
+                path = node.key_paths.get(step, path)
+            node = node.get(step) if isinstance(node, YMap) else None
+        if not isinstance(node, YMap | YList) or not node:
+            return []
+        return [(name, problem, location) for _, name, problem, location in entry_problems(node, path)]
+
+    def entry_problems(node: YMap | YList, path: str) -> list[tuple[Any, str, str, Location]]:
+        """(key, name, problem, location) of each entry of an environment-like node written in `path`, once
+        per node; a node layered on another (a service adding to what it inherits) takes the other's
+        problems for the entries it did not set, and checks only its own."""
+        memo_key = (id(node), path)
+        cached = checked.get(memo_key)
+        if cached is not None:
+            return cached
+        found: list[tuple[Any, str, str, Location]] = []
+        if isinstance(node, MergedMap) and node.layer is not None and isinstance(node.key_paths, ChainMap):
+            parent, parent_path = node.layer
+            own = node.key_paths.maps[0]
+            found = [p for p in entry_problems(parent, parent_path) if p[0] not in own and p[0] in node]
+            keys: Iterable[Any] = [key for key in own if key in node]
+        else:
+            keys = node if isinstance(node, YMap) else range(len(node))
+        for key in keys:
+            if isinstance(node, YMap):
+                value = node[key]
+                name, text = str(key), None if value is None else str(value)
+                where = node.key_paths.get(key, path) if isinstance(node, MergedMap) else path
+                span = node.value_span(key)
+            else:
+                name, sep, rest = str(node[key]).partition("=")
+                text, where, span = (rest if sep else None), path, node.item_span(key)
+            problem = _secret_problem(name, text)
+            if problem:
+                found.append((key, name, problem, Location.of(where, span)))
+        checked[memo_key] = found
+        return found
+
+    def found(service: MergedService) -> Iterator[Violation]:
+        for name, problem, location in problems(service, "environment"):
+            yield Violation(f"service '{writer(service, location)}' environment variable {name} {problem}; use "
+                            "${VAR} from an untracked .env file or compose secrets", location)
+        for name, problem, location in problems(service, "build"):
+            yield Violation(f"service '{writer(service, location)}' build arg {name} {problem}; build args stay "
+                            "in the image history, use build secrets instead", location)
+
+    yield from unique(per_service(index, found))
 
 
 SENSITIVE_PORTS = {5432: "PostgreSQL", 3306: "MySQL/MariaDB", 27017: "MongoDB", 6379: "Redis", 9200: "Elasticsearch",

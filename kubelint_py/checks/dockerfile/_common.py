@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kubelint_py.core.source import Location
-from kubelint_py.models.dockerfile import Dockerfile, Instruction, Stage
+from kubelint_py.models.dockerfile import MAX_ANCESTRY, Dockerfile, Instruction, Stage
 from kubelint_py.parsing.shell import SHELLS, SimpleCommand, command_args, command_name, split_commands
 
 
@@ -178,13 +178,9 @@ def image_stage_indices(dockerfile: Dockerfile) -> set[int]:
     return result
 
 
-MAX_ANCESTRY = 64
-"""Stages of a FROM chain that rules look through (a Dockerfile of 20,000 stages each built FROM the one
-before made every per-stage rule quadratic: minutes). Real chains are a handful of stages deep."""
-
-
 def ancestry(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stage and the stages it is built FROM, oldest first (at most MAX_ANCESTRY of them)."""
+    """The stage and the stages it is built FROM, oldest first (at most MAX_ANCESTRY of them: the loader
+    reports a longer chain as KL013)."""
     chain: list[Stage] = []
     seen: set[int] = set()
     current: Stage | None = stage

@@ -12,8 +12,9 @@ from kubelint_py.checks.kubernetes._partial import looks_partial, selector_from_
 from kubelint_py.core.source import FileSpan, Location, Span
 from kubelint_py.engine.config import DEFAULT_K8S_VERSION
 from kubelint_py.engine.index import ProjectIndex
-from kubelint_py.engine.registry import Parameter, RuleContext, Severity, Target, Violation, rule
+from kubelint_py.engine.registry import Incomplete, Parameter, RuleContext, Severity, Target, Violation, rule
 from kubelint_py.models.kubernetes import Resource
+from kubelint_py.models.located import YList, YMap
 from kubelint_py.parsing.placeholders import is_placeholder
 from kubelint_py.schemas import kubernetes as schemas
 from kubelint_py.schemas.apiversions import REMOVED_APIS, version_tuple
@@ -154,6 +155,8 @@ def _find_validator(api_version: str, kind: str, ctx: RuleContext, strict: bool)
                                           "default strict field validation does.")},
 )
 def schema_violation(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    if resource.kind == "CustomResourceDefinition":
+        yield from _unchecked_patterns(resource)
     strict = bool(ctx.params.get("strict", True))
     validator = _validator_for(resource, ctx, strict)
     if validator is None or validator.is_valid(resource.body):
@@ -184,6 +187,43 @@ def schema_violation(resource: Resource, ctx: RuleContext) -> Iterator[Violation
         if issue.validator == "required" and "'selector'" in issue.message and selector_from_kustomize(resource, facts):
             continue
         yield Violation(f"{issue.message} ({resource.display})", Location.of(resource.path, issue.span))
+
+
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SCHEMA_ONE = ("items", "additionalProperties", "not")
+
+
+def _unchecked_patterns(crd: Resource) -> Iterator[Violation]:
+    """A KL013 at each `pattern:` of a CRD's schemas that custom resources are not checked against: RE2
+    cannot express it (lookaround, backreferences; RE2 keeps matching linear in time, the patterns come
+    with the pull request), so it used to be skipped silently."""
+    seen: set[int] = set()
+    for schema in schemas.crd_schemas(crd).values():
+        pending: list[Any] = [schema]
+        while pending:  # bounded: each node of the document once (aliases included)
+            node = pending.pop()
+            if not isinstance(node, YMap) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            pattern = node.get("pattern")
+            if isinstance(pattern, str) and not schemas.checkable_pattern(pattern):
+                shown = pattern if len(pattern) <= 80 else pattern[:80] + "..."
+                yield Incomplete(f"KS901 (schema-violation) does not check values against the pattern {shown!r} "
+                                 f"of {crd.display}: it is matched by RE2, which cannot express it (lookaround, "
+                                 "backreferences); Kubernetes matches patterns with Go's regexp (RE2 syntax)",
+                                 Location.of(crd.path, node.value_span("pattern")))
+            properties = node.get("properties")
+            if isinstance(properties, YMap):
+                pending.extend(properties.values())
+            for key in _SCHEMA_ONE:
+                pending.append(node.get(key))
+            for key in _SCHEMA_LISTS:
+                found = node.get(key)
+                if isinstance(found, YList):
+                    pending.extend(found)
+            items = node.get("items")
+            if isinstance(items, YList):
+                pending.extend(items)
 
 
 def _written_by_patch(span: Span | None, ctx: RuleContext) -> bool:
