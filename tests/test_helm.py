@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kubelint_py.api import Report, lint
+from kubelint_py.building.helm import binary as binary_mod
 from kubelint_py.building.helm import renderer as renderer_mod
 from kubelint_py.building.helm import stage
 from kubelint_py.building.helm.mapping import LineTable
@@ -181,6 +185,7 @@ def test_missing_dependency_is_an_error_at_its_line(shop: Path) -> None:
 @needs_sdk
 def test_without_a_renderer_kl002_names_the_extra(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stage, "sdk_available", lambda: False)
+    monkeypatch.setattr(stage, "find_helm", lambda: None)
     report = _lint(("KL002",))
     assert report.active
     assert all("kubelint-py[helm]" in f.message for f in report.active)
@@ -507,3 +512,112 @@ def test_helm_paths_in_the_configuration_stay_in_the_repository(tmp_path: Path) 
     (repo / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n    values: [/etc/passwd]\n")
     with pytest.raises(ConfigError, match=r"helm\[0\]\.values: '/etc/passwd' is outside the repository"):
         build_config([str(repo)])
+
+
+# --- the `helm template` fallback ------------------------------------------------------------------
+
+FAKE_HELM = ROOT / "tests" / "data" / "helm-template" / "fake_helm.py"
+
+
+@pytest.fixture
+def helm_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `helm` on PATH that replays the real helm's recorded output (tests/data/helm-template; with
+    KUBELINT_RECORD_HELM=/path/to/helm it runs that helm and records anew), and no helm-python-sdk."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    wrapper = folder / "helm"
+    wrapper.write_text(f"#!{sys.executable}\nimport runpy\nrunpy.run_path({str(FAKE_HELM)!r}, "
+                       f"{{'LOG_DIR': {str(folder)!r}}}, '__main__')\n")
+    wrapper.chmod(0o755)
+    if os.environ.get("KUBELINT_RECORD_HELM"):
+        (folder / "real").write_text(os.environ["KUBELINT_RECORD_HELM"])
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(stage, "sdk_available", lambda: False)
+    monkeypatch.setattr(stage.secrets, "token_hex", lambda n: "0" * (2 * n))
+    return folder
+
+
+def _calls(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (folder / "calls.jsonl").read_text().splitlines()]
+
+
+def test_helm_binary_renders_like_the_sdk(shop: Path, helm_binary: Path) -> None:
+    report = _lint(("KS201", "KS101", "KL"))
+    found = {(f.code, f.location.path, f.location.line, f.location.column) for f in report.active}
+    assert found == {("KS201", CHART, 19, 18), ("KS101", CHART, 18, 17), ("KS201", SUBCHART, 16, 18)}
+    by_code = {(f.code, f.location.path): f for f in report.active}
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 4
+               for r in by_code[("KS201", CHART)].related)
+    probe = by_code[("KS101", CHART)].related
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 8 for r in probe)
+    assert any(r.location.path == CHART and r.location.line == 24 for r in probe)
+    assert _lint(("KL002",)).active == []
+    calls = _calls(helm_binary)
+    assert len(calls) == 8  # two renders, each plain and marked, in two runs
+    for call in calls:
+        argv, env = call["argv"], call["env"]
+        assert argv[0] == "template" and "--dependency-update" not in argv
+        assert argv[-3] == "--" and os.path.isabs(argv[-1])
+        scratch = call["cwd"]
+        for name in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_PLUGINS", "KUBECONFIG", "HOME"):
+            assert env[name].startswith(scratch + os.sep), name
+        assert not any(key.startswith("KUBELINT") for key in env)
+        assert env["PATH"] == "/usr/bin:/bin"
+    assert not os.path.exists(calls[0]["cwd"]), "the scratch folder is removed"
+    prod = [c["argv"] for c in calls if any(a.startswith("--values=") for a in c["argv"])]
+    assert prod and all("--namespace=shop-prod" in argv for argv in prod)
+
+
+def test_helm_binary_failure_is_reported_where_helm_says(shop: Path, helm_binary: Path) -> None:
+    path = shop / CHART
+    path.write_text(path.read_text().replace("{{ .Values.replicaCount }}", "{{ .Values.replicaCount | nosuch }}"))
+    report = _lint(("KL010",))
+    assert _where(report.active) == {("KL010", CHART, 8)}
+    assert "function \"nosuch\" not defined" in report.active[0].message
+
+
+def test_helm_binary_missing_dependency_is_kl011_alone(shop: Path, helm_binary: Path) -> None:
+    shutil.rmtree(shop / "charts/shop/charts/cache")
+    report = _lint(("KL",))
+    assert _where([f for f in report.active if f.code in ("KL010", "KL011")]) == {
+        ("KL011", "charts/shop/Chart.yaml", 7)}
+
+
+def test_helm_binary_time_limit(shop: Path, helm_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage, "BinaryRenderer", lambda helm: binary_mod.BinaryRenderer(helm, timeout=0.001))
+    report = _lint(("KL010",))
+    assert report.active and all("longer than" in f.message for f in report.active)
+
+
+def test_without_sdk_or_binary_kl002_names_both(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage, "sdk_available", lambda: False)
+    monkeypatch.setattr(stage, "find_helm", lambda: None)
+    report = _lint(("KL002",))
+    assert report.active
+    assert all("kubelint-py[helm]" in f.message and "`helm` binary" in f.message for f in report.active)
+
+
+def test_a_relative_path_entry_is_never_searched_for_helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    helm = tmp_path / "helm"
+    helm.write_text("#!/bin/sh\n")
+    helm.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", ".")
+    assert binary_mod.find_helm() is None
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert binary_mod.find_helm() == str(helm)
+
+
+def test_helm_template_output_is_put_back_together() -> None:
+    output = ("---\n# Source: c/templates/a.yaml\nkind: Service\n\n---\n# Source: c/templates/b.yaml\nkind: X\n"
+              "---\n# Source: c/templates/a.yaml\nkind: Deployment\n")
+    assert binary_mod.split_documents(output) == [("c/templates/a.yaml", "kind: Service"),
+                                                  ("c/templates/b.yaml", "kind: X"),
+                                                  ("c/templates/a.yaml", "kind: Deployment")]
+    # Helm trims each document; the marked twin is trimmed the same way and keeps its line numbers.
+    trimmed = binary_mod._unmark_document("@@klN:0:1@@\n@@klN:0:2@@\nkind: X@@klN:0:3@@\n  a: 1@@klN:0:4@@", "N", 0)
+    assert trimmed == ("kind: X\n  a: 1", [3, 4], [])
+    # Documents of one template go back in template order, whatever order Helm sorted them in.
+    joined = binary_mod._joined(sorted([("kind: Deployment", ("", [7], [])), ("kind: Service", ("", [2], []))],
+                                       key=lambda pair: pair[1][1][0]))
+    assert joined["text"] == "kind: Service\n---\nkind: Deployment" and joined["lines"] == [2, 7, 7]

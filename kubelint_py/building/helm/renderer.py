@@ -17,7 +17,8 @@ from typing import Any
 
 RENDER_SECONDS = 30.0
 MAX_ANSWER_BYTES = 64 * 1024**2
-EXTRA_HINT = "install the renderer with `pip install 'kubelint-py[helm]'` to lint charts"
+EXTRA_HINT = ("install the renderer with `pip install 'kubelint-py[helm]'`, or put a `helm` binary on PATH, "
+              "to lint charts")
 
 
 def sdk_available() -> bool:

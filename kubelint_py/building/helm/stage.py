@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py.building.helm import values as values_mod
+from kubelint_py.building.helm.binary import BinaryRenderer, find_helm, identity
 from kubelint_py.building.helm.charts import chart_of_template, top_chart
 from kubelint_py.building.helm.mapping import LineTable, align, output_lines_for, remap
 from kubelint_py.building.helm.renderer import EXTRA_HINT, Renderer, RenderRequest, sdk_available
@@ -352,7 +353,7 @@ down by the pipeline: this stage sits below it)."""
 
 
 class _RenderLinter:
-    def __init__(self, config: Config, renderer: Renderer, cache_dir: str | None, check: CheckFiles,
+    def __init__(self, config: Config, renderer: Renderer | BinaryRenderer, cache_dir: str | None, check: CheckFiles,
                  tool: str = "") -> None:
         self.config = config
         self.renderer = renderer
@@ -432,7 +433,8 @@ class _RenderLinter:
         for missing in answer.get("missing", []):
             result.findings.append(self.missing_dependency(spec, str(missing)))
         if not answer.get("ok"):
-            result.findings.append(self.failure(spec, chart, str(answer.get("error", "render failed"))))
+            if not answer.get("dependencies"):  # a failure that is only the missing dependencies: KL011 says it
+                result.findings.append(self.failure(spec, chart, str(answer.get("error", "render failed"))))
             result.ok = not answer.get("limit") and not answer.get("fatal")  # Helm's own error: the same next time
             return result
         result.ok = True
@@ -719,7 +721,7 @@ def input_digest(candidates: Sequence[Candidate], config: Config) -> str | None:
             found = chart_of_template(candidate.read_path)
             if found is not None:
                 charts.add(found)
-    parts = [f"{sdk_available()}"]
+    parts = [_renderer_identity() or "none"]
     for chart in sorted(charts):
         digest = store.chart_digest(chart)
         if digest is None:
@@ -774,12 +776,14 @@ def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config,
         if folder not in charts:
             source = by_path[path]
             charts[folder] = _shown_folder(path, os.path.realpath(source.fs_path or source.path), folder)
-    if not sdk_available():
+    which = _renderer_identity()
+    if which is None:
         return [f._replace(message=f"{f.message}; {EXTRA_HINT}")
                 if f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in templates
                 and EXTRA_HINT not in f.message else f for f in findings]
-    renderer = Renderer()
-    linter = _RenderLinter(config, renderer, cache_dir, check, tool)
+    helm = None if which == "sdk" else find_helm()
+    renderer: Renderer | BinaryRenderer = Renderer() if helm is None else BinaryRenderer(helm)
+    linter = _RenderLinter(config, renderer, cache_dir, check, f"{tool}|{which}")
     results: list[RenderResult] = []
     per_chart: dict[str, ChartRenders] = {}
     try:
@@ -806,6 +810,15 @@ def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config,
         source.kind = "kubernetes" if path in rendered else "template"
         source.findings = []
     return sorted([*kept, *added], key=Finding.sort_key)
+
+
+def _renderer_identity() -> str | None:
+    """Which renderer this run has: "sdk" (helm-python-sdk), the `helm` binary on PATH (its path, size
+    and time), or None."""
+    if sdk_available():
+        return "sdk"
+    helm = find_helm()
+    return identity(helm) if helm is not None else None
 
 
 def _chart_of_path(path: str, charts: Mapping[str, object]) -> str | None:

@@ -1,0 +1,255 @@
+"""The fallback renderer: a `helm` binary on PATH (`helm template`), used when helm-python-sdk is not
+installed. Same requests and answers as the SDK's render process (renderer.py / child.py), so the
+stage maps its output back to template lines the same way.
+
+Each render is one `helm template` of the chart (plain) and one of its marked copy (marking.py), run
+apart from the linter: the limits of child.confine (memory, CPU time, file size, a network namespace of
+its own where allowed) set between fork and exec, a time limit, a filtered environment whose Helm
+folders (cache, config, data, plugins, registry and repository files) and KUBECONFIG point into an
+empty scratch folder, a chart given by absolute path (a local folder: never a repository reference),
+never --dependency-update. Nothing in a render reaches the network: `helm template` is client-only.
+
+`helm template` prints each rendered document as `---\\n# Source: <template>\\n<document>`, the documents
+of one template split apart, trimmed and sorted by kind; the answer puts each template's documents
+back together (in template order, from the marked render's lines) and trims the marked documents as
+Helm trimmed the plain ones, so the lines still correspond one to one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubelint_py.building.helm.renderer import MAX_ANSWER_BYTES, RENDER_SECONDS, RenderRequest
+
+_SOURCE = re.compile(r"^---\n# Source: (?P<name>[^\n]+)\n", re.M)
+_MISSING = re.compile(r"found in Chart\.yaml, but missing in charts/ directory: (?P<names>[^\n]+)")
+_INVALID_YAML = "YAML parse error on "
+
+
+def find_helm() -> str | None:
+    """The `helm` executable on PATH, skipping relative PATH entries (`.` would run a linted
+    repository's own `helm`)."""
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if not folder or not os.path.isabs(folder):
+            continue
+        candidate = os.path.join(folder, "helm")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def identity(helm: str) -> str:
+    """What changes when another helm is installed (for the render store's key)."""
+    try:
+        status = os.stat(helm)
+    except OSError:
+        return f"helm:{helm}"
+    return f"helm:{os.path.realpath(helm)}:{status.st_size}:{int(status.st_mtime)}"
+
+
+def split_documents(output: str) -> list[tuple[str, str]]:
+    """(template name, document text) for each document `helm template` printed, in its order."""
+    found: list[tuple[str, str]] = []
+    matches = list(_SOURCE.finditer(output))
+    for number, match in enumerate(matches):
+        end = matches[number + 1].start() if number + 1 < len(matches) else len(output)
+        found.append((match.group("name"), output[match.end():end].strip()))
+    return found
+
+
+def _preexec() -> None:  # pragma: no cover - runs in the forked child before exec
+    from kubelint_py.building.helm.child import confine
+
+    confine()
+
+
+def _chart_metadata_loader() -> Any:
+    """What child._helm_names needs of the SDK (`values_from_yaml`), from a safe YAML load."""
+    from ruamel.yaml import YAML
+
+    class _Loader:
+        def values_from_yaml(self, text: str) -> Any:
+            try:
+                return YAML(typ="safe", pure=True).load(text)
+            except Exception:
+                return {}
+
+    return _Loader()
+
+
+@dataclass
+class _Run:
+    ok: bool
+    documents: list[tuple[str, str]] = field(default_factory=list)
+    error: str = ""
+    limit: bool = False
+
+
+@dataclass
+class BinaryRenderer:
+    """Renders with `helm template`; the same interface as renderer.Renderer."""
+
+    helm: str
+    timeout: float = RENDER_SECONDS
+    broken: str | None = None
+
+    def render(self, request: RenderRequest) -> dict[str, Any]:
+        from kubelint_py.building.helm.marking import marked_copy
+
+        if self.broken is not None:
+            return {"ok": False, "error": self.broken, "fatal": True}
+        scratch = tempfile.mkdtemp(prefix="kubelint-helm-bin-")
+        copy = None
+        try:
+            arguments = self._arguments(request, scratch)
+            plain = self._run([*arguments, "--", request.release, os.path.abspath(request.chart)], scratch)
+            if not plain.ok:
+                return self._failure(plain)
+            copy = marked_copy(request.chart, request.nonce)
+            marked = None
+            if copy is not None:
+                marked = self._run([*arguments, "--", request.release, os.path.abspath(copy[1])], scratch)
+            return {"ok": True, "outputs": self._outputs(request, plain, marked, copy[2] if copy else {}),
+                    "missing": []}
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            if copy is not None:
+                shutil.rmtree(copy[0], ignore_errors=True)
+
+    def close(self) -> None:
+        """Nothing runs between renders."""
+
+    def _arguments(self, request: RenderRequest, scratch: str) -> list[str]:
+        arguments = [self.helm, "template", f"--namespace={request.namespace}", "--debug"]
+        for number, text in enumerate(request.values):
+            path = os.path.join(scratch, f"values-{number}.yaml")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            arguments.append(f"--values={path}")
+        arguments += [f"--set={expression}" for expression in request.set]
+        return arguments
+
+    def _environment(self, scratch: str) -> dict[str, str]:
+        home = os.path.join(scratch, "home")
+        os.makedirs(home, exist_ok=True)
+        env = {key: value for key, value in os.environ.items() if key in ("LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
+        env.update(HOME=home, HELM_CACHE_HOME=os.path.join(home, "cache"),
+                   HELM_CONFIG_HOME=os.path.join(home, "config"), HELM_DATA_HOME=os.path.join(home, "data"),
+                   HELM_PLUGINS=os.path.join(home, "plugins"),
+                   HELM_REGISTRY_CONFIG=os.path.join(home, "registry.json"),
+                   HELM_REPOSITORY_CONFIG=os.path.join(home, "repositories.yaml"),
+                   HELM_REPOSITORY_CACHE=os.path.join(home, "repository"),
+                   KUBECONFIG=os.path.join(home, "kubeconfig"), PATH="/usr/bin:/bin")
+        return env
+
+    def _run(self, arguments: list[str], scratch: str) -> _Run:
+        try:
+            process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, env=self._environment(scratch), cwd=scratch,
+                                       close_fds=True, preexec_fn=_preexec)
+        except OSError as problem:
+            self.broken = f"the helm binary cannot be started: {problem.strerror or problem}"
+            return _Run(False, error=self.broken)
+        try:
+            out, err = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return _Run(False, error=f"the render took longer than {self.timeout:g} s and was stopped", limit=True)
+        if len(out) > MAX_ANSWER_BYTES:
+            return _Run(False, error=f"the render wrote more than {MAX_ANSWER_BYTES // 1024**2} MiB and was stopped",
+                        limit=True)
+        error = _error_of(err.decode("utf-8", errors="replace"))
+        text = out.decode("utf-8", errors="replace")
+        if process.returncode == 0 or error.startswith(_INVALID_YAML):
+            # With --debug an output that is not YAML is still printed: the stage reports where it breaks.
+            return _Run(True, split_documents(text))
+        if process.returncode < 0:
+            return _Run(False, error="the render ran out of memory or CPU time and was stopped", limit=True)
+        return _Run(False, error=error or f"helm template failed (exit status {process.returncode})")
+
+    def _failure(self, run: _Run) -> dict[str, Any]:
+        answer: dict[str, Any] = {"ok": False, "error": run.error}
+        if run.limit:
+            answer["limit"] = True
+        missing = _MISSING.search(run.error)
+        if missing is not None:
+            answer["missing"] = [name.strip() for name in missing.group("names").split(",") if name.strip()]
+            answer["dependencies"] = True  # the whole failure: KL011 says it
+        return answer
+
+    def _outputs(self, request: RenderRequest, plain: _Run, marked: _Run | None,
+                 ids: dict[str, int]) -> list[dict[str, Any]]:
+        from kubelint_py.building.helm.child import _file_of, _helm_names
+
+        names = _helm_names(_chart_metadata_loader(), request.chart)
+        by_name: dict[str, list[str]] = {}
+        for name, text in plain.documents:
+            by_name.setdefault(name, []).append(text)
+        marked_by_name: dict[str, list[str]] = {}
+        for name, text in (marked.documents if marked is not None and marked.ok else []):
+            marked_by_name.setdefault(name, []).append(text)
+        outputs = []
+        for name, documents in sorted(by_name.items()):
+            owner = _file_of(name, names)
+            entry: dict[str, Any] = {"name": name, "file": owner, "text": "\n---\n".join(documents), "lines": [],
+                                     "skipped": [], "exact": False}
+            twins = marked_by_name.get(name, [])
+            if owner is not None and owner in ids and len(twins) == len(documents):
+                mapped = [m for twin in twins if (m := _unmark_document(twin, request.nonce, ids[owner])) is not None]
+                if len(mapped) == len(documents) and all(m[0].count("\n") == d.count("\n")
+                                                         for m, d in zip(mapped, documents, strict=True)):
+                    # Same lines (equal text, or a value computed from marked text): they correspond.
+                    pairs = sorted(zip(documents, mapped, strict=True), key=lambda pair: pair[1][1][0])
+                    entry.update(_joined(pairs), exact=True)
+            outputs.append(entry)
+        return outputs
+
+
+def _unmark_document(text: str, nonce: str, file_id: int) -> tuple[str, list[int], list[tuple[int, int]]] | None:
+    """A marked document without its markers, trimmed as Helm trimmed the plain one: (text, template line
+    of each line, skipped blocks)."""
+    from kubelint_py.building.helm.template_text import unmark
+
+    mapped = unmark(text, nonce, file_id)
+    unmarked = mapped.text
+    removed = unmarked.count("\n", 0, len(unmarked) - len(unmarked.lstrip()))
+    trimmed = unmarked.strip()
+    count = trimmed.count("\n") + 1
+    lines = mapped.lines[removed:removed + count]
+    if len(lines) != count:
+        return None
+    skipped = [(number - removed, line) for number, line in mapped.skipped if removed <= number < removed + count]
+    return trimmed, lines, skipped
+
+
+def _joined(pairs: list[tuple[str, tuple[str, list[int], list[tuple[int, int]]]]]) -> dict[str, Any]:
+    """One template's documents (plain text, marked mapping), in template order, as one output."""
+    texts: list[str] = []
+    lines: list[int] = []
+    skipped: list[list[int]] = []
+    for document, (_, owners, blocks) in pairs:
+        if texts:
+            lines.append(owners[0] if owners else (lines[-1] if lines else 0))  # the `---` between
+        offset = len(lines)
+        texts.append(document)
+        lines.extend(owners)
+        skipped.extend([number + offset, line] for number, line in blocks)
+    return {"text": "\n---\n".join(texts), "lines": lines, "skipped": skipped}
+
+
+def _error_of(stderr: str) -> str:
+    """Helm's error (after `Error: `), without its debug log lines and the --debug advice."""
+    kept = [line for line in stderr.split("\n") if not line.startswith("level=")]
+    text = "\n".join(kept)
+    start = text.find("Error: ")
+    if start >= 0:
+        text = text[start + len("Error: "):]
+    text = text.replace("Use --debug flag to render out invalid YAML", "")
+    return text.strip()[:4000]
