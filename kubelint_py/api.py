@@ -75,7 +75,8 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
                                    extra_formats=loaded.formats, workers=workers,
                                    cwd=str(cwd) if cwd is not None else None)
             if has_charts(candidates):  # the Helm stage: renders linted as projects of their own
-                _render_charts(report, loaded.files, config, cache.directory, report_paths)
+                _render_charts(report, loaded.files, config, cache.directory, report_paths,
+                               overlay.by_key if overlay is not None else None)
             report.context.extend(loaded.unloaded)
             cache.keep(report)
     report.duration = time.perf_counter() - started
@@ -166,19 +167,27 @@ def lint_contents(contents: Mapping[str, str], config: Config | None = None, *, 
 
 
 def _render_charts(report: Report, files: list[SourceFile], config: Config, cache_dir: Path | None,
-                   report_paths: Collection[str] | None) -> None:
+                   report_paths: Collection[str] | None, overlay: Mapping[str, str] | None = None) -> None:
     """The Helm stage (building/helm/stage.py): the charts among the files rendered and linted, each
     render a project of its own for the rules run here."""
+    report.findings = render_charts(report.findings, files, config, report_paths=report_paths, overlay=overlay,
+                                    cache_dir=cache_dir)
+
+
+def render_charts(findings: list[Finding], files: list[SourceFile], config: Config, *,
+                  report_paths: Collection[str] | None = None, overlay: Mapping[str, str] | None = None,
+                  cache_dir: Path | None = None) -> list[Finding]:
+    """`findings` of `files` with the charts among them rendered and linted (the Helm stage); overlay:
+    text held in memory by real absolute path (an editor's buffers), read in place of those files."""
     from kubelint_py.building.helm.stage import apply_helm
     from kubelint_py.cache.replay import package_fingerprint
 
     def check(built: list[SourceFile], reported: Collection[str]) -> list[Finding]:
         return check_sources(built, config, workers=1, report_paths=reported).findings
 
-    report.findings = apply_helm(report.findings, files, config, check,
-                                 cache_dir=str(cache_dir) if cache_dir is not None else None,
-                                 tool=f"{package_fingerprint()}|{_policy_stamps(config)}",
-                                 report_paths=report_paths)
+    return apply_helm(findings, files, config, check, cache_dir=str(cache_dir) if cache_dir is not None else None,
+                      tool=f"{package_fingerprint()}|{_policy_stamps(config)}", report_paths=report_paths,
+                      overlay=overlay)
 
 
 def _policy_stamps(config: Config) -> str:

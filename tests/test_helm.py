@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kubelint_py.api import Report, lint
+from kubelint_py.api import Report, lint, lint_contents
 from kubelint_py.building.helm import binary as binary_mod
 from kubelint_py.building.helm import renderer as renderer_mod
 from kubelint_py.building.helm import stage
@@ -621,3 +621,72 @@ def test_helm_template_output_is_put_back_together() -> None:
     joined = binary_mod._joined(sorted([("kind: Deployment", ("", [7], [])), ("kind: Service", ("", [2], []))],
                                        key=lambda pair: pair[1][1][0]))
     assert joined["text"] == "kind: Service\n---\nkind: Deployment" and joined["lines"] == [2, 7, 7]
+
+
+# --- charts of text held in memory (standard input, an editor's buffers) ---------------------------
+
+PRIVILEGED = ("imagePullPolicy: {{ .Values.image.pullPolicy }}",
+              "imagePullPolicy: {{ .Values.image.pullPolicy }}\n"
+              "          securityContext:\n            privileged: true")
+
+
+def _contents_config() -> Config:
+    config = build_config(["."])
+    config.use_cache = False
+    config.fail_on = None
+    config.project_root = "."
+    return config
+
+
+@needs_sdk
+def test_a_template_given_in_memory_renders_its_chart_with_that_text(shop: Path) -> None:
+    text = (shop / CHART).read_text().replace(*PRIVILEGED)
+    report = lint_contents({CHART: text}, _contents_config())
+    assert ("KS301", CHART, 22) in _where(report.active), "the privileged container is only in the given text"
+    assert {f.location.path for f in report.active} == {CHART}
+    assert "privileged" not in (shop / CHART).read_text()
+    on_disk = lint_contents({CHART: (shop / CHART).read_text()}, _contents_config())
+    assert ("KS301", CHART, 22) not in _where(on_disk.active)
+
+
+@needs_sdk
+def test_a_values_file_given_in_memory_changes_the_render(shop: Path) -> None:
+    values = "charts/shop/values-prod.yaml"
+    text = (shop / values).read_text()
+    report = lint_contents({values: text}, _contents_config())
+    # Reported at the values lines that caused them, the template line related.
+    at = {(f.code, f.location.line) for f in report.active if f.location.path == values}
+    assert ("KS201", 4) in at and ("KS101", 8) in at
+    tag = next(f for f in report.active if (f.code, f.location.line) == ("KS201", 4))
+    assert tag.related[0].location.path == CHART and tag.related[0].location.line == 19
+    pinned = lint_contents({values: text.replace("tag: latest", 'tag: "2.0"')}, _contents_config())
+    assert ("KS201", 4) not in {(f.code, f.location.line) for f in pinned.active}
+
+
+@needs_sdk
+def test_stdin_filename_renders_the_chart_with_standard_input(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from tests.cli_support import invoke
+
+    text = (shop / CHART).read_text().replace(*PRIVILEGED)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    result = invoke(["check", "--no-cache", "--select", "KS301", "--stdin-filename", CHART, "-"])
+    assert f"{CHART}:22:25: KS301" in result.stdout
+
+
+@needs_sdk
+def test_the_language_server_renders_charts_with_open_buffers(shop: Path) -> None:
+    from kubelint_py.lsp.session import Workspace
+
+    workspace = Workspace(shop)
+    workspace.load()
+    template = workspace.open(str(shop / CHART), (shop / CHART).read_text().replace(*PRIVILEGED))
+    found = workspace.findings([template])[template]
+    assert ("KS301", 22) in {(f.code, f.location.line) for f in found}
+    assert not any(f.code == "KL002" for f in found)
+    assert ("KS201", 19) in {(f.code, f.location.line) for f in found}
+    values = workspace.open(str(shop / "charts/shop/values-prod.yaml"),
+                            (shop / "charts/shop/values-prod.yaml").read_text().replace("tag: latest", "tag: '2'"))
+    found = workspace.findings([template, values])[template]
+    assert ("KS201", 19) not in {(f.code, f.location.line) for f in found}, "the buffer pinned the tag"

@@ -18,7 +18,7 @@ import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from kubelint_py.api import check_sources
+from kubelint_py.api import check_sources, render_charts
 from kubelint_py.cache import lazy_context
 from kubelint_py.cache.layer import load_files
 from kubelint_py.core.findings import Finding
@@ -146,10 +146,28 @@ class Workspace:
             return result
         files, formats = self._relevant(wanted)
         report = check_sources(files, self.config, report_paths=wanted, extra_formats=formats, workers=1)
-        for finding in report.active:
+        active = report.active
+        if self._in_charts(wanted):  # rendered with the buffers in place of their files
+            overlay = {os.path.realpath(self.fs_path(path)): text for path, text in self.buffers.items()}
+            active = [f for f in render_charts(report.findings, self.sources(), self.config, report_paths=wanted,
+                                               overlay=overlay) if f.suppressed is None]
+        for finding in active:
             if finding.location.path in result:
                 result[finding.location.path].append(finding)
         return result
+
+    def _in_charts(self, paths: Collection[str]) -> bool:
+        """Whether a file of a Helm chart (a template, values file or Chart.yaml) is among `paths`."""
+        from kubelint_py.building.helm.charts import chart_of_template, top_chart
+
+        for path in paths:
+            fs_path = self.fs_path(path)
+            if "templates" in path and chart_of_template(fs_path) is not None:
+                return True
+            folder = os.path.dirname(os.path.realpath(fs_path))
+            if os.path.isfile(os.path.join(top_chart(folder), "Chart.yaml")):
+                return True
+        return False
 
     def _relevant(self, wanted: set[str]) -> tuple[list[SourceFile], set[str]]:
         sources = self.sources()

@@ -8,10 +8,14 @@ that render lose their KL002 and gain the findings of their renders.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +145,50 @@ def _display(spec: RenderSpec, relative: str) -> str:
     return os.path.normpath(os.path.join(spec.display, relative)) if spec.display else os.path.normpath(relative)
 
 
+_OVERLAY: ContextVar[Mapping[str, str] | None] = ContextVar("kubelint_helm_overlay", default=None)
+"""Text held in memory (an editor's buffers, standard input) by real absolute path, for this run's reads."""
+
+
+def _overlaid(path: str) -> str | None:
+    overlay = _OVERLAY.get()
+    return overlay.get(os.path.realpath(path)) if overlay else None
+
+
+def overlay_in(chart: str) -> dict[str, str]:
+    """The overlaid files of a chart folder: chart-relative path -> text."""
+    overlay = _OVERLAY.get() or {}
+    return {os.path.relpath(path, chart): text for path, text in overlay.items() if path.startswith(chart + os.sep)}
+
+
+def overlaid_copy(chart: str) -> tuple[str, str] | None:
+    """(scratch folder to remove, a copy of the chart with the overlaid files written in), or None when
+    nothing of the chart is overlaid, or it is too large to copy (it then renders as the disk holds it)."""
+    from kubelint_py.building.helm.marking import _size
+
+    files = overlay_in(chart)
+    if not files or _size(chart) is None:
+        return None
+    scratch = tempfile.mkdtemp(prefix="kubelint-helm-overlay-")
+    copy = os.path.join(scratch, os.path.basename(os.path.normpath(chart)) or "chart")
+    try:
+        shutil.copytree(chart, copy, symlinks=True)
+        for relative, text in files.items():
+            target = os.path.join(copy, relative)
+            if os.path.islink(target):
+                os.unlink(target)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(text)
+    except (OSError, shutil.Error):
+        shutil.rmtree(scratch, ignore_errors=True)
+        return None
+    return scratch, copy
+
+
 def _read(path: str) -> str | None:
+    given = _overlaid(path)
+    if given is not None:
+        return given if len(given) <= MAX_VALUES_BYTES else None
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_VALUES_BYTES + 1)
@@ -376,7 +423,7 @@ class _RenderLinter:
     def render_key(self, request: RenderRequest) -> str | None:
         from kubelint_py.building.helm import store
 
-        if not self.cache_dir:
+        if not self.cache_dir or overlay_in(request.chart):  # the store knows the disk's content only
             return None
         if request.chart not in self.digests:
             self.digests[request.chart] = store.chart_digest(request.chart)
@@ -391,7 +438,12 @@ class _RenderLinter:
             cached = store.load(self.cache_dir, key)
             if cached is not None:
                 return cached
-        answer = self.renderer.render(request)
+        copy = overlaid_copy(request.chart)
+        try:
+            answer = self.renderer.render(request if copy is None else dataclasses.replace(request, chart=copy[1]))
+        finally:
+            if copy is not None:
+                shutil.rmtree(copy[0], ignore_errors=True)
         if key is not None and self.cache_dir and answer.get("ok"):
             store.save(self.cache_dir, key, answer)
         return answer
@@ -748,8 +800,21 @@ def _template_files(files: list[SourceFile]) -> dict[str, str]:
 
 
 def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config, check: CheckFiles, *,
-               cache_dir: str | None = None, tool: str = "",
-               report_paths: Collection[str] | None = None) -> list[Finding]:
+               cache_dir: str | None = None, tool: str = "", report_paths: Collection[str] | None = None,
+               overlay: Mapping[str, str] | None = None) -> list[Finding]:
+    """apply_charts, with `overlay` (real absolute path -> text: an editor's buffers, standard input) read
+    in place of the disk's files: a chart with an overlaid template or values file renders as overlaid."""
+    token = _OVERLAY.set(overlay or None)
+    try:
+        found = apply_charts(findings, files, config, check, cache_dir=cache_dir, tool=tool, report_paths=report_paths)
+    finally:
+        _OVERLAY.reset(token)
+    return found
+
+
+def apply_charts(findings: list[Finding], files: list[SourceFile], config: Config, check: CheckFiles, *,
+                 cache_dir: str | None = None, tool: str = "",
+                 report_paths: Collection[str] | None = None) -> list[Finding]:
     """The run's findings with the charts among `files` rendered: their findings added, the KL002 of the
     templates that rendered dropped; without a renderer, KL002 says how to get one.
     check: the rules over built files (api.check_sources); tool: the package fingerprint, for the store.
@@ -803,13 +868,32 @@ def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config,
              and (templates.get(f.location.path) in whole or f.location.path in named
                   or (f.location.path not in templates and _chart_of_path(f.location.path, per_chart) in whole))]
     if report_paths is not None:
-        added = [f for f in added if f.location.path in report_paths]
+        added = [f for f in added if f.location.path in report_paths] + _at_values_lines(added, report_paths)
     rendered = {path for result in results for path in result.rendered}
     for path in handled:
         source = by_path[path]
         source.kind = "kubernetes" if path in rendered else "template"
         source.findings = []
     return sorted([*kept, *added], key=Finding.sort_key)
+
+
+def _at_values_lines(findings: list[Finding], report_paths: Collection[str]) -> list[Finding]:
+    """Findings at template lines outside the reported files whose value a reported values file set,
+    reported at that values line too (an editor on values-prod.yaml sees what its `tag: latest` does),
+    with the template line as a related location."""
+    found: list[Finding] = []
+    for finding in findings:
+        if finding.location.path in report_paths:
+            continue
+        for related in finding.related:
+            if related.location.path in report_paths and related.message.startswith(".Values."):
+                found.append(finding._replace(
+                    location=related.location,
+                    message=f"{finding.message}; set here: {related.message.partition(' (render')[0]}",
+                    related=(Related(finding.location, "the template line Helm rendered it from"),
+                             *(r for r in finding.related if r is not related))))
+                break
+    return found
 
 
 def _renderer_identity() -> str | None:
