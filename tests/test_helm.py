@@ -690,3 +690,73 @@ def test_the_language_server_renders_charts_with_open_buffers(shop: Path) -> Non
                             (shop / "charts/shop/values-prod.yaml").read_text().replace("tag: latest", "tag: '2'"))
     found = workspace.findings([template, values])[template]
     assert ("KS201", 19) not in {(f.code, f.location.line) for f in found}, "the buffer pinned the tag"
+
+
+# --- values traced through index, variables and tpl ------------------------------------------------
+
+TRACED = """\
+{{- $app := .Values.apps.web }}
+{{- $img := index .Values "images" "sidecar" }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: traced
+spec:
+  selector:
+    matchLabels: {app: traced}
+  template:
+    metadata:
+      labels: {app: traced}
+    spec:
+      containers:
+        - name: web
+          image: {{ $app.image }}
+        - name: sidecar
+          image: "{{ $img.repository }}:{{ $img.tag }}"
+        - name: proxy
+          image: {{ index .Values "proxy" "image" }}
+        - name: agent
+          image: {{ tpl .Values.agentImage . }}
+"""
+
+TRACED_VALUES = """\
+apps:
+  web:
+    image: registry.example.com/web:latest
+images:
+  sidecar:
+    repository: registry.example.com/sidecar
+    tag: latest
+proxy:
+  image: envoyproxy/envoy:latest
+agent:
+  tag: latest
+agentImage: "registry.example.com/agent:{{ .Values.agent.tag }}"
+"""
+
+
+def test_values_references_through_index_and_variables() -> None:
+    from kubelint_py.building.helm import values
+
+    variables = values.assignments('{{ $a := .Values.x.y }}\n{{ $b := index .Values "p" "q" }}\n{{ $c := $a.z }}\n'
+                                   '{{ $d := include "h" . }}')
+    assert variables == {"$a": ("x", "y"), "$b": ("p", "q"), "$c": ("x", "y", "z")}
+    found = values.references('{{ $a.w }} {{ index .Values.m "n" }} {{ index $b "r" }} {{ $d.e }}', variables)
+    assert {("x", "y", "w"), ("m", "n"), ("p", "q", "r")} <= set(found)
+    assert not any(path[:1] == ("e",) or "d" in path for path in found), "$d holds no values path"
+    assert values.assignments("{{ $a := .Values.x }}{{ $a = .Release.Name }}") == {}
+
+
+@needs_sdk
+def test_values_traced_through_index_variables_and_tpl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {"traced/Chart.yaml": "apiVersion: v2\nname: traced\nversion: 1.0.0\n",
+                      "traced/values.yaml": TRACED_VALUES, "traced/templates/deployment.yaml": TRACED})
+    monkeypatch.chdir(tmp_path)
+    report = lint(["traced"], Config(select=("KS201",), use_cache=False, fail_on=None))
+    related = {f.location.line: {(r.location.path, r.location.line) for r in f.related} for f in report.active}
+    assert set(related) == {16, 18, 20, 22}
+    assert ("traced/values.yaml", 3) in related[16]  # $app := .Values.apps.web, then $app.image
+    assert ("traced/values.yaml", 7) in related[18]  # $img := index .Values "images" "sidecar", then $img.tag
+    assert ("traced/values.yaml", 9) in related[20]  # index .Values "proxy" "image"
+    # tpl: the template string, and the value it names.
+    assert {("traced/values.yaml", 12), ("traced/values.yaml", 11)} <= related[22]

@@ -332,6 +332,16 @@ def _chart_folder(relative: str) -> str:
     return ""
 
 
+def iter_bounded(items: list[tuple[str, ...]], limit: int) -> Iterable[tuple[str, ...]]:
+    """The items of a list that may grow while it is walked, at most `limit` of them."""
+    index = 0
+    while index < len(items) and index < limit:
+        yield items[index]
+        index += 1
+
+
+_TPL = re.compile(r"\btpl\b")
+MAX_VALUE_PATHS = 40
 _INCLUDE = re.compile(r"\b(?:include|template)\s+\"([^\"]+)\"")
 _BODY_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*:")
 
@@ -582,14 +592,26 @@ class _RenderLinter:
         sources = _values_sources(spec, _chart_folder(relative), chart.helm_names.get(relative, ""),
                                   self.values_cache)
         seen: set[Location] = set()
-        for path in [*values_mod.references(written), *(p for t in helper_texts for p in values_mod.references(t))]:
+        variables = values_mod.assignments("\n".join(template.lines[:line]))
+        paths = [*values_mod.references(written, variables),
+                 *(p for t in helper_texts for p in values_mod.references(t, values_mod.assignments(t)))]
+        through_tpl = bool(_TPL.search(written)) or any(_TPL.search(t) for t in helper_texts)
+        for path in iter_bounded(paths, MAX_VALUE_PATHS):
             for setting in values_mod.winners(sources, path):
                 shown = values_mod.text_of(setting.value)
-                if not shown or setting.location in seen or not any(shown in text for text in output_texts):
+                if not shown or setting.location in seen:
+                    continue
+                # A value that is a template itself (`tpl .Values.x .`): what it wrote is not its text, and
+                # the values it names are followed in turn.
+                templated = through_tpl and "{{" in shown
+                if not templated and not any(shown in text for text in output_texts):
                     continue
                 seen.add(setting.location)
+                how = "rendered by tpl, " if templated else ""
                 related.append(Related(setting.location, f".Values.{'.'.join(setting.path)} = "
-                                       f"{values_mod.shown(setting.value)} (render {spec.label})"))
+                                       f"{values_mod.shown(setting.value)} ({how}render {spec.label})"))
+                if templated and len(paths) < MAX_VALUE_PATHS:
+                    paths.extend(p for p in values_mod.references(shown) if p not in paths)
                 if len(seen) >= 4:
                     break
         # A values file of this render's own (values-prod.yaml) before the chart's defaults: the override

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,14 @@ from kubelint_py.core.source import Location, Span
 from kubelint_py.models.located import YList, YMap
 
 _VALUES_REF = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
+_STEPS = r"(?:\.[A-Za-z_][A-Za-z0-9_-]*)*"
+# `index .Values "a" "b"`, `index .Values.a "b"`, `index $v "b"`: the keys are the quoted arguments.
+_INDEX = re.compile(r"\bindex\s+(?P<base>\$?\.Values" + _STEPS + r"|\$[A-Za-z_]\w*" + _STEPS +
+                    r")(?P<keys>(?:\s+\"[^\"\n]*\")+)")
+_VARIABLE_REF = re.compile(r"(?<![\w.])(?P<name>\$[A-Za-z_]\w*)(?P<steps>" + _STEPS + ")")
+_ASSIGNMENT = re.compile(r"(?P<name>\$[A-Za-z_]\w*)\s*:?=\s*(?P<expression>[^}\n]*)")
 MAX_LEAVES = 200
+MAX_VARIABLES = 200
 
 
 @dataclass
@@ -23,9 +30,52 @@ class ValuesSource:
     """Where a subchart's `.Values` sits in this file (`("redis",)` in the parent's values files)."""
 
 
-def references(text: str) -> list[tuple[str, ...]]:
-    """`.Values.a.b` paths an expression or template line names."""
-    return [tuple(match.group(1).strip(".").split(".")) for match in _VALUES_REF.finditer(text)]
+def references(text: str, variables: Mapping[str, tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
+    """`.Values` paths an expression or template line names: `.Values.a.b`, `index .Values "a" "b"`, and
+    `$v.b` where `$v` holds `.Values.a` (variables: name -> the values path it holds)."""
+    found = [tuple(match.group(1).strip(".").split(".")) for match in _VALUES_REF.finditer(text)]
+    variables = variables or {}
+    for match in _INDEX.finditer(text):
+        base = _path_of(match.group("base"), variables)
+        if base is not None:
+            found.append((*base, *re.findall(r'"([^"\n]*)"', match.group("keys"))))
+    for match in _VARIABLE_REF.finditer(text):
+        held = variables.get(match.group("name"))
+        if held is not None:
+            steps = match.group("steps").strip(".")
+            found.append((*held, *steps.split(".")) if steps else held)
+    return list(dict.fromkeys(path for path in found if path))
+
+
+def _path_of(base: str, variables: Mapping[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The values path of `.Values.a` (`()` for `.Values` itself) or of `$v.a`, else None."""
+    if base.startswith(("$.Values", ".Values")):
+        steps = base.split(".Values", 1)[1].strip(".")
+        return tuple(steps.split(".")) if steps else ()
+    name, _, rest = base.partition(".")
+    held = variables.get(name)
+    if held is None:
+        return None
+    return (*held, *rest.split(".")) if rest else held
+
+
+def assignments(text: str) -> dict[str, tuple[str, ...]]:
+    """Variables of a template's text that hold a values path (`$svc := .Values.services.web`,
+    `$img := index .Values "image"`, `$tag := $img.tag`), in order (a later assignment wins)."""
+    variables: dict[str, tuple[str, ...]] = {}
+    for match in _ASSIGNMENT.finditer(text):
+        expression = match.group("expression").strip().lstrip("(").strip()
+        if not expression.startswith(("$.Values", ".Values", "index ", "$")):
+            variables.pop(match.group("name"), None)  # now holds something else
+            continue
+        found = references(expression.split("|", 1)[0], variables)
+        if found:
+            variables[match.group("name")] = found[0]
+        else:
+            variables.pop(match.group("name"), None)
+        if len(variables) >= MAX_VARIABLES:
+            break
+    return variables
 
 
 def _walk(node: Any, path: tuple[str, ...]) -> tuple[Any, YMap | None, str | None]:
