@@ -615,12 +615,18 @@ def test_helm_template_output_is_put_back_together() -> None:
                                                   ("c/templates/b.yaml", "kind: X"),
                                                   ("c/templates/a.yaml", "kind: Deployment")]
     # Helm trims each document; the marked twin is trimmed the same way and keeps its line numbers.
-    trimmed = binary_mod._unmark_document("@@klN:0:1@@\n@@klN:0:2@@\nkind: X@@klN:0:3@@\n  a: 1@@klN:0:4@@", "N", 0)
-    assert trimmed == ("kind: X\n  a: 1", [3, 4], [])
-    # Documents of one template go back in template order, whatever order Helm sorted them in.
-    joined = binary_mod._joined(sorted([("kind: Deployment", ("", [7], [])), ("kind: Service", ("", [2], []))],
-                                       key=lambda pair: pair[1][1][0]))
-    assert joined["text"] == "kind: Service\n---\nkind: Deployment" and joined["lines"] == [2, 7, 7]
+    marked = "@@klN:0:1@@\n@@klN:0:2@@\nkind: X@@klN:0:3@@\n  a: 1@@klN:0:4@@"
+    assert binary_mod._unmarked_documents(marked, "N", 0) == [("kind: X\n  a: 1", [3, 4], [])]
+    # A marked template Helm printed whole (its YAML broken by the markers: --debug prints it unsplit)
+    # is split as Helm split the plain one; documents pair by text, whatever order Helm sorted them in.
+    chunk = "\n@@klN:0:1@@\nkind: Deployment@@klN:0:2@@\n---@@klN:0:3@@\nkind: Service@@klN:0:4@@\n"
+    twins = binary_mod._unmarked_documents(chunk, "N", 0)
+    assert twins == [("kind: Deployment", [2], []), ("kind: Service", [4], [])]
+    pairs = binary_mod._pair(["kind: Service", "kind: Deployment"], twins)
+    assert pairs is not None
+    joined = binary_mod._joined(sorted(pairs, key=lambda pair: pair[1][1][0]))
+    assert joined["text"] == "kind: Deployment\n---\nkind: Service" and joined["lines"] == [2, 4, 4]
+
 
 
 # --- charts of text held in memory (standard input, an editor's buffers) ---------------------------
@@ -760,3 +766,65 @@ def test_values_traced_through_index_variables_and_tpl(tmp_path: Path, monkeypat
     assert ("traced/values.yaml", 9) in related[20]  # index .Values "proxy" "image"
     # tpl: the template string, and the value it names.
     assert {("traced/values.yaml", 12), ("traced/values.yaml", 11)} <= related[22]
+
+
+MULTI = """\
+
+
+# a comment first
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: {{ .Values.image }}
+          securityContext:
+            privileged: true
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+{{- if .Values.hook }}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    "helm.sh/hook": pre-install
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: m
+          image: {{ .Values.image }}
+{{- end }}
+"""
+
+
+def test_helm_binary_maps_documents_helm_sorted_and_hooks(tmp_path: Path, helm_binary: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three documents in one template, sorted by kind and the hook printed last by `helm template`, the
+    marked render printed whole (markers break its YAML): every finding at its template line, as the SDK
+    gives them."""
+    _write(tmp_path, {"multi/Chart.yaml": "apiVersion: v2\nname: multi\nversion: 1.0.0\n",
+                      "multi/values.yaml": "image: nginx:latest\nhook: true\n", "multi/templates/both.yaml": MULTI})
+    monkeypatch.chdir(tmp_path)
+    report = lint(["multi"], Config(select=("KS201", "KS301"), use_cache=False, fail_on=None))
+    template = "multi/templates/both.yaml"
+    assert _where(report.active) == {("KS201", template, 17), ("KS301", template, 19), ("KS201", template, 42)}
+    assert all(any(r.location.path == "multi/values.yaml" for r in f.related)
+               for f in report.active if f.code == "KS201")

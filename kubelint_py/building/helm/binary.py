@@ -191,7 +191,7 @@ class BinaryRenderer:
         names = _helm_names(_chart_metadata_loader(), request.chart)
         by_name: dict[str, list[str]] = {}
         for name, text in plain.documents:
-            by_name.setdefault(name, []).append(text)
+            by_name.setdefault(name, []).extend(split_manifests(text))
         marked_by_name: dict[str, list[str]] = {}
         for name, text in (marked.documents if marked is not None and marked.ok else []):
             marked_by_name.setdefault(name, []).append(text)
@@ -200,36 +200,81 @@ class BinaryRenderer:
             owner = _file_of(name, names)
             entry: dict[str, Any] = {"name": name, "file": owner, "text": "\n---\n".join(documents), "lines": [],
                                      "skipped": [], "exact": False}
-            twins = marked_by_name.get(name, [])
-            if owner is not None and owner in ids and len(twins) == len(documents):
-                mapped = [m for twin in twins if (m := _unmark_document(twin, request.nonce, ids[owner])) is not None]
-                if len(mapped) == len(documents) and all(m[0].count("\n") == d.count("\n")
-                                                         for m, d in zip(mapped, documents, strict=True)):
-                    # Same lines (equal text, or a value computed from marked text): they correspond.
-                    pairs = sorted(zip(documents, mapped, strict=True), key=lambda pair: pair[1][1][0])
-                    entry.update(_joined(pairs), exact=True)
+            if owner is not None and owner in ids and name in marked_by_name:
+                twins = [document for chunk in marked_by_name[name]
+                         for document in _unmarked_documents(chunk, request.nonce, ids[owner])]
+                pairs = _pair(documents, twins)
+                if pairs is not None:
+                    entry.update(_joined(sorted(pairs, key=lambda pair: pair[1][1][0])), exact=True)
             outputs.append(entry)
         return outputs
 
 
-def _unmark_document(text: str, nonce: str, file_id: int) -> tuple[str, list[int], list[tuple[int, int]]] | None:
-    """A marked document without its markers, trimmed as Helm trimmed the plain one: (text, template line
-    of each line, skipped blocks)."""
+_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
+"""Helm's document separator (releaseutil.SplitManifests)."""
+
+Mapped = tuple[str, list[int], list[tuple[int, int]]]
+"""A document's text, the template line of each of its lines, and its switched-off blocks."""
+
+
+def split_manifests(text: str) -> list[str]:
+    """The documents of one template's output as Helm splits them: at `---`, each trimmed, none empty."""
+    return [document.strip() for document in _SEPARATOR.split(text.strip()) if document.strip()]
+
+
+def _unmarked_documents(chunk: str, nonce: str, file_id: int) -> list[Mapped]:
+    """A marked output (one document, or a template's whole output when Helm printed it unsplit) without
+    its markers, split and trimmed as Helm split and trimmed the plain one, keeping the line numbers."""
     from kubelint_py.building.helm.template_text import unmark
 
-    mapped = unmark(text, nonce, file_id)
-    unmarked = mapped.text
-    removed = unmarked.count("\n", 0, len(unmarked) - len(unmarked.lstrip()))
-    trimmed = unmarked.strip()
-    count = trimmed.count("\n") + 1
-    lines = mapped.lines[removed:removed + count]
-    if len(lines) != count:
+    mapped = unmark(chunk, nonce, file_id)
+    text = mapped.text
+    pieces: list[tuple[int, int]] = []
+    position = 0
+    for match in _SEPARATOR.finditer(text):
+        pieces.append((position, match.start()))
+        position = match.end()
+    pieces.append((position, len(text)))
+    found: list[Mapped] = []
+    for start, end in pieces:
+        piece = text[start:end]
+        if not piece.strip():
+            continue
+        first = text.count("\n", 0, start) + piece.count("\n", 0, len(piece) - len(piece.lstrip()))
+        trimmed = piece.strip()
+        count = trimmed.count("\n") + 1
+        lines = mapped.lines[first:first + count]
+        if len(lines) != count:
+            continue
+        skipped = [(number - first, line) for number, line in mapped.skipped if first <= number < first + count]
+        found.append((trimmed, lines, skipped))
+    return found
+
+
+def _pair(documents: list[str], twins: list[Mapped]) -> list[tuple[str, Mapped]] | None:
+    """Each plain document with its unmarked twin: the one of equal text, else (a value computed from
+    marked text, such as a checksum of another template) the next unused one of as many lines. None when
+    some document has no twin (its lines then map by text)."""
+    if len(twins) != len(documents):
         return None
-    skipped = [(number - removed, line) for number, line in mapped.skipped if removed <= number < removed + count]
-    return trimmed, lines, skipped
+    unused = list(range(len(twins)))
+    pairs: list[tuple[str, Mapped] | None] = []
+    for document in documents:
+        match = next((i for i in unused if twins[i][0] == document), None)
+        if match is not None:
+            unused.remove(match)
+        pairs.append((document, twins[match]) if match is not None else None)
+    for index, document in enumerate(documents):
+        if pairs[index] is None:
+            match = next((i for i in unused if twins[i][0].count("\n") == document.count("\n")), None)
+            if match is None:
+                return None
+            unused.remove(match)
+            pairs[index] = (document, twins[match])
+    return [pair for pair in pairs if pair is not None]
 
 
-def _joined(pairs: list[tuple[str, tuple[str, list[int], list[tuple[int, int]]]]]) -> dict[str, Any]:
+def _joined(pairs: list[tuple[str, Mapped]]) -> dict[str, Any]:
     """One template's documents (plain text, marked mapping), in template order, as one output."""
     texts: list[str] = []
     lines: list[int] = []

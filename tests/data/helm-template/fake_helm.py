@@ -3,8 +3,9 @@
 of nonce 000000000000. With a file `real` beside the copy naming a real helm, it runs that and records
 (how the recordings were made). Every call is logged to `calls.jsonl` beside the copy, for the tests.
 
-Which recording: plain or marked chart (a marked copy lives in a `kubelint-helm-` scratch folder), the
-default or prod render (a values file given), the shop chart as shipped or with a template that fails.
+Which recording: the chart folder's name (shop, or another's as a prefix), plain or marked chart (a
+marked copy lives in a `kubelint-helm-` scratch folder), the default or prod render (a values file
+given), the shop chart as shipped, with a template that fails, or without its dependency.
 """
 
 import json
@@ -27,8 +28,11 @@ def key(arguments: list[str]) -> str:
     except OSError:
         text = ""
     broken = "-nosuch" if "nosuch" in text else ""
-    missing = "" if os.path.isdir(os.path.join(chart, "charts", "cache")) else "-missing"
-    return f"{'marked' if marked else 'plain'}-{'prod' if prod else 'default'}{broken}{missing}"
+    missing = "" if os.path.basename(os.path.normpath(chart)) != "shop" or os.path.isdir(
+        os.path.join(chart, "charts", "cache")) else "-missing"
+    chart_name = os.path.basename(os.path.normpath(chart))
+    prefix = "" if chart_name == "shop" else f"{chart_name}-"  # another chart: recorded under its folder's name
+    return f"{prefix}{'marked' if marked else 'plain'}-{'prod' if prod else 'default'}{broken}{missing}"
 
 
 def main() -> int:
@@ -41,7 +45,9 @@ def main() -> int:
         with open(real, encoding="utf-8") as handle:
             helm = handle.read().strip()
         done = subprocess.run([helm, *arguments], capture_output=True, check=False)
-        for suffix, data in (("out", done.stdout), ("err", done.stderr), ("rc", str(done.returncode).encode())):
+        # Without the debug log lines: they name this machine's scratch folders.
+        stderr = b"".join(line for line in done.stderr.splitlines(keepends=True) if not line.startswith(b"level="))
+        for suffix, data in (("out", done.stdout), ("err", stderr), ("rc", str(done.returncode).encode())):
             with open(os.path.join(RECORDED, f"{name}.{suffix}"), "wb") as handle:
                 handle.write(data)
     for suffix, stream in (("out", sys.stdout.buffer), ("err", sys.stderr.buffer)):
