@@ -828,3 +828,9 @@ def test_helm_binary_maps_documents_helm_sorted_and_hooks(tmp_path: Path, helm_b
     assert _where(report.active) == {("KS201", template, 17), ("KS301", template, 19), ("KS201", template, 42)}
     assert all(any(r.location.path == "multi/values.yaml" for r in f.related)
                for f in report.active if f.code == "KS201")
+
+
+def test_helm_binary_output_is_capped(shop: Path, helm_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(binary_mod, "MAX_ANSWER_BYTES", 100)
+    report = _lint(("KL010",))
+    assert report.active and all("was stopped" in f.message for f in report.active)

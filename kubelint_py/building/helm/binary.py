@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,15 +158,13 @@ class BinaryRenderer:
         except OSError as problem:
             self.broken = f"the helm binary cannot be started: {problem.strerror or problem}"
             return _Run(False, error=self.broken)
-        try:
-            out, err = process.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
+        read = _read_bounded(process, self.timeout, MAX_ANSWER_BYTES)
+        if read is None:
             process.kill()
-            process.communicate()
-            return _Run(False, error=f"the render took longer than {self.timeout:g} s and was stopped", limit=True)
-        if len(out) > MAX_ANSWER_BYTES:
-            return _Run(False, error=f"the render wrote more than {MAX_ANSWER_BYTES // 1024**2} MiB and was stopped",
-                        limit=True)
+            process.wait()
+            return _Run(False, error=f"the render took longer than {self.timeout:g} s or wrote more than "
+                        f"{MAX_ANSWER_BYTES // 1024**2} MiB, and was stopped", limit=True)
+        out, err = read
         error = _error_of(err.decode("utf-8", errors="replace"))
         text = out.decode("utf-8", errors="replace")
         if process.returncode == 0 or error.startswith(_INVALID_YAML):
@@ -287,6 +287,38 @@ def _joined(pairs: list[tuple[str, Mapped]]) -> dict[str, Any]:
         lines.extend(owners)
         skipped.extend([number + offset, line] for number, line in blocks)
     return {"text": "\n---\n".join(texts), "lines": lines, "skipped": skipped}
+
+
+def _read_bounded(process: subprocess.Popen[bytes], timeout: float, limit: int) -> tuple[bytes, bytes] | None:
+    """Everything the process writes to stdout and stderr until it exits, or None when it takes longer
+    than `timeout` seconds or writes more than `limit` bytes (the caller then kills it)."""
+    assert process.stdout is not None and process.stderr is not None
+    deadline = time.monotonic() + timeout
+    out, err = process.stdout.fileno(), process.stderr.fileno()
+    streams = {out: bytearray(), err: bytearray()}
+    open_streams = set(streams)
+    try:
+        while open_streams:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select(list(open_streams), [], [], left)
+            for descriptor in ready:
+                chunk = os.read(descriptor, 1 << 20)
+                if not chunk:
+                    open_streams.discard(descriptor)
+                    continue
+                streams[descriptor] += chunk
+                if len(streams[descriptor]) > limit:
+                    return None
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            return None
+    finally:
+        process.stdout.close()
+        process.stderr.close()
+    return bytes(streams[out]), bytes(streams[err])
 
 
 def _error_of(stderr: str) -> str:
