@@ -834,3 +834,9 @@ def test_helm_binary_output_is_capped(shop: Path, helm_binary: Path, monkeypatch
     monkeypatch.setattr(binary_mod, "MAX_ANSWER_BYTES", 100)
     report = _lint(("KL010",))
     assert report.active and all("was stopped" in f.message for f in report.active)
+
+
+def test_a_line_past_the_end_of_a_render_is_its_last_template_line() -> None:
+    """`helm template` trims each document: a parser's end-of-input error lands past its last line."""
+    table = LineTable([1, 4], ["a: [", "  b:"], ["a: [", "", "", "  b: {{ .Values.x }}"])
+    assert table.line(3) == 4 and table.line(2) == 4 and table.line(1) == 1
