@@ -840,3 +840,52 @@ def test_a_line_past_the_end_of_a_render_is_its_last_template_line() -> None:
     """`helm template` trims each document: a parser's end-of-input error lands past its last line."""
     table = LineTable([1, 4], ["a: [", "  b:"], ["a: [", "", "", "  b: {{ .Values.x }}"])
     assert table.line(3) == 4 and table.line(2) == 4 and table.line(1) == 1
+
+
+WITH_SCOPE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: scoped
+spec:
+  selector:
+    matchLabels: {app: scoped}
+  template:
+    metadata:
+      labels: {app: scoped}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.2
+          {{- with .Values.web }}
+          securityContext:
+            {{- toYaml .securityContext | nindent 12 }}
+          {{- end }}
+"""
+
+
+@needs_sdk
+def test_values_traced_through_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {"scoped/Chart.yaml": "apiVersion: v2\nname: scoped\nversion: 1.0.0\n",
+                      "scoped/values.yaml": "web:\n  securityContext:\n    privileged: true\n",
+                      "scoped/templates/deployment.yaml": WITH_SCOPE})
+    monkeypatch.chdir(tmp_path)
+    report = lint(["scoped"], Config(select=("KS301",), use_cache=False, fail_on=None))
+    assert _where(report.active) == {("KS301", "scoped/templates/deployment.yaml", 17)}
+    assert ("scoped/values.yaml", 3) in {(r.location.path, r.location.line) for r in report.active[0].related}
+
+
+def test_the_dot_inside_with_blocks() -> None:
+    from kubelint_py.building.helm import values
+
+    text = ("{{- with .Values.pod }}\n{{- with .nested }}\nx\n{{- end }}\ny\n{{- range .list }}\nz\n{{- end }}\n"
+            "{{- end }}\nw\n")
+    lines = text.split("\n")
+
+    def at(line: int) -> tuple[str, ...] | None:
+        before = "\n".join(lines[:line - 1])
+        return values.dot_path(before, len(before))
+
+    assert [at(n) for n in (3, 5, 7, 10)] == [("pod", "nested"), ("pod",), None, None]
+    assert values.dot_references("{{ toYaml . }} {{ .a.b }} {{ $.Values.c }} {{ .Release.Name }}", ("p",)) == [
+        ("p",), ("p", "a", "b")]

@@ -592,8 +592,11 @@ class _RenderLinter:
         sources = _values_sources(spec, _chart_folder(relative), chart.helm_names.get(relative, ""),
                                   self.values_cache)
         seen: set[Location] = set()
+        before = "\n".join(template.lines[:line - 1])
         variables = values_mod.assignments("\n".join(template.lines[:line]))
+        dot = values_mod.dot_path(before, len(before), variables) if "with" in before else None
         paths = [*values_mod.references(written, variables),
+                 *(values_mod.dot_references(written, dot) if dot is not None else ()),
                  *(p for t in helper_texts for p in values_mod.references(t, values_mod.assignments(t)))]
         through_tpl = bool(_TPL.search(written)) or any(_TPL.search(t) for t in helper_texts)
         for path in iter_bounded(paths, MAX_VALUE_PATHS):

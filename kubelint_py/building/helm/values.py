@@ -148,3 +148,54 @@ def text_of(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+_DOT_REF = re.compile(r"(?<![\w$.)\]])\.(?P<steps>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)?(?![\w(])")
+_REBINDS = frozenset({"with", "range", "define", "block"})
+
+
+def dot_path(text: str, offset: int, variables: Mapping[str, tuple[str, ...]] | None = None) -> tuple[str, ...] | None:
+    """The values path `.` stands for at `offset` of a template: inside `{{ with .Values.x }}` (the
+    innermost block that rebinds the dot), `("x",)`; None elsewhere (at the top `.` is the root, and in
+    a `range` or a `define` it is not a values path we can name)."""
+    from kubelint_py.building.helm.template_text import scan_actions
+
+    actions = scan_actions(text[:offset])
+    if actions is None:
+        return None
+    stack: list[tuple[str, tuple[str, ...] | None]] = []
+    for action in actions:
+        keyword = action.keyword
+        if keyword in ("if", *_REBINDS):
+            path: tuple[str, ...] | None = None
+            if keyword == "with":
+                expression = action.body.strip().lstrip("-").strip()[len("with"):].split("|", 1)[0]
+                outer = next((p for k, p in reversed(stack) if k in _REBINDS), None)
+                found = references(expression, variables)
+                if found:
+                    path = found[0]
+                elif outer is not None:
+                    relative = dot_references(expression, outer)
+                    path = relative[0] if relative else None
+            stack.append((keyword, path))
+        elif keyword == "else" and stack and stack[-1][0] == "with":
+            stack[-1] = ("with", None)  # the else branch of a with: the dot is not rebound there
+        elif keyword == "end" and stack:
+            stack.pop()
+        if len(stack) > 100:
+            return None
+    for keyword, held in reversed(stack):
+        if keyword in _REBINDS:
+            return held
+    return None
+
+
+def dot_references(text: str, base: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Values paths of `.a.b` and of a bare `.` in template text where the dot stands for `base`."""
+    found: list[tuple[str, ...]] = []
+    for match in _DOT_REF.finditer(text):
+        steps = match.group("steps")
+        if steps and steps.split(".", 1)[0] in ("Values", "Release", "Chart", "Capabilities", "Template", "Files"):
+            continue  # not relative to the dot's value (and `.Values` inside a with is an error anyway)
+        found.append((*base, *steps.split(".")) if steps else base)
+    return list(dict.fromkeys(found))
