@@ -24,7 +24,7 @@ from kubelint_py.building.helm.binary import BinaryRenderer, find_helm, identity
 from kubelint_py.building.helm.charts import chart_of_template, top_chart
 from kubelint_py.building.helm.mapping import LineTable, align, output_lines_for, remap
 from kubelint_py.building.helm.renderer import EXTRA_HINT, Renderer, RenderRequest, sdk_available
-from kubelint_py.building.helm.template_text import scan_actions, structure
+from kubelint_py.building.helm.template_text import Action, scan_actions, structure
 from kubelint_py.core.findings import Finding, Related
 from kubelint_py.core.source import Location
 from kubelint_py.engine import diagnostics as diag
@@ -225,6 +225,8 @@ class _Template:
     absolute: str
     text: str
     lines: list[str]
+    actions: list[Action] | None = None
+    """Its `{{ }}` actions, scanned when first needed."""
 
 
 class ChartRenders:
@@ -594,7 +596,11 @@ class _RenderLinter:
         seen: set[Location] = set()
         before = "\n".join(template.lines[:line - 1])
         variables = values_mod.assignments("\n".join(template.lines[:line]))
-        dot = values_mod.dot_path(before, len(before), variables) if "with" in before else None
+        dot = None
+        if "with" in before:
+            if template.actions is None:
+                template.actions = scan_actions(template.text) or []
+            dot = values_mod.dot_path(before, len(before), variables, template.actions)
         paths = [*values_mod.references(written, variables),
                  *(values_mod.dot_references(written, dot) if dot is not None else ()),
                  *(p for t in helper_texts for p in values_mod.references(t, values_mod.assignments(t)))]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelint_py.core.source import Location, Span
 from kubelint_py.models.located import YList, YMap
+
+if TYPE_CHECKING:
+    from kubelint_py.building.helm.template_text import Action
 
 _VALUES_REF = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
 _STEPS = r"(?:\.[A-Za-z_][A-Za-z0-9_-]*)*"
@@ -154,17 +157,21 @@ _DOT_REF = re.compile(r"(?<![\w$.)\]])\.(?P<steps>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A
 _REBINDS = frozenset({"with", "range", "define", "block"})
 
 
-def dot_path(text: str, offset: int, variables: Mapping[str, tuple[str, ...]] | None = None) -> tuple[str, ...] | None:
+def dot_path(text: str, offset: int, variables: Mapping[str, tuple[str, ...]] | None = None,
+             actions: Sequence[Action] | None = None) -> tuple[str, ...] | None:
     """The values path `.` stands for at `offset` of a template: inside `{{ with .Values.x }}` (the
     innermost block that rebinds the dot), `("x",)`; None elsewhere (at the top `.` is the root, and in
     a `range` or a `define` it is not a values path we can name)."""
     from kubelint_py.building.helm.template_text import scan_actions
 
-    actions = scan_actions(text[:offset])
-    if actions is None:
-        return None
+    if actions is None:  # else: those of the whole text (scanned once by the caller), up to offset
+        actions = scan_actions(text[:offset])
+        if actions is None:
+            return None
     stack: list[tuple[str, tuple[str, ...] | None]] = []
     for action in actions:
+        if action.end > offset:
+            break
         keyword = action.keyword
         if keyword in ("if", *_REBINDS):
             path: tuple[str, ...] | None = None
