@@ -889,3 +889,16 @@ def test_the_dot_inside_with_blocks() -> None:
     assert [at(n) for n in (3, 5, 7, 10)] == [("pod", "nested"), ("pod",), None, None]
     assert values.dot_references("{{ toYaml . }} {{ .a.b }} {{ $.Values.c }} {{ .Release.Name }}", ("p",)) == [
         ("p",), ("p", "a", "b")]
+
+
+def test_helm_binary_runs_confined_without_the_pythons_variables(shop: Path, helm_binary: Path) -> None:
+    _lint(("KS201",))
+    env = _calls(helm_binary)[0]["env"]
+    assert not any(key.startswith("PYTHON") for key in env), "child.py --exec drops them before helm runs"
+    import resource
+
+    # The limits child.confine set were inherited through exec (the fake records none, so ask a real run).
+    probe = [sys.executable, "-c", "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"]
+    limits = binary_mod.subprocess.run(binary_mod._confined(probe), capture_output=True, text=True, check=True,
+                                       env={"PYTHONPATH": str(ROOT)}).stdout
+    assert int(limits) == 2 * 1024**3 or resource.getrlimit(resource.RLIMIT_AS)[1] < 2 * 1024**3

@@ -4,10 +4,10 @@ stage maps its output back to template lines the same way.
 
 Each render is one `helm template` of the chart (plain) and one of its marked copy (marking.py), run
 apart from the linter: the limits of child.confine (memory, CPU time, file size, a network namespace of
-its own where allowed) set between fork and exec, a time limit, a filtered environment whose Helm
-folders (cache, config, data, plugins, registry and repository files) and KUBECONFIG point into an
-empty scratch folder, a chart given by absolute path (a local folder: never a repository reference),
-never --dependency-update. Nothing in a render reaches the network: `helm template` is client-only.
+its own where allowed) set by a small Python process that then executes helm, a time limit, a
+filtered environment whose Helm folders (cache, config, data, plugins, registry and repository files)
+and KUBECONFIG point into an empty scratch folder, a chart given by absolute path (a local folder:
+never a repository reference), never --dependency-update. Nothing in a render reaches the network: `helm template` is client-only.
 
 `helm template` prints each rendered document as `---\\n# Source: <template>\\n<document>`, the documents
 of one template split apart, trimmed and sorted by kind; the answer puts each template's documents
@@ -22,6 +22,7 @@ import re
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -65,10 +66,10 @@ def split_documents(output: str) -> list[tuple[str, str]]:
     return found
 
 
-def _preexec() -> None:  # pragma: no cover - runs in the forked child before exec
-    from kubelint_py.building.helm.child import confine
-
-    confine()
+def _confined(arguments: list[str]) -> list[str]:
+    """The command that runs `arguments` confined: a small Python process (child.py --exec) sets the
+    limits and the network namespace, then executes helm in its place."""
+    return [sys.executable, "-S", "-m", "kubelint_py.building.helm.child", "--exec", *arguments]
 
 
 def _chart_metadata_loader() -> Any:
@@ -148,13 +149,17 @@ class BinaryRenderer:
                    HELM_REPOSITORY_CONFIG=os.path.join(home, "repositories.yaml"),
                    HELM_REPOSITORY_CACHE=os.path.join(home, "repository"),
                    KUBECONFIG=os.path.join(home, "kubeconfig"), PATH="/usr/bin:/bin")
+        # For the confining Python only (child.py drops them before it executes helm): this package's own
+        # location, however it was installed; nothing of the linted tree.
+        package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env.update(PYTHONPATH=os.path.dirname(package), PYTHONDONTWRITEBYTECODE="1")
         return env
 
     def _run(self, arguments: list[str], scratch: str) -> _Run:
         try:
-            process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            process = subprocess.Popen(_confined(arguments), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, env=self._environment(scratch), cwd=scratch,
-                                       close_fds=True, preexec_fn=_preexec)
+                                       close_fds=True)
         except OSError as problem:
             self.broken = f"the helm binary cannot be started: {problem.strerror or problem}"
             return _Run(False, error=self.broken)
