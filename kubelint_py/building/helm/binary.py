@@ -7,7 +7,8 @@ apart from the linter: the limits of child.confine (memory, CPU time, file size,
 its own where allowed) set by a small Python process that then executes helm, a time limit, a
 filtered environment whose Helm folders (cache, config, data, plugins, registry and repository files)
 and KUBECONFIG point into an empty scratch folder, a chart given by absolute path (a local folder:
-never a repository reference), never --dependency-update. Nothing in a render reaches the network: `helm template` is client-only.
+never a repository reference), never --dependency-update. Nothing in a render reaches the network:
+`helm template` is client-only.
 
 `helm template` prints each rendered document as `---\\n# Source: <template>\\n<document>`, the documents
 of one template split apart, trimmed and sorted by kind; the answer puts each template's documents
