@@ -696,6 +696,11 @@ def test_the_language_server_renders_charts_with_open_buffers(shop: Path) -> Non
                             (shop / "charts/shop/values-prod.yaml").read_text().replace("tag: latest", "tag: '2'"))
     found = workspace.findings([template, values])[template]
     assert ("KS201", 19) not in {(f.code, f.location.line) for f in found}, "the buffer pinned the tag"
+    everything = workspace.all_findings()  # workspace/diagnostic: every chart rendered
+    assert ("KS301", 22) in {(f.code, f.location.line) for f in everything[template]}
+    assert ("KS201", 19) not in {(f.code, f.location.line) for f in everything[template]}
+    assert ("KS303", 15) in {(f.code, f.location.line) for f in everything[SUBCHART]}
+    assert not any(f.code == "KL002" for found in everything.values() for f in found)
 
 
 # --- values traced through index, variables and tpl ------------------------------------------------

@@ -202,7 +202,12 @@ class Workspace:
         sources = self.sources()
         report = check_sources(sources, self.config, workers=1)
         result: dict[str, list[Finding]] = {source.path: [] for source in sources}
-        for finding in report.active:
+        active = report.active
+        if any(os.path.basename(source.path) == "Chart.yaml" for source in sources):  # render the charts
+            overlay = {os.path.realpath(self.fs_path(path)): text for path, text in self.buffers.items()}
+            active = [f for f in render_charts(report.findings, sources, self.config, overlay=overlay)
+                      if f.suppressed is None]
+        for finding in active:
             result.setdefault(finding.location.path, []).append(finding)
         return result
 
