@@ -2,6 +2,7 @@
 
     python benchmarks/helm_chart.py                 # 50 templates, 5 runs each
     python benchmarks/helm_chart.py --templates 200 --runs 7
+    /path/to/venv-without-the-helm-extra/bin/python benchmarks/helm_chart.py   # the `helm` binary on PATH
 
 Generates, in a work folder, a chart of N templates (a Deployment and a Service each, through shared
 helpers, values and conditionals) and a plain twin: the same objects as `helm template` renders them,
@@ -110,9 +111,11 @@ def make_chart(folder: Path, count: int) -> None:
 
 def make_twin(chart: Path, twin: Path) -> None:
     """The chart's render written as plain manifests (rendered once, here, by the same engine)."""
-    from kubelint_py.building.helm.renderer import Renderer, RenderRequest
+    from kubelint_py.building.helm.binary import BinaryRenderer, find_helm
+    from kubelint_py.building.helm.renderer import Renderer, RenderRequest, sdk_available
 
-    renderer = Renderer()
+    helm = None if sdk_available() else find_helm()
+    renderer: Renderer | BinaryRenderer = BinaryRenderer(helm) if helm is not None else Renderer()
     try:
         answer = renderer.render(RenderRequest(str(chart), [], [], "bench", "default", "x"))
     finally:

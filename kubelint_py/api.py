@@ -40,11 +40,12 @@ from kubelint_py.loading.source_file import SourceFile, load_source
 from kubelint_py.results.report import Report
 
 if TYPE_CHECKING:
+    from kubelint_py.building.helm.renderer import Renderer
     from kubelint_py.building.kustomize.project import KustomizeRun
     from kubelint_py.loading.in_memory import Overlay
     from kubelint_py.results.fixes import FixRun
 
-__all__ = ["Report", "check_sources", "fix_paths", "lint", "lint_candidates", "lint_contents"]
+__all__ = ["Report", "check_sources", "fix_paths", "lint", "lint_candidates", "lint_contents", "render_charts"]
 
 
 def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None = None,
@@ -60,7 +61,7 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
     of what the disk holds there, or where the disk holds nothing yet; see lint_contents.
     progress: told what the run is doing, in a few words (`loading 812 files`), for a progress line.
     """
-    from kubelint_py.building.helm.charts import has_charts
+    from kubelint_py.building.helm.charts import configured_values, has_charts
     from kubelint_py.cache.layer import open_cache
 
     config, note, started = config or Config(), progress or _silent, time.perf_counter()
@@ -75,8 +76,9 @@ def lint(paths: Sequence[str], config: Config | None = None, *, cwd: Path | None
             report = check_sources(loaded.files, config, debug=debug, report_paths=report_paths,
                                    extra_formats=loaded.formats, workers=workers,
                                    cwd=str(cwd) if cwd is not None else None, unloaded=loaded.unloaded)
-            if has_charts(candidates):  # the Helm stage: renders linted as projects of their own
-                _render_charts(report, loaded.files, config, cache.directory, report_paths)
+            if has_charts(candidates, configured_values(config)):  # the Helm stage: renders as projects
+                _render_charts(report, loaded.files, config, cache.directory, report_paths,
+                               overlay.by_key if overlay is not None else None)
             report.context.extend(loaded.unloaded)
             cache.keep(report)
     report.duration = time.perf_counter() - started
@@ -166,8 +168,19 @@ def lint_contents(contents: Mapping[str, str], config: Config | None = None, *, 
     return lint(list(contents), config, cwd=cwd, debug=debug, contents=contents)
 
 
+def render_charts(report: Report, files: list[SourceFile], config: Config, *,
+                  report_paths: Collection[str] | None = None, overlay: Mapping[str, str] | None = None,
+                  cache_dir: Path | None = None, renderer: Renderer | None = None) -> None:
+    """The Helm stage over files already loaded and checked into `report` (the language server's
+    workspace): the charts among them (or of the templates and values files among report_paths)
+    rendered, with `overlay` (real path -> text) in place of those files; `renderer`: a render process
+    the caller keeps between calls (else one is started and ended here)."""
+    _render_charts(report, files, config, cache_dir, report_paths, overlay, renderer)
+
+
 def _render_charts(report: Report, files: list[SourceFile], config: Config, cache_dir: Path | None,
-                   report_paths: Collection[str] | None) -> None:
+                   report_paths: Collection[str] | None, overlay: Mapping[str, str] | None = None,
+                   renderer: Renderer | None = None) -> None:
     """The Helm stage (building/helm/stage.py): the charts among the files rendered and linted, each
     render a project of its own for the rules run here."""
     from kubelint_py.building.helm.stage import apply_helm
@@ -179,7 +192,7 @@ def _render_charts(report: Report, files: list[SourceFile], config: Config, cach
     report.findings = apply_helm(report.findings, files, config, check,
                                  cache_dir=str(cache_dir) if cache_dir is not None else None,
                                  tool=f"{package_fingerprint()}|{_policy_stamps(config)}",
-                                 report_paths=report_paths)
+                                 report_paths=report_paths, overlay=overlay, renderer=renderer)
 
 
 def _policy_stamps(config: Config) -> str:

@@ -219,6 +219,7 @@ def test_a_chart_appearing_around_a_cached_file_is_noticed(tmp_path: Path, monke
     from kubelint_py.building.helm import stage
 
     monkeypatch.setattr(stage, "sdk_available", lambda: False)  # keep the loader's classification visible
+    monkeypatch.setattr(stage, "find_helm", lambda: None)
     assert "template" in [f.kind for f in lint(["chart"], Config()).files]
 
 

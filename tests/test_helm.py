@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kubelint_py.api import Report, lint
+from kubelint_py.api import Report, lint, lint_contents
+from kubelint_py.building.helm import binary as binary_mod
 from kubelint_py.building.helm import renderer as renderer_mod
 from kubelint_py.building.helm import stage
 from kubelint_py.building.helm.mapping import LineTable
@@ -196,6 +200,7 @@ def test_a_render_that_fails_for_want_of_a_dependency_is_part_of_kl011(shop: Pat
 @needs_sdk
 def test_without_a_renderer_kl002_names_the_extra(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stage, "sdk_available", lambda: False)
+    monkeypatch.setattr(stage, "find_helm", lambda: None)
     report = _lint(("KL002",))
     assert report.active
     assert all("kubelint-py[helm]" in f.message for f in report.active)
@@ -522,3 +527,398 @@ def test_helm_paths_in_the_configuration_stay_in_the_repository(tmp_path: Path) 
     (repo / ".kubelint.yaml").write_text("helm:\n  - chart: charts/app\n    values: [/etc/passwd]\n")
     with pytest.raises(ConfigError, match=r"helm\[0\]\.values: '/etc/passwd' is outside the repository"):
         build_config([str(repo)])
+
+
+# --- the `helm template` fallback ------------------------------------------------------------------
+
+FAKE_HELM = ROOT / "tests" / "data" / "helm-template" / "fake_helm.py"
+
+
+@pytest.fixture
+def helm_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `helm` on PATH that replays the real helm's recorded output (tests/data/helm-template; with
+    KUBELINT_RECORD_HELM=/path/to/helm it runs that helm and records anew), and no helm-python-sdk."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    wrapper = folder / "helm"
+    wrapper.write_text(f"#!{sys.executable}\nimport runpy\nrunpy.run_path({str(FAKE_HELM)!r}, "
+                       f"{{'LOG_DIR': {str(folder)!r}}}, '__main__')\n")
+    wrapper.chmod(0o755)
+    if os.environ.get("KUBELINT_RECORD_HELM"):
+        (folder / "real").write_text(os.environ["KUBELINT_RECORD_HELM"])
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(stage, "sdk_available", lambda: False)
+    monkeypatch.setattr(stage.secrets, "token_hex", lambda n: "0" * (2 * n))
+    return folder
+
+
+def _calls(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (folder / "calls.jsonl").read_text().splitlines()]
+
+
+def test_helm_binary_renders_like_the_sdk(shop: Path, helm_binary: Path) -> None:
+    report = _lint(("KS201", "KS101", "KL"))
+    found = {(f.code, f.location.path, f.location.line, f.location.column) for f in report.active}
+    assert found == {("KS201", CHART, 19, 18), ("KS101", CHART, 18, 17), ("KS201", SUBCHART, 16, 18)}
+    by_code = {(f.code, f.location.path): f for f in report.active}
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 4
+               for r in by_code[("KS201", CHART)].related)
+    probe = by_code[("KS101", CHART)].related
+    assert any(r.location.path == "charts/shop/values-prod.yaml" and r.location.line == 8 for r in probe)
+    assert any(r.location.path == CHART and r.location.line == 24 for r in probe)
+    assert _lint(("KL002",)).active == []
+    calls = _calls(helm_binary)
+    assert len(calls) == 8  # two renders, each plain and marked, in two runs
+    for call in calls:
+        argv, env = call["argv"], call["env"]
+        assert argv[0] == "template" and "--dependency-update" not in argv
+        assert argv[-3] == "--" and os.path.isabs(argv[-1])
+        scratch = call["cwd"]
+        for name in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_PLUGINS", "KUBECONFIG", "HOME"):
+            assert env[name].startswith(scratch + os.sep), name
+        assert not any(key.startswith("KUBELINT") for key in env)
+        assert env["PATH"] == "/usr/bin:/bin"
+    assert not os.path.exists(calls[0]["cwd"]), "the scratch folder is removed"
+    prod = [c["argv"] for c in calls if any(a.startswith("--values=") for a in c["argv"])]
+    assert prod and all("--namespace=shop-prod" in argv for argv in prod)
+
+
+def test_helm_binary_failure_is_reported_where_helm_says(shop: Path, helm_binary: Path) -> None:
+    path = shop / CHART
+    path.write_text(path.read_text().replace("{{ .Values.replicaCount }}", "{{ .Values.replicaCount | nosuch }}"))
+    report = _lint(("KL010",))
+    assert _where(report.active) == {("KL010", CHART, 8)}
+    assert "function \"nosuch\" not defined" in report.active[0].message
+
+
+def test_helm_binary_missing_dependency_is_kl011_alone(shop: Path, helm_binary: Path) -> None:
+    shutil.rmtree(shop / "charts/shop/charts/cache")
+    report = _lint(("KL",))
+    assert _where([f for f in report.active if f.code in ("KL010", "KL011")]) == {
+        ("KL011", "charts/shop/Chart.yaml", 7)}
+
+
+def test_helm_binary_time_limit(shop: Path, helm_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage, "BinaryRenderer", lambda helm: binary_mod.BinaryRenderer(helm, timeout=0.001))
+    report = _lint(("KL010",))
+    assert report.active and all("longer than" in f.message for f in report.active)
+
+
+def test_without_sdk_or_binary_kl002_names_both(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage, "sdk_available", lambda: False)
+    monkeypatch.setattr(stage, "find_helm", lambda: None)
+    report = _lint(("KL002",))
+    assert report.active
+    assert all("kubelint-py[helm]" in f.message and "`helm` binary" in f.message for f in report.active)
+
+
+def test_a_relative_path_entry_is_never_searched_for_helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    helm = tmp_path / "helm"
+    helm.write_text("#!/bin/sh\n")
+    helm.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", ".")
+    assert binary_mod.find_helm() is None
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert binary_mod.find_helm() == str(helm)
+
+
+def test_helm_template_output_is_put_back_together() -> None:
+    output = ("---\n# Source: c/templates/a.yaml\nkind: Service\n\n---\n# Source: c/templates/b.yaml\nkind: X\n"
+              "---\n# Source: c/templates/a.yaml\nkind: Deployment\n")
+    assert binary_mod.split_documents(output) == [("c/templates/a.yaml", "kind: Service"),
+                                                  ("c/templates/b.yaml", "kind: X"),
+                                                  ("c/templates/a.yaml", "kind: Deployment")]
+    # Helm trims each document; the marked twin is trimmed the same way and keeps its line numbers.
+    marked = "@@klN:0:1@@\n@@klN:0:2@@\nkind: X@@klN:0:3@@\n  a: 1@@klN:0:4@@"
+    assert binary_mod._unmarked_documents(marked, "N", 0) == [("kind: X\n  a: 1", [3, 4], [])]
+    # A marked template Helm printed whole (its YAML broken by the markers: --debug prints it unsplit)
+    # is split as Helm split the plain one; documents pair by text, whatever order Helm sorted them in.
+    chunk = "\n@@klN:0:1@@\nkind: Deployment@@klN:0:2@@\n---@@klN:0:3@@\nkind: Service@@klN:0:4@@\n"
+    twins = binary_mod._unmarked_documents(chunk, "N", 0)
+    assert twins == [("kind: Deployment", [2], []), ("kind: Service", [4], [])]
+    pairs = binary_mod._pair(["kind: Service", "kind: Deployment"], twins)
+    assert pairs is not None
+    joined = binary_mod._joined(sorted(pairs, key=lambda pair: pair[1][1][0]))
+    assert joined["text"] == "kind: Deployment\n---\nkind: Service" and joined["lines"] == [2, 4, 4]
+
+
+
+# --- charts of text held in memory (standard input, an editor's buffers) ---------------------------
+
+PRIVILEGED = ("imagePullPolicy: {{ .Values.image.pullPolicy }}",
+              "imagePullPolicy: {{ .Values.image.pullPolicy }}\n"
+              "          securityContext:\n            privileged: true")
+
+
+def _contents_config() -> Config:
+    config = build_config(["."])
+    config.use_cache = False
+    config.fail_on = None
+    config.project_root = "."
+    return config
+
+
+@needs_sdk
+def test_a_template_given_in_memory_renders_its_chart_with_that_text(shop: Path) -> None:
+    text = (shop / CHART).read_text().replace(*PRIVILEGED)
+    report = lint_contents({CHART: text}, _contents_config())
+    assert ("KS301", CHART, 22) in _where(report.active), "the privileged container is only in the given text"
+    assert {f.location.path for f in report.active} == {CHART}
+    assert "privileged" not in (shop / CHART).read_text()
+    on_disk = lint_contents({CHART: (shop / CHART).read_text()}, _contents_config())
+    assert ("KS301", CHART, 22) not in _where(on_disk.active)
+
+
+@needs_sdk
+def test_a_values_file_given_in_memory_changes_the_render(shop: Path) -> None:
+    values = "charts/shop/values-prod.yaml"
+    text = (shop / values).read_text()
+    report = lint_contents({values: text}, _contents_config())
+    # Reported at the values lines that caused them, the template line related.
+    at = {(f.code, f.location.line) for f in report.active if f.location.path == values}
+    assert ("KS201", 4) in at and ("KS101", 8) in at
+    tag = next(f for f in report.active if (f.code, f.location.line) == ("KS201", 4))
+    assert tag.related[0].location.path == CHART and tag.related[0].location.line == 19
+    pinned = lint_contents({values: text.replace("tag: latest", 'tag: "2.0"')}, _contents_config())
+    assert ("KS201", 4) not in {(f.code, f.location.line) for f in pinned.active}
+
+
+@needs_sdk
+def test_stdin_filename_renders_the_chart_with_standard_input(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from tests.cli_support import invoke
+
+    text = (shop / CHART).read_text().replace(*PRIVILEGED)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    result = invoke(["check", "--no-cache", "--select", "KS301", "--stdin-filename", CHART, "-"])
+    assert f"{CHART}:22:25: KS301" in result.stdout
+
+
+@needs_sdk
+def test_the_language_server_renders_charts_with_open_buffers(shop: Path) -> None:
+    from kubelint_py.lsp.session import Workspace
+
+    workspace = Workspace(shop)
+    workspace.load()
+    template = workspace.open(str(shop / CHART), (shop / CHART).read_text().replace(*PRIVILEGED))
+    found = workspace.findings([template])[template]
+    assert ("KS301", 22) in {(f.code, f.location.line) for f in found}
+    assert not any(f.code == "KL002" for f in found)
+    assert ("KS201", 19) in {(f.code, f.location.line) for f in found}
+    values = workspace.open(str(shop / "charts/shop/values-prod.yaml"),
+                            (shop / "charts/shop/values-prod.yaml").read_text().replace("tag: latest", "tag: '2'"))
+    found = workspace.findings([template, values])[template]
+    assert ("KS201", 19) not in {(f.code, f.location.line) for f in found}, "the buffer pinned the tag"
+    everything = workspace.all_findings()  # workspace/diagnostic: every chart rendered
+    assert ("KS301", 22) in {(f.code, f.location.line) for f in everything[template]}
+    assert ("KS201", 19) not in {(f.code, f.location.line) for f in everything[template]}
+    assert ("KS303", 15) in {(f.code, f.location.line) for f in everything[SUBCHART]}
+    assert not any(f.code == "KL002" for found in everything.values() for f in found)
+
+
+# --- values traced through index, variables and tpl ------------------------------------------------
+
+TRACED = """\
+{{- $app := .Values.apps.web }}
+{{- $img := index .Values "images" "sidecar" }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: traced
+spec:
+  selector:
+    matchLabels: {app: traced}
+  template:
+    metadata:
+      labels: {app: traced}
+    spec:
+      containers:
+        - name: web
+          image: {{ $app.image }}
+        - name: sidecar
+          image: "{{ $img.repository }}:{{ $img.tag }}"
+        - name: proxy
+          image: {{ index .Values "proxy" "image" }}
+        - name: agent
+          image: {{ tpl .Values.agentImage . }}
+"""
+
+TRACED_VALUES = """\
+apps:
+  web:
+    image: registry.example.com/web:latest
+images:
+  sidecar:
+    repository: registry.example.com/sidecar
+    tag: latest
+proxy:
+  image: envoyproxy/envoy:latest
+agent:
+  tag: latest
+agentImage: "registry.example.com/agent:{{ .Values.agent.tag }}"
+"""
+
+
+def test_values_references_through_index_and_variables() -> None:
+    from kubelint_py.building.helm import values
+
+    variables = values.assignments('{{ $a := .Values.x.y }}\n{{ $b := index .Values "p" "q" }}\n{{ $c := $a.z }}\n'
+                                   '{{ $d := include "h" . }}')
+    assert variables == {"$a": ("x", "y"), "$b": ("p", "q"), "$c": ("x", "y", "z")}
+    found = values.references('{{ $a.w }} {{ index .Values.m "n" }} {{ index $b "r" }} {{ $d.e }}', variables)
+    assert {("x", "y", "w"), ("m", "n"), ("p", "q", "r")} <= set(found)
+    assert not any(path[:1] == ("e",) or "d" in path for path in found), "$d holds no values path"
+    assert values.assignments("{{ $a := .Values.x }}{{ $a = .Release.Name }}") == {}
+
+
+@needs_sdk
+def test_values_traced_through_index_variables_and_tpl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {"traced/Chart.yaml": "apiVersion: v2\nname: traced\nversion: 1.0.0\n",
+                      "traced/values.yaml": TRACED_VALUES, "traced/templates/deployment.yaml": TRACED})
+    monkeypatch.chdir(tmp_path)
+    report = lint(["traced"], Config(select=("KS201",), use_cache=False, fail_on=None))
+    related = {f.location.line: {(r.location.path, r.location.line) for r in f.related} for f in report.active}
+    assert set(related) == {16, 18, 20, 22}
+    assert ("traced/values.yaml", 3) in related[16]  # $app := .Values.apps.web, then $app.image
+    assert ("traced/values.yaml", 7) in related[18]  # $img := index .Values "images" "sidecar", then $img.tag
+    assert ("traced/values.yaml", 9) in related[20]  # index .Values "proxy" "image"
+    # tpl: the template string, and the value it names.
+    assert {("traced/values.yaml", 12), ("traced/values.yaml", 11)} <= related[22]
+
+
+MULTI = """\
+
+
+# a comment first
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: {{ .Values.image }}
+          securityContext:
+            privileged: true
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+{{- if .Values.hook }}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    "helm.sh/hook": pre-install
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: m
+          image: {{ .Values.image }}
+{{- end }}
+"""
+
+
+def test_helm_binary_maps_documents_helm_sorted_and_hooks(tmp_path: Path, helm_binary: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three documents in one template, sorted by kind and the hook printed last by `helm template`, the
+    marked render printed whole (markers break its YAML): every finding at its template line, as the SDK
+    gives them."""
+    _write(tmp_path, {"multi/Chart.yaml": "apiVersion: v2\nname: multi\nversion: 1.0.0\n",
+                      "multi/values.yaml": "image: nginx:latest\nhook: true\n", "multi/templates/both.yaml": MULTI})
+    monkeypatch.chdir(tmp_path)
+    report = lint(["multi"], Config(select=("KS201", "KS301"), use_cache=False, fail_on=None))
+    template = "multi/templates/both.yaml"
+    assert _where(report.active) == {("KS201", template, 17), ("KS301", template, 19), ("KS201", template, 42)}
+    assert all(any(r.location.path == "multi/values.yaml" for r in f.related)
+               for f in report.active if f.code == "KS201")
+
+
+def test_helm_binary_output_is_capped(shop: Path, helm_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(binary_mod, "MAX_ANSWER_BYTES", 100)
+    report = _lint(("KL010",))
+    assert report.active and all("was stopped" in f.message for f in report.active)
+
+
+def test_a_line_past_the_end_of_a_render_is_its_last_template_line() -> None:
+    """`helm template` trims each document: a parser's end-of-input error lands past its last line."""
+    table = LineTable([1, 4], ["a: [", "  b:"], ["a: [", "", "", "  b: {{ .Values.x }}"])
+    assert table.line(3) == 4 and table.line(2) == 4 and table.line(1) == 1
+
+
+WITH_SCOPE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: scoped
+spec:
+  selector:
+    matchLabels: {app: scoped}
+  template:
+    metadata:
+      labels: {app: scoped}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.2
+          {{- with .Values.web }}
+          securityContext:
+            {{- toYaml .securityContext | nindent 12 }}
+          {{- end }}
+"""
+
+
+@needs_sdk
+def test_values_traced_through_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {"scoped/Chart.yaml": "apiVersion: v2\nname: scoped\nversion: 1.0.0\n",
+                      "scoped/values.yaml": "web:\n  securityContext:\n    privileged: true\n",
+                      "scoped/templates/deployment.yaml": WITH_SCOPE})
+    monkeypatch.chdir(tmp_path)
+    report = lint(["scoped"], Config(select=("KS301",), use_cache=False, fail_on=None))
+    assert _where(report.active) == {("KS301", "scoped/templates/deployment.yaml", 17)}
+    assert ("scoped/values.yaml", 3) in {(r.location.path, r.location.line) for r in report.active[0].related}
+
+
+def test_the_dot_inside_with_blocks() -> None:
+    from kubelint_py.building.helm import values
+
+    text = ("{{- with .Values.pod }}\n{{- with .nested }}\nx\n{{- end }}\ny\n{{- range .list }}\nz\n{{- end }}\n"
+            "{{- end }}\nw\n")
+    lines = text.split("\n")
+
+    def at(line: int) -> tuple[str, ...] | None:
+        before = "\n".join(lines[:line - 1])
+        return values.dot_path(before, len(before))
+
+    assert [at(n) for n in (3, 5, 7, 10)] == [("pod", "nested"), ("pod",), None, None]
+    assert values.dot_references("{{ toYaml . }} {{ .a.b }} {{ $.Values.c }} {{ .Release.Name }}", ("p",)) == [
+        ("p",), ("p", "a", "b")]
+
+
+def test_helm_binary_runs_confined_without_the_pythons_variables(shop: Path, helm_binary: Path) -> None:
+    _lint(("KS201",))
+    env = _calls(helm_binary)[0]["env"]
+    assert not any(key.startswith("PYTHON") for key in env), "child.py --exec drops them before helm runs"
+    import resource
+
+    # The limits child.confine set were inherited through exec (the fake records none, so ask a real run).
+    probe = [sys.executable, "-c", "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"]
+    limits = binary_mod.subprocess.run(binary_mod._confined(probe), capture_output=True, text=True, check=True,
+                                       env={"PYTHONPATH": str(ROOT)}).stdout
+    assert int(limits) == 2 * 1024**3 or resource.getrlimit(resource.RLIMIT_AS)[1] < 2 * 1024**3

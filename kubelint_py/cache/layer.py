@@ -139,13 +139,13 @@ class RunCache:
         keys = self._content_keys(candidates)
         if keys is None:
             return None
-        from kubelint_py.building.helm.charts import has_charts
+        from kubelint_py.building.helm.charts import configured_values, has_charts
         from kubelint_py.cache import replay
 
         # A chart's helpers (.tpl), packed subcharts and its renders' values files are not candidates:
         # their digest joins the key (None: a chart too large to hash, so no replay).
         extra: str | None = ""
-        if has_charts(candidates):
+        if has_charts(candidates, configured_values(self.config)):
             from kubelint_py.building.helm.stage import input_digest
 
             extra = input_digest(candidates, self.config)

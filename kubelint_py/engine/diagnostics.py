@@ -26,7 +26,9 @@ TEMPLATE_SKIPPED = _tool_rule(
     "Helm or Go template skipped",
     "Template files only become manifests after rendering; linting the raw template would report "
     "nonsense.",
-    "Render the chart (`helm template . | kubelint-py check -`, or to a folder) and lint the output.")
+    "Lint the chart folder (with its Chart.yaml) with the renderer installed (`pip install "
+    "'kubelint-py[helm]'`, or a `helm` binary on PATH): its templates are then rendered and reported at "
+    "their lines. A template outside any chart stays skipped.")
 UNREADABLE = _tool_rule(
     "KL003", "unreadable-file", Severity.ERROR,
     "File could not be read",

@@ -350,8 +350,12 @@ def build_server() -> KubelintServer:
 def serve(tcp: str | None = None) -> None:
     """Run until the client says exit: over stdio, or TCP at HOST:PORT."""
     server = build_server()
-    if tcp:
-        host, _, port = tcp.rpartition(":")
-        server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io()
+    try:
+        if tcp:
+            host, _, port = tcp.rpartition(":")
+            server.start_tcp(host or "127.0.0.1", int(port))
+        else:
+            server.start_io()
+    finally:
+        for workspace in list(server.workspaces.values()):
+            workspace.end_renders()  # Helm's render process, if a chart buffer started one

@@ -156,7 +156,23 @@ def render(helm: Any, request: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "outputs": outputs, "missing": missing}
 
 
+def exec_confined(arguments: list[str]) -> None:
+    """`child --exec PROGRAM ARGS...`: confine this process, then become PROGRAM (the `helm` binary of
+    binary.py), without the variables that only this Python needed. Confining here, not between fork and
+    exec of the linter, keeps it out of a process that may have threads (the language server)."""
+    confine()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    try:
+        os.execve(arguments[0], arguments, env)
+    except OSError as error:
+        sys.stderr.write(f"Error: the helm binary cannot be started: {error.strerror or error}\n")
+        sys.exit(127)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--exec"] and len(sys.argv) > 2:
+        exec_confined(sys.argv[2:])
+        return
     confine()
     try:
         import helm_python as helm

@@ -28,6 +28,8 @@ class LineTable:
         index = output_line - 1
         if 0 <= index < len(self.owners) and self.owners[index]:
             return self.owners[index]
+        if index >= len(self.owners) and self.owners and self.owners[-1]:
+            return self.owners[-1]  # the end of the output (where a parser reports an unclosed bracket)
         return 1
 
     def _shape(self, output_line: int) -> tuple[bool, int, int, int]:

@@ -76,3 +76,26 @@ def marked_copy(chart: str, nonce: str) -> tuple[str, str, dict[str, int]] | Non
         shutil.rmtree(scratch, ignore_errors=True)
         return None
     return scratch, copy, ids
+
+
+def overlaid_copy(chart: str, files: dict[str, str]) -> tuple[str, str] | None:
+    """(scratch folder to remove, a copy of the chart with `files` (chart-relative path -> text) written
+    over it), or None when the chart is too large to copy or a path leaves it."""
+    if _size(chart) is None:
+        return None
+    scratch = tempfile.mkdtemp(prefix="kubelint-overlay-")
+    try:
+        copy = os.path.join(scratch, os.path.basename(os.path.normpath(chart)) or "chart")
+        shutil.copytree(chart, copy, symlinks=True)
+        for relative, text in files.items():
+            path = os.path.normpath(os.path.join(copy, relative))
+            if not path.startswith(copy + os.sep) or os.path.islink(path):
+                shutil.rmtree(scratch, ignore_errors=True)
+                return None
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+    except (OSError, shutil.Error):
+        shutil.rmtree(scratch, ignore_errors=True)
+        return None
+    return scratch, copy

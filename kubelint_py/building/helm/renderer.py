@@ -12,12 +12,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 RENDER_SECONDS = 30.0
 MAX_ANSWER_BYTES = 64 * 1024**2
-EXTRA_HINT = "install the renderer with `pip install 'kubelint-py[helm]'` to lint charts"
+EXTRA_HINT = ("install the renderer with `pip install 'kubelint-py[helm]'`, or put a `helm` binary on PATH, "
+              "to lint charts")
 
 
 def sdk_available() -> bool:
@@ -38,11 +39,18 @@ class RenderRequest:
     release: str
     namespace: str
     nonce: str
+    files: dict[str, str] = field(default_factory=dict)
+    """Chart-relative path -> text held in memory (an editor's buffer), in place of that file: part of
+    the render's identity; the stage renders a copy of the chart with them written in (chart: the copy,
+    files: empty), so every renderer sees an ordinary folder."""
 
     def payload(self) -> dict[str, Any]:
         """What identifies the render (the cache key is made of it)."""
-        return {"chart": self.chart, "values": self.values, "set": self.set, "release": self.release,
-                "namespace": self.namespace, "nonce": self.nonce}
+        found: dict[str, Any] = {"chart": self.chart, "values": self.values, "set": self.set,
+                                 "release": self.release, "namespace": self.namespace, "nonce": self.nonce}
+        if self.files:
+            found["files"] = self.files
+        return found
 
 
 @dataclass

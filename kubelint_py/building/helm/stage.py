@@ -8,18 +8,21 @@ that render lose their KL002 and gain the findings of their renders.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py.building.helm import values as values_mod
-from kubelint_py.building.helm.charts import chart_of_template, top_chart
+from kubelint_py.building.helm.binary import BinaryRenderer, find_helm, identity
+from kubelint_py.building.helm.charts import chart_of_template, chart_of_values, configured_values, top_chart
 from kubelint_py.building.helm.mapping import LineTable, align, output_lines_for, remap
 from kubelint_py.building.helm.renderer import EXTRA_HINT, Renderer, RenderRequest, sdk_available
-from kubelint_py.building.helm.template_text import scan_actions, structure
+from kubelint_py.building.helm.template_text import Action, scan_actions, structure
 from kubelint_py.core.findings import Finding, Related
 from kubelint_py.core.source import Location
 from kubelint_py.engine import diagnostics as diag
@@ -140,7 +143,15 @@ def _display(spec: RenderSpec, relative: str) -> str:
     return os.path.normpath(os.path.join(spec.display, relative)) if spec.display else os.path.normpath(relative)
 
 
-def _read(path: str) -> str | None:
+Overlay = Mapping[str, str]
+"""Text held in memory (an editor's buffer, standard input) in place of the file at a real absolute path."""
+
+
+def _read(path: str, overlay: Overlay | None = None) -> str | None:
+    if overlay:
+        given = overlay.get(os.path.realpath(path))
+        if given is not None:
+            return given if len(given) <= MAX_VALUES_BYTES else None
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_VALUES_BYTES + 1)
@@ -177,26 +188,31 @@ class _Template:
     absolute: str
     text: str
     lines: list[str]
+    actions: list[Action] | None = None
+    """Its `{{ }}` actions, scanned when first needed."""
 
 
 class ChartRenders:
     """Everything known about one chart while its renders are linted."""
 
-    def __init__(self, chart: str, display: str) -> None:
+    def __init__(self, chart: str, display: str, overlay: Overlay | None = None) -> None:
         self.chart = chart
         self.display = display
+        self.overlay = overlay
         self.templates: dict[str, _Template] = {}
         self.helm_names: dict[str, str] = {}
         """Chart-relative template file -> the name Helm rendered it under (aliases show there)."""
         self.helpers: dict[str, tuple[str, int]] = {}
         """Helper name -> (displayed file, line of its `define`)."""
+        self.helper_files: dict[str, str] = {}
+        """Displayed file of a helper -> its absolute path (displayed paths are relative to the run's folder)."""
         self._helpers_read = False
 
     def template(self, spec: RenderSpec, relative: str) -> _Template | None:
         found = self.templates.get(relative)
         if found is None:
             absolute = os.path.join(self.chart, relative)
-            text = _read(absolute)
+            text = _read(absolute, self.overlay)
             if text is None:
                 return None
             found = self.templates[relative] = _Template(_display(spec, relative), absolute, text, text.split("\n"))
@@ -217,7 +233,7 @@ class ChartRenders:
                 if count > 2000:
                     return
                 absolute = os.path.join(folder, name)
-                text = _read(absolute)
+                text = _read(absolute, self.overlay)
                 if text is None or "define" not in text:
                     continue
                 actions = scan_actions(text)
@@ -225,6 +241,7 @@ class ChartRenders:
                 if shape is None:
                     continue
                 relative = os.path.relpath(absolute, self.chart)
+                self.helper_files[_display(spec, relative)] = absolute
                 for helper, offset in shape.defines.items():
                     self.helpers.setdefault(helper, (_display(spec, relative), text.count("\n", 0, offset) + 1))
 
@@ -284,6 +301,16 @@ def _chart_folder(relative: str) -> str:
     return ""
 
 
+def iter_bounded(items: list[tuple[str, ...]], limit: int) -> Iterable[tuple[str, ...]]:
+    """The items of a list that may grow while it is walked, at most `limit` of them."""
+    index = 0
+    while index < len(items) and index < limit:
+        yield items[index]
+        index += 1
+
+
+_TPL = re.compile(r"\btpl\b")
+MAX_VALUE_PATHS = 40
 _INCLUDE = re.compile(r"\b(?:include|template)\s+\"([^\"]+)\"")
 _BODY_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*:")
 
@@ -292,8 +319,8 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def _values_sources(spec: RenderSpec, relative_dir: str, helm_name: str, chart_values: dict[str, ValuesCache]
-                    ) -> list[values_mod.ValuesSource]:
+def _values_sources(spec: RenderSpec, relative_dir: str, helm_name: str, chart_values: dict[str, ValuesCache],
+                    overlay: Overlay | None = None) -> list[values_mod.ValuesSource]:
     """Values files that set `.Values` for templates of the chart folder `relative_dir` (the chart itself
     or a subchart, named `helm_name` by Helm: its aliases are in that name), lowest precedence first."""
     sources: list[values_mod.ValuesSource] = []
@@ -315,11 +342,11 @@ def _values_sources(spec: RenderSpec, relative_dir: str, helm_name: str, chart_v
     for depth in range(len(chain), -1, -1):
         chart = chain[depth - 1] if depth > 0 else spec.chart
         prefix = tuple(scope[depth:])
-        loaded = _load_values(os.path.join(chart, "values.yaml"), chart_values, spec)
+        loaded = _load_values(os.path.join(chart, "values.yaml"), chart_values, spec, overlay)
         if loaded is not None:
             sources.append(values_mod.ValuesSource(loaded[0], loaded[1], prefix))
     for path in spec.values:
-        loaded = _load_values(path, chart_values, spec)
+        loaded = _load_values(path, chart_values, spec, overlay)
         if loaded is not None:
             sources.append(values_mod.ValuesSource(loaded[0], loaded[1], tuple(scope)))
     return sources
@@ -328,13 +355,14 @@ def _values_sources(spec: RenderSpec, relative_dir: str, helm_name: str, chart_v
 ValuesCache = tuple[str, Any] | None
 
 
-def _load_values(path: str, cache: dict[str, ValuesCache], spec: RenderSpec) -> ValuesCache:
+def _load_values(path: str, cache: dict[str, ValuesCache], spec: RenderSpec,
+                 overlay: Overlay | None = None) -> ValuesCache:
     if path in cache:
         return cache[path]
     from kubelint_py.models.located import YMap
     from kubelint_py.parsing.yaml import load_yaml
 
-    text = _read(path)
+    text = _read(path, overlay)
     found: ValuesCache = None
     if text is not None:
         stream = load_yaml(text)
@@ -352,9 +380,10 @@ down by the pipeline: this stage sits below it)."""
 
 
 class _RenderLinter:
-    def __init__(self, config: Config, renderer: Renderer, cache_dir: str | None, check: CheckFiles,
-                 tool: str = "") -> None:
+    def __init__(self, config: Config, renderer: Renderer | BinaryRenderer, cache_dir: str | None, check: CheckFiles,
+                 tool: str = "", overlay: Overlay | None = None) -> None:
         self.config = config
+        self.overlay = overlay
         self.renderer = renderer
         self.cache_dir = cache_dir
         self.check = check
@@ -365,12 +394,12 @@ class _RenderLinter:
     def request(self, spec: RenderSpec) -> RenderRequest | str:
         texts = []
         for path in spec.values:
-            text = _read(path)
+            text = _read(path, self.overlay)
             if text is None:
                 return f"values file {path} cannot be read"
             texts.append(text)
         return RenderRequest(spec.chart, texts, list(spec.set), spec.release, spec.namespace,
-                             secrets.token_hex(6))
+                             secrets.token_hex(6), chart_overlay(spec.chart, self.overlay))
 
     def render_key(self, request: RenderRequest) -> str | None:
         from kubelint_py.building.helm import store
@@ -390,10 +419,25 @@ class _RenderLinter:
             cached = store.load(self.cache_dir, key)
             if cached is not None:
                 return cached
-        answer = self.renderer.render(request)
+        answer = self._render(request)
         if key is not None and self.cache_dir and answer.get("ok"):
             store.save(self.cache_dir, key, answer)
         return answer
+
+    def _render(self, request: RenderRequest) -> dict[str, Any]:
+        """The renderer's answer; with files held in memory, for a copy of the chart with them written in."""
+        if not request.files:
+            return self.renderer.render(request)
+        from kubelint_py.building.helm.marking import overlaid_copy
+
+        overlaid = overlaid_copy(request.chart, request.files)
+        if overlaid is None:
+            return {"ok": False, "error": "the chart cannot be rendered with the text held in memory: it is too large "
+                    "to copy, or a file given is a link in it"}
+        try:
+            return self.renderer.render(dataclasses.replace(request, chart=overlaid[1], files={}))
+        finally:
+            shutil.rmtree(overlaid[0], ignore_errors=True)
 
     def lint(self, spec: RenderSpec, chart: ChartRenders) -> RenderResult:
         """The findings of one render: from the store when this render was linted before with the same
@@ -535,16 +579,35 @@ class _RenderLinter:
                 else:
                     related.append(Related(Location(where[0], where[1]), f"helper `{name}` defined here"))
         sources = _values_sources(spec, _chart_folder(relative), chart.helm_names.get(relative, ""),
-                                  self.values_cache)
+                                  self.values_cache, self.overlay)
         seen: set[Location] = set()
-        for path in [*values_mod.references(written), *(p for t in helper_texts for p in values_mod.references(t))]:
+        before = "\n".join(template.lines[:line - 1])
+        variables = values_mod.assignments("\n".join(template.lines[:line]))
+        dot = None
+        if "with" in before:
+            if template.actions is None:
+                template.actions = scan_actions(template.text) or []
+            dot = values_mod.dot_path(before, len(before), variables, template.actions)
+        paths = [*values_mod.references(written, variables),
+                 *(values_mod.dot_references(written, dot) if dot is not None else ()),
+                 *(p for t in helper_texts for p in values_mod.references(t, values_mod.assignments(t)))]
+        through_tpl = bool(_TPL.search(written)) or any(_TPL.search(t) for t in helper_texts)
+        for path in iter_bounded(paths, MAX_VALUE_PATHS):
             for setting in values_mod.winners(sources, path):
                 shown = values_mod.text_of(setting.value)
-                if not shown or setting.location in seen or not any(shown in text for text in output_texts):
+                if not shown or setting.location in seen:
+                    continue
+                # A value that is a template itself (`tpl .Values.x .`): what it wrote is not its text, and
+                # the values it names are followed in turn.
+                templated = through_tpl and "{{" in shown
+                if not templated and not any(shown in text for text in output_texts):
                     continue
                 seen.add(setting.location)
+                how = "rendered by tpl, " if templated else ""
                 related.append(Related(setting.location, f".Values.{'.'.join(setting.path)} = "
-                                       f"{values_mod.shown(setting.value)} (render {spec.label})"))
+                                       f"{values_mod.shown(setting.value)} ({how}render {spec.label})"))
+                if templated and len(paths) < MAX_VALUE_PATHS:
+                    paths.extend(p for p in values_mod.references(shown) if p not in paths)
                 if len(seen) >= 4:
                     break
         # A values file of this render's own (values-prod.yaml) before the chart's defaults: the override
@@ -556,7 +619,7 @@ class _RenderLinter:
         return related
 
     def _helper_text(self, chart: ChartRenders, spec: RenderSpec, where: tuple[str, int]) -> str:
-        text = _read(where[0]) or ""
+        text = _read(chart.helper_files.get(where[0], where[0]), self.overlay) or ""
         lines = text.split("\n")
         return "\n".join(lines[where[1] - 1:where[1] + 30])
 
@@ -619,7 +682,8 @@ class _RenderLinter:
             if relative is not None:
                 line = int(match.group("line"))
                 location = Location(_display(spec, relative), line,
-                                    _column(os.path.join(spec.chart, relative), line, match.group("column")))
+                                    _column(os.path.join(spec.chart, relative), line, match.group("column"),
+                                            self.overlay))
             message = " ".join(match.group("message").split())
         return _tool_finding(diag.HELM_RENDER_FAILED, f"Helm cannot render this chart: {_escape(message)}", location)
 
@@ -647,12 +711,14 @@ class _RenderLinter:
             folder = os.path.join(folder, "charts", match)
             rest = rest[2:]
         path = os.path.join(*relative, *rest) if relative else os.path.join(*rest)
-        return path if os.path.isfile(os.path.join(spec.chart, path)) else None
+        absolute = os.path.join(spec.chart, path)
+        return path if os.path.isfile(absolute) or (self.overlay and os.path.realpath(absolute) in self.overlay) \
+            else None
 
     def missing_dependency(self, spec: RenderSpec, name: str) -> Finding:
         chart_file = os.path.join(spec.chart, "Chart.yaml")
         line = 1
-        text = _read(chart_file) or ""
+        text = _read(chart_file, self.overlay) or ""
         for number, written in enumerate(text.split("\n"), 1):
             if re.match(rf"\s*-?\s*name:\s*['\"]?{re.escape(name)}['\"]?\s*(?:#.*)?$", written):
                 line = number
@@ -664,13 +730,22 @@ class _RenderLinter:
                              Location(os.path.join(spec.display, "Chart.yaml"), line))
 
 
-def _column(path: str, line: int, offset: str | None) -> int:
+def _column(path: str, line: int, offset: str | None, overlay: Overlay | None = None) -> int:
     """Go reports a 0-based byte offset in the line: the 1-based character column."""
     if offset is None:
         return 1
-    lines = (_read(path) or "").split("\n")
+    lines = (_read(path, overlay) or "").split("\n")
     written = lines[line - 1] if 0 < line <= len(lines) else ""
     return len(written.encode("utf-8")[:int(offset)].decode("utf-8", errors="ignore")) + 1
+
+
+def chart_overlay(chart: str, overlay: Overlay | None) -> dict[str, str]:
+    """Chart-relative path -> text of the files of `chart` held in memory."""
+    if not overlay:
+        return {}
+    root = os.path.realpath(chart)
+    return {os.path.relpath(path, root): text for path, text in sorted(overlay.items())
+            if path.startswith(root + os.sep)}
 
 
 def _escape(text: str) -> str:
@@ -722,6 +797,7 @@ def input_digest(candidates: Sequence[Candidate], config: Config) -> str | None:
     from kubelint_py.building.helm import store
 
     charts: set[str] = set()
+    configured = configured_values(config)
     for candidate in candidates:
         if os.path.basename(candidate.path) == "Chart.yaml":
             charts.add(top_chart(os.path.dirname(os.path.realpath(candidate.read_path))))
@@ -729,7 +805,11 @@ def input_digest(candidates: Sequence[Candidate], config: Config) -> str | None:
             found = chart_of_template(candidate.read_path)
             if found is not None:
                 charts.add(found)
-    parts = [f"{sdk_available()}"]
+        elif candidate.explicit:  # a values file named alone renders its chart
+            found = chart_of_values(candidate.read_path, configured)
+            if found is not None:
+                charts.add(found)
+    parts = [_renderer_identity() or "none"]
     for chart in sorted(charts):
         digest = store.chart_digest(chart)
         if digest is None:
@@ -755,49 +835,81 @@ def _template_files(files: list[SourceFile]) -> dict[str, str]:
     return found
 
 
+def values_files(files: Iterable[SourceFile], config: Config) -> dict[str, tuple[str, str]]:
+    """Displayed path -> (real chart folder, real path) of each file among `files` that is a values file of
+    a chart: a YAML file in a chart's folder (not Chart.yaml), or one that a configured render names."""
+    configured = configured_values(config)
+    found: dict[str, tuple[str, str]] = {}
+    for source in files:
+        real = os.path.realpath(source.fs_path or source.path)
+        chart = chart_of_values(real, configured)
+        if chart is not None:
+            found[source.path] = (chart, real)
+    return found
+
+
 def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config, check: CheckFiles, *,
                cache_dir: str | None = None, tool: str = "",
-               report_paths: Collection[str] | None = None) -> list[Finding]:
+               report_paths: Collection[str] | None = None, overlay: Overlay | None = None,
+               renderer: Renderer | BinaryRenderer | None = None) -> list[Finding]:
     """The run's findings with the charts among `files` rendered: their findings added, the KL002 of the
     templates that rendered dropped; without a renderer, KL002 says how to get one.
     check: the rules over built files (api.check_sources); tool: the package fingerprint, for the store.
 
     A chart whose Chart.yaml is among the files is reported whole; a chart of which only some templates
-    were named (a pre-commit run over changed files) is rendered whole but reported for those only.
+    were named (a pre-commit run over changed files) is rendered whole but reported for those only. A
+    values file named without its chart renders the chart (with it, when no render uses it yet) and is
+    reported for the findings whose value it set, at the line that set it.
     report_paths: with a project as context, only the charts with a file among these are rendered, and
-    only findings in these files are reported."""
+    only findings in these files are reported.
+    overlay: real path -> text held in memory (an editor's buffers, standard input) for files of the
+    charts: rendered in place of what the disk holds.
+    renderer: a render process kept by the caller between runs (the language server's), else one for this run."""
     templates = _template_files(files)
-    if not templates:
-        return findings
     charts = find_charts(files)
+    whole = set(charts)
+    values_named = {path: found for path, found in values_files(files, config).items()
+                    if (path in report_paths if report_paths is not None else found[0] not in whole)}
+    if not templates and not values_named:
+        return findings
     if report_paths is not None:
         wanted = set(report_paths)
         touched = {folder for path, folder in templates.items() if path in wanted}
-        touched |= {chart for chart in charts if any(_chart_of_path(p, {chart: None}) == chart for p in wanted)}
+        touched |= {found[0] for found in values_named.values()}
+        fs_paths = [os.path.realpath(f.fs_path or f.path) for f in files if f.path in wanted]
+        touched |= {chart for chart in charts if any(p == chart or p.startswith(chart + os.sep) for p in fs_paths)}
         charts = {chart: shown for chart, shown in charts.items() if chart in touched}
         templates = {path: folder for path, folder in templates.items() if folder in touched or path in wanted}
-        if not templates:
+        whole = set(charts)
+        if not templates and not values_named:
             return findings
-    whole = set(charts)
     by_path = {f.path: f for f in files}
     for path, folder in templates.items():
         if folder not in charts:
             source = by_path[path]
             charts[folder] = _shown_folder(path, os.path.realpath(source.fs_path or source.path), folder)
-    if not sdk_available():
+    for path, (folder, real) in values_named.items():
+        if folder not in charts and (real == folder or real.startswith(folder + os.sep)):
+            charts[folder] = _shown_folder(path, real, folder)
+    which = _renderer_identity()
+    if which is None:
         return [f._replace(message=f"{f.message}; {EXTRA_HINT}")
                 if f.code == diag.TEMPLATE_SKIPPED.code and f.location.path in templates
                 and EXTRA_HINT not in f.message else f for f in findings]
-    renderer = Renderer()
-    linter = _RenderLinter(config, renderer, cache_dir, check, tool)
+    own = renderer is None
+    if renderer is None:
+        helm = None if which == "sdk" else find_helm()
+        renderer = Renderer() if helm is None else BinaryRenderer(helm)
+    linter = _RenderLinter(config, renderer, cache_dir, check, f"{tool}|{which}", overlay)
     results: list[RenderResult] = []
     per_chart: dict[str, ChartRenders] = {}
     try:
-        for spec in render_specs(charts, config):
-            chart = per_chart.setdefault(spec.chart, ChartRenders(spec.chart, spec.display))
+        for spec in _with_named_values(render_specs(charts, config), values_named):
+            chart = per_chart.setdefault(spec.chart, ChartRenders(spec.chart, spec.display, overlay))
             results.append(linter.lint(spec, chart))
     finally:
-        renderer.close()
+        if own:
+            renderer.close()
     handled = {path for path, folder in templates.items() if folder in per_chart}
     # What the loader said about a rendered template (KL002, or findings on the raw template parsed as
     # YAML when it was named alone) gives way to what its renders say.
@@ -805,9 +917,11 @@ def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config,
     from kubelint_py.engine.catalogue import find_rule
 
     named = {path for path, folder in templates.items() if folder not in whole}
-    added = [f for f in merge_renders(results) if ((rule := find_rule(f.code)) is None or config.is_enabled(rule))
-             and (templates.get(f.location.path) in whole or f.location.path in named
-                  or (f.location.path not in templates and _chart_of_path(f.location.path, per_chart) in whole))]
+    merged = [f for f in merge_renders(results) if (rule := find_rule(f.code)) is None or config.is_enabled(rule)]
+    added = [f for f in merged
+             if templates.get(f.location.path) in whole or f.location.path in named
+             or (f.location.path not in templates and _chart_of_path(f.location.path, per_chart) in whole)]
+    added += at_values_lines(merged, {path: real for path, (_, real) in values_named.items()})
     if report_paths is not None:
         added = [f for f in added if f.location.path in report_paths]
     rendered = {path for result in results for path in result.rendered}
@@ -816,6 +930,56 @@ def apply_helm(findings: list[Finding], files: list[SourceFile], config: Config,
         source.kind = "kubernetes" if path in rendered else "template"
         source.findings = []
     return sorted([*kept, *added], key=Finding.sort_key)
+
+
+def _with_named_values(specs: list[RenderSpec], named: Mapping[str, tuple[str, str]]) -> list[RenderSpec]:
+    """The renders, plus one with each named values file that no render of its chart reads (the
+    chart's own values.yaml and its subcharts' are read by every render)."""
+    extra: list[RenderSpec] = []
+    for chart, real in sorted(named.values()):
+        mine = [spec for spec in specs if spec.chart == chart]
+        if not mine or any(real in {os.path.realpath(v) for v in spec.values} for spec in mine):
+            continue
+        if os.path.basename(real) == "values.yaml" and (os.path.dirname(real) == chart
+                                                          or os.path.basename(os.path.dirname(os.path.dirname(real)))
+                                                          == "charts"):
+            continue
+        base = mine[0]
+        extra.append(RenderSpec(chart, base.display, base.release, base.namespace, (*base.values, real), base.set))
+    return [*specs, *extra]
+
+
+def at_values_lines(findings: Iterable[Finding], named: Mapping[str, str]) -> list[Finding]:
+    """The findings whose value a named values file set (a related location in it), reported at that
+    values line, the template line they were found at as a related location."""
+    if not named:
+        return []
+    reals = {real: path for path, real in named.items()}
+    moved: dict[tuple[str, str, int], Finding] = {}
+    for finding in findings:
+        for related in finding.related:
+            where = related.location
+            path = where.path if where.path in named else reals.get(os.path.realpath(where.path))
+            if path is None or not related.message.startswith(".Values."):
+                continue
+            key = (finding.code, path, where.line)
+            if key in moved:
+                continue
+            others = tuple(r for r in finding.related if r is not related)
+            moved[key] = finding._replace(
+                message=f"{finding.message} (the value set here: {related.message})",
+                location=where._replace(path=path),
+                related=(Related(finding.location, "found in the rendered template here"), *others))
+    return list(moved.values())
+
+
+def _renderer_identity() -> str | None:
+    """Which renderer this run has: "sdk" (helm-python-sdk), the `helm` binary on PATH (its path, size
+    and time), or None."""
+    if sdk_available():
+        return "sdk"
+    helm = find_helm()
+    return identity(helm) if helm is not None else None
 
 
 def _chart_of_path(path: str, charts: Mapping[str, object]) -> str | None:
