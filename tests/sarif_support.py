@@ -3,6 +3,7 @@ schemas/), then GitHub code scanning's documented requirements, which the schema
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from functools import lru_cache
@@ -124,18 +125,28 @@ def _check_location(location: dict[str, Any], bases: dict[str, Any]) -> None:
 
 
 def check_every_sarif() -> None:
-    """Wrap kubelint_py.report.sarif.render for the whole test session so that every log it renders
-    goes through check_sarif (the CLI looks the function up at call time, so its logs are checked too)."""
+    """Wrap kubelint_py.report.sarif.write for the whole test session so that every log it writes goes
+    through check_sarif: the CLI streams through write, and render writes through it too (both look the
+    function up at call time). The stream still gets the log a piece at a time; a copy is checked."""
     from kubelint_py.report import sarif
 
-    original = sarif.render
+    original = sarif.write
     if getattr(original, "checked_by_tests", False):
         return
 
-    def render_and_check(*args: Any, **kwargs: Any) -> str:
-        content: str = original(*args, **kwargs)
-        check_sarif(content)
-        return content
+    def write_and_check(report: Any, stream: Any, **kwargs: Any) -> None:
+        copy = io.StringIO()
 
-    render_and_check.checked_by_tests = True  # type: ignore[attr-defined]
-    sarif.render = render_and_check  # type: ignore[assignment]
+        class Tee:
+            def write(self, text: str) -> int:
+                copy.write(text)
+                return int(stream.write(text) or 0)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(stream, name)
+
+        original(report, Tee(), **kwargs)
+        check_sarif(copy.getvalue())
+
+    write_and_check.checked_by_tests = True  # type: ignore[attr-defined]
+    sarif.write = write_and_check  # type: ignore[assignment]

@@ -404,6 +404,13 @@ def test_conftest_hook_validates_every_render(tmp_path: Path) -> None:
     before = support.validated_count
     sarif.render(_report([]), cwd=tmp_path)
     assert support.validated_count == before + 1
+    # The command line streams its log through sarif.write: checked as well.
+    from cli_support import invoke
+
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                                       "spec: {containers: [{name: c, image: 'nginx:latest'}]}\n")
+    invoke(["check", str(tmp_path / "pod.yaml"), "--no-cache", "--no-config", "--format", "sarif"])
+    assert support.validated_count == before + 2
     with pytest.raises(AssertionError):
         bad = json.loads(sarif.render(_report([_finding(PLAIN_RULE, 4)]), cwd=tmp_path))
         bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
