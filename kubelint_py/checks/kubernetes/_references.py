@@ -90,8 +90,9 @@ def _owners(index: ProjectIndex) -> dict[str | None, _Owners]:
     found = {}
     for resource in index.resources:
         namespace = index.namespace_of(resource)
-        if not is_builtin_group(resource.api_version) and resource.kind != "CustomResourceDefinition":
-            found.setdefault(namespace, _Owners()).names.append(resource.name)
+        if resource.name and not is_builtin_group(resource.api_version) \
+                and resource.kind != "CustomResourceDefinition":
+            found.setdefault(namespace, _Owners()).names.add(resource.name)
         workload = resource.workload
         if workload is not None and resource.kind in ("Job", "Pod", "CronJob"):
             for secret in secret_names_from_args(workload.pod_spec):
@@ -101,12 +102,11 @@ def _owners(index: ProjectIndex) -> dict[str | None, _Owners]:
 
 
 class _Owners:
-    __slots__ = ("name_set", "names", "secrets")
+    __slots__ = ("names", "secrets")
 
     def __init__(self) -> None:
-        self.names: list[str] = []
+        self.names: set[str] = set()
         self.secrets: set[str] = set()
-        self.name_set: set[str] | None = None
 
 
 def _operator_may_create(index: ProjectIndex, kind: str, namespace: str | None, name: str) -> bool:
@@ -115,8 +115,6 @@ def _operator_may_create(index: ProjectIndex, kind: str, namespace: str | None, 
         return False
     if kind == "Secret" and name in owners.secrets:
         return True
-    if owners.name_set is None:
-        owners.name_set = {owner for owner in owners.names if owner}
-    if not owners.name_set:
+    if not owners.names:
         return False
-    return name in FIXED_NAMES or not owners.name_set.isdisjoint(possible_owners(name))
+    return name in FIXED_NAMES or not owners.names.isdisjoint(possible_owners(name))
