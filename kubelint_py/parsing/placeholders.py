@@ -9,6 +9,7 @@ the real value is only known after substitution.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 _ANGLE = re.compile(r"<[A-Za-z][\w .:/@-]{0,80}>")
@@ -23,25 +24,16 @@ _NOT_PLACEHOLDERS = frozenset({
 })
 
 
-# Rules ask about the same few thousand names and values once per object: answers are memoised per
-# string (bounded: cleared when full, so a hostile file cannot grow it without limit).
-_MEMO_SIZE = 65_536
-_PLACEHOLDER: dict[str, bool] = {}
-_PLACEHOLDER_NAME: dict[str, bool] = {}
-
-
 def is_placeholder(value: Any) -> bool:
     """True for a string that will be substituted before use."""
     if not isinstance(value, str) or not value or len(value) > 200:
         return False
-    known = _PLACEHOLDER.get(value)
-    if known is None:
-        if len(_PLACEHOLDER) >= _MEMO_SIZE:
-            _PLACEHOLDER.clear()
-        known = _PLACEHOLDER[value] = _is_placeholder(value)
-    return known
+    return _is_placeholder(value)
 
 
+# Rules ask about the same few thousand names and values once per object: answers are memoised per
+# string, in bounded caches (a hostile file cannot grow them without limit).
+@lru_cache(maxsize=65_536)
 def _is_placeholder(value: str) -> bool:
     if any(marker in value for marker in _EXPANSIONS):
         return True
@@ -59,14 +51,10 @@ def has_placeholder_name(name: Any) -> bool:
     three or more capitals inside one is a token someone replaces before use."""
     if not isinstance(name, str):
         return False
-    known = _PLACEHOLDER_NAME.get(name)
-    if known is None:
-        if len(_PLACEHOLDER_NAME) >= _MEMO_SIZE:
-            _PLACEHOLDER_NAME.clear()
-        known = _PLACEHOLDER_NAME[name] = _has_placeholder_name(name)
-    return known
+    return _has_placeholder_name(name)
 
 
+@lru_cache(maxsize=65_536)
 def _has_placeholder_name(name: str) -> bool:
     if is_placeholder(name) or name == "*":
         return True
