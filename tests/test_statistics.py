@@ -135,3 +135,33 @@ def test_jobs_sets_the_number_of_rule_processes(tmp_path: Path) -> None:
     assert serial.exit_code == forked.exit_code == 0
     refused = invoke(["check", str(tmp_path), "--jobs", "0"])
     assert refused.exit_code == 2 and "--jobs: must be 1 or more" in refused.stderr
+
+
+@pytest.mark.parametrize("use_cache", [False, True])
+def test_the_gc_is_paused_for_a_run_and_handed_back_as_it_was(tmp_path: Path, use_cache: bool,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """No collection while the files are loaded and checked (its passes over the models cost seconds on
+    large trees); afterwards it runs again, with nothing left frozen out of its sight."""
+    import gc
+
+    generate(tmp_path / "repo", 40)
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path / "cache"))
+    passes: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    api.lint([str(tmp_path / "repo")], Config(use_cache=False), workers=1)  # imports done before counting
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        report = api.lint([str(tmp_path / "repo")], Config(use_cache=use_cache), workers=1)
+        during = len(passes)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        kept = [[] for _ in range(20_000)]  # a pass starts after about 700 new container objects
+    finally:
+        gc.callbacks.remove(count)
+    assert report.findings
+    assert during == 0
+    assert len(passes) > during and kept

@@ -164,9 +164,12 @@ class RunCache:
     def loaded(self, candidates: Sequence[Candidate], *, workers: int | None = None) -> Iterator[Loaded]:
         """The loaded files (see Loaded), valid until the block ends.
 
-        The models live until the end of the run and hold no garbage: the cyclic GC is paused while they
-        are built, then they are frozen out of its sight for the rest of the block (its passes over
-        millions of young objects cost seconds on large trees), and handed back to it at the end."""
+        The cyclic GC is paused for the whole block. The models live until the end of the run and hold no
+        garbage, and neither do the index, the findings and the fixes built from them; what the rules drop
+        is freed by reference counting. With the GC running, its passes over the millions of objects built
+        here cost about a second at 10,000 files (measured with gc.callbacks), and the first pass after
+        the load, over every young object, 1.6 s. At the end everything is frozen before the GC is
+        enabled, so it resumes without scanning them, then handed back to its oldest generation."""
         from kubelint_py.loading.related import load_related
         from kubelint_py.loading.scans import recording
 
@@ -178,15 +181,13 @@ class RunCache:
                 related = load_related(loaded.files, self.config, self.cwd, self.roots)
                 loaded.files.extend(related)
                 loaded.related = [source.fs_path or source.path for source in related]
-                gc.freeze()
-            finally:
-                if collecting:
-                    gc.enable()
-            try:
                 self._scans = scans
                 self._related = loaded.related
                 yield loaded
             finally:
+                gc.freeze()
+                if collecting:
+                    gc.enable()
                 gc.unfreeze()
 
     def _load(self, candidates: Sequence[Candidate], workers: int | None) -> Loaded:
