@@ -377,6 +377,9 @@ def _with_severity(finding: Finding, config: Config, rules: dict[str, Rule]) -> 
     return finding._replace(severity=severity)
 
 
+MAX_KINDS_REMEMBERED = 1_000
+
+
 class _Runner:
     """Walks each file's models once and hands every target to the rules registered for it."""
 
@@ -395,20 +398,33 @@ class _Runner:
         self.debug = debug
         self.internal_errors: list[str] = []
         self.index = index
+        self.object_rules: dict[str, list[Rule]] = {}
+        """The K8S_OBJECT rules to call for an object of one kind (see Rule.kinds), in code order."""
 
-    def _targets(self, source: SourceFile) -> Iterator[tuple[Target, Any]]:
+    def _object_rules(self, kind: str) -> list[Rule]:
+        found = self.object_rules.get(kind)
+        if found is None:
+            found = [r for r in self.by_target.get(Target.K8S_OBJECT, ()) if r.kinds is None or kind in r.kinds]
+            if len(self.object_rules) < MAX_KINDS_REMEMBERED:  # kinds are the repository's to invent
+                self.object_rules[kind] = found
+        return found
+
+    def _targets(self, source: SourceFile) -> Iterator[tuple[Iterable[Rule], Any]]:
+        """Each model of the file with the rules to call for it."""
+        rules = self.by_target
+        workload_rules, container_rules = rules.get(Target.K8S_WORKLOAD, ()), rules.get(Target.K8S_CONTAINER, ())
         for resource in source.resources:
-            yield Target.K8S_OBJECT, resource
+            yield self._object_rules(resource.kind), resource
             for workload in resource.all_workloads:
-                yield Target.K8S_WORKLOAD, workload
+                yield workload_rules, workload
                 for container in workload.containers:
-                    yield Target.K8S_CONTAINER, container
+                    yield container_rules, container
         if source.compose is not None:
-            yield Target.COMPOSE_FILE, source.compose
+            yield rules.get(Target.COMPOSE_FILE, ()), source.compose
             for service in source.compose.services.values():
-                yield Target.COMPOSE_SERVICE, service
+                yield rules.get(Target.COMPOSE_SERVICE, ()), service
         if source.dockerfile is not None:
-            yield Target.DOCKERFILE, source.dockerfile
+            yield rules.get(Target.DOCKERFILE, ()), source.dockerfile
 
     def run_file(self, source: SourceFile) -> list[Finding]:
         # _call inlined: this loop runs about 25 rules per Kubernetes object, and most find nothing.
@@ -416,13 +432,13 @@ class _Runner:
         # file after MAX_PER_FILE, and each cut is a KL012 finding.
         findings: list[Finding] = []
         path = source.path
-        by_target, contexts = self.by_target, self.contexts
+        contexts = self.contexts
         counts: dict[str, int] = {}
         stopped: set[str] = set()
         total = 0
         targets = self._targets(source)
-        for target_kind, target in targets:
-            for rule_obj in by_target.get(target_kind, ()):
+        for target_rules, target in targets:
+            for rule_obj in target_rules:
                 if stopped and rule_obj.code in stopped:
                     continue
                 try:

@@ -53,6 +53,10 @@ class Rule(NamedTuple):
     func: RuleFunc | None = None
     autofix: str = ""
     """"safe" or "unsafe" when the rule attaches fixes to (some of) its findings; "" when it never does."""
+    kinds: frozenset[str] | None = None
+    """For a rule over Kubernetes objects: the only kinds it can report on. The runner does not call it for
+    other objects (most rules of this target read one or two kinds, and a call that finds nothing still
+    costs a generator); the function checks the kind itself too, for callers that call it directly."""
 
     @property
     def security(self) -> bool:

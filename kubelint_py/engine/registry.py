@@ -12,7 +12,7 @@ kubelint_py.engine.catalogue's job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -88,6 +88,7 @@ def rule(
     aliases: tuple[str, ...] = (),
     format: str | None = None,
     autofix: str = "",
+    kinds: Iterable[str] | None = None,
 ) -> Callable[[F], F]:
     """Declare a rule; the decorated function yields Violations for one target."""
 
@@ -96,7 +97,8 @@ def rule(
         register(Rule(code=code, name=name, format=fmt, target=target, severity=severity,
                       summary=summary, rationale=rationale, fix=fix, tags=tags,
                       enabled_by_default=enabled_by_default, parameters=dict(parameters or {}),
-                      aliases=aliases, func=func, autofix=autofix))
+                      aliases=aliases, func=func, autofix=autofix,
+                      kinds=frozenset(kinds) if kinds is not None else None))
         return func
 
     return decorate

@@ -192,7 +192,7 @@ def cron_problem(schedule: str) -> str | None:
 
 
 @rule(
-    code="KS418", name="invalid-cron-schedule", target=Target.K8S_OBJECT, severity=Severity.ERROR,
+    code="KS418", name="invalid-cron-schedule", target=Target.K8S_OBJECT, kinds=("CronJob",), severity=Severity.ERROR,
     summary="CronJob schedule the API server rejects",
     rationale="The schedule is parsed when the CronJob is created: five fields in range (or an @hourly-style "
               "macro), and no TZ= prefix (use spec.timeZone). The schema only says \"string\".",

@@ -98,7 +98,8 @@ def credential_in_annotation(resource: Resource, ctx: RuleContext) -> Iterator[V
 
 
 @rule(
-    code="KS402", name="secret-in-configmap", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS402", name="secret-in-configmap", target=Target.K8S_OBJECT, kinds=("ConfigMap",),
+    severity=Severity.WARNING,
     summary="ConfigMap holds secret-looking data",
     rationale="ConfigMaps are not meant for secrets: they are readable by far more roles, never encrypted "
               "at rest and printed by `kubectl describe`.",

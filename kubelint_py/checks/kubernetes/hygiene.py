@@ -173,7 +173,7 @@ _HOOK_DELETE_POLICIES = ("helm.sh/hook-delete-policy", "argocd.argoproj.io/hook-
 
 
 @rule(
-    code="KS410", name="job-without-ttl", target=Target.K8S_OBJECT, severity=Severity.INFO,
+    code="KS410", name="job-without-ttl", target=Target.K8S_OBJECT, kinds=("Job",), severity=Severity.INFO,
     summary="Job has no ttlSecondsAfterFinished",
     rationale="Finished Jobs and their pods stay in the cluster until someone deletes them, piling up "
               "objects in the API server and in every `kubectl get pods`.",
@@ -190,7 +190,8 @@ def job_without_ttl(resource: Resource, ctx: RuleContext) -> Iterator[Violation]
 
 
 @rule(
-    code="KS411", name="cronjob-without-starting-deadline", target=Target.K8S_OBJECT, severity=Severity.INFO,
+    code="KS411", name="cronjob-without-starting-deadline", target=Target.K8S_OBJECT, kinds=("CronJob",),
+    severity=Severity.INFO,
     summary="CronJob has no startingDeadlineSeconds",
     rationale="Without a deadline, a CronJob that missed more than 100 schedules (controller down, cluster "
               "upgrade) stops scheduling altogether, and a late run may start long after it is useful.",
@@ -292,7 +293,8 @@ def _decoded_size(value: str) -> int:
 
 
 @rule(
-    code="KS413", name="config-object-too-large", target=Target.K8S_OBJECT, severity=Severity.ERROR,
+    code="KS413", name="config-object-too-large", target=Target.K8S_OBJECT, kinds=("ConfigMap", "Secret"),
+    severity=Severity.ERROR,
     summary="ConfigMap or Secret data exceeds 1 MiB",
     rationale="The API server rejects ConfigMaps and Secrets whose data is larger than 1 MiB.",
     fix="Split the data across several objects, or ship it in the image or a volume instead.",

@@ -58,7 +58,7 @@ _RBAC_TAGS = ("security", "rbac")
 
 
 @rule(
-    code="KS320", name="rbac-wildcard", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS320", name="rbac-wildcard", target=Target.K8S_OBJECT, kinds=ROLE_KINDS, severity=Severity.WARNING,
     summary="Role or ClusterRole grants `*` verbs or resources",
     rationale="A wildcard grants everything that exists, and everything added later: new resources, "
               "subresources such as pods/exec, and custom resources of operators installed next year "
@@ -77,7 +77,8 @@ def rbac_wildcard(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
 
 
 @rule(
-    code="KS321", name="cluster-admin-binding", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS321", name="cluster-admin-binding", target=Target.K8S_OBJECT, kinds=BINDING_KINDS,
+    severity=Severity.WARNING,
     summary="A binding grants the cluster-admin ClusterRole",
     rationale="cluster-admin can do anything to any object in the cluster; a compromised pod or a leaked "
               "token of a subject bound to it owns the cluster (CIS Kubernetes Benchmark 5.1.1).",
@@ -94,7 +95,7 @@ def cluster_admin_binding(resource: Resource, ctx: RuleContext) -> Iterator[Viol
 
 
 @rule(
-    code="KS322", name="rbac-pod-exec-attach", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS322", name="rbac-pod-exec-attach", target=Target.K8S_OBJECT, kinds=ROLE_KINDS, severity=Severity.WARNING,
     summary="Role or ClusterRole allows exec or attach into pods",
     rationale="pods/exec and pods/attach run commands inside any pod the role reaches, with that pod's "
               "service account, secrets and network access.",
@@ -114,7 +115,7 @@ def rbac_pod_exec_attach(resource: Resource, ctx: RuleContext) -> Iterator[Viola
 
 
 @rule(
-    code="KS323", name="rbac-secrets-read", target=Target.K8S_OBJECT, severity=Severity.INFO,
+    code="KS323", name="rbac-secrets-read", target=Target.K8S_OBJECT, kinds=ROLE_KINDS, severity=Severity.INFO,
     summary="Role or ClusterRole can read Secrets",
     rationale="get, list or watch on secrets reads every credential in its scope: list returns their "
               "values too (CIS Kubernetes Benchmark 5.1.2).",
@@ -130,7 +131,7 @@ def rbac_secrets_read(resource: Resource, ctx: RuleContext) -> Iterator[Violatio
 
 
 @rule(
-    code="KS324", name="rbac-create-pods", target=Target.K8S_OBJECT, severity=Severity.INFO,
+    code="KS324", name="rbac-create-pods", target=Target.K8S_OBJECT, kinds=ROLE_KINDS, severity=Severity.INFO,
     summary="Role or ClusterRole can create pods (or workloads that create them)",
     rationale="Whoever can create a pod can run it with any ServiceAccount, Secret and host setting its "
               "namespace allows (CIS Kubernetes Benchmark 5.1.4).",
@@ -146,7 +147,7 @@ def rbac_create_pods(resource: Resource, ctx: RuleContext) -> Iterator[Violation
 
 
 @rule(
-    code="KS325", name="rbac-escalation-verbs", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS325", name="rbac-escalation-verbs", target=Target.K8S_OBJECT, kinds=ROLE_KINDS, severity=Severity.WARNING,
     summary="Role or ClusterRole grants bind, escalate or impersonate",
     rationale="bind and escalate let a subject grant itself permissions it does not have; impersonate lets "
               "it act as any user, group or ServiceAccount. Each is a path to cluster-admin.",
@@ -162,7 +163,8 @@ def rbac_escalation_verbs(resource: Resource, ctx: RuleContext) -> Iterator[Viol
 
 
 @rule(
-    code="KS326", name="rbac-dangerous-subject", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS326", name="rbac-dangerous-subject", target=Target.K8S_OBJECT, kinds=BINDING_KINDS,
+    severity=Severity.WARNING,
     summary="A binding names system:anonymous, system:unauthenticated or system:masters",
     rationale="Binding system:anonymous or system:unauthenticated grants the role to anyone who can reach "
               "the API server; system:masters already bypasses RBAC, so binding it is a mistake.",

@@ -174,7 +174,8 @@ def pvc_not_found(workload: Workload, ctx: RuleContext) -> Iterator[Violation]:
 
 
 @rule(
-    code="KS607", name="role-binding-role-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS607", name="role-binding-role-not-found", target=Target.K8S_OBJECT,
+    kinds=("RoleBinding", "ClusterRoleBinding"), severity=Severity.WARNING,
     summary="RoleBinding or ClusterRoleBinding roleRef names a role that is not defined",
     rationale="A binding to a missing role grants nothing: the subjects get \"forbidden\" errors that "
               "look like a permissions bug elsewhere.",
@@ -197,7 +198,8 @@ def role_binding_role_not_found(resource: Resource, ctx: RuleContext) -> Iterato
 
 
 @rule(
-    code="KS608", name="statefulset-service-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS608", name="statefulset-service-not-found", target=Target.K8S_OBJECT, kinds=("StatefulSet",),
+    severity=Severity.WARNING,
     summary="StatefulSet serviceName names a Service that is not defined, not headless, or not selecting its pods",
     rationale="The governing Service gives StatefulSet pods their stable DNS names; without it, or when it is "
               "not headless (`clusterIP: None`) or does not select the pods, `pod-0.service` does not resolve "
@@ -239,7 +241,8 @@ def statefulset_service_not_found(resource: Resource, ctx: RuleContext) -> Itera
 
 
 @rule(
-    code="KS609", name="ingress-service-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS609", name="ingress-service-not-found", target=Target.K8S_OBJECT, kinds=("Ingress",),
+    severity=Severity.WARNING,
     summary="Ingress backend names a Service that is not defined",
     rationale="Requests routed to a missing Service get a 503 from the ingress controller.",
     fix="Define the Service in the Ingress's namespace or correct the backend's service name.",
@@ -260,7 +263,8 @@ def ingress_service_not_found(resource: Resource, ctx: RuleContext) -> Iterator[
 
 
 @rule(
-    code="KS610", name="ingress-tls-secret-not-found", target=Target.K8S_OBJECT, severity=Severity.INFO,
+    code="KS610", name="ingress-tls-secret-not-found", target=Target.K8S_OBJECT, kinds=("Ingress",),
+    severity=Severity.INFO,
     summary="Ingress TLS secretName names a Secret that is not defined",
     rationale="Without its TLS Secret the ingress controller serves its default (usually self-signed) "
               "certificate, and clients fail the TLS handshake. Info, as KS603: TLS keys are rightly kept out "
@@ -283,7 +287,8 @@ def ingress_tls_secret_not_found(resource: Resource, ctx: RuleContext) -> Iterat
 
 
 @rule(
-    code="KS611", name="hpa-target-not-found", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS611", name="hpa-target-not-found", target=Target.K8S_OBJECT, kinds=("HorizontalPodAutoscaler",),
+    severity=Severity.WARNING,
     summary="HorizontalPodAutoscaler targets a workload that is not defined",
     rationale="An autoscaler whose scaleTargetRef resolves to nothing scales nothing and reports "
               "FailedGetScale events, so the workload it was meant for runs unscaled.",

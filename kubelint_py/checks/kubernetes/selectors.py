@@ -196,7 +196,8 @@ def service_target_port_not_declared(index: ProjectIndex, ctx: RuleContext) -> I
 
 
 @rule(
-    code="KS503", name="ingress-port-not-exposed", target=Target.K8S_OBJECT, severity=Severity.WARNING,
+    code="KS503", name="ingress-port-not-exposed", target=Target.K8S_OBJECT, kinds=("Ingress",),
+    severity=Severity.WARNING,
     summary="Ingress backend uses a port its Service does not expose",
     rationale="The ingress controller cannot route to a Service port that does not exist: requests to "
               "that path get a 503.",
