@@ -280,18 +280,20 @@ class _Builder:
         budget = MIN_EXPANSION_BUDGET
         offset = self.line_offset + 1  # lines before this chunk when reading on after a fatal error
         seen, limit = self.events_seen, self.max_events
+        # Locals for what every event reads: the stack is one list for the builder's life (cleared, never
+        # replaced), and `failed` is read again after each call that can fail a document.
+        stack, failed = self.stack, self.failed_document
         try:
             for event in events:
                 code = event[0]
                 seen += 1
                 if seen > limit:
                     raise _TooLarge
-                if self.failed_document and code < _DOC_START_EVENT:
+                if failed and code < _DOC_START_EVENT:
                     continue
                 if code == _SCALAR_EVENT:
                     _, text, start, end, anchor, tag, style = event
                     span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
-                    stack = self.stack
                     if stack and anchor is None:
                         frame = stack[-1]
                         if frame.size < budget:
@@ -326,6 +328,7 @@ class _Builder:
                                     continue
                             self.events_seen = seen
                             self._add(value, span, 1 + (len(text) >> 6), None, ambiguity, text)
+                            failed = self.failed_document
                             continue
                     if tag is None and not style and (not text or text[0] not in maybe):
                         value, ambiguity = text or None, None
@@ -333,8 +336,8 @@ class _Builder:
                         value, ambiguity = resolve(text, tag, style, schema)
                     self.events_seen = seen
                     self._add(value, span, 1 + (len(text) >> 6), anchor, ambiguity, text)
+                    failed = self.failed_document
                 elif code == _END_EVENT:
-                    stack = self.stack
                     frame = stack.pop()
                     container = frame.container
                     if frame.merges and type(container) is ymap:
@@ -364,24 +367,29 @@ class _Builder:
                                 continue
                     self.events_seen = seen
                     self._add(container, span, frame.size, frame.anchor, None, None)
-                elif code in (_MAP_START_EVENT, _SEQ_START_EVENT):
+                    failed = self.failed_document
+                elif code == _MAP_START_EVENT or code == _SEQ_START_EVENT:
                     _, anchor, start, end = event
                     span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
                     opened = ymap(span) if code == _MAP_START_EVENT else ylist(span)
-                    if len(self.stack) >= MAX_DEPTH:
+                    if len(stack) >= MAX_DEPTH:
                         self.events_seen = seen
                         self._open(anchor, opened)
+                        failed = self.failed_document
                     else:
-                        self.stack.append(frame_type(opened, anchor))
+                        stack.append(frame_type(opened, anchor))
                 elif code == _ALIAS_EVENT:
                     self.events_seen = seen
                     self._alias(event[1], event[2], event[3])
+                    failed = self.failed_document
                 elif code == _DOC_START_EVENT:
                     self.events_seen = seen
                     self._start_document(event[1])
+                    failed = self.failed_document
                 elif code == _DOC_END_EVENT:
                     self.events_seen = seen
                     self._end_document(event[1], event[2])
+                    failed = self.failed_document
                 elif code == _STREAM_END_EVENT:
                     return
         finally:
@@ -396,7 +404,7 @@ class _Builder:
 
     def _start_document(self, mark: Any) -> None:
         self.anchors = {}
-        self.stack = []
+        self.stack.clear()
         self.doc_value = None
         self.doc_has_value = False
         self.doc_start = self._span(mark, mark)
@@ -409,13 +417,13 @@ class _Builder:
         span = Span(start.line, start.column, end.line + 1 + self.line_offset, end.column + 1)
         value = None if self.failed_document else self.doc_value
         self.documents.append(YamlDocument(len(self.documents), value, span, self.doc_ambiguities))
-        self.stack = []
+        self.stack.clear()
         self.anchors = {}
 
     def _fail_document(self, problem: YamlProblem, *, stop: bool = False) -> None:
         self.problems.append(problem)
         self.failed_document = True
-        self.stack = []
+        self.stack.clear()
         self.anchors = {}
         if stop:
             # Keep the document's place (later documents keep their index) and stop reading: the
@@ -700,7 +708,7 @@ def _load(builder: _Builder, text: str, pure: bool) -> YamlStream:
                 starts.append((match.start(), line))
         for number, (offset, first_line) in enumerate(starts):
             end = starts[number + 1][0] if number + 1 < len(starts) else len(text)
-            builder.stack = []
+            builder.stack.clear()
             builder.failed_document = False
             _parse(builder, text[offset:end], pure, first_line - 1)
         # A document that failed on its own `---` line fails again when re-read from there.
