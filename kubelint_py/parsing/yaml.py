@@ -368,7 +368,7 @@ class _Builder:
                     self.events_seen = seen
                     self._add(container, span, frame.size, frame.anchor, None, None)
                     failed = self.failed_document
-                elif code == _MAP_START_EVENT or code == _SEQ_START_EVENT:
+                elif code in (_MAP_START_EVENT, _SEQ_START_EVENT):
                     _, anchor, start, end = event
                     span = new(span_type, (start.line + offset, start.column + 1, end.line + offset, end.column + 1))
                     opened = ymap(span) if code == _MAP_START_EVENT else ylist(span)
