@@ -99,13 +99,13 @@ def test_project_rule_errors_follow_the_file_errors_as_in_a_serial_run(
     assert forked.internal_errors[-1] == "project failed" and len(forked.internal_errors) == len(files) + 1
 
 
-def test_parsing_shared_between_this_process_and_a_worker_gives_the_same_models(
+def test_parsing_in_a_pool_of_two_workers_gives_the_same_models(
         files: list[SourceFile], monkeypatch: pytest.MonkeyPatch) -> None:
     from kubelint_py.loading import batch
     from tests.test_cache_parallel import models
 
     candidates = list(discover(["."]))
-    monkeypatch.setattr(batch, "_auto_workers", lambda todo: batch.SHARED)
-    shared = load_sources(candidates, Config(use_cache=False))
-    assert len(shared) == len(files) > 40
-    assert models(shared) == models(files)
+    monkeypatch.setattr(batch, "_auto_workers", lambda todo: 2)
+    pooled = load_sources(candidates, Config(use_cache=False))
+    assert len(pooled) == len(files) > 40
+    assert models(pooled) == models(files)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
@@ -46,7 +46,10 @@ PARALLEL_MIN_WORKERS = 3
 """Since the YAML builder got faster, pickling a model in a worker and unpickling it here costs about as
 much as parsing it (1k corpus: parse 0.58 s, dumps 0.38 s, loads 0.25 s; the loads all in this process):
 two workers took 2.2 times the CPU and more wall time than parsing serially. From three idle CPUs on,
-parallel parsing wins again. (Per-file rules still use two: see parallel_rules.)"""
+parallel parsing wins again. (Per-file rules still use two: see parallel_rules.) With two idle CPUs one
+worker used to parse a share while this process parsed the rest: on the shared generator's 10k corpus
+that cost about 3 s more CPU (18 s instead of 14-15 s, rule workers included) for at most half a second
+of wall time, so all parsing stays here then."""
 MAX_WORKERS = 8
 
 Job = tuple[int, "Candidate", "str | None"]
@@ -99,16 +102,7 @@ def load_sources(candidates: Sequence[Candidate], config: Config, *, workers: in
                     continue
             todo.append((position, candidate, key))
         count = workers if workers is not None else _auto_workers(todo)
-        if count == SHARED and len(todo) > 1:
-            # Two idle CPUs: one worker parses the tail while this process parses the head.
-            split = int(len(todo) * PARENT_SHARE)
-
-            def head() -> None:
-                for job in todo[:split]:
-                    _store(results, job, config.max_file_size, cache)
-
-            _parallel(todo[split:], results, config.max_file_size, cache, 1, here=head)
-        elif count > 1 and len(todo) > 1:
+        if count > 1 and len(todo) > 1:
             _parallel(todo, results, config.max_file_size, cache, count)
         else:
             for position, candidate, key in todo:
@@ -133,13 +127,6 @@ def refresh_disk_state(source: SourceFile) -> None:
         probe_compose_paths(source.compose)
 
 
-SHARED = -2
-"""_auto_workers' answer for two idle CPUs: one worker, and this process parses a share itself."""
-PARENT_SHARE = 0.55
-"""The head this process parses while the worker parses (and pickles) the rest; this process then
-unpickles the worker's files, so it takes a little more than half (10k corpus: 10.9 -> 8.9 s)."""
-
-
 def _auto_workers(todo: list[Job]) -> int:
     if len(todo) < PARALLEL_MIN_FILES:
         return 1
@@ -154,15 +141,8 @@ def _auto_workers(todo: list[Job]) -> int:
 
             idle = idle_cpus_now()
             count = worker_count() if idle is None else max(1, min(idle, MAX_WORKERS))
-            if count >= PARALLEL_MIN_WORKERS:
-                return count
-            return SHARED if count == 2 else 1
+            return count if count >= PARALLEL_MIN_WORKERS else 1
     return 1
-
-
-def _store(results: list[SourceFile | None], job: Job, max_size: int, cache: FileStore | None) -> None:
-    position, candidate, key = job
-    results[position] = _load_one(candidate, key, max_size, cache)
 
 
 def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: FileStore | None) -> SourceFile:
@@ -175,9 +155,8 @@ def _load_one(candidate: Candidate, key: str | None, max_size: int, cache: FileS
 
 
 def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, cache: FileStore | None,
-              count: int, here: Callable[[], object] | None = None) -> None:
-    """Parse `todo` in `count` workers; `here`, when given, runs in this process meanwhile (its files
-    are not in `todo`)."""
+              count: int) -> None:
+    """Parse `todo` in `count` workers."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -189,9 +168,6 @@ def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, 
         with ProcessPoolExecutor(max_workers=min(count, len(chunks))) as pool:
             jobs = [[(candidate, key) for _, candidate, key in chunk] for chunk in chunks]
             mapped = pool.map(_load_chunk, jobs, [max_size] * len(jobs))
-            if here is not None:
-                here()
-                here = None
             for chunk, blobs in zip(chunks, mapped, strict=True):
                 for (position, candidate, key), blob in zip(chunk, blobs, strict=True):
                     if blob and cache is not None and key is not None:
@@ -202,8 +178,6 @@ def _parallel(todo: list[Job], results: list[SourceFile | None], max_size: int, 
                     done.add(position)
     except (OSError, BrokenProcessPool, RuntimeError):
         pass  # no processes here (a sandbox, a broken worker): finish serially below
-    if here is not None:  # the pool could not even start
-        here()
     for position, candidate, _ in todo:
         if position not in done:
             results[position] = load_source(candidate, max_size)
