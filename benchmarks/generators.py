@@ -8,8 +8,8 @@ Corpora: `own` is benchmarks/corpus.py (the 1k/10k sizes of benchmarks/run.py); 
 `shared-s5` are benchmarks/gen_scale_corpus.py (a copy of the workspace's shared generator) with seeds 1
 and 5, `--files 1000 / 10000`.
 
-For each corpus, median over --runs runs of `kubelint-py check DIR -q --no-config` (the console script or
-`python -m kubelint_py`):
+For each corpus, median over --runs rounds of `kubelint-py check DIR -q --no-config` (the console script or
+`python -m kubelint_py`), the three modes taking turns within each round:
 - `--no-cache`: the default processes (parse and rule workers when CPUs are idle);
 - `--no-cache -j 1`: one process, the least CPU in total;
 - an empty cache (a new KUBELINT_CACHE_DIR for each run): what a CI job without a restored cache does;
@@ -17,7 +17,7 @@ each as CPU (user+sys of the whole process tree, os.wait4: the run and the worke
 headline, since the machine is shared and wall time follows the neighbours' load) and wall;
 then the parse floor: CPU of parsing the same YAML files (*.yaml, *.yml) with ruamel's C event parser
 alone (`CParser`, `check_event/get_event` over each file), in a separate process, timed around the
-parse loop only (reading the files included; interpreter start-up excluded), min over --runs runs.
+parse loop only (reading the files included; interpreter start-up excluded), once per round, the min.
 floor x = CPU / floor CPU; empty x = empty-cache / --no-cache; growth = 10k / 1k, per column.
 """
 
@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -102,16 +103,22 @@ def make(workdir: Path, generator: str, size: str) -> Path:
     return out
 
 
-def measure(args: list[str], runs: int, empty_cache: bool = False) -> tuple[float, float]:
-    """(median wall, median CPU) over runs; with empty_cache, each run gets a new cache folder."""
-    measured = []
+def measure_interleaved(modes: list[tuple[list[str], bool]], runs: int,
+                        each_round: Callable[[], object] = lambda: None) -> list[tuple[float, float]]:
+    """(median wall, median CPU) of each mode (arguments, empty cache?) over runs, the modes taking turns
+    within each round: the machine's speed drifts over minutes, and ratios between modes measured side by
+    side move less than ratios between blocks of runs. An empty-cache run gets a new cache folder;
+    each_round runs after each round (the parse floor)."""
+    measured: list[list[tuple[float, float]]] = [[] for _ in modes]
     for _ in range(runs):
-        if not empty_cache:
-            measured.append(run_once(args))
-            continue
-        with tempfile.TemporaryDirectory(prefix="kubelint-bench-cache-") as cache:
-            measured.append(run_once(args, {**os.environ, "KUBELINT_CACHE_DIR": cache}))
-    return statistics.median(m[0] for m in measured), statistics.median(m[1] for m in measured)
+        for position, (args, empty_cache) in enumerate(modes):
+            if not empty_cache:
+                measured[position].append(run_once(args))
+                continue
+            with tempfile.TemporaryDirectory(prefix="kubelint-bench-cache-") as cache:
+                measured[position].append(run_once(args, {**os.environ, "KUBELINT_CACHE_DIR": cache}))
+        each_round()
+    return [(statistics.median(m[0] for m in found), statistics.median(m[1] for m in found)) for found in measured]
 
 
 COLUMNS = ("corpus", "files", "CPU s", "wall s", "-j1 CPU s", "-j1 wall s", "empty CPU s", "empty wall s",
@@ -140,10 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes.split(","):
             corpus = make(args.workdir, generator, size)
             base = [*command(), "check", str(corpus), "-q", "--no-config"]
-            wall, cpu = measure([*base, "--no-cache"], args.runs)
-            serial_wall, serial_cpu = measure([*base, "--no-cache", "-j", "1"], args.runs)
-            empty_wall, empty_cpu = measure(base, args.runs, empty_cache=True)
-            parse, files = floor(corpus, args.runs)
+            floors: list[tuple[float, int]] = []
+            (wall, cpu), (serial_wall, serial_cpu), (empty_wall, empty_cpu) = measure_interleaved(
+                [([*base, "--no-cache"], False), ([*base, "--no-cache", "-j", "1"], False), (base, True)], args.runs,
+                lambda: floors.append(floor(corpus, 1)))  # noqa: B023 (called within this iteration)
+            parse, files = min(floors)
             values = [cpu, wall, serial_cpu, serial_wall, empty_cpu, empty_wall, parse]
             results[(generator, size)] = values
             emit([f"{generator} {size}", str(files), *(f"{v:.2f}" for v in values), f"{cpu / parse:.2f}",
