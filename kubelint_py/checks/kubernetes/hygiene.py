@@ -229,12 +229,14 @@ _Field = tuple[YMap | YList, Any, str, tuple[Any, ...]]
 
 def _map_fields(node: YMap | None, label: str) -> Iterator[_Field]:
     if node is not None:
-        for key in node:
-            yield node, key, "{} '{}'", (label, key)
+        for key, value in node.items():
+            if value is not None and type(value) is not str:
+                yield node, key, "{} '{}'", (label, key)
 
 
 def _string_fields(resource: Resource) -> Iterator[_Field]:
-    """Fields Kubernetes types as strings."""
+    """Fields Kubernetes types as strings, where the value read is not a string (nor null): nearly every
+    field is a string, and only the others can be ambiguous."""
     meta = resource.body.get_map("metadata")
     for section in ("labels", "annotations"):
         yield from _map_fields(meta.get_map(section) if meta is not None else None, section[:-1])
@@ -251,13 +253,15 @@ def _string_fields(resource: Resource) -> Iterator[_Field]:
     for container in workload.containers:
         env = container.get_list("env")
         for _, item in env.maps() if env is not None else []:
-            if "value" in item:
+            value = item.get("value")
+            if value is not None and type(value) is not str:
                 yield item, "value", "env var '{}' of container '{}'", (item.get("name", ""), container.name)
         for field in ("command", "args"):
             items = container.get_list(field)
             if items is not None:
-                for index in range(len(items)):
-                    yield items, index, "{} item {} of container '{}'", (field, index + 1, container.name)
+                for index, value in enumerate(items):
+                    if value is not None and type(value) is not str:
+                        yield items, index, "{} item {} of container '{}'", (field, index + 1, container.name)
 
 
 @rule(

@@ -284,11 +284,27 @@ def _version_range(versions: list[str]) -> str:
 )
 def unknown_api_version_or_kind(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     api_version, kind = resource.api_version, resource.kind
+    version = target_version(ctx)
+    # The answer depends on the pair, the target version and the project's CRDs only: pairs found fine
+    # are remembered for this run's index (most objects share a handful of pairs).
+    fine: set[tuple[str, str, str]] | None = ctx.index.derived.get("ks902_fine")
+    if fine is None:
+        fine = ctx.index.derived["ks902_fine"] = set()
+    if (api_version, kind, version) in fine:
+        return
+    if not any(_unknown_api_version_or_kind(resource, ctx, version)):
+        if len(fine) < 10_000:  # pairs are the repository's to invent
+            fine.add((api_version, kind, version))
+        return
+    yield from _unknown_api_version_or_kind(resource, ctx, version)
+
+
+def _unknown_api_version_or_kind(resource: Resource, ctx: RuleContext, version: str) -> Iterator[Violation]:
+    api_version, kind = resource.api_version, resource.kind
     if not api_version or not kind or (api_version, kind) in REMOVED_APIS:
         return  # removed APIs are the deprecated-API rule's findings
     if schemas.is_tool_config(api_version, kind):
         return
-    version = target_version(ctx)
     crds = crds_of(ctx.index)
     group, _, api_level = api_version.rpartition("/")
     if (group, kind) in crds.kinds:
