@@ -133,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown at the end")
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "kubelint-generators")
     args = parser.parse_args(argv)
+    # As benchmarks/run.py: an installed copy runs from compiled bytecode (pip compiles it); an editable
+    # checkout under PYTHONDONTWRITEBYTECODE=1 would recompile each changed module in every run.
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("kubelint_py")
+    if spec is not None and spec.origin is not None:
+        compileall.compile_dir(str(Path(spec.origin).parent), quiet=1)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs; "
           f"{' '.join(command())}", flush=True)
     print("  ".join(COLUMNS), flush=True)
