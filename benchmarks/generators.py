@@ -17,8 +17,9 @@ each as CPU (user+sys of the whole process tree, os.wait4: the run and the worke
 headline, since the machine is shared and wall time follows the neighbours' load) and wall;
 then the parse floor: CPU of parsing the same YAML files (*.yaml, *.yml) with ruamel's C event parser
 alone (`CParser`, `check_event/get_event` over each file), in a separate process, timed around the
-parse loop only (reading the files included; interpreter start-up excluded), once per round, the min.
-floor x = CPU / floor CPU; empty x = empty-cache / --no-cache; growth = 10k / 1k, per column.
+parse loop only (reading the files included; interpreter start-up excluded), once per round (the floor s column: the lowest).
+floor x = CPU / floor CPU and empty x = empty-cache / --no-cache, each the median of the rounds' own
+ratios (the runs of one round are made side by side); growth = 10k / 1k, per column.
 """
 
 from __future__ import annotations
@@ -103,22 +104,24 @@ def make(workdir: Path, generator: str, size: str) -> Path:
     return out
 
 
-def measure_interleaved(modes: list[tuple[list[str], bool]], runs: int,
-                        each_round: Callable[[], object] = lambda: None) -> list[tuple[float, float]]:
-    """(median wall, median CPU) of each mode (arguments, empty cache?) over runs, the modes taking turns
-    within each round: the machine's speed drifts over minutes, and ratios between modes measured side by
-    side move less than ratios between blocks of runs. An empty-cache run gets a new cache folder;
-    each_round runs after each round (the parse floor)."""
-    measured: list[list[tuple[float, float]]] = [[] for _ in modes]
+def measure_rounds(modes: list[tuple[list[str], bool]], runs: int,
+                   each_round: Callable[[], float]) -> list[list[tuple[float, float]]]:
+    """Rounds of (wall, CPU) for each mode (arguments, empty cache?), the modes taking turns within each
+    round, then each_round() (the parse floor: its CPU is the round's last item, as (0, CPU)). The
+    machine's speed drifts over minutes: ratios between runs of one round move less than ratios between
+    blocks of runs. An empty-cache run gets a new cache folder."""
+    rounds: list[list[tuple[float, float]]] = []
     for _ in range(runs):
-        for position, (args, empty_cache) in enumerate(modes):
+        measured: list[tuple[float, float]] = []
+        for args, empty_cache in modes:
             if not empty_cache:
-                measured[position].append(run_once(args))
+                measured.append(run_once(args))
                 continue
             with tempfile.TemporaryDirectory(prefix="kubelint-bench-cache-") as cache:
-                measured[position].append(run_once(args, {**os.environ, "KUBELINT_CACHE_DIR": cache}))
-        each_round()
-    return [(statistics.median(m[0] for m in found), statistics.median(m[1] for m in found)) for found in measured]
+                measured.append(run_once(args, {**os.environ, "KUBELINT_CACHE_DIR": cache}))
+        measured.append((0.0, each_round()))
+        rounds.append(measured)
+    return rounds
 
 
 COLUMNS = ("corpus", "files", "CPU s", "wall s", "-j1 CPU s", "-j1 wall s", "empty CPU s", "empty wall s",
@@ -155,15 +158,29 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes.split(","):
             corpus = make(args.workdir, generator, size)
             base = [*command(), "check", str(corpus), "-q", "--no-config"]
-            floors: list[tuple[float, int]] = []
-            (wall, cpu), (serial_wall, serial_cpu), (empty_wall, empty_cpu) = measure_interleaved(
-                [([*base, "--no-cache"], False), ([*base, "--no-cache", "-j", "1"], False), (base, True)], args.runs,
-                lambda: floors.append(floor(corpus, 1)))  # noqa: B023 (called within this iteration)
-            parse, files = min(floors)
-            values = [cpu, wall, serial_cpu, serial_wall, empty_cpu, empty_wall, parse]
+            counted: list[int] = []
+
+            def parse_floor() -> float:
+                seconds, files = floor(corpus, 1)  # noqa: B023 (called within this iteration)
+                counted.append(files)  # noqa: B023
+                return seconds
+
+            rounds = measure_rounds([([*base, "--no-cache"], False), ([*base, "--no-cache", "-j", "1"], False),
+                                     (base, True)], args.runs, parse_floor)
+
+            def median(pick: Callable[[list[tuple[float, float]]], float]) -> float:
+                return statistics.median(pick(found) for found in rounds)  # noqa: B023
+
+            # Columns: medians of each mode's CPU and wall, the floor's lowest CPU; the ratios are medians
+            # of each round's own ratio (runs made side by side).
+            values = [median(lambda r: r[0][1]), median(lambda r: r[0][0]), median(lambda r: r[1][1]),
+                      median(lambda r: r[1][0]), median(lambda r: r[2][1]), median(lambda r: r[2][0]),
+                      min(found[3][1] for found in rounds)]
+            ratios = [median(lambda r: r[0][1] / r[3][1]), median(lambda r: r[1][1] / r[3][1]),
+                      median(lambda r: r[2][1] / r[0][1]), median(lambda r: r[2][0] / r[0][0])]
             results[(generator, size)] = values
-            emit([f"{generator} {size}", str(files), *(f"{v:.2f}" for v in values), f"{cpu / parse:.2f}",
-                  f"{serial_cpu / parse:.2f}", f"{empty_cpu / cpu:.2f}", f"{empty_wall / wall:.2f}"])
+            emit([f"{generator} {size}", str(counted[0]), *(f"{v:.2f}" for v in values),
+                  *(f"{v:.2f}" for v in ratios)])
         if all((generator, s) in results for s in ("1k", "10k")):
             small, large = results[(generator, "1k")], results[(generator, "10k")]
             emit([f"{generator} growth 10k/1k", "", *(f"{b / a:.2f}" for a, b in zip(small, large, strict=True)),
