@@ -17,9 +17,10 @@ each as CPU (user+sys of the whole process tree, os.wait4: the run and the worke
 headline, since the machine is shared and wall time follows the neighbours' load) and wall;
 then the parse floor: CPU of parsing the same YAML files (*.yaml, *.yml) with ruamel's C event parser
 alone (`CParser`, `check_event/get_event` over each file), in a separate process, timed around the
-parse loop only (reading the files included; interpreter start-up excluded), once per round (the floor s column: the lowest).
-floor x = CPU / floor CPU and empty x = empty-cache / --no-cache, each the median of the rounds' own
-ratios (the runs of one round are made side by side); growth = 10k / 1k, per column.
+parse loop only (reading the files included; interpreter start-up excluded), once per round (the
+`floor s` column: the lowest). floor x = CPU / floor CPU and empty x = empty-cache / --no-cache, each
+the median of the rounds' own ratios (the runs of one round are made side by side); growth = 10k / 1k,
+per column.
 """
 
 from __future__ import annotations
