@@ -369,3 +369,28 @@ def test_definition_closures_found_in_the_raw_bundle_match_a_walk_of_the_decoded
                     pending.extend(_walk_refs(expected[current]))
             assert k8s_schemas.definitions_for(version, [name]) == expected, (version, name)
             assert len(expected) > 3
+
+
+@pytest.mark.parametrize(("schema", "valid", "invalid"), [
+    ({"type": "object", "properties": {"a": {"type": "string"}}}, [{}, {"a": "x"}], [None, "x", [], {"a": 1}]),
+    ({"type": ["object", "null"], "properties": {"a": {"type": "string"}}}, [None, {}, {"a": "x"}],
+     ["x", [], {"a": 1}]),
+    ({"type": "object", "additionalProperties": {"type": "integer"}}, [{}, {"k": 1}], [None, 1, {"k": "v"}]),
+    ({"type": ["array"], "items": {"type": "string"}}, [[], ["x"]], [None, "x", {}, [1]]),
+    ({"type": ["null", "array"], "items": {"type": "string"}}, [None, [], ["x"]], ["x", {}, [1]]),
+    ({"type": "array", "items": {"$ref": "#/$defs/s"}, "$defs": {"s": {"type": "string"}}}, [[], ["x"]], [None, [1]]),
+    ({"type": ["object", "array"], "properties": {"a": {"type": "string"}}, "items": {"type": "string"}},
+     [{}, [], ["x"], {"a": "x"}], [None, "x", [1], {"a": 1}]),
+])
+def test_a_container_type_checked_with_its_contents_agrees_with_jsonschema(
+        schema: dict[str, Any], valid: list[Any], invalid: list[Any]) -> None:
+    """The fast check tests `type: object` with the properties, and `type: array` with the items (one call
+    per value): the type is still enforced, null only where the type allows it."""
+    from jsonschema import Draft202012Validator
+
+    check = compile_check(schema)
+    reference = Draft202012Validator(schema)
+    for value in valid:
+        assert reference.is_valid(value) and check(value), value
+    for value in invalid:
+        assert not reference.is_valid(value) and not check(value), value

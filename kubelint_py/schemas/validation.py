@@ -157,9 +157,18 @@ class _Compiler:
         if not isinstance(schema, Mapping):
             return _never
         checks: list[Check] = []
+        # `type: object` with properties, or `type: array` with items (most nodes of a Kubernetes schema):
+        # the container check tests the type itself, one call per value instead of three.
+        only_type = _only_type(schema.get("type"))
+        object_keywords = any(k in schema for k in ("properties", "patternProperties", "additionalProperties",
+                                                    "required"))
+        fused_object = only_type is not None and only_type[0] == "object" and object_keywords
+        fused = fused_object or (only_type is not None and only_type[0] == "array" and "items" in schema)
         for key, arg in schema.items():
             if key in _ANNOTATIONS or key.startswith("x-") or key in ("properties", "patternProperties",
                                                                        "additionalProperties", "required"):
+                continue
+            if fused and key == "type":
                 continue
             if key in _UNSUPPORTED:
                 return _never
@@ -171,8 +180,8 @@ class _Compiler:
                 return _never
             if check is not _always:
                 checks.append(check)
-        if any(k in schema for k in ("properties", "patternProperties", "additionalProperties", "required")):
-            checks.append(self._object(schema))
+        if object_keywords:
+            checks.append(self._object(schema, only_type if fused_object else None))
         if not checks:
             return _always
         if len(checks) == 1:
@@ -186,6 +195,10 @@ class _Compiler:
         """Compiled on first use: big CRD schemas have thousands of fields an object never uses."""
         if schema is True or schema == {}:
             return _always
+        if isinstance(schema, Mapping) and "$ref" in schema and all(k == "$ref" or k in _ANNOTATIONS for k in schema):
+            # A reference compiles its target's top level only (its properties are lazy): compiling it now
+            # saves a call per value checked (list items, map values) for the rest of the run.
+            return self.compile(schema)
         cell: list[Check] = []
 
         def check(value: Any) -> bool:
@@ -207,7 +220,12 @@ class _Compiler:
 
         return first
 
-    def _object(self, schema: Mapping[str, Any]) -> Check:
+    def _object(self, schema: Mapping[str, Any], declared: tuple[str, bool] | None = None) -> Check:
+        """The check of an object's properties. Other values pass, unless the schema's type is object
+        (declared: ("object", null allowed?), see _only_type): then that is checked here, not by a
+        separate call."""
+        other_passes = declared is None
+        null_passes = declared is None or declared[1]
         props: dict[str, Check] = {}
         for name, sub in (schema.get("properties") or {}).items():
             props[name] = self._lazy_entry(props, name, sub)
@@ -229,7 +247,7 @@ class _Compiler:
             # The usual Kubernetes object schema: named properties, maybe additionalProperties.
             def check_plain(value: Any) -> bool:
                 if not isinstance(value, dict):
-                    return True
+                    return other_passes or (null_passes and value is None)
                 get = props.get
                 for key, item in value.items():
                     sub = get(key)
@@ -247,7 +265,7 @@ class _Compiler:
 
         def check(value: Any) -> bool:
             if not isinstance(value, dict):
-                return True
+                return other_passes or (null_passes and value is None)
             for key, item in value.items():
                 if unknowable and unknowable(item):
                     continue
@@ -293,16 +311,42 @@ def _k_type(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
     return lambda value: any(_is_type(value, name) for name in names)
 
 
-def _k_items(compiler: _Compiler, arg: Any, _: Mapping[str, Any]) -> Check:
+def _k_items(compiler: _Compiler, arg: Any, schema: Mapping[str, Any]) -> Check:
     if isinstance(arg, list):  # draft 4 tuple form: not 2020-12
         return _never
     sub = compiler.lazy(arg)
+    declared = _only_type(schema.get("type"))
+    if declared is not None and declared[0] == "array":  # the type is checked here (see _compile)
+        if declared[1]:  # null allowed
+            if sub is _always:
+                return lambda value: value is None or isinstance(value, list)
+            also = compiler.unknowable
+            if also is not None:
+                return lambda value: value is None or (isinstance(value, list)
+                                                       and all(sub(item) or also(item) for item in value))
+            return lambda value: value is None or (isinstance(value, list) and all(sub(item) for item in value))
+        if sub is _always:
+            return lambda value: isinstance(value, list)
+        passes = compiler.unknowable
+        if passes is not None:
+            return lambda value: isinstance(value, list) and all(sub(item) or passes(item) for item in value)
+        return lambda value: isinstance(value, list) and all(sub(item) for item in value)
     if sub is _always:
         return _always
     unknowable = compiler.unknowable
     if unknowable is not None:
         return lambda value: not isinstance(value, list) or all(sub(item) or unknowable(item) for item in value)
     return lambda value: not isinstance(value, list) or all(sub(item) for item in value)
+
+
+def _only_type(declared: Any) -> tuple[str, bool] | None:
+    """("object" or "array", null allowed?) when the schema's type is that one type, alone or with
+    "null" (how the Kubernetes bundle writes most of its nodes); else None."""
+    names = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
+    others = [name for name in names if name != "null"]
+    if len(others) != 1 or others[0] not in ("object", "array") or len(names) > 2:
+        return None
+    return others[0], len(names) == 2
 
 
 def _k_enum(_: _Compiler, arg: Any, __: Mapping[str, Any]) -> Check:
