@@ -317,20 +317,15 @@ def _k_items(compiler: _Compiler, arg: Any, schema: Mapping[str, Any]) -> Check:
     sub = compiler.lazy(arg)
     declared = _only_type(schema.get("type"))
     if declared is not None and declared[0] == "array":  # the type is checked here (see _compile)
-        if declared[1]:  # null allowed
-            if sub is _always:
-                return lambda value: value is None or isinstance(value, list)
-            also = compiler.unknowable
-            if also is not None:
-                return lambda value: value is None or (isinstance(value, list)
-                                                       and all(sub(item) or also(item) for item in value))
-            return lambda value: value is None or (isinstance(value, list) and all(sub(item) for item in value))
+        null_passes = declared[1]
         if sub is _always:
-            return lambda value: isinstance(value, list)
-        passes = compiler.unknowable
-        if passes is not None:
-            return lambda value: isinstance(value, list) and all(sub(item) or passes(item) for item in value)
-        return lambda value: isinstance(value, list) and all(sub(item) for item in value)
+            return lambda value: isinstance(value, list) or (null_passes and value is None)
+        also = compiler.unknowable
+        if also is not None:
+            return lambda value: (isinstance(value, list) and all(sub(item) or also(item) for item in value)) \
+                or (null_passes and value is None)
+        return lambda value: (isinstance(value, list) and all(sub(item) for item in value)) \
+            or (null_passes and value is None)
     if sub is _always:
         return _always
     unknowable = compiler.unknowable

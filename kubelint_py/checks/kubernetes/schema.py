@@ -292,11 +292,10 @@ def unknown_api_version_or_kind(resource: Resource, ctx: RuleContext) -> Iterato
         fine = ctx.index.derived["ks902_fine"] = set()
     if (api_version, kind, version) in fine:
         return
-    if not any(_unknown_api_version_or_kind(resource, ctx, version)):
-        if len(fine) < 10_000:  # pairs are the repository's to invent
-            fine.add((api_version, kind, version))
-        return
-    yield from _unknown_api_version_or_kind(resource, ctx, version)
+    found = list(_unknown_api_version_or_kind(resource, ctx, version))
+    if not found and len(fine) < 10_000:  # pairs are the repository's to invent
+        fine.add((api_version, kind, version))
+    yield from found
 
 
 def _unknown_api_version_or_kind(resource: Resource, ctx: RuleContext, version: str) -> Iterator[Violation]:
