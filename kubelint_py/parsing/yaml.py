@@ -299,9 +299,9 @@ class _Builder:
                         if frame.size < budget:
                             container: Any = frame.container  # YMap | YList, told apart by type()
                             if type(container) is ymap and frame.pending_key is no_key:
-                                # A mapping key: keys keep their text (see _add), nothing to resolve.
+                                # A mapping key: keys keep their text (see _add), nothing to resolve. Its
+                                # value always follows and sets frame.end, so the key does not.
                                 frame.size += 1
-                                frame.end = span
                                 frame.pending_key = intern(text)  # one string per distinct key: less
                                 frame.pending_key_span = span      # memory, and pickles share them
                                 continue
