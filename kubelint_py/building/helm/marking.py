@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
+from typing import TypeVar
 
 from kubelint_py.building.helm.template_text import mark
+
+T = TypeVar("T")
 
 MAX_CHART_FILES = 20_000
 MAX_CHART_BYTES = 64 * 1024**2
@@ -48,15 +52,30 @@ def _size(root: str) -> int | None:
     return total
 
 
+def _scratch_copy(chart: str, prefix: str, fill: Callable[[str], T | None]) -> tuple[str, str, T] | None:
+    """(scratch folder to remove, a copy of the chart in it, what `fill` returned after editing that copy),
+    or None, with nothing left behind, when the chart is too large to copy, copying or editing fails, or
+    `fill` refuses (returns None)."""
+    if _size(chart) is None:
+        return None
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    copy = os.path.join(scratch, os.path.basename(os.path.normpath(chart)) or "chart")
+    try:
+        shutil.copytree(chart, copy, symlinks=True)
+        filled = fill(copy)
+    except (OSError, shutil.Error):
+        filled = None
+    if filled is None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        return None
+    return scratch, copy, filled
+
+
 def marked_copy(chart: str, nonce: str) -> tuple[str, str, dict[str, int]] | None:
     """(scratch folder to remove, the marked chart in it, marker id of each template), or None when the
     chart is too large to copy (its lines then map by text only)."""
-    if _size(chart) is None:
-        return None
-    scratch = tempfile.mkdtemp(prefix="kubelint-helm-")
-    try:
-        copy = os.path.join(scratch, os.path.basename(os.path.normpath(chart)) or "chart")
-        shutil.copytree(chart, copy, symlinks=True)
+
+    def mark_templates(copy: str) -> dict[str, int]:
         ids: dict[str, int] = {}
         for relative in template_files(copy):
             path = os.path.join(copy, relative)
@@ -72,30 +91,24 @@ def marked_copy(chart: str, nonce: str) -> tuple[str, str, dict[str, int]] | Non
             if changed != text:
                 with open(path, "w", encoding="utf-8") as handle:
                     handle.write(changed)
-    except (OSError, shutil.Error):
-        shutil.rmtree(scratch, ignore_errors=True)
-        return None
-    return scratch, copy, ids
+        return ids
+
+    return _scratch_copy(chart, "kubelint-helm-", mark_templates)
 
 
 def overlaid_copy(chart: str, files: dict[str, str]) -> tuple[str, str] | None:
     """(scratch folder to remove, a copy of the chart with `files` (chart-relative path -> text) written
     over it), or None when the chart is too large to copy or a path leaves it."""
-    if _size(chart) is None:
-        return None
-    scratch = tempfile.mkdtemp(prefix="kubelint-overlay-")
-    try:
-        copy = os.path.join(scratch, os.path.basename(os.path.normpath(chart)) or "chart")
-        shutil.copytree(chart, copy, symlinks=True)
+
+    def write_files(copy: str) -> bool | None:
         for relative, text in files.items():
             path = os.path.normpath(os.path.join(copy, relative))
             if not path.startswith(copy + os.sep) or os.path.islink(path):
-                shutil.rmtree(scratch, ignore_errors=True)
                 return None
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(text)
-    except (OSError, shutil.Error):
-        shutil.rmtree(scratch, ignore_errors=True)
-        return None
-    return scratch, copy
+        return True
+
+    done = _scratch_copy(chart, "kubelint-overlay-", write_files)
+    return None if done is None else done[:2]
