@@ -4,7 +4,9 @@ didChange, codeAction, hover, shutdown; and the workspace model underneath it.""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ from pygls.lsp.client import LanguageClient
 
 from kubelint_py.core.source import Location
 from kubelint_py.lsp.edits import Position, lsp_range, suppress_file_edit, suppress_line_edit, utf16_column
+from kubelint_py.lsp.server import build_server
 from kubelint_py.lsp.session import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,6 +279,35 @@ def test_pull_diagnostics_for_clients_that_ask(tmp_path: Path) -> None:
             await scripted.client.stop()
 
     asyncio.run(script())
+
+
+def test_workspace_diagnostics_wait_for_the_folder_being_read(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """workspace/diagnostic asked while the folder is still read in the background answers for every file
+    once it is read (CI once saw a fast client get an answer without the files not open)."""
+    root = _workspace(tmp_path)
+    (root / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: other}\n"
+                                   "spec:\n  containers: [{name: c, image: 'nginx:latest'}]\n")
+    read_folder = Workspace.load
+
+    def slow_load(workspace: Workspace) -> None:
+        time.sleep(0.5)
+        read_folder(workspace)
+
+    monkeypatch.setattr(Workspace, "load", slow_load)
+    server = build_server()
+    server.folders, server.pull = [str(root)], True
+    handler = server.protocol.fm.features[types.WORKSPACE_DIAGNOSTIC]
+
+    async def script() -> types.WorkspaceDiagnosticReport:
+        answer = handler(types.WorkspaceDiagnosticParams(previous_result_ids=[]))
+        report = await answer if inspect.isawaitable(answer) else answer
+        assert isinstance(report, types.WorkspaceDiagnosticReport)
+        return report
+
+    report = asyncio.run(script())
+    by_uri = {item.uri: item for item in report.items}
+    assert "KS201" in _codes(by_uri[(root / "pod.yaml").as_uri()].items)
 
 
 CONFIG_MAP = """\

@@ -34,6 +34,8 @@ from kubelint_py.lsp.session import Workspace
 from kubelint_py.report.sarif import docs_url, rule_help_uri
 
 DEBOUNCE_SECONDS = 0.15
+LOAD_WAIT_SECONDS = 300.0
+"""How long workspace/diagnostic waits for a folder still being read before answering with what it has."""
 SOURCE = "kubelint-py"
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning,
              Severity.INFO: types.DiagnosticSeverity.Information}
@@ -97,7 +99,10 @@ class KubelintServer(LanguageServer):
             try:
                 workspace.load()
             finally:
+                workspace.settled.set()
                 loop.call_soon_threadsafe(self.publish, workspace)
+
+        workspace.settled.clear()
 
         threading.Thread(target=load, name="kubelint-py workspace load", daemon=True).start()
 
@@ -332,11 +337,14 @@ def build_server() -> KubelintServer:
         return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(workspace, fs_path, findings))
 
     @server.feature(types.WORKSPACE_DIAGNOSTIC)
-    def workspace_diagnostic(ls: KubelintServer,
-                             params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:
+    async def workspace_diagnostic(ls: KubelintServer,
+                                   params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:
         items: list[types.WorkspaceDocumentDiagnosticReport] = []
         for folder in ls.folders:
             workspace = ls.workspace_for(folder)
+            # The answer covers every file: one asked for while the folder is still being read waits for
+            # it (in a thread, so the loop keeps serving the open buffers) instead of missing files.
+            await asyncio.to_thread(workspace.settled.wait, LOAD_WAIT_SECONDS)
             for display, findings in workspace.all_findings().items():
                 lines = (workspace.text_of(display) or "").split("\n")
                 items.append(types.WorkspaceFullDocumentDiagnosticReport(

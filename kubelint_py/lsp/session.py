@@ -49,6 +49,9 @@ class Workspace:
         self._buffer_models: dict[str, tuple[str, SourceFile]] = {}
         self.truncated = False
         self.loaded = False
+        self.settled = threading.Event()
+        """Set unless a background load() is under way (workspace/diagnostic waits for it)."""
+        self.settled.set()
         self._renderer = Renderer()
         """Helm's render process, started on the first chart buffer and kept (its start costs ~0.25 s)."""
         self._rendering = threading.Lock()
