@@ -88,6 +88,9 @@ def test_boundaries(tmp_path: Path) -> None:
     assert bounds.related("repo/charts/x/a.yaml", "repo/charts/x/sub/b.yaml")
     assert is_test_input("a/testdata/x.yaml") and not is_test_input("a/testdata.yaml")
     assert not is_test_input("examples/invalid.yaml") and not is_test_input("deploy/web.yaml")
+    assert is_test_input("tests/data/vs/invalid.yaml") and is_test_input("pkg/test/fixtures/a.yaml")
+    assert not is_test_input("tests/web.yaml") and not is_test_input("data/web.yaml")
+    assert not is_test_input("tests/data.yaml") and not is_test_input("deploy/data/tests/web.yaml")
 
 
 def test_root_finders_plug_in(tmp_path: Path) -> None:
@@ -100,9 +103,10 @@ def test_root_finders_plug_in(tmp_path: Path) -> None:
 
 def test_testdata_errors_are_warnings(tmp_path: Path) -> None:
     old = "apiVersion: extensions/v1beta1\nkind: ReplicaSet\nmetadata:\n  name: old\nspec: {}\n"
-    report = run(tmp_path, {"tool/testdata/rs.yaml": old, "deploy/rs.yaml": old}, select=("KS407",))
+    report = run(tmp_path, {"tool/testdata/rs.yaml": old, "deploy/rs.yaml": old, "tests/data/rs.yaml": old},
+                 select=("KS407",))
     assert sorted((Path(f.location.path).parent.name, f.severity) for f in report.active) == [
-        ("deploy", Severity.ERROR), ("testdata", Severity.WARNING)]
+        ("data", Severity.WARNING), ("deploy", Severity.ERROR), ("testdata", Severity.WARNING)]
 
 
 def test_secret_name_placeholder_and_operator_created(tmp_path: Path) -> None:

@@ -58,11 +58,18 @@ def is_test_scenario(path: str) -> bool:
     parts = os.path.normpath(path).replace("\\", "/").split("/")
     return is_test_input(path) or any(part in SCENARIO_FOLDERS for part in parts[:-1])
 
+TEST_DATA_FOLDERS = frozenset({"data", "fixtures"})
+"""Inside a test folder (tests/data/, test/fixtures/: the Python and JavaScript habits), test inputs too."""
+
+
 def is_test_input(path: str) -> bool:
-    """A file under a `testdata` folder: a tool's test input, often invalid or outdated on purpose. (Names
-    such as `invalid.yaml` are not taken as a sign: people name genuinely broken files that way too.)"""
-    parts = os.path.normpath(path).replace("\\", "/").split("/")
-    return any(part in TEST_INPUT_FOLDERS for part in parts[:-1])
+    """A file under a `testdata` folder, or a data or fixtures folder right inside a test folder: a tool's
+    test input, often invalid or outdated on purpose. (Names such as `invalid.yaml` are not taken as a
+    sign: people name genuinely broken files that way too.)"""
+    folders = os.path.normpath(path).replace("\\", "/").split("/")[:-1]
+    if any(part in TEST_INPUT_FOLDERS for part in folders):
+        return True
+    return any(part in SCENARIO_FOLDERS and inner in TEST_DATA_FOLDERS for part, inner in zip(folders, folders[1:]))
 
 
 MAX_USES = 10_000
