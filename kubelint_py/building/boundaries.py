@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from kubelint_py.discovery.walk import is_compose_name
@@ -69,7 +70,7 @@ def is_test_input(path: str) -> bool:
     folders = os.path.normpath(path).replace("\\", "/").split("/")[:-1]
     if any(part in TEST_INPUT_FOLDERS for part in folders):
         return True
-    return any(part in SCENARIO_FOLDERS and inner in TEST_DATA_FOLDERS for part, inner in zip(folders, folders[1:]))
+    return any(part in SCENARIO_FOLDERS and inner in TEST_DATA_FOLDERS for part, inner in pairwise(folders))
 
 
 MAX_USES = 10_000
