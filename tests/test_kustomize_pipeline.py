@@ -265,3 +265,22 @@ def test_evidence_is_not_read_through_links(tmp_path: Path) -> None:
     (app / "make.sh").unlink()
     (app / "make.sh").write_text("render > generated.yaml\n")
     assert generated.find(str(app), "generated.yaml", str(tmp_path / "repo")) is not None
+
+
+def test_a_file_outside_the_kustomization_folder_is_built_as_the_flag_allows(tmp_path: Path) -> None:
+    """kustomize refuses `resources: [../base/x.yaml]` by default, `--load-restrictor LoadRestrictionsNone`
+    allows it, and the flag is not in the files: a warning that says so, and the root is linted as built
+    with the flag (the finding is the built object's, reported at the base's line)."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "base" / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n"
+        "    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n")
+    (tmp_path / "overlay" / "kustomization.yaml").write_text("resources:\n  - ../base/deploy.yaml\nnamePrefix: prod-\n")
+    report = lint([str(tmp_path)], Config(fail_on=None, use_cache=False, select=("KL008", "KS201")))
+    restricted = [f for f in report.active if f.code == "KL008"]
+    assert [(f.severity, f.location.line) for f in restricted] == [(Severity.WARNING, 2)]
+    assert "--load-restrictor LoadRestrictionsNone" in restricted[0].message
+    built = [f for f in report.active if f.code == "KS201" and any("as built by" in r.message for r in f.related)]
+    assert [(Path(f.location.path).name, f.location.line) for f in built] == [("deploy.yaml", 14)]

@@ -42,6 +42,8 @@ MAX_DEPTH = 30
 MAX_OBJECTS = 20_000
 """Objects in one build."""
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_RESTRICTED = 100
+"""Files outside their kustomization's folder remembered per build (the first is reported)."""
 
 # Fields read by the builder; others that change the output are not built offline.
 UNSUPPORTED_FIELDS = ("helmCharts", "helmChartInflationGenerator", "helmGlobals", "validators", "crds", "openapi",
@@ -78,6 +80,9 @@ class Files:
     _yaml: dict[str, LoadedFile] = field(default_factory=dict)
     _bytes: dict[str, bytes] = field(default_factory=dict)
     budget: Budget = field(default_factory=lambda: Budget(20_000_000))
+    restricted: list[tuple[str, Span, str]] = field(default_factory=list)
+    """Files read from outside the folder of the kustomization naming them: (the entry, its span, that
+    folder), at most MAX_RESTRICTED per build (Builder.build empties it)."""
 
     def real(self, folder: str, relative: str, span: Span, *, below: bool = False) -> str:
         """The real path of a named file; with below=True it must be in or below `folder` (kustomize's load
@@ -89,9 +94,11 @@ class Files:
             raise BuildError(f"'{relative}' is outside the repository; it was not read", span)
         if below and os.path.isfile(real):
             base = os.path.realpath(folder)
-            if os.path.commonpath([base, real]) != base:
-                raise BuildError(f"file '{relative}' is not in or below the kustomization's folder "
-                                 "(kustomize refuses it)", span)
+            if os.path.commonpath([base, real]) != base and len(self.restricted) < MAX_RESTRICTED:
+                # kustomize's default load restrictor refuses it, but `--load-restrictor
+                # LoadRestrictionsNone`, a flag of the build and not of the files, allows it: read (inside
+                # the repository, checked above) and reported by the caller as a warning that says so.
+                self.restricted.append((relative, span, folder))
         return real
 
     def read_bytes(self, folder: str, relative: str, span: Span) -> tuple[bytes, str]:
@@ -146,6 +153,9 @@ class BuildResult:
     unsupported: Unsupported | None = None
     error_file: str = ""
     """Display path of the kustomization the error or unsupported field is in."""
+    restricted: list[tuple[str, Span, str]] = field(default_factory=list)
+    """Files named from outside their kustomization's folder (Files.restricted), read as
+    `--load-restrictor LoadRestrictionsNone` reads them."""
 
 
 def find_kustomization(folder: str) -> str | None:
@@ -165,6 +175,7 @@ class Builder:
     def build(self, kustomization_path: str) -> BuildResult:
         real = os.path.realpath(kustomization_path)
         result = BuildResult(real, self.files.display(real))
+        self.files.restricted = result.restricted
         try:
             objs = self._accumulate(real, [], (), 0)
             for obj in objs:

@@ -157,17 +157,20 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
         if reader is None:
             reader = readers[boundary] = Files(boundary, display, preloaded, texts)
         result = Builder(reader).build(real)
+        problems = [_restricted(result, source.path, display)] if result.restricted else []
         if result.error is not None or result.unsupported is not None:
-            failure = _failure(result, source.path, boundary, display, evidence_read)
+            problems.append(_failure(result, source.path, boundary, display, evidence_read))
+        for problem in problems:
             # One finding per kustomization line, however many roots it breaks: the others are related.
-            position = failures.get((failure.code, failure.location))
+            position = failures.get((problem.code, problem.location))
             also = Related(Location(source.path, 1), f"also the root {os.path.dirname(source.path) or '.'}")
             if position is None:
-                failures[(failure.code, failure.location)] = len(run.findings)
-                run.findings.append(failure)
+                failures[(problem.code, problem.location)] = len(run.findings)
+                run.findings.append(problem)
             elif len(run.findings[position].related) < MAX_RELATED:
                 first = run.findings[position]
                 run.findings[position] = first._replace(related=(*first.related, also))
+        if result.error is not None or result.unsupported is not None:
             loose |= result.files
             continue
         built_objects += len(result.objects)
@@ -182,6 +185,23 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
 
 def _finding(rule: Any, path: str, span: Span | None, message: str) -> Finding:
     return Finding(rule.code, rule.name, rule.severity, message, Location.of(path, span))
+
+
+def _restricted(result: BuildResult, root_path: str, display: Callable[[str], str]) -> Finding:
+    """A file named from outside its kustomization's folder: kustomize refuses it by default, and
+    `--load-restrictor LoadRestrictionsNone` allows it. Which one the repository's build uses is not in its
+    files (nginxinc/kubernetes-ingress passes the flag in its Makefile): a warning, and the root is built as
+    the flag builds it, so what it deploys is linted."""
+    entry, span, folder = result.restricted[0]
+    kustomization = find_kustomization(folder)
+    where = display(os.path.realpath(kustomization)) if kustomization is not None else root_path
+    others = len(result.restricted) - 1
+    more = f" (and {others} more)" if others else ""
+    root = os.path.dirname(root_path) or "."
+    return Finding(diag.KUSTOMIZE_FAILED.code, diag.KUSTOMIZE_FAILED.name, Severity.WARNING,
+                   f"kustomize build of {root} reads '{entry}'{more}, outside the folder of the kustomization "
+                   "that names it: kustomize refuses that unless built with `--load-restrictor "
+                   "LoadRestrictionsNone`; linted as built with that flag", Location.of(where, span))
 
 
 def _failure(result: BuildResult, root_path: str, boundary: str, display: Callable[[str], str],
