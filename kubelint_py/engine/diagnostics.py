@@ -70,8 +70,10 @@ CHECK_INCOMPLETE = _tool_rule(
     "Some input cannot be checked, or only at a cost no real repository needs: a CRD `pattern:` that RE2 "
     "cannot express (lookaround, backreferences; patterns from a pull request are matched by RE2, in linear "
     "time), a Dockerfile FROM chain longer than 64 stages, compose services whose `extends` and override "
-    "merges would copy more than 10,000,000 inherited entries. The rule stops there rather than spend "
-    "unbounded time or memory; this finding says what was not checked, so a cut is never silent.",
+    "merges would copy more than 10,000,000 inherited entries, a Helm chart holding a link that points out of "
+    "it (Helm would read the target into the render; the chart is not rendered). The rule stops there rather "
+    "than spend unbounded time or memory or read outside a chart; this finding says what was not checked, so "
+    "a cut is never silent.",
     "Simplify what the message names (a pattern RE2 supports, a shorter chain, fewer inherited entries), "
     "or review that part by hand.")
 KUSTOMIZE_FAILED = _tool_rule(

@@ -446,9 +446,12 @@ class _RenderLinter:
 
         leaving = escaping_link(spec.chart)
         if leaving is not None:
+            # Not the chart's error (Helm follows the link; nginx-ingress's chart links crds/ to the repository's
+            # CRDs): what this run would not do, said as check-incomplete, a warning.
             return RenderResult(spec, [_tool_finding(
-                diag.HELM_RENDER_FAILED, "a link in the chart points outside it; the chart was not rendered (Helm "
-                "would read what it points to into the render)", Location(_display(spec, leaving), 1))])
+                diag.CHECK_INCOMPLETE, "a link in the chart points outside it; the chart was not rendered, so its "
+                "templates were not checked as deployed (Helm would read what the link points to into the render, "
+                "and kubelint-py never reads outside a chart)", Location(_display(spec, leaving), 1))])
         request = self.request(spec)
         key = self.render_key(request) if not isinstance(request, str) else None
         result_key = store.result_key(key, self.config, spec.label, spec.display) if key is not None else None
