@@ -82,6 +82,9 @@ def test_select_by_name_and_unknown_selector(tmp_path: Path) -> None:
     bad = invoke(["check", str(DEMO), "--select", "no-such-rule"])
     assert bad.exit_code == 2
     assert "no rule matches 'no-such-rule'" in bad.output
+    # Comma-separated, as ruff takes them, and mixed with repeats.
+    listed = invoke(["check", str(DEMO), "--select", "KS102,KS101", "--select", "DC101", "--ignore", "KS101,", "-q"])
+    assert {line.split()[1] for line in listed.output.splitlines()} == {"KS102", "DC101"}
 
 
 def test_usage_errors_exit_2() -> None:

@@ -75,11 +75,11 @@ def _check_arguments(parser: _Parser) -> None:
     add("--fail-on", metavar="LEVEL",
         help="Exit 1 when a finding is at or above: error, warning, info or none (default: warning).")
     add("--select", action="append", metavar="RULE",
-        help="Only these rules (code, name, code prefix, tag); repeatable.")
+        help="Only these rules (code, name, code prefix, tag); repeatable or comma-separated.")
     add("--extend-select", action="append", metavar="RULE",
-        help="Also run these rules (for rules that are off by default); repeatable.")
+        help="Also run these rules (for rules that are off by default); repeatable or comma-separated.")
     add("--ignore", action="append", metavar="RULE",
-        help="Skip these rules (code, name, code prefix, tag); repeatable.")
+        help="Skip these rules (code, name, code prefix, tag); repeatable or comma-separated.")
     add("--exclude", action="append", metavar="GLOB", help="Skip paths matching this glob; repeatable.")
     add("--namespace", metavar="NAME", help="Namespace of objects that declare none (default: default).")
     add("--k8s-version", metavar="VERSION", help="Target Kubernetes version, e.g. 1.31.")
@@ -222,6 +222,9 @@ def _check_options(parser: _Parser, args: list[str]) -> CheckOptions:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     values = vars(namespace)
     values["paths"] = [*values["paths"], *extra, *after] or None
+    for name in ("select", "extend_select", "ignore"):  # `--select KS201,DF` as ruff takes it
+        if values.get(name):
+            values[name] = [part.strip() for given in values[name] for part in given.split(",") if part.strip()]
     return CheckOptions(**values)
 
 
