@@ -922,3 +922,27 @@ def test_helm_binary_runs_confined_without_the_pythons_variables(shop: Path, hel
     limits = binary_mod.subprocess.run(binary_mod._confined(probe), capture_output=True, text=True, check=True,
                                        env={"PYTHONPATH": str(ROOT)}).stdout
     assert int(limits) == 2 * 1024**3 or resource.getrlimit(resource.RLIMIT_AS)[1] < 2 * 1024**3
+
+
+@needs_sdk
+def test_a_block_include_traces_only_values_the_finding_quotes(tmp_path: Path) -> None:
+    """`template: {{ include "x.pod" . | nindent 4 }}` writes the whole pod from one template line: a short
+    value (`entryPoint: metrics`) is somewhere in that output by chance, and is not the reason a container has
+    no cpu request (traefik's chart). The image tag the finding quotes is still traced to its values line."""
+    chart = tmp_path / "edge"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: edge\nversion: 1.0.0\n")
+    (chart / "values.yaml").write_text("metrics:\n  entryPoint: metrics\ntag: latest\n")
+    (chart / "templates" / "_pod.tpl").write_text(
+        '{{- define "edge.pod" -}}\nmetadata:\n  labels: {app: edge}\nspec:\n  containers:\n'
+        '    - name: edge\n      image: "traefik:{{ .Values.tag }}"\n'
+        '      args: ["--metrics.entrypoint={{ .Values.metrics.entryPoint }}"]\n{{- end -}}\n')
+    (chart / "templates" / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: edge\nspec:\n  selector:\n"
+        "    matchLabels: {app: edge}\n  template: {{ include \"edge.pod\" . | fromYaml | toYaml | nindent 4 }}\n")
+    config = build_config([str(chart)])
+    config.select, config.use_cache, config.fail_on = ("KS110", "KS201"), False, None
+    report = lint([str(chart)], config)
+    values = {f.code: [r.message for r in f.related if r.message.startswith(".Values")] for f in report.active}
+    assert values["KS110"] == []
+    assert [m.split(" = ")[0] for m in values["KS201"]] == [".Values.tag"]

@@ -311,6 +311,8 @@ def iter_bounded(items: list[tuple[str, ...]], limit: int) -> Iterable[tuple[str
 
 _TPL = re.compile(r"\btpl\b")
 MAX_VALUE_PATHS = 40
+BLOCK_LINES = 3
+"""Output lines of one template line above which it writes a block (see the value tracing in lint)."""
 _INCLUDE = re.compile(r"\b(?:include|template)\s+\"([^\"]+)\"")
 _BODY_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*:")
 
@@ -604,6 +606,10 @@ class _RenderLinter:
                 # the values it names are followed in turn.
                 templated = through_tpl and "{{" in shown
                 if not templated and not any(shown in text for text in output_texts):
+                    continue
+                # A line that writes a block (`include "x.podTemplate" . | nindent 4`) has many output lines, and
+                # a short value ("metrics") is in one of them by chance: there the finding must quote it.
+                if not templated and len(output_texts) > BLOCK_LINES and shown not in finding.message:
                     continue
                 seen.add(setting.location)
                 how = "rendered by tpl, " if templated else ""
