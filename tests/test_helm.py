@@ -168,11 +168,14 @@ def test_render_failure_is_reported_where_helm_says(shop: Path) -> None:
     path.write_text(path.read_text().replace("{{ .Values.replicaCount }}", "{{ .Values.replicaCount | nosuch }}"))
     report = _lint(("KL010",))
     assert _where(report.active) == {("KL010", CHART, 8)}
+    assert [f.severity for f in report.active] == [Severity.ERROR]  # a template that cannot work
     path.write_text(path.read_text().replace("{{ .Values.replicaCount | nosuch }}",
                                              '{{ required "replicas" .Values.nothing }}'))
     failure = _lint(("KL010",)).active
     assert [(f.location.line, f.location.column) for f in failure] == [(8, 16)]
     assert "replicas" in failure[0].message
+    # `required` (or `fail`) asks the installer for a value on purpose: a warning that says how to give it.
+    assert failure[0].severity is Severity.WARNING and "--helm-values" in failure[0].message
 
 
 @needs_sdk

@@ -96,8 +96,10 @@ KUSTOMIZE_NOT_BUILT = _tool_rule(
 HELM_RENDER_FAILED = _tool_rule(
     "KL010", "helm-render-failed", Severity.ERROR,
     "Helm chart does not render",
-    "`helm install` and `helm template` stop at the same error (a `required` value missing, a `fail` call, "
-    "a template syntax error), so nothing of the chart is deployed or checked.",
+    "`helm install` and `helm template` stop at the same error (a template syntax error, a function that "
+    "does not exist, a `required` value missing, a `fail` call), so nothing of the chart is deployed or "
+    "checked. A warning when the failing line calls `required` or `fail`: the chart asks for that value on "
+    "purpose, and the values a release gives are not in the repository.",
     "Fix the template at the reported line, or give the render the values it requires (a values file in "
     "the `helm:` entry of .kubelint.yaml, or --helm-values / --helm-set).")
 HELM_DEPENDENCY_MISSING = _tool_rule(

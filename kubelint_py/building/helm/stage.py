@@ -23,7 +23,7 @@ from kubelint_py.building.helm.charts import chart_of_template, chart_of_values,
 from kubelint_py.building.helm.mapping import LineTable, align, output_lines_for, remap
 from kubelint_py.building.helm.renderer import EXTRA_HINT, Renderer, RenderRequest, sdk_available
 from kubelint_py.building.helm.template_text import Action, scan_actions, structure
-from kubelint_py.core.findings import Finding, Related
+from kubelint_py.core.findings import Finding, Related, Severity
 from kubelint_py.core.source import Location
 from kubelint_py.engine import diagnostics as diag
 from kubelint_py.engine.config import HelmEntry
@@ -694,6 +694,15 @@ class _RenderLinter:
                                     _column(os.path.join(spec.chart, relative), line, match.group("column"),
                                             self.overlay))
             message = " ".join(match.group("message").split())
+            if error.lstrip().startswith("execution error") and relative is not None \
+                    and _asks_for_values(_read(os.path.join(spec.chart, relative), self.overlay), line):
+                # A `required` or `fail` call: the chart asks the installer for values on purpose (the
+                # OpenTelemetry collector's image.repository), which is not certainly a mistake.
+                return Finding(diag.HELM_RENDER_FAILED.code, diag.HELM_RENDER_FAILED.name, Severity.WARNING,
+                               f"Helm cannot render this chart with the values given: {_escape(message)} (the "
+                               "chart asks for this value with `required` or `fail`; give it in the `helm:` "
+                               "entry of .kubelint.yaml or with --helm-values/--helm-set to lint what it "
+                               "deploys)", location)
         return _tool_finding(diag.HELM_RENDER_FAILED, f"Helm cannot render this chart: {_escape(message)}", location)
 
     def _relative(self, spec: RenderSpec, helm_name: str) -> str | None:
@@ -760,6 +769,18 @@ def chart_overlay(chart: str, overlay: Overlay | None) -> dict[str, str]:
 def _escape(text: str) -> str:
     text = text[:2000]
     return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
+
+
+_VALUE_DEMAND = re.compile(r"\b(?:required|fail)\b")
+
+
+def _asks_for_values(text: str | None, line: int) -> bool:
+    """Whether the template's failing line (or the one above, for a call split over lines) calls `required`
+    or `fail`."""
+    if text is None:
+        return False
+    lines = text.split("\n")
+    return any(_VALUE_DEMAND.search(lines[n - 1]) for n in (line, line - 1) if 0 < n <= len(lines))
 
 
 def _tool_finding(rule: Any, message: str, location: Location) -> Finding:
