@@ -277,7 +277,9 @@ def _version_range(versions: list[str]) -> str:
     summary="apiVersion or kind does not exist in the target Kubernetes version",
     rationale="The API server has no endpoint for an apiVersion/kind pair it does not serve: `kubectl apply` "
               "fails with 'no matches for kind'. Usually a typo in kind, an API version that was removed "
-              "(or is newer than the cluster), or a custom resource whose CRD does not serve that version.",
+              "(or is newer than the cluster), or a custom resource whose CRD does not serve that version. "
+              "OpenShift's kinds under the group-less `v1` of its 3.x API (Template, DeploymentConfig, Route, "
+              "ImageStream, ...) are not reported: OpenShift serves them.",
     fix="Use an apiVersion that serves this kind in the target version (the message names one), fix the "
         "kind's spelling, or set `--k8s-version` to the cluster's version.",
     tags=("correctness", "schema"),
@@ -298,11 +300,19 @@ def unknown_api_version_or_kind(resource: Resource, ctx: RuleContext) -> Iterato
     yield from found
 
 
+OPENSHIFT_LEGACY_KINDS = frozenset({
+    "Template", "DeploymentConfig", "BuildConfig", "Build", "ImageStream", "ImageStreamTag", "ImageStreamImport",
+    "Route", "Project", "ProjectRequest", "SecurityContextConstraints", "ClusterResourceQuota", "OAuthClient",
+})
+"""Kinds OpenShift serves under the group-less `v1` of its 3.x API (oc still reads them: jupyter's
+docker-stacks ships `v1` Templates for OpenShift). Not Kubernetes', but not certainly wrong: not reported."""
+
+
 def _unknown_api_version_or_kind(resource: Resource, ctx: RuleContext, version: str) -> Iterator[Violation]:
     api_version, kind = resource.api_version, resource.kind
     if not api_version or not kind or (api_version, kind) in REMOVED_APIS:
         return  # removed APIs are the deprecated-API rule's findings
-    if schemas.is_tool_config(api_version, kind):
+    if schemas.is_tool_config(api_version, kind) or (api_version == "v1" and kind in OPENSHIFT_LEGACY_KINDS):
         return
     crds = crds_of(ctx.index)
     group, _, api_level = api_version.rpartition("/")
