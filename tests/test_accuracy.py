@@ -209,3 +209,14 @@ def test_an_autoscaler_is_close_to_what_it_scales() -> None:
     assert not bounds.close("repo/quickstarts/blog/deploy.yaml", "repo/cost/samples/blog/hpa.yaml")
     assert bounds.close("repo/shop/autoscaling/hpa.yaml", "repo/shop/k8s/apps/deploy.yaml")  # one marked project
     assert not bounds.close("repo/shop/hpa.yaml", "repo/tool/testdata/deploy.yaml")
+
+
+def test_a_crd_defined_twice_names_each_served_version_once(tmp_path: Path) -> None:
+    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+           "metadata: {name: backups.example.com}\nspec:\n  group: example.com\n  scope: Namespaced\n"
+           "  names: {kind: Backup, plural: backups}\n"
+           "  versions:\n    - {name: v1, served: true, storage: true}\n")
+    backup = "apiVersion: example.com/v2\nkind: Backup\nmetadata: {name: b}\n"
+    report = run(tmp_path, {"release-1/crd.yaml": crd, "release-2/crd.yaml": crd, "backup.yaml": backup},
+                 select=("KS902",))
+    assert [f.message.split("(served: ")[1].split(")")[0] for f in report.active] == ["v1"]

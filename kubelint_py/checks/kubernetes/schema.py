@@ -320,7 +320,7 @@ def _unknown_api_version_or_kind(resource: Resource, ctx: RuleContext, version: 
         served = crds.served.get((group, kind), [])
         if served and api_level not in served:
             yield Violation(f"the CustomResourceDefinition for {kind} does not serve version '{api_level}' "
-                            f"(served: {', '.join(served)}) ({resource.display})",
+                            f"(served: {', '.join(dict.fromkeys(served))}) ({resource.display})",
                             resource.at(resource.body, "apiVersion"))
         return
     if not schemas.is_builtin_group(api_version) or schemas.builtin_def(version, api_version, kind):
