@@ -698,11 +698,11 @@ class _RenderLinter:
                     and _asks_for_values(_read(os.path.join(spec.chart, relative), self.overlay), line):
                 # A `required` or `fail` call: the chart asks the installer for values on purpose (the
                 # OpenTelemetry collector's image.repository), which is not certainly a mistake.
-                return Finding(diag.HELM_RENDER_FAILED.code, diag.HELM_RENDER_FAILED.name, Severity.WARNING,
-                               f"Helm cannot render this chart with the values given: {_escape(message)} (the "
-                               "chart asks for this value with `required` or `fail`; give it in the `helm:` "
-                               "entry of .kubelint.yaml or with --helm-values/--helm-set to lint what it "
-                               "deploys)", location)
+                return _tool_finding(
+                    diag.HELM_RENDER_FAILED, f"Helm cannot render this chart with the values given: {_escape(message)} "
+                    "(the chart asks for this value with `required` or `fail`; give it in the `helm:` entry of "
+                    ".kubelint.yaml or with --helm-values/--helm-set to lint what it deploys)",
+                    location)._replace(severity=Severity.WARNING)
         return _tool_finding(diag.HELM_RENDER_FAILED, f"Helm cannot render this chart: {_escape(message)}", location)
 
     def _relative(self, spec: RenderSpec, helm_name: str) -> str | None:

@@ -82,7 +82,7 @@ class Files:
     budget: Budget = field(default_factory=lambda: Budget(20_000_000))
     restricted: list[tuple[str, Span, str]] = field(default_factory=list)
     """Files read from outside the folder of the kustomization naming them: (the entry, its span, that
-    folder), at most MAX_RESTRICTED per build (Builder.build empties it)."""
+    folder), at most MAX_RESTRICTED per build (Builder.build points it at its result's list)."""
 
     def real(self, folder: str, relative: str, span: Span, *, below: bool = False) -> str:
         """The real path of a named file; with below=True it must be in or below `folder` (kustomize's load

@@ -157,8 +157,9 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
         if reader is None:
             reader = readers[boundary] = Files(boundary, display, preloaded, texts)
         result = Builder(reader).build(real)
+        failed = result.error is not None or result.unsupported is not None
         problems = [_restricted(result, source.path, display)] if result.restricted else []
-        if result.error is not None or result.unsupported is not None:
+        if failed:
             problems.append(_failure(result, source.path, boundary, display, evidence_read))
         for problem in problems:
             # One finding per kustomization line, however many roots it breaks: the others are related.
@@ -170,7 +171,7 @@ def build_roots(files: list[SourceFile], cwd: str | None = None) -> KustomizeRun
             elif len(run.findings[position].related) < MAX_RELATED:
                 first = run.findings[position]
                 run.findings[position] = first._replace(related=(*first.related, also))
-        if result.error is not None or result.unsupported is not None:
+        if failed:
             loose |= result.files
             continue
         built_objects += len(result.objects)
@@ -198,10 +199,10 @@ def _restricted(result: BuildResult, root_path: str, display: Callable[[str], st
     others = len(result.restricted) - 1
     more = f" (and {others} more)" if others else ""
     root = os.path.dirname(root_path) or "."
-    return Finding(diag.KUSTOMIZE_FAILED.code, diag.KUSTOMIZE_FAILED.name, Severity.WARNING,
-                   f"kustomize build of {root} reads '{entry}'{more}, outside the folder of the kustomization "
-                   "that names it: kustomize refuses that unless built with `--load-restrictor "
-                   "LoadRestrictionsNone`; linted as built with that flag", Location.of(where, span))
+    return _finding(diag.KUSTOMIZE_FAILED, where, span,
+                    f"kustomize build of {root} reads '{entry}'{more}, outside the folder of the kustomization "
+                    "that names it: kustomize refuses that unless built with `--load-restrictor "
+                    "LoadRestrictionsNone`; linted as built with that flag")._replace(severity=Severity.WARNING)
 
 
 def _failure(result: BuildResult, root_path: str, boundary: str, display: Callable[[str], str],
